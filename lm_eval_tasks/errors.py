@@ -1,0 +1,19 @@
+"""Errors a user can act on: each names the file, the row (line) and the field at fault."""
+
+from __future__ import annotations
+
+
+class DataError(ValueError):
+    """Bad or missing input data; raised before any scoring, so no output is written."""
+
+    def __init__(self, message: str, *, path: object = None, line: int | None = None, field: str | None = None):
+        where = ""
+        if path is not None:
+            where = f"{path}"
+            if line is not None:
+                where += f":{line}"
+            where += ": "
+        if field is not None:
+            message = f"field '{field}': {message}"
+        super().__init__(where + message)
+        self.path, self.line, self.field = path, line, field

@@ -1,0 +1,52 @@
+"""Helpers for running the tasks in-process and checking scores independently of lm-eval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from lm_eval import simple_evaluate
+from lm_eval.tasks import TaskManager
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from lm_eval_tasks import TASKS_DIR
+
+
+def task_manager(**metadata) -> TaskManager:
+    """include_defaults=False: milliseconds instead of indexing ~14,000 built-in YAMLs."""
+    return TaskManager(include_path=str(TASKS_DIR), include_defaults=False, metadata=metadata)
+
+
+def evaluate(model_dir: Path, tasks: list[str], *, limit: int | None, model: str = "hf", batch_size=4,
+             **metadata) -> dict:
+    return simple_evaluate(
+        model=model,
+        model_args=f"pretrained={model_dir},dtype=float32",
+        tasks=tasks,
+        task_manager=task_manager(**metadata),
+        limit=limit,
+        log_samples=True,
+        bootstrap_iters=0,
+        device="cpu",
+        batch_size=batch_size,
+    )
+
+
+class IndependentScorer:
+    """Summed logprob of a continuation, computed with transformers alone, the way lm-eval defines it:
+    trailing context whitespace moves to the continuation; the continuation's tokens are
+    tok(ctx + cont)[len(tok(ctx)):] (joint encoding)."""
+
+    def __init__(self, model_dir: Path):
+        self.tok = AutoTokenizer.from_pretrained(model_dir)
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+
+    def __call__(self, context: str, continuation: str) -> float:
+        stripped = context.rstrip()
+        continuation = context[len(stripped):] + continuation
+        whole = self.tok(stripped + continuation).input_ids
+        n_ctx = len(self.tok(stripped).input_ids)
+        with torch.no_grad():
+            logits = self.model(torch.tensor([whole])).logits[0].double()
+        logprobs = torch.log_softmax(logits, dim=-1)
+        return float(sum(logprobs[i - 1, whole[i]] for i in range(n_ctx, len(whole))))
