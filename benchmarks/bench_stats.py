@@ -1,0 +1,135 @@
+"""Time every statistic the report computes, on synthetic data of the full validation size.
+
+Comparisons: 86,086 pairs over ~7,000 posts; axis ratings: 8,585 rows over ~1,000 posts; cluster
+sizes drawn from a geometric-like distribution so some posts carry many rows. 1,000 cluster
+resamples per statistic, drawn once per row set and reused. Budget: well under 40 s and 2 GB on
+2 cores for this part (the whole report, join included, must stay under 60 s).
+
+    python benchmarks/bench_stats.py
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from postprocess.stats import (  # noqa: E402
+    ClusterResamples,
+    agreement,
+    bradley_terry_fit,
+    by_group,
+    calibration_curve,
+    confidence_bucket,
+    kendall,
+    partial_spearman,
+    pearson,
+    spearman,
+)
+
+MEASURES = ("sum", "per_byte", "per_token")
+AXES = ("overall", "accuracy", "coverage", "coherence")
+B = 1000
+
+
+def clustered(n_rows: int, n_posts: int, rng: np.random.Generator) -> np.ndarray:
+    """Post id per row with uneven post sizes (every post at least one row)."""
+    sizes = rng.gamma(1.5, size=n_posts)
+    sizes = 1 + np.floor(sizes / sizes.sum() * (n_rows - n_posts)).astype(int)
+    sizes[: n_rows - sizes.sum()] += 1
+    return np.repeat(np.arange(n_posts), sizes)
+
+
+def synthetic(rng: np.random.Generator):
+    post = clustered(8_585, 1_000, rng)
+    n = len(post)
+    n_bytes = rng.integers(60, 400, size=n).astype(float)
+    quality = rng.normal(size=n)
+    lp = -1.1 * n_bytes + 20 * quality + rng.normal(0, 30, size=n)
+    axis = pd.DataFrame({"post": post, "n_bytes": n_bytes, "sum": lp, "per_byte": lp / n_bytes,
+                         "per_token": lp / (n_bytes / 4.2)})
+    for a in AXES:
+        r = np.clip(np.round(4 + quality + rng.normal(0, 1.3, size=n)), 1, 7)
+        r[rng.uniform(size=n) < (0.3 if a == "coverage" else 0.02)] = np.nan
+        axis[a] = r
+    post_c = clustered(86_086, 7_000, rng)
+    m = len(post_c)
+    qa, qb = rng.normal(size=m), rng.normal(size=m)
+    ba, bb = rng.integers(60, 400, size=m).astype(float), rng.integers(60, 400, size=m).astype(float)
+    la = -1.1 * ba + 20 * qa + rng.normal(0, 30, size=m)
+    lb = -1.1 * bb + 20 * qb + rng.normal(0, 30, size=m)
+    choice = (rng.uniform(size=m) < 1 / (1 + np.exp(qa - qb))).astype(int)
+    cmp = pd.DataFrame({"post": post_c, "choice": choice,
+                        "bucket": confidence_bucket(rng.integers(1, 10, size=m)),
+                        "policy": rng.choice(["sup1", "sup2", "ppo", "ref"], size=m),
+                        "bytes_a": ba, "bytes_b": bb})
+    for name, f in (("sum", 1.0), ("per_byte", None), ("per_token", 4.2)):
+        cmp[f"{name}_a"] = la if f == 1.0 else la / (ba if f is None else ba / f)
+        cmp[f"{name}_b"] = lb if f == 1.0 else lb / (bb if f is None else bb / f)
+    return axis, cmp
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    axis, cmp = synthetic(rng)
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+
+    t = time.perf_counter()
+    ax_draws = ClusterResamples.draw(axis["post"], B, seed=0)
+    cmp_draws = ClusterResamples.draw(cmp["post"], B, seed=0)
+    timings["draw resamples"] = time.perf_counter() - t
+
+    results = {}
+    for name, fn in (("pearson", pearson), ("spearman", spearman), ("kendall", kendall)):
+        t = time.perf_counter()
+        for meas in MEASURES:
+            for a in AXES:
+                results[name, meas, a] = fn(axis[meas], axis[a], axis["post"], resamples=ax_draws)
+        timings[f"{name} x12"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for meas in MEASURES:
+        for a in AXES:
+            results["partial", meas, a] = partial_spearman(
+                axis[meas], axis[a], axis["n_bytes"], axis["post"], resamples=ax_draws)
+    timings["partial spearman x12"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for meas in MEASURES:
+        results["agreement", meas] = agreement(cmp[f"{meas}_a"], cmp[f"{meas}_b"], cmp["choice"],
+                                               cmp["post"], resamples=cmp_draws)
+    timings["agreement x3"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for meas in MEASURES:
+        for col in ("bucket", "policy"):
+            by_group(cmp, col, lambda d, m=meas: agreement(
+                d[f"{m}_a"], d[f"{m}_b"], d["choice"], d["post"], resamples=cmp_draws))
+    timings["agreement breakdowns (3 measures x bucket, policy)"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for meas in MEASURES:
+        d = cmp[f"{meas}_a"] - cmp[f"{meas}_b"]
+        bradley_terry_fit(d, 1 - cmp["choice"])
+        bradley_terry_fit(d, 1 - cmp["choice"], np.log(cmp["bytes_a"] / cmp["bytes_b"]))
+        calibration_curve(d, 1 - cmp["choice"], 10)
+    timings["logit fits x6 + calibration x3"] = time.perf_counter() - t
+
+    total = time.perf_counter() - t_all
+    for k, v in timings.items():
+        print(f"{k:55s} {v:7.2f} s")
+    print(f"{'TOTAL statistics':55s} {total:7.2f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MB; axis rows {len(axis)}, comparison rows {len(cmp)}")
+    s = results["spearman", "per_byte", "overall"]
+    print("example:", s.estimate, s.ci_low, s.ci_high, s.details)
+
+
+if __name__ == "__main__":
+    main()

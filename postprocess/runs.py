@@ -1,0 +1,112 @@
+"""Find lm-eval runs on disk: a model folder holding results_*.json and samples_<task>_*.jsonl.
+
+lm-eval writes `<output_path>/<sanitized model name>/results_<time>.json` and
+`samples_<task>_<time>.jsonl` per invocation; a folder may hold several invocations, so the newest
+samples file of each task is used, with the results file of the same invocation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lm_eval_tasks.errors import DataError
+
+_TIME = r"(\d{4}-\d{2}-\d{2}T[0-9\-.]+)"
+SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_{_TIME}\.jsonl$")
+RESULTS_RE = re.compile(rf"^results_{_TIME}\.json$")
+
+
+@dataclass(frozen=True)
+class TaskFiles:
+    task: str
+    samples: Path
+    results: Path
+    version: object
+    task_config: dict
+
+
+@dataclass
+class Run:
+    """One model's scored tasks, with the provenance the report carries."""
+
+    folder: Path
+    model_name: str
+    model_args: str
+    model: str
+    lm_eval_version: str | None
+    transformers_version: str | None
+    tasks: dict[str, TaskFiles] = field(default_factory=dict)
+
+    @property
+    def task_versions(self) -> dict[str, object]:
+        return {name: tf.version for name, tf in self.tasks.items()}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_results(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise DataError(f"not valid JSON ({err.msg})", path=path, line=err.lineno) from None
+
+
+def read_run(folder: Path) -> Run | None:
+    """The run in one model folder, or None when it holds no summ_pref samples."""
+    results_by_time = {m.group(1): p for p in folder.glob("results_*.json") if (m := RESULTS_RE.match(p.name))}
+    newest: dict[str, tuple[str, Path]] = {}
+    for path in folder.glob("samples_*.jsonl"):
+        m = SAMPLES_RE.match(path.name)
+        if m and m.group("task").startswith("summ_pref") and m.group(2) > newest.get(m.group("task"), ("",))[0]:
+            newest[m.group("task")] = (m.group(2), path)
+    if not newest:
+        return None
+    run: Run | None = None
+    for task, (time, samples) in sorted(newest.items()):
+        if time not in results_by_time:
+            raise DataError(f"samples file has no results_{time}.json beside it (was the run interrupted?)",
+                            path=samples)
+        results = _load_results(results_by_time[time])
+        config = results.get("config", {})
+        model_args = config.get("model_args")
+        model_args = model_args if isinstance(model_args, str) else json.dumps(model_args, sort_keys=True)
+        if run is None:
+            run = Run(folder=folder, model_name=str(results.get("model_name") or config.get("model")),
+                      model_args=model_args, model=str(config.get("model")),
+                      lm_eval_version=results.get("lm_eval_version"),
+                      transformers_version=results.get("transformers_version"))
+        elif model_args != run.model_args:
+            raise DataError(f"task {task} was run with model_args {model_args!r}, other tasks in this folder with "
+                            f"{run.model_args!r}: one folder must hold one model", path=results_by_time[time])
+        run.tasks[task] = TaskFiles(task, samples, results_by_time[time], results.get("versions", {}).get(task),
+                                    results.get("configs", {}).get(task, {}))
+    return run
+
+
+def discover_runs(run_dirs: list[Path]) -> list[Run]:
+    """Every run under the given lm-eval --output_path folders (or model folders), in a stable order."""
+    runs = []
+    for run_dir in run_dirs:
+        if not run_dir.is_dir():
+            raise DataError("not a folder", path=run_dir)
+        folders = [run_dir] + sorted(p for p in run_dir.iterdir() if p.is_dir())
+        found = [run for folder in folders if (run := read_run(folder)) is not None]
+        if not found:
+            raise DataError("no lm-eval run here: expected <model folder>/results_*.json and "
+                            "samples_summ_pref*_*.jsonl (run lm-eval with --log_samples)", path=run_dir)
+        runs += found
+    names = [r.model_name for r in runs]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(f"the same model_name appears in several runs: {dup}; give each run once")
+    return runs
