@@ -15,9 +15,11 @@ from scipy import stats as sps
 from .bootstrap import ClusterResamples, percentile_interval
 from .stat_result import Stat
 
-# The released comparisons record annotator confidence on a 1-9 scale (Stiennon et al. 2020); we
-# bucket it in equal thirds so each bucket keeps enough pairs for an interval.
-CONFIDENCE_BUCKETS = {"low": (1, 3), "mid": (4, 6), "high": (7, 9)}
+# `extra.confidence` is one 9-point scale over the pair (Stiennon et al. 2020): 1 = summary A is
+# definitely better ... 9 = summary B is definitely better, 5 (never used) = no preference; in the
+# real files choice 0 always comes with 1-4 and choice 1 with 6-9. The annotator's confidence is
+# therefore the distance from the midpoint, |confidence - 5|, bucketed by its four levels.
+CONFIDENCE_BUCKETS = {"slight": 1, "moderate": 2, "strong": 3, "definite": 4}
 
 
 def pair_outcomes(score_a, score_b, choice) -> np.ndarray:
@@ -102,17 +104,20 @@ def agreement(
 
 
 def confidence_bucket(confidence) -> np.ndarray:
-    """Bucket annotator confidence 1-9 into "low" (1-3), "mid" (4-6), "high" (7-9); else None.
+    """Bucket the 1-9 preference scale by strength |confidence - 5|: slight, moderate, strong,
+    definite; None for 5, values outside 1-9, or missing.
 
     Examples
     --------
-    >>> confidence_bucket([1, 4, 9, np.nan]).tolist()
-    ['low', 'mid', 'high', None]
+    >>> confidence_bucket([1, 4, 6, 8, 9, 5, np.nan]).tolist()
+    ['definite', 'slight', 'slight', 'strong', 'definite', None, None]
     """
     c = np.asarray(confidence, dtype=float)
+    strength = np.abs(c - 5)
     out = np.full(c.shape, None, dtype=object)
-    for name, (lo, hi) in CONFIDENCE_BUCKETS.items():
-        out[(c >= lo) & (c <= hi)] = name
+    valid = (c >= 1) & (c <= 9)
+    for name, level in CONFIDENCE_BUCKETS.items():
+        out[valid & (strength == level)] = name
     return out
 
 
@@ -128,11 +133,11 @@ def by_group(
     Examples
     --------
     >>> df = pd.DataFrame({"a": [2, 1, 3, 5], "b": [1, 2, 1, 5], "choice": [0, 1, 1, 0],
-    ...                    "bucket": ["low", "low", "high", "high"]})
+    ...                    "bucket": ["slight", "slight", "definite", "definite"]})
     >>> t = by_group(df, "bucket", lambda d: agreement(d.a, d.b, d.choice, n_resamples=0),
-    ...              order=["low", "mid", "high"])
+    ...              order=["slight", "strong", "definite"])
     >>> t[["bucket", "estimate", "n"]].to_string(index=False)
-    'bucket  estimate  n\\n   low      1.00  2\\n   mid       NaN  0\\n  high      0.25  2'
+    '  bucket  estimate  n\\n  slight      1.00  2\\n  strong       NaN  0\\ndefinite      0.25  2'
     """
     present = values[group_col].dropna().unique().tolist()
     groups = order if order is not None else sorted(present)

@@ -182,6 +182,7 @@ def calibration_plot(
     ax.axvline(0.0, color="grey", linewidth=0.5)
     ax.set_ylim(0, 1)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="upper left")
+        ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                  ncols=3, handlelength=1.5, columnspacing=1.0)
     _style(ax, xlabel, "P(human prefers A)")
     return ax

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.rows import RATING_AXES
+from postprocess.token_counts import TokenCounter
 
 SUMMARY_COLUMNS = ("sid", "policy", "logprob", "n_bytes", "n_chars", "n_tokens", "mean_entropy", "context_truncated")
 
@@ -56,16 +57,34 @@ def _check_line(sample: dict, path: Path, line_no: int) -> dict:
                         path=path, line=line_no, field="record")
     if sample.get("doc", {}).get("key") != record["key"]:
         raise DataError("record key differs from the logged doc's key", path=path, line=line_no, field="record.key")
-    scored = [args[1] for args in sample.get("arguments", [])]
+    scored = [continuation for _, continuation in request_pairs(sample)]
     if scored and scored != [s["continuation"] for s in record["summaries"]]:
         raise DataError("record continuations differ from the scored requests", path=path, line=line_no,
                         field="record.summaries")
     return record
 
 
-def read_samples(path: Path, progress: bool = True) -> tuple[pd.DataFrame, dict]:
-    """One task's records as a DataFrame (one row per human judgement) and what was checked."""
-    rows, keys, prompts = [], {}, set()
+def request_pairs(sample: dict) -> list[tuple[str, str]]:
+    """(context, continuation) of each request: the Python API logs a list of argument tuples, the
+    CLI's tracker a dict {"gen_args_0": {"arg_0": context, "arg_1": continuation}, ...}."""
+    arguments = sample.get("arguments") or []
+    if isinstance(arguments, dict):
+        return [(a["arg_0"], a["arg_1"]) for a in arguments.values()]
+    return [(a[0], a[1]) for a in arguments]
+
+
+def _fill_token_counts(sample: dict, record: dict, count_tokens: TokenCounter) -> None:
+    for (context, continuation), summary in zip(request_pairs(sample), record["summaries"]):
+        if summary.get("n_tokens") is None:
+            summary["n_tokens"] = count_tokens(context, continuation)
+
+
+def read_samples(path: Path, progress: bool = True,
+                 count_tokens: TokenCounter | None = None) -> tuple[pd.DataFrame, dict]:
+    """One task's records as a DataFrame (one row per human judgement) and what was checked.
+
+    `count_tokens` fills token counts the backend did not log (see `token_counts`)."""
+    rows, keys, prompts, origins = [], {}, set(), set()
     duplicates = 0
     with open(path, encoding="utf-8") as fh:
         lines = tqdm(fh, desc=f"reading {path.name}", unit=" samples", disable=not progress, leave=False)
@@ -82,6 +101,10 @@ def read_samples(path: Path, progress: bool = True) -> tuple[pd.DataFrame, dict]
                 continue
             keys[record["key"]] = line_no
             prompts.add((record["prompt"], record["prompt_sha"], record["chat_template"]))
+            origins.add((sample["doc"].get("data_origin"), record["seed"], record["kind"], record["source"],
+                         record["split"]))
+            if count_tokens is not None:
+                _fill_token_counts(sample, record, count_tokens)
             rows.append(_row(record))
     if not rows:
         raise DataError("no samples", path=path)
@@ -91,13 +114,19 @@ def read_samples(path: Path, progress: bool = True) -> tuple[pd.DataFrame, dict]
     if len(prompts) > 1:
         raise DataError(f"samples made with different prompts mixed in one file: {sorted(prompts)}", path=path)
     (prompt, prompt_sha, chat) = prompts.pop()
+    if len(origins) > 1:
+        raise DataError(f"samples drawn from different data, seeds or splits mixed in one file: {sorted(origins)}",
+                        path=path)
+    origin, seed, kind, source, split = origins.pop()
     frame = pd.DataFrame(rows)
     for axis in RATING_AXES:
         if axis in frame:
             frame[axis] = frame[axis].astype(float)
     if "confidence" in frame:
         frame["confidence"] = frame["confidence"].astype(float)
-    return frame, {"prompt": prompt, "prompt_sha": prompt_sha, "chat_template": chat, "n": len(frame)}
+    info = {"prompt": prompt, "prompt_sha": prompt_sha, "chat_template": chat, "n": len(frame), "kind": kind,
+            "source": source, "split": split, "data_origin": origin, "seed": seed}
+    return frame, info
 
 
 def verify_against_docs(frame: pd.DataFrame, docs: list[dict], path: Path) -> int:

@@ -35,7 +35,7 @@ class Run:
 
     folder: Path
     model_name: str
-    model_args: str
+    model_args: str | dict
     model: str
     lm_eval_version: str | None
     transformers_version: str | None
@@ -78,8 +78,7 @@ def read_run(folder: Path) -> Run | None:
                             path=samples)
         results = _load_results(results_by_time[time])
         config = results.get("config", {})
-        model_args = config.get("model_args")
-        model_args = model_args if isinstance(model_args, str) else json.dumps(model_args, sort_keys=True)
+        model_args = config.get("model_args")  # a dict from the CLI, a string from the Python API
         if run is None:
             run = Run(folder=folder, model_name=str(results.get("model_name") or config.get("model")),
                       model_args=model_args, model=str(config.get("model")),
