@@ -1,0 +1,27 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up, then score the embedded sample with the embedded model and write the report
+#   make test   set up, then run every test (the slow real-model ones included), as CI does
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test test-fast
+
+setup: $(VENV)/.installed
+
+# torch first and pinned: a CPU wheel is on the machine's wheel path, and anything that pulls an
+# unpinned torch would download several GB of CUDA packages instead.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: setup
+	$(BIN)/summ-pref demo --out summ_pref_demo --force
+
+test: setup
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+test-fast: setup
+	$(BIN)/python -m pytest
