@@ -114,7 +114,8 @@ def align(reference: pd.DataFrame, model: pd.DataFrame, kind: str) -> Aligned:
     ref_scores = {c: f"{c}_ref" for c in scores if c in reference.columns}
     model_scores = {c: f"{c}_model" for c in scores if c in model.columns}
     left = reference.rename(columns=ref_scores)
-    right = model[["key", *shared, *model_scores]].rename(columns={**model_scores, **{c: f"{c}__check" for c in shared}})
+    checks = {c: f"{c}__check" for c in shared}
+    right = model[["key", *shared, *model_scores]].rename(columns={**model_scores, **checks})
     merged = left.merge(right, on="key", how="inner", sort=False, validate="one_to_one")
     differing = {c: int((~_same(merged[c], merged[f"{c}__check"])).sum()) for c in shared}
     differing = {c: k for c, k in differing.items() if k}
@@ -138,8 +139,10 @@ def common_rows(frames: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFr
     >>> f = {"A": pd.DataFrame({"key": [1, 2, 3]}), "B": pd.DataFrame({"key": [2, 3]}),
     ...      "C": pd.DataFrame({"key": [3, 2, 4]})}
     >>> kept, out = common_rows(f)
-    >>> {k: v["key"].tolist() for k, v in kept.items()}, out
-    ({'A': [2, 3], 'B': [2, 3], 'C': [3, 2]}, {'A': {'not in every run': 1}, 'B': {'not in every run': 0}, 'C': {'not in every run': 1}})
+    >>> {k: v["key"].tolist() for k, v in kept.items()}
+    {'A': [2, 3], 'B': [2, 3], 'C': [3, 2]}
+    >>> out
+    {'A': {'not in every run': 1}, 'B': {'not in every run': 0}, 'C': {'not in every run': 1}}
     """
     keys = None
     for frame in frames.values():

@@ -82,21 +82,24 @@ def axis_correlations(frame: pd.DataFrame, measure: str, axis: str, settings: Se
     return out
 
 
-def axis_statistics(frame: pd.DataFrame, settings: Settings, measures: list[str]) -> dict:
+def axis_statistics(frame: pd.DataFrame, settings: Settings, measures: list[str],
+                    names=("spearman", "pearson", "kendall", "partial_spearman_length")) -> dict:
     resamples = draws(frame, settings)
-    return {m: {axis: {k: s.to_dict() for k, s in axis_correlations(frame, m, axis, settings, resamples).items()}
+    return {m: {axis: {k: s.to_dict() for k, s in
+                       axis_correlations(frame, m, axis, settings, resamples, names).items()}
                 for axis in RATING_AXES} for m in measures}
 
 
-def axis_breakdowns(frame: pd.DataFrame, settings: Settings, measures: list[str]) -> dict:
-    """The same correlations within each policy and each subsplit (own draws per subset)."""
-    out = {}
-    for column, label in (("policy", "by_policy"), ("subsplit", "by_subsplit")):
-        groups = {}
-        for value, sub in frame.groupby(column, sort=True, dropna=True):
-            groups[str(value)] = axis_statistics(sub, settings, measures)
-        out[label] = groups
-    return out
+# Breakdowns repeat the rank statistics only: Pearson and Kendall add little within a policy and
+# would double the report's run time on a full split.
+BREAKDOWN_STATISTICS = ("spearman", "partial_spearman_length")
+BREAKDOWNS = {"by_policy": "policy", "by_subsplit": "subsplit"}
+
+
+def axis_breakdown(frame: pd.DataFrame, settings: Settings, measures: list[str], column: str) -> dict:
+    """Spearman and length-controlled partial Spearman within each value of `column` (own draws)."""
+    return {str(value): axis_statistics(sub, settings, measures, BREAKDOWN_STATISTICS)
+            for value, sub in frame.groupby(column, sort=True, dropna=True)}
 
 
 def _agreement(frame: pd.DataFrame, measure: str, settings: Settings, resamples) -> Stat:

@@ -34,7 +34,8 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
 def cmd_report(args) -> None:
     from postprocess.report import build_report
 
-    build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force)
+    build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force,
+                 jobs=args.jobs)
 
 
 def cmd_demo(args) -> None:
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True, help="folder for report.md, summary.json, figures/, tables/")
     report.add_argument("--reference", help="model_name of the run the others are compared against")
     report.add_argument("--force", action="store_true", help="replace an existing, non-empty --out")
+    report.add_argument("--jobs", type=int, help="worker processes for the statistics (default: cores, at most 4)")
     _add_settings(report)
     report.set_defaults(func=cmd_report)
 

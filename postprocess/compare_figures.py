@@ -129,7 +129,7 @@ def implicit_reward_agreement_bars(
     pad = max(0.02, 0.1 * (highs - lows))
     ax.set_xlim(lows - pad, highs + pad)
     ax.set_ylim(-0.6, n_models - 0.4)
-    title = "implicit reward vs " + (reference if reference else "reference")
+    title = "implicit reward vs " + (reference if reference else "reference") + "\n(dashed line: chance)"
     ax.set_title(title, fontsize=TICK_SIZE)
-    _style(ax, "agreement with human choice (chance 0.5)", "")
+    _style(ax, "agreement with human choice", "")
     return ax

@@ -7,17 +7,22 @@ failure leaves no half-written report, and an existing OUT is never overwritten 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
+from multiprocessing import get_context
 from pathlib import Path
 
 import lm_eval
 
 from lm_eval_tasks.errors import DataError
-from postprocess.analysis import Settings, available_measures, axis_breakdowns, axis_statistics, cmp_statistics
+from postprocess.analysis import BREAKDOWNS, Settings, available_measures, axis_breakdown, axis_statistics, \
+    cmp_statistics
+from postprocess.comparison_report import compare_loaded, draw_comparison_figures
 from postprocess.load import LoadedRun, load_run
 from postprocess.report_figures import draw_run_figures
 from postprocess.report_markdown import render_report
@@ -34,7 +39,41 @@ def package_version() -> str:
         return __version__
 
 
-def run_summary(loaded: LoadedRun, settings: Settings, log=print) -> dict:
+def _job(kind: str, frame, settings: Settings, measures: list[str], column: str | None):
+    """One independent piece of statistics (module-level so worker processes can run it)."""
+    if kind == "axis":
+        return axis_statistics(frame, settings, measures)
+    if kind == "breakdown":
+        return axis_breakdown(frame, settings, measures, column)
+    return cmp_statistics(frame, settings, measures)
+
+
+def compute_statistics(loaded: list[LoadedRun], settings: Settings, jobs: int, log=print) -> dict:
+    """All statistics of all runs, spread over `jobs` processes; every job draws its own resamples
+    from the same seed, so the numbers do not depend on the number of processes."""
+    work = {}
+    for i, lr in enumerate(loaded):
+        for name, task in lr.tasks.items():
+            measures = [m for m, reason in available_measures(task.frame, task.kind).items() if reason is None]
+            if task.kind == "axis":
+                work[(i, name, "axis")] = ("axis", task.frame, settings, measures, None)
+                for label, column in BREAKDOWNS.items():
+                    work[(i, name, label)] = ("breakdown", task.frame, settings, measures, column)
+            else:
+                work[(i, name, "cmp")] = ("cmp", task.frame, settings, measures, None)
+    if jobs <= 1:
+        return {key: _job(*args) for key, args in work.items()}
+    results = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(_job, *args): key for key, args in work.items()}
+        for done, future in enumerate(as_completed(futures), start=1):
+            key = futures[future]
+            results[key] = future.result()
+            log(f"[summ-pref] statistics {done}/{len(futures)}: {loaded[key[0]].run.model_name} / {key[1]} / {key[2]}")
+    return results
+
+
+def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
     run = loaded.run
     out = {
         "model_name": run.model_name,
@@ -52,16 +91,18 @@ def run_summary(loaded: LoadedRun, settings: Settings, log=print) -> dict:
     }
     for name, task in loaded.tasks.items():
         measures = available_measures(task.frame, task.kind)
-        usable = [m for m, reason in measures.items() if reason is None]
-        log(f"[summ-pref] {run.model_name} / {name}: {len(task.frame)} rows, measures {', '.join(usable)}")
         out["tasks"][name] = {**task.info, "version": task.version, "verification": task.verification,
                               "measures_absent": {m: r for m, r in measures.items() if r is not None}}
         if task.kind == "axis":
-            out["axis"][name] = axis_statistics(task.frame, settings, usable)
-            out["axis_breakdowns"][name] = axis_breakdowns(task.frame, settings, usable)
+            out["axis"][name] = results[(i, name, "axis")]
+            out["axis_breakdowns"][name] = {label: results[(i, name, label)] for label in BREAKDOWNS}
         else:
-            out["cmp"][name] = cmp_statistics(task.frame, settings, usable)
+            out["cmp"][name] = results[(i, name, "cmp")]
     return out
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def prepare_out(out: Path, force: bool) -> Path:
@@ -73,7 +114,7 @@ def prepare_out(out: Path, force: bool) -> Path:
 
 
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = Settings(), reference: str | None = None,
-                 force: bool = False, log=print, progress: bool = True) -> dict:
+                 force: bool = False, log=print, progress: bool = True, jobs: int | None = None) -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary."""
     runs = discover_runs(run_dirs)
     if reference is not None and reference not in {r.model_name for r in runs}:
@@ -83,21 +124,26 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = Settin
     try:
         started = time.time()
         loaded = [load_run(run, progress) for run in runs]
+        for lr in loaded:
+            for name, task in lr.tasks.items():
+                log(f"[summ-pref] {lr.run.model_name} / {name}: {len(task.frame)} rows; {task.verification}")
+        results = compute_statistics(loaded, settings, default_jobs() if jobs is None else jobs, log)
         summary = {
             "package": {"name": "summ-pref", "version": package_version()},
             "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else version("lm_eval"),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "settings": asdict(settings),
             "inputs": [i for lr in loaded for i in lr.inputs],
-            "runs": [run_summary(lr, settings, log) for lr in loaded],
+            "runs": [run_summary(i, lr, results) for i, lr in enumerate(loaded)],
         }
+        aligned = {}
         if reference is not None:
-            from postprocess.comparison_report import comparisons
-
             summary["reference"] = reference
-            summary["comparisons"] = comparisons(loaded, reference, settings, log)
+            summary["comparisons"], aligned = compare_loaded(loaded, reference, settings, log)
         summary["elapsed_s"] = round(time.time() - started, 2)
         figures = draw_run_figures(loaded, summary, staging / "figures", settings)
+        if aligned:
+            figures += draw_comparison_figures(summary, aligned, staging / "figures")
         write_tables(summary, staging / "tables")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
         (staging / "report.md").write_text(render_report(summary, figures))

@@ -87,7 +87,7 @@ def render_report(summary: dict, figures: list[SavedFigure]) -> str:
         "",
         "## Findings",
         "",
-        *findings(summary),
+        *(f"- {sentence}" for sentence in findings(summary)),
         "",
     ]
     if summary.get("comparisons"):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,24 @@ def smollm2_dir() -> Path:
     from lm_eval_tasks.default_model import ensure_default_model
 
     return ensure_default_model()
+
+
+SUMM_PREF = str(Path(sys.executable).parent / "summ-pref")
+LM_EVAL = str(Path(sys.executable).parent / "lm_eval")
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    """A console command of this environment, offline."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900, **kw)
+
+
+@pytest.fixture(scope="session")
+def issue_call_run(tiny_nobos_model, sff_dir, tmp_path_factory) -> Path:
+    """The tasks issue's exact `summ-pref eval` call, on real held-out rows: the --output_path folder."""
+    out = tmp_path_factory.mktemp("issue_call") / "out"
+    proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={tiny_nobos_model},dtype=float32",
+                "--tasks", "summ_pref_cmp,summ_pref_axis_cnndm", "--metadata", json.dumps({"data_dir": str(sff_dir)}),
+                "--limit", "25", "--batch_size", "8", "--device", "cpu", "--log_samples", "--output_path", str(out)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out

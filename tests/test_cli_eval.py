@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lm_eval_tasks import TASKS_DIR
 
-SUMM_PREF = str(Path(sys.executable).parent / "summ-pref")
-LM_EVAL = str(Path(sys.executable).parent / "lm_eval")
-
-
-def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, **kw)
+from conftest import LM_EVAL, SUMM_PREF, run
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_the_issue_call_writes_results_and_samples(tiny_nobos_model, sff_dir, tmp_path):
-    out = tmp_path / "out"
-    proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={tiny_nobos_model},dtype=float32",
-                "--tasks", "summ_pref_cmp,summ_pref_axis_cnndm", "--metadata", json.dumps({"data_dir": str(sff_dir)}),
-                "--limit", "25", "--batch_size", "8", "--device", "cpu", "--log_samples", "--output_path", str(out)])
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (model_dir,) = [p for p in out.iterdir() if p.is_dir()]
+def test_the_issue_call_writes_results_and_samples(issue_call_run):
+    (model_dir,) = [p for p in issue_call_run.iterdir() if p.is_dir()]
     results = json.loads(next(model_dir.glob("results_*.json")).read_text())
     assert results["versions"]["summ_pref_cmp"] == 1.0 and results["versions"]["summ_pref_axis_cnndm"] == 1.0
     for task, n_summaries in (("summ_pref_cmp", 2), ("summ_pref_axis_cnndm", 1)):
