@@ -16,6 +16,7 @@ from postprocess.stats import (
     bradley_terry_fit,
     by_group,
     calibration_curve,
+    CONFIDENCE_BUCKETS,
     confidence_bucket,
 )
 
@@ -38,7 +39,7 @@ def data():
     df = pd.DataFrame({"a": sa, "b": sb, "choice": 1 - chose_a,
                        "bucket": confidence_bucket(rng.integers(1, 10, size=n))})
     tab = by_group(df, "bucket", lambda d: agreement(d.a, d.b, d.choice, n_resamples=50),
-                   order=["low", "mid", "high"])
+                   order=list(CONFIDENCE_BUCKETS))
     return rating, measure, bars, tab, sa - sb, chose_a
 
 

@@ -202,8 +202,9 @@ def test_agreement_degenerate():
 
 
 def test_confidence_buckets_and_by_group():
-    assert confidence_bucket([1, 3, 4, 6, 7, 9, 0, np.nan]).tolist() == [
-        "low", "low", "mid", "mid", "high", "high", None, None]
+    # strength |c - 5|: 1->4, 3->2, 4->1, 6->1, 7->2, 9->4; 5, 0 and NaN have no bucket
+    assert confidence_bucket([1, 3, 4, 6, 7, 9, 5, 0, np.nan]).tolist() == [
+        "definite", "moderate", "slight", "slight", "moderate", "definite", None, None, None]
     df = pd.DataFrame({"a": [2, 1, 3, 5, 1], "b": [1, 2, 1, 5, 0], "choice": [0, 1, 1, 0, 0],
                        "g": ["x", "x", "y", "y", None]})
     t = by_group(df, "g", lambda d: agreement(d.a, d.b, d.choice, n_resamples=0))
