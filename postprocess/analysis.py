@@ -6,6 +6,7 @@ interval of a task comes from the same resampled posts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,7 +109,11 @@ def _agreement(frame: pd.DataFrame, measure: str, settings: Settings, resamples)
 
 
 def _table(table: pd.DataFrame, column: str) -> dict:
-    return {str(row[column]): {k: row[k] for k in table.columns if k != column} for row in
+    """`by_group`'s table as {group: stat dict}, with pandas' NaN back to JSON's null."""
+    def clean(value):
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    return {str(row[column]): {k: clean(row[k]) for k in table.columns if k != column} for row in
             table.to_dict("records")}
 
 
