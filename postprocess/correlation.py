@@ -22,6 +22,26 @@ from .stat_result import Stat
 from .weighted import weighted_kendall, weighted_partial_spearman, weighted_spearman
 
 MIN_PAIRS = 4
+# Up to this many pairs Spearman's p-value is a permutation test (the t approximation is poor for
+# small, heavily tied samples); above it the t approximation is accurate and the permutations slow.
+PERMUTATION_MAX_N = 500
+N_PERMUTATIONS = 9999
+
+
+def spearman_point(x, y, seed: int = 0) -> tuple[float, float]:
+    """Spearman's rho (scipy) and its two-sided p-value: a seeded permutation test of the pairing
+    for n <= PERMUTATION_MAX_N, scipy's t approximation above."""
+    rho = sps.spearmanr(x, y)
+    if len(x) > PERMUTATION_MAX_N:
+        return float(rho.statistic), float(rho.pvalue)
+    rx, ry = sps.rankdata(x), sps.rankdata(y)
+
+    def statistic(a, axis=-1):
+        return sps.pearsonr(a, ry, axis=axis).statistic
+
+    test = sps.permutation_test((rx,), statistic, permutation_type="pairings", n_resamples=N_PERMUTATIONS,
+                                vectorized=True, rng=np.random.default_rng(seed))
+    return float(rho.statistic), float(test.pvalue)
 
 
 def _complete(*arrays) -> tuple[list[np.ndarray], np.ndarray]:
@@ -145,8 +165,8 @@ def spearman(
 ) -> Stat:
     """Spearman's rho: does a higher log-probability go with a higher rating, in rank order?
 
-    The estimate and p-value are `scipy.stats.spearmanr` (p: t-distribution approximation with n-2
-    degrees of freedom, rows taken as independent).
+    The estimate is `scipy.stats.spearmanr`; the p-value is a seeded permutation test (9,999
+    permutations) up to 500 pairs and scipy's t approximation above (rows taken as independent).
     {params}
     Examples
     --------
@@ -156,8 +176,9 @@ def spearman(
     """
     return _correlation(
         "spearman rho", ("x", "y"), (x, y), clusters,
-        lambda a, b: tuple(sps.spearmanr(a, b)), _via_weights(weighted_spearman),
-        "scipy spearmanr t-approximation (rows independent)",
+        lambda a, b: spearman_point(a, b, seed), _via_weights(weighted_spearman),
+        (f"permutation test, {N_PERMUTATIONS} permutations, seed {seed}, if n <= {PERMUTATION_MAX_N}, else "
+         "scipy spearmanr t-approximation (rows independent)"),
         n_resamples, seed, confidence, resamples,
     )
 

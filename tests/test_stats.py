@@ -46,13 +46,26 @@ def ratings():
     return measure, rating, length, posts
 
 
+def test_spearman_p_above_500_pairs_is_scipys_t_approximation():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=501)
+    y = np.round(x + 3 * rng.normal(size=501))
+    s = spearman(x, y, n_resamples=0)
+    assert s.p_value == sps.spearmanr(x, y).pvalue and "t-approximation" in s.method
+
+
 @pytest.mark.parametrize("fn", CORRELATIONS, ids=lambda f: f.__name__)
 def test_estimate_and_p_equal_scipy_and_nan_pairs_are_dropped(fn, ratings):
     x, y, _, posts = ratings
     s = fn(x, y, posts, n_resamples=200)
     keep = np.isfinite(x) & np.isfinite(y)
     ref = SCIPY[fn](x[keep], y[keep])
-    np.testing.assert_allclose([s.estimate, s.p_value], [ref.statistic, ref.pvalue], rtol=1e-12)
+    p_value = ref.pvalue
+    if fn is spearman:  # n <= 500: a permutation test of the pairing, seeded like the bootstrap
+        p_value = sps.permutation_test((x[keep],), lambda a: sps.spearmanr(a, y[keep]).statistic,
+                                       permutation_type="pairings", n_resamples=9999,
+                                       rng=np.random.default_rng(0)).pvalue
+    np.testing.assert_allclose([s.estimate, s.p_value], [ref.statistic, p_value], rtol=1e-12)
     assert (s.n, s.n_dropped) == (keep.sum(), 4)
     assert s.ci_low < s.estimate < s.ci_high
     assert s.details["n_resamples"] == 200 and s.details["n_clusters"] == 60
