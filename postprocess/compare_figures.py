@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .figures import LEGEND_SIZE, PALETTE, TICK_SIZE, _axes, _median_ci, _style, correlation_bars
 
@@ -39,6 +40,10 @@ def shift_hexbin(
         if colorbar:
             cb = ax.figure.colorbar(hb, ax=ax, pad=0.02, fraction=0.05)
             cb.set_label("summaries", fontsize=TICK_SIZE)
+            # Plain counts ("1", "10", "100"): the default log labels read "6 x 10^0" at this size.
+            cb.ax.yaxis.set_major_locator(LogLocator(base=10))
+            cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+            cb.ax.yaxis.set_minor_formatter(NullFormatter())
             cb.ax.tick_params(labelsize=TICK_SIZE - 1)
         edges = np.unique(np.quantile(x, np.linspace(0, 1, min(n_bins, len(x)) + 1)))
         which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max(len(edges) - 2, 0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,10 @@ def test_lm_eval_validate_accepts_every_task():
     tasks = "summ_pref,summ_pref_axis_cnndm,summ_pref_cmp_cnndm,summ_pref_axis_oai,summ_pref_cmp_oai"
     proc = run([LM_EVAL, "validate", "--tasks", tasks, "--include_path", str(TASKS_DIR)])
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_help_of_every_command():
+    for cmd in ([SUMM_PREF, "--help"], [SUMM_PREF, "report", "--help"], [SUMM_PREF, "sweep", "--help"],
+                [SUMM_PREF, "demo", "--help"], [sys.executable, "-m", "postprocess", "report", "--help"]):
+        proc = run(cmd)
+        assert proc.returncode == 0 and "usage:" in proc.stdout, (cmd, proc.stderr[-1000:])
