@@ -1,0 +1,187 @@
+"""Pure planning for prefix-shared scoring: truncation, de-duplication, grouping, packing, batching.
+
+No torch here: the planner works on token-id lists and is unit-tested on its own
+(`tests/test_hf_prefix_planner.py`). `hf_prefix.HFPrefixLM` turns the plan into forward passes.
+
+How one packed row is laid out (lm-eval scores ``(context + continuation)[:-1]`` and reads the logits
+at the continuation positions; the token before the first continuation token is the context's last)::
+
+    context   c0 c1 c2 c3            continuations  a0 a1 a2   and   b0 b1
+    row       c0 c1 c2 | c3 a0 a1 | c3 b0
+    positions  0  1  2 |  3  4  5 |  3  4
+    segment a attends to the prefix c0..c2 and causally to itself; segment b likewise, never to a.
+    The logits at segment a's three positions predict a0 a1 a2, exactly as in hf's full pass.
+
+Decision rules (stated once, tested):
+- Truncation: a request needs ``len(context) + len(continuation) - 1 <= max_length`` input tokens.
+  When it does not fit, tokens are dropped from the LEFT of the context only; the continuation is
+  never cut. If the context starts with the prefix/BOS token, that token is kept and the tokens
+  after it are dropped (models are trained with BOS first). At least one context token always
+  remains. A continuation longer than ``max_length`` cannot be scored: ValueError naming it.
+- Exact duplicates (same context and continuation tokens) are scored once.
+- Requests with identical (post-truncation) context tokens form a group; the context is computed
+  once per row, and a group is split over several rows only when its continuations overflow
+  ``max_row_tokens``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+TokenIds = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Unique:
+    """One distinct (context, continuation) to score, after truncation."""
+
+    context: TokenIds
+    continuation: TokenIds
+    n_dropped: int  # context tokens dropped to fit the window (0 if none)
+
+
+@dataclass
+class Row:
+    """One packed sequence: the shared prefix (context[:-1]) then one segment per continuation."""
+
+    context: TokenIds
+    members: list[int] = field(default_factory=list)  # indices into Plan.uniques
+    n_tokens: int = 0  # len(context) - 1 + sum(len(continuation) for members)
+
+    @property
+    def prefix_len(self) -> int:
+        return len(self.context) - 1
+
+
+@dataclass
+class Plan:
+    uniques: list[Unique]
+    request_to_unique: list[int]  # for each input request, the index of its Unique
+    rows: list[Row]
+
+    @property
+    def n_truncated(self) -> int:
+        return sum(1 for u in self.uniques if u.n_dropped)
+
+    @property
+    def max_dropped(self) -> int:
+        return max((u.n_dropped for u in self.uniques), default=0)
+
+    def tokens_computed(self) -> int:
+        """Tokens that go through the model (the shared prefix counted once per row)."""
+        return sum(r.n_tokens for r in self.rows)
+
+    def tokens_unshared(self) -> int:
+        """Tokens a one-request-per-sequence backend (hf) would compute for the same uniques."""
+        return sum(len(u.context) + len(u.continuation) - 1 for u in self.uniques)
+
+
+def truncate_context(
+    context: Sequence[int],
+    continuation: Sequence[int],
+    max_length: int,
+    keep_first: int | None = None,
+    name: object = None,
+) -> tuple[TokenIds, int]:
+    """Return (context that fits, number of tokens dropped). See the module docstring for the rule.
+
+    >>> truncate_context([1, 2, 3, 4], [5, 6], max_length=4)
+    ((2, 3, 4), 1)
+    >>> truncate_context([0, 2, 3, 4], [5, 6], max_length=4, keep_first=0)
+    ((0, 3, 4), 1)
+    """
+    context, continuation = tuple(context), tuple(continuation)
+    if not context or not continuation:
+        raise ValueError(f"empty context or continuation tokens in request {name!r}")
+    if len(continuation) > max_length:
+        raise ValueError(
+            f"continuation of {len(continuation)} tokens exceeds the model window of {max_length} "
+            f"tokens and cannot be scored without cutting it: request {name!r}"
+        )
+    budget = max_length + 1 - len(continuation)  # context tokens that fit (>= 1)
+    if len(context) <= budget:
+        return context, 0
+    if keep_first is not None and context[0] == keep_first and budget >= 2:
+        kept = (context[0],) + context[len(context) - (budget - 1):]
+    else:
+        kept = context[len(context) - budget:]
+    return kept, len(context) - len(kept)
+
+
+def build_plan(
+    requests: Sequence[tuple[Sequence[int], Sequence[int]]],
+    max_length: int,
+    max_row_tokens: int,
+    keep_first: int | None = None,
+    names: Sequence[object] | None = None,
+) -> Plan:
+    """Truncate, de-duplicate, group by context and pack each group into rows.
+
+    `requests` are (context_ids, continuation_ids) as lm-eval's `_encode_pair` produced them.
+    A row holds one context and as many of its continuations as fit in `max_row_tokens` (a row always
+    takes at least one). Continuations are placed longest first.
+    """
+    uniques: list[Unique] = []
+    index: dict[tuple[TokenIds, TokenIds], int] = {}
+    request_to_unique: list[int] = []
+    for i, (ctx, cont) in enumerate(requests):
+        name = names[i] if names is not None else i
+        kept, dropped = truncate_context(ctx, cont, max_length, keep_first, name)
+        key = (kept, tuple(cont))
+        if key not in index:
+            index[key] = len(uniques)
+            uniques.append(Unique(kept, tuple(cont), dropped))
+        request_to_unique.append(index[key])
+
+    groups: dict[TokenIds, list[int]] = {}
+    for u_idx, u in enumerate(uniques):
+        groups.setdefault(u.context, []).append(u_idx)
+
+    rows: list[Row] = []
+    for ctx, members in groups.items():
+        members = sorted(members, key=lambda m: -len(uniques[m].continuation))
+        row = Row(ctx, n_tokens=len(ctx) - 1)
+        for m in members:
+            n = len(uniques[m].continuation)
+            if row.members and row.n_tokens + n > max_row_tokens:
+                rows.append(row)
+                row = Row(ctx, n_tokens=len(ctx) - 1)
+            row.members.append(m)
+            row.n_tokens += n
+        rows.append(row)
+    return Plan(uniques, request_to_unique, rows)
+
+
+def make_batches(
+    rows: Sequence[Row],
+    max_rows: int | None = None,
+    token_budget: int | None = None,
+    max_padding: float | None = None,
+) -> list[list[Row]]:
+    """Sort rows longest first and cut them into batches.
+
+    A batch holds at most `max_rows` rows, its padded size (rows x longest row) stays within
+    `token_budget`, and padding stays at most `max_padding` of its padded size (padding is pure waste
+    on a CPU); a batch always takes at least one row. Sorting by length keeps padding small.
+    """
+    if max_rows is not None and max_rows < 1:
+        raise ValueError(f"max_rows must be >= 1, got {max_rows}")
+    ordered = sorted(rows, key=lambda r: (-r.n_tokens, r.context))
+    batches: list[list[Row]] = []
+    current: list[Row] = []
+    real = 0  # tokens of the rows in `current`
+    for row in ordered:
+        longest = current[0].n_tokens if current else row.n_tokens
+        size = (len(current) + 1) * longest
+        too_many = max_rows is not None and len(current) + 1 > max_rows
+        too_big = token_budget is not None and size > token_budget
+        too_padded = max_padding is not None and (size - real - row.n_tokens) > max_padding * size
+        if current and (too_many or too_big or too_padded):
+            batches.append(current)
+            current, real = [], 0
+        current.append(row)
+        real += row.n_tokens
+    if current:
+        batches.append(current)
+    return batches
