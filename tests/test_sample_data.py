@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from conftest import SFF_DIR, require_shared
 from lm_eval_tasks.sample import generate
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "lm_eval_tasks" / "sample"
-SHARED = Path(__file__).parents[1] / ".." / "shared"
-REAL_DIR = SHARED / "data" / "summarize_from_feedback"
 
 # sample file -> the real file whose structure it copies
 REAL_COUNTERPART = {
@@ -51,12 +49,7 @@ def _keys(obj):
 
 
 def _real_dir() -> Path:
-    if REAL_DIR.exists():
-        return REAL_DIR
-    message = f"real data folder {REAL_DIR.resolve()} is missing (expected ../shared beside the repository)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    return require_shared(SFF_DIR)
 
 
 # --- reproducibility ---------------------------------------------------------------------------
