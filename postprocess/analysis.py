@@ -41,12 +41,18 @@ class Settings:
     confidence: float = 0.95
 
 
-def measure_values(frame: pd.DataFrame, measure: str, side: str = "") -> np.ndarray:
-    """`sum` = summed logprob; `per_byte` / `per_token` divide it by the continuation's bytes / tokens."""
-    logprob = frame[f"logprob{side}"].to_numpy(dtype=float)
+def measure_values(frame: pd.DataFrame, measure: str, side: str = "", run: str = "") -> np.ndarray:
+    """`sum` = summed logprob; `per_byte` / `per_token` divide it by the continuation's bytes / tokens.
+
+    `side` is "" (axis rows) or "_a" / "_b" (pairs); `run` is "" (one run's table) or "_ref" / "_model"
+    (an aligned table of two runs, where bytes are shared and token counts are each run's own)."""
+    logprob = frame[f"logprob{side}{run}"].to_numpy(dtype=float)
     if measure == "sum":
         return logprob
-    denominator = frame[f"n_bytes{side}" if measure == "per_byte" else f"n_tokens{side}"].to_numpy(dtype=float)
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+    column = f"n_bytes{side}" if measure == "per_byte" else f"n_tokens{side}{run}"
+    denominator = frame[column].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator > 0, logprob / denominator, np.nan)
 

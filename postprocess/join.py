@@ -19,8 +19,6 @@ from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.rows import RATING_AXES
 from postprocess.token_counts import TokenCounter
 
-SUMMARY_COLUMNS = ("sid", "policy", "logprob", "n_bytes", "n_chars", "n_tokens", "mean_entropy", "context_truncated")
-
 
 def summary_id(post_id: str, continuation: str) -> str:
     """The same summary of the same post, wherever it appears (axis rows, either side of many pairs)."""

@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 from .agreement import agreement, pair_outcomes
+from .analysis import MEASURES, measure_values
 from .bootstrap import ClusterResamples, percentile_interval, resampled
 from .correlation import kendall, partial_spearman, pearson, spearman
 from .stat_result import Stat
 from .weighted import weighted_kendall, weighted_partial_spearman, weighted_pearson, weighted_spearman
 
-MEASURES = ("sum", "per_byte", "per_token")
 CORRELATIONS = ("spearman", "pearson", "kendall", "partial_spearman_length")
 _POINT = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman_length": partial_spearman}
 _REPLICATES = {"spearman": weighted_spearman, "pearson": weighted_pearson, "kendall": weighted_kendall,
@@ -38,22 +38,11 @@ P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the 
 def measure(frame: pd.DataFrame, name: str, run: str, side: str = "") -> np.ndarray:
     """A log-probability measure of one run on an aligned frame (see `postprocess.align`).
 
-    `run` is "ref" or "model"; `side` is "" (axis) or "a" / "b" (pairs). "sum" is the summed logprob,
-    "per_byte" divides it by the continuation's UTF-8 bytes (the same text in both runs), "per_token"
-    by the run's own token count (tokenizers differ between model families).
+    `run` is "ref" or "model"; `side` is "" (axis) or "a" / "b" (pairs). "per_byte" divides by the
+    continuation's UTF-8 bytes (the same text in both runs), "per_token" by the run's own token count
+    (tokenizers differ between model families).
     """
-    s = f"_{side}" if side else ""
-    logprob = frame[f"logprob{s}_{run}"].to_numpy(dtype=float)
-    if name == "sum":
-        return logprob
-    if name == "per_byte":
-        den = frame[f"n_bytes{s}"].to_numpy(dtype=float)
-    elif name == "per_token":
-        den = frame[f"n_tokens{s}_{run}"].to_numpy(dtype=float)
-    else:
-        raise ValueError(f"measure must be one of {MEASURES}, got {name!r}")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, logprob / den, np.nan)
+    return measure_values(frame, name, f"_{side}" if side else "", f"_{run}")
 
 
 def available_measures(frame: pd.DataFrame, kind: str) -> dict[str, str | None]:
