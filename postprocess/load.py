@@ -10,7 +10,7 @@ import pandas as pd
 from lm_eval_tasks.docs import build_docs
 from postprocess.join import read_samples, verify_against_docs
 from postprocess.runs import Run, sha256_file
-from postprocess.token_counts import load_counter
+from postprocess.token_counts import LazyCounter
 
 
 @dataclass
@@ -28,7 +28,7 @@ class LoadedRun:
     run: Run
     tasks: dict[str, LoadedTask] = field(default_factory=dict)
     inputs: list[dict] = field(default_factory=list)
-    token_counts: str = "logged by the backend"
+    token_counts: str = ""
 
 
 def origin_dir(origin: str | None) -> str | None:
@@ -52,20 +52,12 @@ def verify(frame: pd.DataFrame, info: dict, path: Path) -> str:
 
 def load_run(run: Run, progress: bool = True) -> LoadedRun:
     loaded = LoadedRun(run)
-    counter = None
+    counter = LazyCounter(run.model_args)
     for name, files in sorted(run.tasks.items()):
-        frame, info = read_samples(files.samples, progress)
-        token_cols = ["n_tokens"] if info["kind"] == "axis" else ["n_tokens_a", "n_tokens_b"]
-        if frame[token_cols].isna().any().any():
-            counter = counter or load_counter(run.model_args)
-            if counter is not None:
-                frame, info = read_samples(files.samples, progress, count_tokens=counter)
-                loaded.token_counts = "recounted with the run's tokenizer (lm-eval's joint encoding)"
-            else:
-                loaded.token_counts = "absent: not logged, and the run's tokenizer is not available offline"
+        frame, info = read_samples(files.samples, progress, count_tokens=counter)
         loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
                                         verify(frame, info, files.samples))
         for path in (files.samples, files.results):
             loaded.inputs.append({"path": str(path), "sha256": sha256_file(path)})
+    loaded.token_counts = counter.description()
     return loaded
-

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .agreement import agreement, pair_outcomes
-from .analysis import MEASURES, measure_values
+from .analysis import measure_values
 from .bootstrap import ClusterResamples, percentile_interval, resampled
 from .correlation import kendall, partial_spearman, pearson, spearman
 from .stat_result import Stat

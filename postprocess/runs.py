@@ -92,14 +92,19 @@ def read_run(folder: Path) -> Run | None:
     return run
 
 
+def runs_in(run_dir: Path) -> list[Run]:
+    """The runs of an lm-eval --output_path folder (one per model sub-folder) or of one model folder."""
+    folders = [run_dir] + sorted(p for p in run_dir.iterdir() if p.is_dir())
+    return [run for folder in folders if (run := read_run(folder)) is not None]
+
+
 def discover_runs(run_dirs: list[Path]) -> list[Run]:
     """Every run under the given lm-eval --output_path folders (or model folders), in a stable order."""
     runs = []
     for run_dir in run_dirs:
         if not run_dir.is_dir():
             raise DataError("not a folder", path=run_dir)
-        folders = [run_dir] + sorted(p for p in run_dir.iterdir() if p.is_dir())
-        found = [run for folder in folders if (run := read_run(folder)) is not None]
+        found = runs_in(run_dir)
         if not found:
             raise DataError("no lm-eval run here: expected <model folder>/results_*.json and "
                             "samples_summ_pref*_*.jsonl (run lm-eval with --log_samples)", path=run_dir)

@@ -16,7 +16,7 @@ import yaml
 from lm_eval_tasks.errors import DataError
 from postprocess.analysis import Settings
 from postprocess.report import build_report
-from postprocess.runs import Run, read_run
+from postprocess.runs import Run, runs_in
 
 
 def load_preset(path: Path) -> dict:
@@ -40,13 +40,8 @@ def model_args_string(args: dict) -> str:
 
 def find_run(folder: Path) -> Run | None:
     """The run lm-eval wrote under an --output_path folder (it adds one model sub-folder)."""
-    if not folder.is_dir():
-        return None
-    for sub in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
-        run = read_run(sub)
-        if run is not None:
-            return run
-    return None
+    found = runs_in(folder) if folder.is_dir() else []
+    return found[0] if found else None
 
 
 def is_finished(folder: Path, tasks: list[str]) -> bool:

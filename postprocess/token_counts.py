@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from lm_eval.utils import simple_parse_args_string
 
-TokenCounter = Callable[[str, str], int]
+TokenCounter = Callable[[str, str], int | None]
 
 
 def tokenizer_source(model_args: str | dict | None) -> tuple[str, dict] | None:
@@ -56,3 +56,24 @@ def load_counter(model_args: str | dict | None) -> TokenCounter | None:
         return len(joint) - context_length(stripped)
 
     return count
+
+
+class LazyCounter:
+    """A run's counter that loads the tokenizer at the first count needed: a run whose backend logged
+    its counts never loads it, and each samples file is read once either way."""
+
+    def __init__(self, model_args: str | dict | None):
+        self.model_args = model_args
+        self.state = "unused"
+        self._count: TokenCounter | None = None
+
+    def __call__(self, context: str, continuation: str) -> int | None:
+        if self.state == "unused":
+            self._count = load_counter(self.model_args)
+            self.state = "loaded" if self._count is not None else "unavailable"
+        return None if self._count is None else self._count(context, continuation)
+
+    def description(self) -> str:
+        return {"unused": "logged by the backend",
+                "loaded": "recounted with the run's tokenizer (lm-eval's joint encoding)",
+                "unavailable": "absent: not logged, and the run's tokenizer is not available offline"}[self.state]
