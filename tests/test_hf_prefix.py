@@ -209,11 +209,20 @@ def test_small_row_cap_splits_groups_without_changing_numbers(tiny_dir, hf_refer
         assert abs(result[0] - ll) < TOL
 
 
-@pytest.mark.parametrize("arch", ["gpt_neox", "gpt2"])
+@pytest.mark.parametrize("arch", ["gpt_neox", "gpt2", "cohere"])
 def test_other_architectures(tiny_nobos_model, tmp_path, arch):
-    """GPTNeoX is the GPU benchmark's Pythia shape; GPT-2 has learned absolute positions. Both must take
-    the 4D block mask and per-segment position ids."""
-    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel, GPTNeoXConfig, GPTNeoXForCausalLM
+    """GPTNeoX is the GPU benchmark's Pythia shape; GPT-2 has learned absolute positions; Cohere scales
+    its logits after the LM head (which hf-prefix feeds only the scored positions). All must take the 4D
+    block mask and per-segment position ids and give hf's numbers."""
+    from transformers import (
+        AutoTokenizer,
+        CohereConfig,
+        CohereForCausalLM,
+        GPT2Config,
+        GPT2LMHeadModel,
+        GPTNeoXConfig,
+        GPTNeoXForCausalLM,
+    )
 
     WINDOW = 36  # every request fits (at most 32 input tokens); the largest packed row (48) does not
     tok = AutoTokenizer.from_pretrained(tiny_nobos_model)
@@ -223,9 +232,13 @@ def test_other_architectures(tiny_nobos_model, tmp_path, arch):
         model = GPTNeoXForCausalLM(GPTNeoXConfig(
             vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
             num_attention_heads=4, max_position_embeddings=WINDOW, **special))
-    else:
+    elif arch == "gpt2":
         model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=2, n_head=4, n_positions=WINDOW,
                                            **special))
+    else:
+        model = CohereForCausalLM(CohereConfig(
+            vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=4, max_position_embeddings=WINDOW, logit_scale=0.25, **special))
     with torch.no_grad():
         for p in model.parameters():
             p.mul_(4.0)
@@ -239,6 +252,21 @@ def test_other_architectures(tiny_nobos_model, tmp_path, arch):
         assert result[5] is False
         assert abs(result[0] - ll) < TOL
         assert result[1] == greedy
+
+
+def test_lm_head_sees_only_the_scored_positions(tiny_bos_model):
+    """The saving on the LM head: one head input per distinct continuation token, none for the posts."""
+    lm = load("hf-prefix", tiny_bos_model, batch_size=4)
+    head_inputs: list[int] = []
+    handle = lm.model.get_output_embeddings().register_forward_hook(
+        lambda _module, args, _out: head_inputs.append(args[0].shape[:-1].numel()))
+    try:
+        got = lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    finally:
+        handle.remove()
+    distinct = {(tuple(ctx), tuple(cont)) for ctx, cont in (encode_like_lm_eval(lm, *pair) for pair in PAIRS)}
+    assert sum(head_inputs) == sum(len(cont) for _, cont in distinct) == sum(r[2] for r in got) - got[1][2]
+    assert lm.model.get_output_embeddings()._forward_pre_hooks == {}  # removed after each pass
 
 
 def test_import_registers_hf_prefix_without_hiding_builtin_models():

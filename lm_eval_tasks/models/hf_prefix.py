@@ -9,7 +9,7 @@ requests grouped by context tokens, each group packed into one row ``context[:-1
 each segment is ``[context[-1]] + continuation[:-1]`` with position ids restarting after the prefix
 and a 4D block attention mask (segments see the prefix and themselves, never each other). Rows are
 sorted by length and batched under a row count (`batch_size`) or a token budget (`batch_size=auto`).
-Only the continuation positions go through the LM head (``logits_to_keep``).
+Only the continuation positions go through the LM head (a pre-hook gathers their hidden states).
 
 The alternative, a KV cache of context[:-1] copied to a batch of the group's continuations, was
 measured on CPU with SmolLM2-135M (benchmarks/bench_hf_prefix_cpu.py --with-kv, medians of 3
@@ -21,7 +21,6 @@ while packed rows of different posts share one call, which matters on a GPU.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Sequence
 
@@ -53,7 +52,9 @@ class HFPrefixLM(HFLM):
     """
 
     CPU_TOKEN_BUDGET = 4096
-    SOFTMAX_CHUNK = 4096  # continuation tokens per log-softmax/entropy step (bounds [tokens, vocab] memory)
+    # continuation tokens per log-softmax/entropy step: [tokens, vocab] blocks small enough for the allocator
+    # to reuse (large ones are fresh pages each time: 5x slower on CPU, benchmarks/README.md)
+    SOFTMAX_CHUNK = 64
 
     def __init__(
         self,
@@ -67,8 +68,6 @@ class HFPrefixLM(HFLM):
         self.max_padding = float(max_padding)
         self.max_row_tokens = int(max_row_tokens)
         self.token_budget = int(token_budget) if token_budget is not None else None
-        forward_params = inspect.signature(self.model.forward).parameters
-        self._supports_logits_to_keep = "logits_to_keep" in forward_params
 
     # ------------------------------------------------------------------ scoring
     def _loglikelihood_tokens(
@@ -162,8 +161,10 @@ class HFPrefixLM(HFLM):
         def probe(batch_size: int) -> int:
             row = Row(context=(self.prefix_token_id,) * (longest_row + 1), members=[], n_tokens=longest_row)
             ids, pos, mask, _ = self._pack([row] * batch_size, plan=None)
-            # logits for the last 128 positions: about what the continuations of a row need
-            self._forward(ids, pos, mask, keep_from=max(0, longest_row - 128))
+            # logits for the last 128 positions of each row: about what the continuations of a row need
+            cols = torch.arange(max(0, longest_row - 128), longest_row)
+            self._forward(ids, pos, mask, torch.arange(batch_size).repeat_interleave(len(cols)),
+                          cols.repeat(batch_size))
             return batch_size
 
         try:
@@ -210,37 +211,42 @@ class HFPrefixLM(HFLM):
         mask = torch.zeros(allow.shape, dtype=dtype, device=self.device).masked_fill_(~allow, torch.finfo(dtype).min)
         return ids_t, pos_t, mask, segments
 
-    def _forward(self, ids, pos, mask, keep_from: int) -> torch.Tensor:
-        kwargs = {}
-        if self._supports_logits_to_keep and keep_from > 0:
-            kwargs["logits_to_keep"] = torch.arange(keep_from, ids.shape[1], device=ids.device)
-        with (
-            torch.no_grad(),
-            torch.autocast(
-                device_type=self.device.type,
-                dtype=self.mixed_precision_dtype,
-                enabled=self.mixed_precision_dtype is not None,
-            ),
-        ):
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False, **kwargs)
-        logits = out.logits
-        if not kwargs:
-            logits = logits[:, keep_from:]
-        return logits
+    def _forward(self, ids, pos, mask, rows_idx: torch.Tensor, cols_idx: torch.Tensor) -> torch.Tensor:
+        """Logits [len(rows_idx), vocab] at positions (rows_idx, cols_idx) only.
+
+        A pre-hook on the output embeddings gathers those hidden states before the LM head, so the head
+        (and whatever the model applies after it: scaling, soft-capping) runs on the scored positions
+        alone; `logits_to_keep` cannot do this, as it keeps the same positions in every row.
+        """
+
+        def gather(_module, args):
+            hidden = args[0]
+            return (hidden[rows_idx.to(hidden.device), cols_idx.to(hidden.device)].unsqueeze(0), *args[1:])
+
+        handle = self.model.get_output_embeddings().register_forward_pre_hook(gather)
+        try:
+            with (
+                torch.no_grad(),
+                torch.autocast(
+                    device_type=self.device.type,
+                    dtype=self.mixed_precision_dtype,
+                    enabled=self.mixed_precision_dtype is not None,
+                ),
+            ):
+                out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False)
+        finally:
+            handle.remove()
+        return out.logits[0]
 
     @torch.no_grad()
     def _score_batch(self, rows: Sequence[Row], plan: Plan):
         ids, pos, mask, segments = self._pack(rows, plan)
-        keep_from = min(r.prefix_len for r in rows)
-        logits = self._forward(ids, pos, mask, keep_from)  # [rows, length - keep_from, vocab]
-        device = logits.device
-
         lengths = [len(plan.uniques[u].continuation) for _, _, u in segments]
-        flat_rows = [r for (r, _, _), k in zip(segments, lengths) for _ in range(k)]
-        flat_cols = [s - keep_from + i for (_, s, _), k in zip(segments, lengths) for i in range(k)]
+        flat_rows = torch.tensor([r for (r, _, _), k in zip(segments, lengths) for _ in range(k)])
+        flat_cols = torch.tensor([s + i for (_, s, _), k in zip(segments, lengths) for i in range(k)])
+        selected = self._forward(ids, pos, mask, flat_rows, flat_cols)  # [continuation tokens, vocab]
+        device = selected.device
         targets = torch.tensor([t for _, _, u in segments for t in plan.uniques[u].continuation], device=device)
-        selected = logits[torch.tensor(flat_rows, device=device), torch.tensor(flat_cols, device=device)]
-        del logits
 
         token_lp, greedy, entropy = [], [], []
         for chunk, chunk_targets in zip(selected.split(self.SOFTMAX_CHUNK), targets.split(self.SOFTMAX_CHUNK)):
