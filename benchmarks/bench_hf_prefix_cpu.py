@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 import lm_eval_tasks.models  # noqa: E402,F401  (registers hf-prefix)
 from lm_eval_tasks.default_model import ensure_default_model  # noqa: E402
+from lm_eval_tasks.models.prefix_plan import build_plan  # noqa: E402
 from lm_eval_tasks.prompts import continuation, render  # noqa: E402
 
 SFF_DIR = REPO.parent / "shared" / "data" / "summarize_from_feedback"
@@ -115,6 +116,22 @@ def kv_cache_scores(lm, pairs: list[tuple[str, str]]) -> list[float]:
     return out
 
 
+def model_gflop(lm, pairs) -> dict[str, float]:
+    """The matmul work each method must do on these requests (prefix_plan.Work), in GFLOP: the ratio
+    hf / hf-prefix is what the speed-up would be if both ran at the same FLOP rate."""
+    plan = build_plan([lm._encode_pair(c, x) for c, x in pairs], lm.max_length, lm.max_row_tokens)
+    model, config = lm.model, lm.model.config
+    head = model.get_output_embeddings().weight
+    embedding = model.get_input_embeddings().weight
+    layer_params = sum(p.numel() for p in model.parameters()) - embedding.numel() - (
+        0 if head is embedding else head.numel())
+    dims = {"layer_params": layer_params, "head_params": head.numel(), "hidden": config.hidden_size,
+            "n_layers": config.num_hidden_layers}
+    work = {"hf": plan.work_unshared(), "hf-prefix": plan.work_packed(), "kv-cache": plan.work_packed(),
+            "naive": plan.work_unshared(per_request=True)}
+    return {m: w.flops(**dims) / 1e9 for m, w in work.items()}
+
+
 def request_tokens(lm, pairs) -> int:
     return sum(len(a) + len(b) for a, b in (lm._encode_pair(c, x) for c, x in pairs))
 
@@ -130,6 +147,7 @@ def timed(fn):
 def run_workload(name: str, pairs, backends: dict, repeats: int, methods: list[str], naive_repeats: int) -> dict:
     hf = backends["hf"]
     tokens = request_tokens(hf, pairs)
+    gflop = model_gflop(backends["hf-prefix"], pairs)
     n_contexts = len({c for c, _ in pairs})
     calls = {
         "hf": lambda: [r[0] for r in backends["hf"].loglikelihood(instances(pairs), disable_tqdm=True)],
@@ -158,6 +176,8 @@ def run_workload(name: str, pairs, backends: dict, repeats: int, methods: list[s
         "repeats": repeats, "median_s": med, "median_cpu_s": med_cpu, "all_s": times, "all_cpu_s": cpu_times,
         "tokens_per_s": {m: tokens / s for m, s in med.items()},
         "tokens_per_cpu_s": {m: tokens / s for m, s in med_cpu.items()},
+        "model_gflop": {m: gflop[m] for m in methods},
+        "gflop_per_s": {m: gflop[m] / s for m, s in med.items()},
         "max_abs_diff_vs_hf": {m: max(abs(a - b) for a, b in zip(scores[m], scores["hf"])) for m in methods},
     }
     for m in methods:
@@ -167,6 +187,7 @@ def run_workload(name: str, pairs, backends: dict, repeats: int, methods: list[s
                 "wall_of_medians": med[m] / med["hf-prefix"],
                 "wall_median_paired": statistics.median(paired),
                 "cpu_of_medians": med_cpu[m] / med_cpu["hf-prefix"],
+                "model_gflop_ratio": gflop[m] / gflop["hf-prefix"],
             }
     return report
 
@@ -210,7 +231,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--random-pairs", type=int, default=20, help="distinct posts, one pair each (default 20)")
     parser.add_argument("--recurring-pairs", type=int, default=36,
-                        help="first N pairs of batch18.json (default 36 = 6 posts; 674 = the whole file)")
+                        help="first N pairs of batch18.json (default 36 = 7 posts; 674 = the whole file)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--naive-repeats", type=int,
                         help="repeats of the slow naive loop (default: --repeats; 1 for the whole file)")
@@ -253,6 +274,7 @@ def main(argv=None) -> None:
             line = f"   {m:10s} median {s:8.2f} s wall {rep['median_cpu_s'][m]:8.2f} s cpu"
             if tps:
                 line += f"   {tps:7.0f} tokens/s wall {rep['tokens_per_cpu_s'][m]:7.0f} tokens/cpu-s"
+                line += f"   {rep['model_gflop'][m]:8.0f} GFLOP {rep['gflop_per_s'][m]:6.1f} GFLOP/s"
             print(line)
         for key, val in rep.items():
             if key.startswith("speedup"):

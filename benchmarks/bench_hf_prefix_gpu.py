@@ -135,7 +135,7 @@ def bench_shape(shape: str, args) -> list[dict]:
         requests = synthetic_requests(n_posts, per_post, vocab, seed=args.seed)
         request_tokens = sum(len(c) + len(x) for _, c, x in requests)
         plan = build_plan([(c, x) for _, c, x in requests], max_length, lms["hf-prefix"].max_row_tokens)
-        computed = {"hf": plan.tokens_unshared(), "hf-prefix": plan.tokens_computed()}
+        computed = {"hf": plan.work_unshared().layer_tokens, "hf-prefix": plan.work_packed().layer_tokens}
         times: dict[str, list[float]] = {"hf": [], "hf-prefix": []}
         for rep in range(args.repeats):
             for name in (["hf", "hf-prefix"] if rep % 2 == 0 else ["hf-prefix", "hf"]):

@@ -58,8 +58,17 @@ def test_build_plan_dedupes_groups_and_maps_back():
     assert plan.request_to_unique == [0, 1, 0, 2]
     assert sorted(len(r.members) for r in plan.rows) == [1, 2]
     # tokens through the model: (2 + 2 + 1) for the shared context, (1 + 2) for the other
-    assert plan.tokens_computed() == 8
-    assert plan.tokens_unshared() == (3 + 2 - 1) + (3 + 1 - 1) + (2 + 2 - 1)
+    packed = plan.work_packed()
+    assert packed.layer_tokens == 8
+    assert packed.head_tokens == 2 + 1 + 2
+    # prefix [1, 2]: 3 pairs; segment [3, 4]: 2 x 2 + 3; segment [3]: 1 x 2 + 1; row [9 | 3, 4]: 1 + 2 x 1 + 3
+    assert packed.attention_pairs == 3 + 7 + 3 + 6
+    hf = plan.work_unshared()
+    assert (hf.layer_tokens, hf.head_tokens) == ((3 + 2 - 1) + (3 + 1 - 1) + (2 + 2 - 1),) * 2
+    assert hf.attention_pairs == 10 + 6 + 6
+    naive = plan.work_unshared(per_request=True)
+    assert naive.layer_tokens == hf.layer_tokens + 4 and naive.attention_pairs == hf.attention_pairs + 10
+    assert packed.flops(layer_params=10, head_params=3, hidden=2, n_layers=5) == 2 * 10 * 8 + 2 * 3 * 5 + 4 * 2 * 5 * 19
     assert plan.n_truncated == 0
 
 

@@ -54,6 +54,29 @@ class Row:
         return len(self.context) - 1
 
 
+@dataclass(frozen=True)
+class Work:
+    """Work of a forward pass, counted independently of any kernel: tokens through the transformer
+    layers, positions through the LM head, and the (query, key) pairs the attention mask allows."""
+
+    layer_tokens: int
+    head_tokens: int
+    attention_pairs: int
+
+    def __add__(self, other: Work) -> Work:
+        return Work(self.layer_tokens + other.layer_tokens, self.head_tokens + other.head_tokens,
+                    self.attention_pairs + other.attention_pairs)
+
+    def times(self, k: int) -> Work:
+        return Work(self.layer_tokens * k, self.head_tokens * k, self.attention_pairs * k)
+
+    def flops(self, layer_params: int, head_params: int, hidden: int, n_layers: int) -> int:
+        """Matmul FLOPs: 2 per weight per token, and per layer 4 x hidden per allowed attention pair
+        (scores and weighted values); the same count for every method, so ratios compare the work."""
+        return (2 * layer_params * self.layer_tokens + 2 * head_params * self.head_tokens
+                + 4 * hidden * n_layers * self.attention_pairs)
+
+
 @dataclass
 class Plan:
     uniques: list[Unique]
@@ -68,13 +91,35 @@ class Plan:
     def max_dropped(self) -> int:
         return max((u.n_dropped for u in self.uniques), default=0)
 
-    def tokens_computed(self) -> int:
-        """Tokens that go through the model (the shared prefix counted once per row)."""
-        return sum(r.n_tokens for r in self.rows)
+    def work_packed(self) -> Work:
+        """What hf-prefix computes: each row once, the LM head on continuation positions only."""
+        total = Work(0, 0, 0)
+        for row in self.rows:
+            p = row.prefix_len
+            conts = [len(self.uniques[m].continuation) for m in row.members]
+            total += Work(
+                layer_tokens=row.n_tokens,
+                head_tokens=sum(conts),
+                attention_pairs=causal_pairs(p) + sum(k * p + causal_pairs(k) for k in conts),
+            )
+        return total
 
-    def tokens_unshared(self) -> int:
-        """Tokens a one-request-per-sequence backend (hf) would compute for the same uniques."""
-        return sum(len(u.context) + len(u.continuation) - 1 for u in self.uniques)
+    def work_unshared(self, per_request: bool = False) -> Work:
+        """What a one-sequence-per-request backend computes, with logits at every position: `hf`
+        (each distinct request once) or, with `per_request`, a loop over every request (duplicates too)."""
+        counts = [0] * len(self.uniques)
+        for u_idx in self.request_to_unique:
+            counts[u_idx] += 1
+        total = Work(0, 0, 0)
+        for u, count in zip(self.uniques, counts, strict=True):
+            n = len(u.context) + len(u.continuation) - 1
+            total += Work(n, n, causal_pairs(n)).times(count if per_request else 1)
+        return total
+
+
+def causal_pairs(n: int) -> int:
+    """(query, key) pairs a causal mask allows over n tokens."""
+    return n * (n + 1) // 2
 
 
 def truncate_context(
