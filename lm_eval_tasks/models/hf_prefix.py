@@ -103,9 +103,7 @@ class HFPrefixLM(HFLM):
             )
         batches = self._batches(plan, override_bs)
 
-        users: list[int] = [0] * len(plan.uniques)
-        for u in plan.request_to_unique:
-            users[u] += 1
+        users = plan.requests_per_unique()
         scored: list[tuple | None] = [None] * len(plan.uniques)
         pbar = tqdm(
             total=len(requests),

@@ -91,6 +91,13 @@ class Plan:
     def max_dropped(self) -> int:
         return max((u.n_dropped for u in self.uniques), default=0)
 
+    def requests_per_unique(self) -> list[int]:
+        """How many input requests each unique answers (duplicates share one score)."""
+        counts = [0] * len(self.uniques)
+        for u_idx in self.request_to_unique:
+            counts[u_idx] += 1
+        return counts
+
     def work_packed(self) -> Work:
         """What hf-prefix computes: each row once, the LM head on continuation positions only."""
         total = Work(0, 0, 0)
@@ -107,11 +114,8 @@ class Plan:
     def work_unshared(self, per_request: bool = False) -> Work:
         """What a one-sequence-per-request backend computes, with logits at every position: `hf`
         (each distinct request once) or, with `per_request`, a loop over every request (duplicates too)."""
-        counts = [0] * len(self.uniques)
-        for u_idx in self.request_to_unique:
-            counts[u_idx] += 1
         total = Work(0, 0, 0)
-        for u, count in zip(self.uniques, counts, strict=True):
+        for u, count in zip(self.uniques, self.requests_per_unique(), strict=True):
             n = len(u.context) + len(u.continuation) - 1
             total += Work(n, n, causal_pairs(n)).times(count if per_request else 1)
         return total
