@@ -20,6 +20,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lm_eval_tasks.rows import RATING_AXES as AXES  # noqa: E402
+from postprocess.analysis import MEASURES  # noqa: E402
 from postprocess.stats import (  # noqa: E402
     ClusterResamples,
     agreement,
@@ -33,8 +35,6 @@ from postprocess.stats import (  # noqa: E402
     spearman,
 )
 
-MEASURES = ("sum", "per_byte", "per_token")
-AXES = ("overall", "accuracy", "coverage", "coherence")
 B = 1000
 
 
