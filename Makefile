@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up, then score the embedded sample with the embedded model and write the report
-#   make test   set up, then run every test (the slow real-model ones included), as CI does
+#   make test   set up, then run every test (the slow ones included: real model, wheel install), as CI does
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/summ-pref demo --out summ_pref_demo --force
+	$(BIN)/summ-pref demo --out summ_pref_demo
 
 test: setup
 	$(BIN)/python -m pytest -m "slow or not slow"

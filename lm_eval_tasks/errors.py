@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Set to 1 to get the full traceback instead of the one-line error.
+DEBUG_ENV = "SUMM_PREF_DEBUG"
+
 
 class DataError(ValueError):
     """Bad or missing input data; raised before any scoring, so no output is written."""

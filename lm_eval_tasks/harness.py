@@ -1,17 +1,39 @@
 """Run lm-eval's own CLI with this plugin's tasks and model backends available.
 
 lm-eval 0.4.13 reads no entry points, so an installed package cannot register tasks or models by
-itself: this wrapper imports the backends and adds `--include_path` before handing over.
+itself: this wrapper imports the backends and adds `--include_path` before handing over. Before it
+hands over, it checks what lm-eval reports late (after loading the model) or as a traceback: the
+arguments, the model path, the task names and the data itself (loaded, so a bad row stops the run in
+seconds, before a large model takes minutes to load). The data loaded then is the data lm-eval scores.
 """
 
 from __future__ import annotations
 
+import argparse
+import copy
+import difflib
 import importlib
+import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from lm_eval_tasks import TASKS_DIR
-from lm_eval_tasks.default_model import resolve_pretrained
+from lm_eval_tasks.default_model import (
+    check_pretrained,
+    resolve_pretrained,
+)
+from lm_eval_tasks.docs import METADATA_KEYS, check_user_metadata, sharing_loads
+from lm_eval_tasks.errors import DEBUG_ENV, DataError
+
+DEBUG_HINT = f"({DEBUG_ENV}=1 shows the traceback)"
+logger = logging.getLogger(__name__)
+
+
+class UsageError(ValueError):
+    """A wrong `summ-pref eval` argument: reported in one line, with the remedy, before anything is loaded."""
 
 
 def register_backends() -> None:
@@ -20,33 +42,128 @@ def register_backends() -> None:
 
 
 def harness_argv(args: Sequence[str]) -> list[str]:
-    """`lm_eval run` arguments: ours plus --include_path; `pretrained=@default` becomes the local model."""
+    """`lm_eval run` arguments: ours plus --include_path."""
     argv = list(args)
     if any(a == "--include_path" or a.startswith("--include_path=") for a in argv):
-        raise SystemExit("summ-pref eval sets --include_path to its own tasks; lm-eval accepts only one path. "
+        raise UsageError("summ-pref eval sets --include_path to its own tasks; lm-eval accepts only one path. "
                          "Use `lm_eval --include_path DIR ...` directly to add other tasks.")
-    for i, a in enumerate(argv):
-        if a == "--model_args" and i + 1 < len(argv):
-            argv[i + 1] = resolve_pretrained(argv[i + 1])
-        elif a.startswith("--model_args="):
-            argv[i] = "--model_args=" + resolve_pretrained(a.split("=", 1)[1])
     return ["run", *argv, "--include_path", str(TASKS_DIR)]
 
 
+def invalid_json(argv: Sequence[str]) -> str | None:
+    """The message for the first option value that starts like a JSON object but is not one."""
+    for i, arg in enumerate(argv):
+        option, value = arg.split("=", 1) if arg.startswith("--") and "=" in arg else (argv[i - 1] if i else "", arg)
+        if not value.lstrip().startswith("{"):
+            continue
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as err:
+            return (f"{option} is not valid JSON ({err.msg} at column {err.colno}): {value}; write a JSON object "
+                    f"with double-quoted keys and strings, e.g. {option} '{{\"data_dir\": \"DIR\"}}'")
+    return None
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    try:
+        return parser.parse_args(argv)
+    except ValueError as err:  # lm-eval's --metadata / --model_args action raises it for a bad JSON object
+        raise UsageError(invalid_json(argv) or f"{err} {DEBUG_HINT}") from err
+
+
+def evaluator_config(parsed: argparse.Namespace):
+    """lm-eval's own view of the arguments (--config YAML merged): its checks raise here, before any loading."""
+    from lm_eval.config.evaluate_config import EvaluatorConfig
+
+    try:
+        return EvaluatorConfig.from_cli(copy.deepcopy(parsed))
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        raise UsageError(f"{err} {DEBUG_HINT}") from err
+
+
+def task_names(tasks: str | Sequence) -> list[str]:
+    """`--tasks a,b c` (or a YAML config's list or string) as single names, the way lm-eval splits them."""
+    items = tasks.split(",") if isinstance(tasks, str) else [t for task in tasks for t in str(task).split(",")]
+    return [t for t in items if t]
+
+
+def unknown_task_error(name: str, ours: list[str], known: list[str]) -> UsageError:
+    close = difflib.get_close_matches(name, ours, 1) or difflib.get_close_matches(name, known, 1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return UsageError(f"unknown task {name!r}{hint}: the summ_pref tasks are {', '.join(ours)}; "
+                      f"`lm_eval ls tasks` lists lm-eval's own")
+
+
+def check_run(parsed: argparse.Namespace) -> None:
+    """Everything that can be checked before the model loads; `pretrained` is resolved in `parsed`.
+
+    Loads the data of the requested summ_pref tasks (groups expand) with the run's metadata, through the
+    same TaskManager lm-eval uses, so a DataError is raised here; other tasks are left to lm-eval."""
+    from lm_eval.tasks import TaskManager
+
+    cfg = evaluator_config(parsed)
+    if cfg.limit is not None and cfg.limit <= 0:
+        raise UsageError(f"--limit must be positive: a number of docs per task (e.g. 100) or a fraction of them "
+                         f"(e.g. 0.1), got {cfg.limit:g}; leave it out to score every doc")
+    model_args = dict(cfg.model_args or {})
+    pretrained = model_args.get("pretrained")
+    if isinstance(pretrained, str):
+        check_pretrained(pretrained)
+    ours = TaskManager(include_path=str(TASKS_DIR), include_defaults=False, metadata=cfg.metadata)
+    names = task_names(cfg.tasks)
+    plugin = [n for n in names if ours.match_tasks([n])]
+    external = [n for n in names if n not in plugin]
+    user_metadata = {k: v for k, v in (cfg.metadata or {}).items() if k not in model_args}
+    if plugin and not external:
+        check_user_metadata(user_metadata)
+    elif plugin and (unknown := [k for k in user_metadata if k not in METADATA_KEYS]):
+        logger.warning("--metadata keys %s are not summ_pref's (%s); they are left to the other tasks",
+                       ", ".join(unknown), ", ".join(METADATA_KEYS))
+    # YAML files and folders of tasks are lm-eval's to read; any other name must be an lm-eval task.
+    others = [n for n in external if not (n.endswith(".yaml") or Path(n).is_dir())]
+    if others:
+        full = TaskManager(include_path=str(TASKS_DIR))
+        for name in others:
+            if not full.match_tasks([name]):
+                raise unknown_task_error(name, ours.all_tasks, full.all_tasks)
+    if plugin:
+        try:
+            ours.load(ours.match_tasks(plugin))
+        except DataError:
+            raise
+        except (ValueError, KeyError) as err:  # lm-eval's task-building checks, e.g. a task requested twice
+            raise UsageError(f"{err} {DEBUG_HINT}") from err
+    if isinstance(pretrained, str):
+        resolved = resolve_pretrained(pretrained)
+        if resolved != pretrained:
+            parsed.model_args = {**model_args, "pretrained": resolved}
+
+
 def run_lm_eval(args: Sequence[str]) -> None:
+    """`lm_eval run ARGS` plus the plugin; a wrong argument or bad data ends it with one line (exit 1) and
+    nothing written, unless SUMM_PREF_DEBUG=1 asks for the traceback."""
+    try:
+        run_checked(args)
+    except (DataError, UsageError) as err:
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        raise SystemExit(f"summ-pref eval: error: {err}") from None
+
+
+def run_checked(args: Sequence[str]) -> None:
     from lm_eval._cli import HarnessCLI
     from lm_eval.utils import setup_logging
-
-    from lm_eval_tasks.errors import DataError
 
     register_backends()
     setup_logging()
     cli = HarnessCLI()
-    parsed = cli._parser.parse_args(harness_argv(args))
-    try:
+    run_parser = cli._subparsers.choices["run"]
+    run_parser.prog = "summ-pref eval"
+    run_parser.usage = (run_parser.usage or "").replace("lm-eval run", "summ-pref eval") or None
+    parsed = parse(cli._parser, harness_argv(args))
+    with sharing_loads():  # the data loaded by check_run is the data lm-eval then scores
+        check_run(parsed)
         cli.execute(parsed)
-    except DataError as err:  # raised while loading tasks, before anything is written
-        raise SystemExit(f"summ-pref eval: error: {err}") from None
 
 
 if __name__ == "__main__":

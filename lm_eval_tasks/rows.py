@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from lm_eval_tasks.errors import DataError
 
@@ -105,12 +105,38 @@ def row_key(row: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
 
 
-def keyed(rows: list[dict]) -> list[tuple[str, dict]]:
-    """Attach keys; an exact duplicate row gets `#2`, `#3`, ... so every key stays unique."""
-    seen: dict[str, int] = {}
-    out = []
-    for row in rows:
-        key = row_key(row)
-        seen[key] = seen.get(key, 0) + 1
-        out.append((key if seen[key] == 1 else f"{key}#{seen[key]}", row))
-    return out
+class Located(NamedTuple):
+    """A normalised row and where it was read (`path:line`, or `path:row` for parquet), for messages."""
+
+    row: dict
+    where: str
+
+
+def judgement_key(row: dict) -> str:
+    """What makes two rows one human judgement: the same post, worker, summaries (text and policy, in order)
+    and choice (comparisons) or ratings (axis). Batch, split, notes and confidence are not part of it."""
+    if "summaries" in row:
+        what = [[[s["text"], s["policy"]] for s in row["summaries"]], row["choice"]]
+    else:
+        summary = row["summary"]
+        what = [[summary["text"], summary["policy"]], summary["axes"]]
+    return json.dumps([post_id(row["info"]), row["worker"], what], sort_keys=True, ensure_ascii=False)
+
+
+def drop_repeats(rows: list[Located]) -> tuple[list[tuple[str, Located]], list[tuple[str, str]]]:
+    """One row per judgement: (row_key, row) of the kept rows in load order, and (where, where of the first
+    copy) of every later copy in load order. Of the copies, the one with the smallest key is kept, so the
+    choice does not depend on the order of files or rows (hub and local copies give the same docs)."""
+    keys = [row_key(r.row) for r in rows]
+    judgements = [judgement_key(r.row) for r in rows]
+    kept: dict[str, int] = {}
+    first: dict[str, int] = {}
+    repeats = []
+    for i, judgement in enumerate(judgements):
+        if judgement in first:
+            repeats.append((rows[i].where, rows[first[judgement]].where))
+        else:
+            first[judgement] = i
+        if judgement not in kept or keys[i] < keys[kept[judgement]]:
+            kept[judgement] = i
+    return [(keys[i], rows[i]) for i in sorted(kept.values())], repeats

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .bootstrap import ClusterResamples, percentile_interval
-from .stat_result import Stat
+from .stat_result import PMethod, Stat
 
 # `extra.confidence` is one 9-point scale over the pair (Stiennon et al. 2020): 1 = summary A is
 # definitely better ... 9 = summary B is definitely better, 5 (never used) = no preference; in the
@@ -47,15 +47,19 @@ def pair_outcomes(score_a, score_b, choice) -> np.ndarray:
 
 def agreement(
     score_a, score_b, choice, clusters=None, *, n_resamples: int = 1000, seed: int = 0,
-    confidence: float = 0.95, resamples: ClusterResamples | None = None,
+    confidence: float = 0.95, resamples: ClusterResamples | None = None, p_method: PMethod = "independent",
 ) -> Stat:
     """Fraction of pairs where the summary the model scores higher is the one the human chose.
 
-    Model ties count 1/2 and are reported in ``details["n_ties"]``. The p-value is an exact
-    two-sided sign test of the non-tied pairs against 1/2 (`scipy.stats.binomtest`; ties carry no
-    information about direction and are left out of the test, rows taken as independent). The
-    interval is a cluster-bootstrap percentile interval of the tie-counted rate, computed from
-    resampled per-cluster sums.
+    Model ties count 1/2 and are reported in ``details["n_ties"]``. The interval is a
+    cluster-bootstrap percentile interval of the tie-counted rate, computed from resampled
+    per-cluster sums. Two p-values against 1/2: an exact two-sided sign test of the non-tied pairs
+    (`scipy.stats.binomtest`; ties carry no information about direction and are left out; rows taken
+    as independent), and the cluster-bootstrap p that inverts the interval
+    (`postprocess.bootstrap.percentile_p_value`), which agrees with it. `p_method` picks which one is
+    ``p_value``; the other goes to ``details`` as ``p_value_cluster`` or ``p_value_independent``. A
+    report should use "cluster": the sign test treats the pairs of one post as independent and can
+    contradict the interval printed beside it.
 
     Parameters
     ----------
@@ -65,7 +69,7 @@ def agreement(
         0 if the human chose A, 1 if B. Rows with any NaN are dropped and counted.
     clusters : array-like, optional
         Post id per pair; None resamples single pairs.
-    n_resamples, seed, confidence, resamples
+    n_resamples, seed, confidence, resamples, p_method
         As in `postprocess.correlation.spearman`.
 
     Examples
@@ -81,25 +85,35 @@ def agreement(
     labels = np.arange(len(wins)) if clusters is None else np.asarray(clusters)
     n, n_dropped = int(keep.sum()), int((~keep).sum())
     with_ci = n_resamples > 0 or resamples is not None
-    method = "agreement (ties 1/2); p: exact two-sided sign test on non-tied pairs (rows independent)"
-    method += f"; ci: {'row' if clusters is None else 'cluster'} bootstrap percentile" if with_ci else ""
+    unit = "row" if clusters is None else "cluster"
+    sign_test = "exact two-sided sign test on non-tied pairs (rows independent)"
+    if p_method == "cluster":
+        method = f"agreement (ties 1/2); p: {unit} bootstrap, inverts the percentile interval against 0.5"
+        method += f"; p_value_independent: {sign_test}"
+    else:
+        method = f"agreement (ties 1/2); p: {sign_test}"
+    method += f"; ci: {unit} bootstrap percentile" if with_ci else ""
     if n == 0:
         return Stat.undefined(0, method, "no complete pairs", n_dropped)
     w = wins[keep]
     n_ties = int(np.sum(w == 0.5))
     n_agree = int(np.sum(w == 1.0))
-    details = {"n_ties": n_ties, "n_agree": n_agree, "n_clusters": int(len(np.unique(labels[keep])))}
+    details = {"n_ties": n_ties, "n_agree": n_agree, "n_clusters": len(np.unique(labels[keep]))}
     untied = n - n_ties
-    p_value = float(sps.binomtest(n_agree, untied, 0.5).pvalue) if untied else None
-    low = high = None
+    p_independent = float(sps.binomtest(n_agree, untied, 0.5).pvalue) if untied else None
+    low = high = p_cluster = None
     if with_ci:
         if resamples is None:
             resamples = ClusterResamples.draw(labels, n_resamples, seed)
         tot = resamples.cluster_totals(np.column_stack([w, np.ones_like(w)]), labels[keep])
         with np.errstate(invalid="ignore", divide="ignore"):
             interval = percentile_interval(tot[:, 0] / tot[:, 1], confidence)
-        low, high = interval.low, interval.high
+        low, high, p_cluster = interval.low, interval.high, interval.p_value(0.5)
         details.update(interval.details(), seed=resamples.seed)
+    if p_method == "cluster":
+        p_value, details["p_value_independent"] = p_cluster, p_independent
+    else:
+        p_value, details["p_value_cluster"] = p_independent, p_cluster
     return Stat(float(w.mean()), low, high, p_value, n, method, n_dropped, None, details)
 
 

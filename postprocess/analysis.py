@@ -1,7 +1,9 @@
 """Every statistic of one run's task, as JSON-ready nested dicts (the shape of summary.json).
 
 One set of cluster draws over posts is made per task and shared by all its statistics, so every
-interval of a task comes from the same resampled posts.
+interval of a task comes from the same resampled posts. Every `p_value` is the cluster-bootstrap p
+that inverts the interval beside it, so no table shows p < 1 - confidence beside an interval that
+contains the null (or the reverse); the rows-independent test is kept as `details.p_value_independent`.
 """
 
 from __future__ import annotations
@@ -73,8 +75,10 @@ def draws(frame: pd.DataFrame, settings: Settings) -> ClusterResamples | None:
 
 
 def _kw(settings: Settings, resamples: ClusterResamples | None, frame: pd.DataFrame) -> dict:
+    """Keyword arguments of every statistic: posts are the clusters, and `p_value` is the
+    cluster-bootstrap p of the interval beside it (the rows-independent p stays in details)."""
     return {"clusters": frame["post_id"].to_numpy(), "n_resamples": settings.n_resamples, "seed": settings.seed,
-            "confidence": settings.confidence, "resamples": resamples}
+            "confidence": settings.confidence, "resamples": resamples, "p_method": "cluster"}
 
 
 def axis_correlations(frame: pd.DataFrame, measure: str, axis: str, settings: Settings,

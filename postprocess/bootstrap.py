@@ -63,7 +63,7 @@ class ClusterResamples:
     seed: int
 
     @classmethod
-    def draw(cls, clusters, n_resamples: int = 1000, seed: int = 0) -> "ClusterResamples":
+    def draw(cls, clusters, n_resamples: int = 1000, seed: int = 0) -> ClusterResamples:
         """Draw K clusters with replacement, B times (K = number of distinct clusters)."""
         labels = np.unique(_as_labels(clusters))
         k = len(labels)
@@ -151,6 +151,10 @@ class Interval:
             "n_resamples_dropped": self.n_dropped,
         }
 
+    def p_value(self, null: float) -> float | None:
+        """The two-sided p-value of `null` that this interval implies (`percentile_p_value`)."""
+        return percentile_p_value(self.replicates, null)
+
 
 def percentile_interval(replicates, confidence: float = 0.95) -> Interval:
     """Percentile interval of bootstrap replicates, NaN replicates dropped and counted.
@@ -171,6 +175,56 @@ def percentile_interval(replicates, confidence: float = 0.95) -> Interval:
     alpha = (1 - confidence) / 2
     low, high = np.quantile(ok, [alpha, 1 - alpha])
     return Interval(float(low), float(high), confidence, int(reps.size), n_dropped, reps)
+
+
+def percentile_p_value(replicates, null: float) -> float | None:
+    """Two-sided bootstrap p-value that inverts `percentile_interval` on the same replicates.
+
+    Why: a p-value printed beside a cluster-bootstrap interval must not contradict it. The percentile
+    interval at coverage c has `null` on its boundary at exactly one c (numpy's linear quantiles are
+    continuous and non-decreasing in the level), and p = 1 - c at that point. So for every
+    confidence, ``p < 1 - confidence`` exactly when the interval excludes `null`. Up to the
+    interpolation between neighbouring replicates this is ``min(1, 2 min(P*(t <= null),
+    P*(t >= null)))`` over the defined (finite) replicates t. p = 0 means every replicate lies on one
+    side of `null`: p < 1 / B, the resolution of B resamples. None when no replicate is defined.
+
+    Examples
+    --------
+    Replicates 0.1, 0.2, 0.3, 0.4 and null 0.15: the quantile at level a sits at sorted position
+    3a, so 0.15 is reached at position 0.5, level 1/6, and p = 2/6.
+
+    >>> round(percentile_p_value([0.4, 0.1, 0.3, 0.2], 0.15), 4)
+    0.3333
+    >>> iv = percentile_interval([0.4, 0.1, 0.3, 0.2], confidence=1 - 0.3333)
+    >>> bool(iv.low > 0.15), bool(percentile_interval([0.4, 0.1, 0.3, 0.2], 1 - 0.3334).low > 0.15)
+    (False, True)
+    >>> percentile_p_value([0.5, 0.5, 0.5], 0.5), percentile_p_value([0.6, 0.7], 0.5)
+    (1.0, 0.0)
+    """
+    reps = np.asarray(replicates, dtype=float).ravel()
+    x = np.sort(reps[np.isfinite(reps)])
+    if x.size == 0:
+        return None
+    if x.size == 1:
+        return 1.0 if x[0] == null else 0.0
+    last = x.size - 1
+    # Sorted positions h (level a = h / last) where the linear quantile q(h) first reaches `null` from
+    # below (up to) and last stays at or under it (down to); outside the replicates they are 0 or last.
+    if null < x[0]:
+        below = 0.0
+    elif null >= x[-1]:
+        below = float(last)
+    else:
+        j = int(np.searchsorted(x, null, side="right")) - 1
+        below = j + (null - x[j]) / (x[j + 1] - x[j])
+    if null > x[-1]:
+        above = float(last)
+    elif null <= x[0]:
+        above = 0.0
+    else:
+        k = int(np.searchsorted(x, null, side="left"))
+        above = k if x[k] == null else (k - 1) + (null - x[k - 1]) / (x[k] - x[k - 1])
+    return float(min(1.0, 2 * min(below, last - above) / last))
 
 
 def cluster_bootstrap(

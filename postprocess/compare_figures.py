@@ -15,7 +15,16 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from .figures import LEGEND_SIZE, PALETTE, TICK_SIZE, _axes, _median_ci, _style, correlation_bars
+from .figures import (
+    LEGEND_SIZE,
+    PALETTE,
+    TICK_SIZE,
+    _axes,
+    _median_ci,
+    _style,
+    correlation_bars,
+)
+from .provenance import display_name_map
 
 
 def shift_hexbin(
@@ -76,14 +85,14 @@ def correlation_table(
     """Columns model, axis, estimate, ci_low, ci_high: one run's correlation per axis, every run.
 
     Reads ``summary["runs"][i]["axis"][task][measure][axis][statistic]``; runs without the task or
-    measure are left out.
+    measure are left out. `model` is the run's display name (its model_name when none is recorded).
     """
     rows = []
     for run in summary.get("runs", []):
         by_axis = run.get("axis", {}).get(task, {}).get(measure, {})
         for axis, stats in by_axis.items():
             s = stats.get(statistic) or {}
-            rows.append({"model": run["model_name"], "axis": axis,
+            rows.append({"model": run.get("display_name", run["model_name"]), "axis": axis,
                          **{k: (np.nan if s.get(k) is None else s[k]) for k in ("estimate", "ci_low", "ci_high")}})
     return pd.DataFrame(rows, columns=["model", "axis", "estimate", "ci_low", "ci_high"])
 
@@ -100,13 +109,15 @@ def model_correlation_bars(
 def implicit_reward_table(summary: Mapping, task: str, *, key: str = "agreement") -> pd.DataFrame:
     """Columns model, estimate, ci_low, ci_high, n: implicit-reward agreement of each compared model.
 
-    Reads ``summary["comparisons"][...]["cmp"][task]["implicit_reward"][key]``.
+    Reads ``summary["comparisons"][...]["cmp"][task]["implicit_reward"][key]``; `model` is the
+    display name of the run (`postprocess.provenance.display_name_map`).
     """
+    names = display_name_map(summary)
     rows = []
     for entry in _entries(summary):
         s = entry.get("cmp", {}).get(task, {}).get("implicit_reward", {}).get(key)
         if s is not None:
-            rows.append({"model": entry["model_name"], "n": s.get("n"),
+            rows.append({"model": names.get(entry["model_name"], entry["model_name"]), "n": s.get("n"),
                          **{k: (np.nan if s.get(k) is None else s[k]) for k in ("estimate", "ci_low", "ci_high")}})
     return pd.DataFrame(rows, columns=["model", "estimate", "ci_low", "ci_high", "n"])
 

@@ -1,9 +1,12 @@
 """Correlation of a log-probability measure with human ratings, with post-clustered intervals.
 
-Every function returns a `Stat`: the point estimate is scipy's, the p-value is scipy's test on rows
-taken as independent (stated in `method`; the rows of one post are not, so read the cluster-bootstrap
-interval as the honest uncertainty), and the interval is a percentile cluster bootstrap computed
-exactly and vectorised by `postprocess.weighted`.
+Every function returns a `Stat`: the point estimate is scipy's and the interval is a percentile
+cluster bootstrap computed exactly and vectorised by `postprocess.weighted`. Two p-values against 0
+are computed: scipy's test on rows taken as independent (the rows of one post are not, so it can
+contradict the interval), and the cluster-bootstrap p that inverts the interval on the same
+replicates (`postprocess.bootstrap.percentile_p_value`: p < 1 - confidence exactly when the interval
+excludes 0). `p_method` picks which is ``p_value``; the other is kept, named, in ``details``, and
+`method` says which is which.
 
 Pairs with a missing (non-finite) value are dropped and counted in `n_dropped`. Fewer than four
 complete pairs, or a constant variable, give `Stat.undefined` with a reason; nothing here warns.
@@ -18,7 +21,7 @@ import numpy as np
 from scipy import stats as sps
 
 from .bootstrap import ClusterResamples, percentile_interval, resampled
-from .stat_result import Stat
+from .stat_result import PMethod, Stat, finite_or_none
 from .weighted import weighted_kendall, weighted_partial_spearman, weighted_spearman
 
 MIN_PAIRS = 4
@@ -77,11 +80,15 @@ def _why_undefined(arrs: list[np.ndarray], names: tuple[str, ...]) -> str | None
     return None
 
 
-def _method(name: str, p_note: str, clusters, n_resamples: int, resamples) -> str:
-    if n_resamples == 0 and resamples is None:
-        return f"{name}; p: {p_note}; no interval"
+def _method(name: str, p_note: str, clusters, n_resamples: int, resamples, p_method: PMethod) -> str:
     unit = "row" if clusters is None else "cluster"
-    return f"{name}; p: {p_note}; ci: {unit} bootstrap percentile"
+    if p_method == "cluster":
+        p_text = f"p: {unit} bootstrap, inverts the percentile interval against 0; p_value_independent: {p_note}"
+    else:
+        p_text = f"p: {p_note}"
+    if n_resamples == 0 and resamples is None:
+        return f"{name}; {p_text}; no interval"
+    return f"{name}; {p_text}; ci: {unit} bootstrap percentile"
 
 
 def _correlation(
@@ -96,31 +103,36 @@ def _correlation(
     seed: int,
     confidence: float,
     resamples: ClusterResamples | None,
+    p_method: PMethod,
     nan_reason: str = "the statistic is undefined on these data",
 ) -> Stat:
     arrs, keep = _complete(*arrays)
     labels = _row_clusters(clusters, len(keep))
     n, n_dropped = int(keep.sum()), int((~keep).sum())
-    method = _method(name, p_note, clusters, n_resamples, resamples)
+    method = _method(name, p_note, clusters, n_resamples, resamples, p_method)
     kept = [a[keep] for a in arrs]
     reason = _why_undefined(kept, names)
-    details = {"n_clusters": int(len(np.unique(labels[keep])))} if n else {}
+    details = {"n_clusters": len(np.unique(labels[keep]))} if n else {}
     if reason:
         return Stat.undefined(n, method, reason, n_dropped, details or None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        estimate, p_value = point(*kept)
+        estimate, p_independent = point(*kept)
     if not np.isfinite(estimate):
         return Stat.undefined(n, method, nan_reason, n_dropped, details)
-    low = high = None
+    low = high = p_cluster = None
     if n_resamples > 0 or resamples is not None:
         if resamples is None:
             resamples = ClusterResamples.draw(labels, n_resamples, seed)
         reps = replicates(kept, labels[keep], resamples)
         interval = percentile_interval(reps, confidence)
-        low, high = interval.low, interval.high
+        low, high, p_cluster = interval.low, interval.high, interval.p_value(0.0)
         details.update(interval.details(), seed=resamples.seed)
-    return Stat(float(estimate), low, high, float(p_value), n, method, n_dropped, None, details)
+    if p_method == "cluster":
+        p_value, details["p_value_independent"] = p_cluster, finite_or_none(p_independent)
+    else:
+        p_value, details["p_value_cluster"] = finite_or_none(p_independent), p_cluster
+    return Stat(float(estimate), low, high, p_value, n, method, n_dropped, None, details)
 
 
 def _via_weights(fn: Callable[..., np.ndarray]):
@@ -156,12 +168,16 @@ _DOC_PARAMS = """
         Coverage of the percentile interval.
     resamples : ClusterResamples, optional
         Draws to reuse across statistics (then `n_resamples` and `seed` are ignored).
+    p_method : {"independent", "cluster"}
+        Which p-value is ``p_value``: the test named below (rows independent), or the
+        cluster-bootstrap p that inverts the interval (None without an interval); the other is kept
+        in ``details`` as ``p_value_cluster`` / ``p_value_independent``.
 """
 
 
 def spearman(
     x, y, clusters=None, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
-    resamples: ClusterResamples | None = None,
+    resamples: ClusterResamples | None = None, p_method: PMethod = "independent",
 ) -> Stat:
     """Spearman's rho: does a higher log-probability go with a higher rating, in rank order?
 
@@ -179,13 +195,13 @@ def spearman(
         lambda a, b: spearman_point(a, b, seed), _via_weights(weighted_spearman),
         (f"permutation test, {N_PERMUTATIONS} permutations, seed {seed}, if n <= {PERMUTATION_MAX_N}, else "
          "scipy spearmanr t-approximation (rows independent)"),
-        n_resamples, seed, confidence, resamples,
+        n_resamples, seed, confidence, resamples, p_method,
     )
 
 
 def pearson(
     x, y, clusters=None, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
-    resamples: ClusterResamples | None = None,
+    resamples: ClusterResamples | None = None, p_method: PMethod = "independent",
 ) -> Stat:
     """Pearson's r: linear association of a log-probability measure with a rating.
 
@@ -202,13 +218,13 @@ def pearson(
         "pearson r", ("x", "y"), (x, y), clusters,
         lambda a, b: tuple(sps.pearsonr(a, b)), _pearson_replicates,
         "scipy pearsonr exact under normality (rows independent)",
-        n_resamples, seed, confidence, resamples,
+        n_resamples, seed, confidence, resamples, p_method,
     )
 
 
 def kendall(
     x, y, clusters=None, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
-    resamples: ClusterResamples | None = None,
+    resamples: ClusterResamples | None = None, p_method: PMethod = "independent",
 ) -> Stat:
     """Kendall's tau-b: the share of concordant minus discordant pairs, adjusted for ties.
 
@@ -226,7 +242,7 @@ def kendall(
         "kendall tau-b", ("x", "y"), (x, y), clusters,
         lambda a, b: tuple(sps.kendalltau(a, b)), _via_weights(weighted_kendall),
         "scipy kendalltau method=auto (rows independent)",
-        n_resamples, seed, confidence, resamples,
+        n_resamples, seed, confidence, resamples, p_method,
     )
 
 
@@ -247,7 +263,7 @@ def partial_spearman_point(x, y, z) -> tuple[float, float]:
 
 def partial_spearman(
     x, y, covariate, clusters=None, *, n_resamples: int = 1000, seed: int = 0,
-    confidence: float = 0.95, resamples: ClusterResamples | None = None,
+    confidence: float = 0.95, resamples: ClusterResamples | None = None, p_method: PMethod = "independent",
 ) -> Stat:
     """Spearman correlation of x and y with `covariate` (e.g. summary length) partialled out.
 
@@ -270,7 +286,7 @@ def partial_spearman(
         "partial spearman (ranks, pearson partial)", ("x", "y", "covariate"),
         (x, y, covariate), clusters, partial_spearman_point,
         _via_weights(weighted_partial_spearman), "t-test with n-3 dof (rows independent)",
-        n_resamples, seed, confidence, resamples,
+        n_resamples, seed, confidence, resamples, p_method,
         nan_reason="the covariate's ranks determine those of x or y (|r| = 1)",
     )
 

@@ -35,6 +35,13 @@ def _axes(ax: Axes | None, height: float = 2.4) -> Axes:
     return fig.add_subplot()
 
 
+def _interval(ax: Axes, x, low, high, color: str, **kw) -> None:
+    """Draw [low, high] as a capped vertical line. A percentile interval need not contain its estimate
+    (small samples), so the line is drawn from the interval itself, not as error around the estimate."""
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    ax.errorbar(x, (low + high) / 2, yerr=np.nan_to_num((high - low) / 2), fmt="none", ecolor=color, **kw)
+
+
 def _style(ax: Axes, xlabel: str, ylabel: str) -> None:
     ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
     ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
@@ -103,12 +110,10 @@ def correlation_bars(
     for j, h in enumerate(hues):
         sub = table[table[hue] == h].set_index(group).reindex(groups)
         est = sub["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - sub["ci_low"].to_numpy(dtype=float),
-                         sub["ci_high"].to_numpy(dtype=float) - est])
         label = (hue_labels or {}).get(h, str(h))
-        ax.bar(x + (j - (len(hues) - 1) / 2) * width, est, width * 0.9, yerr=np.nan_to_num(err),
-               color=PALETTE[j % len(PALETTE)], label=label,
-               error_kw={"elinewidth": 0.8, "capsize": 1.5})
+        xs = x + (j - (len(hues) - 1) / 2) * width
+        ax.bar(xs, est, width * 0.9, color=PALETTE[j % len(PALETTE)], label=label)
+        _interval(ax, xs, sub["ci_low"], sub["ci_high"], "black", elinewidth=0.8, capsize=1.5)
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xticks(x)
     ax.set_xticklabels([str(g) for g in groups])
@@ -135,13 +140,10 @@ def agreement_by_confidence(
     for j, h in enumerate(hues):
         sub = table if h is None else table[table[hue] == h]
         sub = sub.set_index(bucket).reindex(buckets)
-        est = sub["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - sub["ci_low"].to_numpy(dtype=float),
-                         sub["ci_high"].to_numpy(dtype=float) - est])
         label = None if h is None else (hue_labels or {}).get(h, str(h))
-        ax.errorbar(x + (j - (len(hues) - 1) / 2) * step, est, yerr=np.nan_to_num(err),
-                    fmt="o", markersize=3.5, capsize=2, linewidth=1,
-                    color=PALETTE[j % len(PALETTE)], label=label)
+        xs, color = x + (j - (len(hues) - 1) / 2) * step, PALETTE[j % len(PALETTE)]
+        ax.plot(xs, sub["estimate"].to_numpy(dtype=float), "o", markersize=3.5, color=color, label=label)
+        _interval(ax, xs, sub["ci_low"], sub["ci_high"], color, capsize=2, linewidth=1)
     ax.axhline(0.5, color="grey", linestyle="--", linewidth=0.8, label="chance")
     first = table.drop_duplicates(bucket).set_index(bucket).reindex(buckets)
     n = first["n"] if "n" in first else pd.Series([None] * len(buckets))

@@ -3,8 +3,14 @@
 Wording follows the intervals, never the point estimates alone: a direction is claimed only when the
 confidence interval excludes the null (0 for correlations and differences, 0.5 for agreement with
 the human choice). Otherwise the sentence says the data show no evidence either way, or that models
-are indistinguishable. A statistic without an interval (n_resamples = 0) or undefined on the data
-(estimate None) supports no claim, and the sentence says why.
+are indistinguishable. A statistic without an interval (n_resamples = 0), undefined on the data
+(estimate None), or whose interval is unreliable (from fewer than 10 posts, or of zero width:
+`postprocess.stat_result.interval_warning`) supports no directional claim, and the sentence says why.
+The p-values of the report's tables invert the same intervals, so no sentence contradicts its table.
+
+Models are named by their display name (`postprocess.provenance`); each sentence about a task adds
+the data notes of the runs it rests on (rows dropped for a NaN log-prob, ...). On made-up data
+(`synthetic_data`) the first bullet says that no conclusion can be drawn.
 
 "Best" model: for each task, the run with the highest estimate. It is called ahead of another model
 only when (a) that other model is the reference and the paired difference's interval (same resampled
@@ -14,7 +20,11 @@ since independent intervals ignore the pairing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+from postprocess.join import describe_data_notes
+from postprocess.provenance import chat_template_note, display_name_map, synthetic_scope
+from postprocess.stat_result import interval_warning
 
 PREFERRED_MEASURES = ("per_byte", "sum", "per_token")
 MEASURE_WORDS = {"sum": "summed log-prob", "per_byte": "log-prob per byte", "per_token": "log-prob per token"}
@@ -33,7 +43,7 @@ def _fmt(stat: Mapping | None) -> str:
 
 def direction(stat: Mapping | None, null: float = 0.0) -> int | None:
     """+1 / -1 when the interval lies wholly above / below `null`, 0 when it contains it, None when
-    there is no estimate or no interval (no claim possible).
+    there is no estimate, no interval, or an unreliable one (no claim possible; `no_claim` says why).
 
     Examples
     --------
@@ -43,6 +53,8 @@ def direction(stat: Mapping | None, null: float = 0.0) -> int | None:
     """
     if not stat or stat.get("estimate") is None or stat.get("ci_low") is None or stat.get("ci_high") is None:
         return None
+    if interval_warning(stat):
+        return None
     if stat["ci_low"] > null:
         return 1
     if stat["ci_high"] < null:
@@ -50,9 +62,27 @@ def direction(stat: Mapping | None, null: float = 0.0) -> int | None:
     return 0
 
 
+def no_claim(stat: Mapping | None) -> str:
+    """Why `direction` gives None for `stat`: its unreliable interval, or no interval / undefined."""
+    warning = interval_warning(stat)
+    return f"no directional claim ({warning})" if warning else "no claim (no interval or undefined)"
+
+
 def _entries(summary: Mapping) -> list[dict]:
     comps = summary.get("comparisons") or []
     return list(comps.values()) if isinstance(comps, Mapping) else list(comps)
+
+
+def _data_notes(summary: Mapping, model_names: Iterable[str], task: str, names: Mapping[str, str]) -> str:
+    """' Data notes: MODEL: ...' for the runs a sentence rests on, or '' when they have none."""
+    wanted = set(model_names)
+    parts = []
+    for run in summary.get("runs", []):
+        if run["model_name"] in wanted:
+            notes = describe_data_notes((run.get("tasks", {}).get(task) or {}).get("data_notes") or {})
+            if notes:
+                parts.append(f"{names[run['model_name']]}: {'; '.join(notes)}")
+    return f" Data notes: {'; '.join(parts)}." if parts else ""
 
 
 def _stat_of(run: Mapping, kind: str, task: str, measure: str, axis: str | None) -> Mapping | None:
@@ -78,20 +108,25 @@ def _paired(summary: Mapping, a: str, b: str, kind: str, task: str, measure: str
     return None
 
 
-def _ahead(summary, best: str, best_stat, other: str, other_stat, kind, task, measure, axis) -> bool | None:
-    """True: best is ahead of other; False: indistinguishable; None: no interval to decide."""
+def _ahead(summary, best: str, best_stat, other: str, other_stat, kind, task, measure, axis,
+           names: Mapping[str, str]) -> tuple[bool | None, str]:
+    """(True, ''): best is ahead of other; (False, ''): indistinguishable; (None, why): no usable interval."""
     diff = _paired(summary, best, other, kind, task, measure, axis)
     if diff is not None:
         d = direction(diff)
-        return None if d is None else d > 0
+        return (None, interval_warning(diff) or "no interval or undefined") if d is None else (d > 0, "")
     if other_stat is None or other_stat.get("estimate") is None:
-        return None
+        return None, "no interval or undefined"
     if None in (best_stat.get("ci_low"), other_stat.get("ci_high")):
-        return None
-    return best_stat["ci_low"] > other_stat["ci_high"]
+        return None, "no interval or undefined"
+    for name, stat in ((best, best_stat), (other, other_stat)):
+        if warning := interval_warning(stat):
+            return None, f"{names[name]}'s {warning}"
+    return best_stat["ci_low"] > other_stat["ci_high"], ""
 
 
-def _ranking(summary: Mapping, kind: str, task: str, axis: str | None = "overall") -> str | None:
+def _ranking(summary: Mapping, kind: str, task: str, names: Mapping[str, str], axis: str | None = "overall"
+             ) -> str | None:
     runs = [r for r in summary.get("runs", []) if task in r.get(kind, {})]
     measure = next((m for m in PREFERRED_MEASURES if all(m in r[kind][task] for r in runs)), None)
     if not runs or measure is None:
@@ -100,25 +135,30 @@ def _ranking(summary: Mapping, kind: str, task: str, axis: str | None = "overall
     stats = {r["model_name"]: _stat_of(r, kind, task, measure, axis) for r in runs}
     defined = {m: s for m, s in stats.items() if s and s.get("estimate") is not None}
     head = f"**{task}** ({MEASURE_WORDS[measure]}): "
+    notes = _data_notes(summary, stats, task, names)
     if not defined:
-        reasons = "; ".join(f"{m}: {_fmt(s)}" for m, s in stats.items())
-        return head + f"{what} is undefined for every model ({reasons})."
+        reasons = "; ".join(f"{names[m]}: {_fmt(s)}" for m, s in stats.items())
+        return head + f"{what} is undefined for every model ({reasons})." + notes
     null = 0.5 if kind == "cmp" else 0.0
     chance = "chance (0.5)" if kind == "cmp" else "zero"
     if len(runs) == 1:
         (name, stat), = stats.items()
         d = direction(stat, null)
+        warning = interval_warning(stat)
         verdict = {1: f"above {chance}", -1: f"below {chance}", 0: f"not distinguishable from {chance}",
-                   None: "no interval, so no claim"}[d]
-        return head + f"{name} reaches {what} {_fmt(stat)}: {verdict}."
+                   None: f"no directional claim ({warning})" if warning else "no interval, so no claim"}[d]
+        return head + f"{names[name]} reaches {what} {_fmt(stat)}: {verdict}." + notes
     best = max(defined, key=lambda m: defined[m]["estimate"])
     ahead, tied, unknown = [], [], []
     for other, s in stats.items():
         if other == best:
             continue
-        verdict = _ahead(summary, best, defined[best], other, s, kind, task, measure, axis)
-        (ahead if verdict else tied if verdict is False else unknown).append(other)
-    text = head + f"{best} tracks humans best by {what}, {_fmt(defined[best])}"
+        verdict, why = _ahead(summary, best, defined[best], other, s, kind, task, measure, axis, names)
+        if verdict is None:
+            unknown.append(f"{names[other]} ({why})")
+        else:
+            (ahead if verdict else tied).append(names[other])
+    text = head + f"{names[best]} tracks humans best by {what}, {_fmt(defined[best])}"
     if not tied and not unknown:
         text += f"; it is ahead of every other model ({', '.join(ahead)})."
     elif not ahead and not unknown:
@@ -126,16 +166,26 @@ def _ranking(summary: Mapping, kind: str, task: str, axis: str | None = "overall
     else:
         parts = ([f"ahead of {', '.join(ahead)}"] if ahead else []) + (
             [f"indistinguishable from {', '.join(tied)}"] if tied else []) + (
-            [f"not comparable with {', '.join(unknown)} (no interval or undefined)"] if unknown else [])
+            [f"not comparable with {', '.join(unknown)}"] if unknown else [])
         text += "; " + "; ".join(parts) + "."
     if direction(defined[best], null) == 0:
         text += f" Even its interval includes {chance}."
-    return text
+    elif warning := interval_warning(defined[best]):
+        text += f" Its own interval supports no claim against {chance}: {warning}."
+    return text + notes
 
 
-def _concentration(entry: Mapping) -> list[str]:
+def _who(entry: Mapping, names: Mapping[str, str]) -> str:
+    return f"{names.get(entry['model_name'], entry['model_name'])} vs {names.get(entry['reference'], entry['reference'])}"
+
+
+def _entry_notes(summary: Mapping, entry: Mapping, task: str, names: Mapping[str, str]) -> str:
+    return _data_notes(summary, (entry["model_name"], entry["reference"]), task, names)
+
+
+def _concentration(summary: Mapping, entry: Mapping, names: Mapping[str, str]) -> list[str]:
     out = []
-    who = f"{entry['model_name']} vs {entry['reference']}"
+    who = _who(entry, names)
     for task, c in sorted(entry.get("concentration", {}).items()):
         s = c.get("shift_vs_reference")
         d = direction(s)
@@ -144,9 +194,9 @@ def _concentration(entry: Mapping) -> list[str]:
                    -1: "the opposite of concentration: fine-tuning raised most the summaries the reference "
                        "found unlikely",
                    0: "no evidence either way at this sample size",
-                   None: "no claim (no interval or undefined)"}[d]
+                   None: no_claim(s)}[d]
         out.append(f"**{task}**, {who}: Spearman of the per-byte shift with the reference's per-byte log-prob "
-                   f"is {_fmt(s)}; {verdict}.")
+                   f"is {_fmt(s)}; {verdict}." + _entry_notes(summary, entry, task, names))
     for task, block in sorted(entry.get("cmp", {}).items()):
         diff = block.get("preferred_vs_rejected_shift", {}).get("difference")
         if diff is not None:
@@ -154,29 +204,31 @@ def _concentration(entry: Mapping) -> list[str]:
             verdict = {1: "fine-tuning raised the human-preferred summaries more than the rejected ones",
                        -1: "fine-tuning raised the rejected summaries more than the human-preferred ones",
                        0: "no evidence either way at this sample size",
-                       None: "no claim (no interval or undefined)"}[d]
+                       None: no_claim(diff)}[d]
             out.append(f"**{task}**, {who}: per-byte shift on preferred minus rejected summaries is "
-                       f"{_fmt(diff)}; {verdict}.")
+                       f"{_fmt(diff)}; {verdict}." + _entry_notes(summary, entry, task, names))
     return out
 
 
-def _implicit_reward(entry: Mapping) -> list[str]:
+def _implicit_reward(summary: Mapping, entry: Mapping, names: Mapping[str, str]) -> list[str]:
     out = []
+    model, reference = (names.get(entry[k], entry[k]) for k in ("model_name", "reference"))
     for task, block in sorted(entry.get("cmp", {}).items()):
         s = block.get("implicit_reward", {}).get("agreement")
         d = direction(s, 0.5)
         verdict = {1: "above chance", -1: "below chance", 0: "not distinguishable from chance (0.5)",
-                   None: "no claim (no interval or undefined)"}[d]
-        out.append(f"**{task}**: the implicit reward of {entry['model_name']} (log-prob minus "
-                   f"{entry['reference']}'s) agrees with the human choice at {_fmt(s)}: {verdict}.")
+                   None: no_claim(s)}[d]
+        out.append(f"**{task}**: the implicit reward of {model} (log-prob minus {reference}'s) agrees with the "
+                   f"human choice at {_fmt(s)}: {verdict}." + _entry_notes(summary, entry, task, names))
     return out
 
 
-def _entropy(entry: Mapping) -> list[str]:
+def _entropy(summary: Mapping, entry: Mapping, names: Mapping[str, str]) -> list[str]:
     out = []
     ent = entry.get("entropy", {})
     if "note" in ent:
         return out
+    model, reference = (names.get(entry[k], entry[k]) for k in ("model_name", "reference"))
     for task, block in sorted(ent.items()):
         diff = block.get("difference")
         if diff is None:
@@ -185,10 +237,29 @@ def _entropy(entry: Mapping) -> list[str]:
         verdict = {1: "higher entropy than the reference (no sign of mode collapse)",
                    -1: "lower entropy than the reference, as mode collapse would show",
                    0: "no evidence of a change in entropy at this sample size",
-                   None: "no claim (no interval or undefined)"}[d]
-        out.append(f"**{task}**: mean token entropy along the summaries, {entry['model_name']} minus "
-                   f"{entry['reference']}, is {_fmt(diff)} nats: {verdict}.")
+                   None: no_claim(diff)}[d]
+        out.append(f"**{task}**: mean token entropy along the summaries, {model} minus {reference}, is "
+                   f"{_fmt(diff)} nats: {verdict}." + _entry_notes(summary, entry, task, names))
     return out
+
+
+def _synthetic(summary: Mapping) -> list[str]:
+    scope = synthetic_scope(summary.get("runs", []))
+    if scope is None:
+        return []
+    return [(f"**Synthetic data** ({scope}): these rows are made up, so no conclusion about humans or "
+            "models can be drawn from them; the sentences below only show how real results would be worded.")]
+
+
+def _models(summary: Mapping, names: Mapping[str, str]) -> list[str]:
+    """One bullet naming each model's weights (quantised or not) and whether a chat template was used."""
+    parts = []
+    for run in summary.get("runs", []):
+        said = ([run["weights"] or "no quantisation recorded"] if "weights" in run else []) + [
+            note for note in (chat_template_note(run.get("tasks", {})),) if note]
+        if said:
+            parts.append(f"{names[run['model_name']]}: {', '.join(said)}")
+    return [f"**Models**: {'; '.join(parts)}."] if parts else []
 
 
 def findings(summary: Mapping) -> list[str]:
@@ -198,13 +269,15 @@ def findings(summary: Mapping) -> list[str]:
     ----------
     summary : mapping
         summary.json-shaped: ``runs`` (each with ``model_name``, ``axis[TASK][MEASURE][AXIS]["spearman"]``
-        and ``cmp[TASK][MEASURE]["agreement"]``) and optionally ``comparisons`` (entries of
-        `postprocess.compare.compare_runs`, as a list or a dict).
+        and ``cmp[TASK][MEASURE]["agreement"]``; optionally ``display_name``, ``weights`` and
+        ``tasks[TASK]`` with ``data_origin``, ``chat_template`` and ``data_notes``) and optionally
+        ``comparisons`` (entries of `postprocess.compare.compare_runs`, as a list or a dict).
 
     Returns
     -------
     list of str
-        Which model tracks humans best per task (agreement; Spearman with the overall rating), then,
+        A warning when any task was scored on synthetic data, the models' weights and chat template,
+        which model tracks humans best per task (agreement; Spearman with the overall rating), then,
         per comparison, the implicit reward against chance, the concentration test and entropy.
 
     Examples
@@ -214,15 +287,24 @@ def findings(summary: Mapping) -> list[str]:
     >>> print(findings({"runs": [run]})[0])  # doctest: +NORMALIZE_WHITESPACE
     **t** (log-prob per byte): m reaches agreement with the human choice 0.550 [0.490, 0.610] (95% CI):
     not distinguishable from chance (0.5).
+
+    An interval from fewer than 10 posts supports no claim, even one that excludes chance:
+
+    >>> run["cmp"]["t"]["per_byte"]["agreement"].update(ci_low=0.52, details={"n_clusters": 6})
+    >>> print(findings({"runs": [run]})[0])  # doctest: +NORMALIZE_WHITESPACE
+    **t** (log-prob per byte): m reaches agreement with the human choice 0.550 [0.520, 0.610] (95% CI):
+    no directional claim (interval from only 6 posts, fewer than 10).
     """
-    out = []
+    names = display_name_map(summary)
+    out = _synthetic(summary) + _models(summary, names)
     runs = summary.get("runs", [])
     for kind in ("cmp", "axis"):
         tasks = sorted({t for r in runs for t in r.get(kind, {})})
         for task in tasks:
-            line = _ranking(summary, kind, task)
+            line = _ranking(summary, kind, task, names)
             if line:
                 out.append(line)
     for entry in _entries(summary):
-        out += _implicit_reward(entry) + _concentration(entry) + _entropy(entry)
+        out += (_implicit_reward(summary, entry, names) + _concentration(summary, entry, names)
+                + _entropy(summary, entry, names))
     return out

@@ -55,7 +55,7 @@ def implicit_reward_agreement(
     """
     stat = agreement(implicit_reward(frame, "a", per_byte), implicit_reward(frame, "b", per_byte),
                      frame["choice"].to_numpy(dtype=float), frame["post_id"].to_numpy(),
-                     n_resamples=n_resamples, seed=seed, confidence=confidence, resamples=resamples)
+                     n_resamples=n_resamples, seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
     unit = " per byte" if per_byte else ""
     return replace(stat, method=f"implicit reward r = logprob_model - logprob_reference{unit}; " + stat.method)
 
@@ -67,6 +67,6 @@ def implicit_reward_correlation(
     """Spearman correlation of the implicit reward with one rating axis on aligned axis rows."""
     stat = spearman(implicit_reward(frame, "", per_byte), frame[axis].to_numpy(dtype=float),
                     frame["post_id"].to_numpy(), n_resamples=n_resamples, seed=seed, confidence=confidence,
-                    resamples=resamples)
+                    resamples=resamples, p_method="cluster")
     unit = " per byte" if per_byte else ""
     return replace(stat, method=f"implicit reward r = logprob_model - logprob_reference{unit}; " + stat.method)

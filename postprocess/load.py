@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lm_eval_tasks.data_sources import SAMPLE_NAME
 from lm_eval_tasks.docs import build_docs
 from postprocess.join import read_samples, verify_against_docs
 from postprocess.runs import Run, sha256_file
@@ -32,9 +33,9 @@ class LoadedRun:
 
 
 def origin_dir(origin: str | None) -> str | None:
-    """The data_dir a run's docs came from, when it can be read again here."""
+    """The data_dir a run's docs came from, when it can be read again here (origin `sample`: the embedded one)."""
     if origin == "sample":
-        return "sample"
+        return SAMPLE_NAME
     if origin and origin.split(":", 1)[0] in ("original", "parquet"):
         path = origin.split(":", 1)[1]
         return path if Path(path).is_dir() else None
@@ -54,7 +55,7 @@ def load_run(run: Run, progress: bool = True) -> LoadedRun:
     loaded = LoadedRun(run)
     counter = LazyCounter(run.model_args)
     for name, files in sorted(run.tasks.items()):
-        frame, info = read_samples(files.samples, progress, count_tokens=counter)
+        frame, info = read_samples(files.samples, progress, count_tokens=counter, total=files.n_samples)
         loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
                                         verify(frame, info, files.samples))
         for path in (files.samples, files.results):

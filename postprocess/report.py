@@ -20,14 +20,29 @@ from pathlib import Path
 import lm_eval
 
 from lm_eval_tasks.errors import DataError
-from postprocess.analysis import BREAKDOWNS, Settings, available_measures, axis_breakdown, axis_statistics, \
-    cmp_statistics
-from postprocess.comparison_report import compare_loaded, draw_comparison_figures
+from postprocess.analysis import (
+    BREAKDOWNS,
+    Settings,
+    available_measures,
+    axis_breakdown,
+    axis_statistics,
+    cmp_statistics,
+)
+from postprocess.comparison_report import (
+    check_same_scoring,
+    compare_loaded,
+    coverage_lines,
+    draw_comparison_figures,
+    row_coverage,
+    shared_tasks,
+)
+from postprocess.join import describe_data_notes
 from postprocess.load import LoadedRun, load_run
+from postprocess.provenance import describe_runs, synthetic_tasks
 from postprocess.report_figures import draw_run_figures
 from postprocess.report_markdown import render_report
 from postprocess.report_tables import write_tables
-from postprocess.runs import discover_runs
+from postprocess.runs import Run, discover_runs
 
 
 def package_version() -> str:
@@ -105,7 +120,23 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def check_out_apart(out: Path, run_dirs: list[Path], runs: list[Run]) -> None:
+    """Refuse an OUT that is, contains or lies inside anything the report reads (symlinks resolved):
+    --force replaces OUT, which would delete the very runs being analysed."""
+    target = out.resolve()
+    files = [path for run in runs for tf in run.tasks.values() for path in (tf.samples, tf.results)]
+    inputs = [(path, path.resolve()) for path in [*run_dirs, *(run.folder for run in runs), *files]]
+    for relation, overlaps in (("is", lambda real: target == real), ("contains", lambda real: target in real.parents),
+                               ("lies inside", lambda real: real in target.parents)):
+        for path, real in inputs:
+            if overlaps(real):
+                raise DataError(f"--out {relation} the input {path}; the report would overwrite what it reads: "
+                                "choose an --out outside the runs", path=out)
+
+
 def prepare_out(out: Path, force: bool) -> Path:
+    if out.exists() and not out.is_dir():
+        raise DataError("--out exists and is not a folder", path=out)
     if out.exists() and any(out.iterdir()) and not force:
         raise DataError("output folder exists and is not empty; choose another --out or pass --force to replace it",
                         path=out)
@@ -113,10 +144,15 @@ def prepare_out(out: Path, force: bool) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
 
 
-def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = Settings(), reference: str | None = None,
-                 force: bool = False, log=print, progress: bool = True, jobs: int | None = None) -> dict:
+DEFAULT_SETTINGS = Settings()
+
+
+def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
+                 reference: str | None = None, force: bool = False, log=print, progress: bool = True,
+                 jobs: int | None = None) -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary."""
     runs = discover_runs(run_dirs)
+    check_out_apart(out, run_dirs, runs)
     if reference is not None and reference not in {r.model_name for r in runs}:
         raise DataError(f"--reference {reference!r} is not the model_name of any run: "
                         f"{sorted(r.model_name for r in runs)}")
@@ -127,6 +163,15 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = Settin
         for lr in loaded:
             for name, task in lr.tasks.items():
                 log(f"[summ-pref] {lr.run.model_name} / {name}: {len(task.frame)} rows; {task.verification}")
+                for note in describe_data_notes(task.info["data_notes"]):
+                    log(f"[summ-pref] {lr.run.model_name} / {name}: {note}")
+        check_same_scoring(loaded)
+        if reference is not None:
+            shared_tasks(loaded)
+        coverage = row_coverage(loaded)
+        if len(loaded) > 1:
+            for line in coverage_lines(coverage, [lr.run.model_name for lr in loaded]):
+                log(line)
         results = compute_statistics(loaded, settings, default_jobs() if jobs is None else jobs, log)
         summary = {
             "package": {"name": "summ-pref", "version": package_version()},
@@ -134,8 +179,10 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = Settin
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "settings": asdict(settings),
             "inputs": [i for lr in loaded for i in lr.inputs],
-            "runs": [run_summary(i, lr, results) for i, lr in enumerate(loaded)],
+            "runs": describe_runs([run_summary(i, lr, results) for i, lr in enumerate(loaded)]),
+            "row_coverage": coverage,
         }
+        summary["synthetic_data"] = bool(synthetic_tasks(summary["runs"]))
         aligned = {}
         if reference is not None:
             summary["reference"] = reference

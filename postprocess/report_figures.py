@@ -12,8 +12,13 @@ from matplotlib.figure import Figure
 
 from lm_eval_tasks.rows import RATING_AXES
 from postprocess.analysis import Settings, measure_values
-from postprocess.figures import COLUMN_WIDTH_IN, agreement_by_confidence, calibration_plot, correlation_bars, \
-    rating_scatter
+from postprocess.figures import (
+    COLUMN_WIDTH_IN,
+    agreement_by_confidence,
+    calibration_plot,
+    correlation_bars,
+    rating_scatter,
+)
 from postprocess.load import LoadedRun
 from postprocess.preference_model import Calibration, LogitFit
 
@@ -77,7 +82,7 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, folder: Path, setti
     for lr, run in zip(loaded, summary["runs"]):
         name = run["model_name"]
         for task_name, task in lr.tasks.items():
-            base = f"{slug(name)}__{task_name}"
+            base = f"{slug(run.get('display_name', name))}__{task_name}"
             if task.kind == "axis":
                 saved.append(SavedFigure(name, task_name, "Log-probability against each rating",
                                          save(ratings_figure(task.frame), folder, f"{base}__ratings.png"),

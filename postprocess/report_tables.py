@@ -6,12 +6,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from postprocess.stat_result import interval_warning
+
 STAT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_value", "n", "n_dropped", "method", "reason"]
 
 
 def _stat_row(stat: dict) -> dict:
+    """The common columns, plus the ties, the rows-independent p kept beside the cluster one, and why
+    the interval is unreliable (empty when it is not), so a spreadsheet shows what report.md marks."""
+    details = stat.get("details") or {}
     row = {k: stat.get(k) for k in STAT_COLUMNS}
-    row["n_ties"] = (stat.get("details") or {}).get("n_ties")
+    row["n_ties"] = details.get("n_ties")
+    row["p_value_independent"] = details.get("p_value_independent")
+    row["n_clusters"] = details.get("n_clusters")
+    row["interval_warning"] = interval_warning(stat)
     return row
 
 

@@ -27,6 +27,7 @@ class TaskFiles:
     results: Path
     version: object
     task_config: dict
+    n_samples: int | None = None  # lm-eval's count of the docs scored, when the results file gives it
 
 
 @dataclass
@@ -87,8 +88,10 @@ def read_run(folder: Path) -> Run | None:
         elif model_args != run.model_args:
             raise DataError(f"task {task} was run with model_args {model_args!r}, other tasks in this folder with "
                             f"{run.model_args!r}: one folder must hold one model", path=results_by_time[time])
+        n_samples = results.get("n-samples", {}).get(task, {}).get("effective")
         run.tasks[task] = TaskFiles(task, samples, results_by_time[time], results.get("versions", {}).get(task),
-                                    results.get("configs", {}).get(task, {}))
+                                    results.get("configs", {}).get(task, {}),
+                                    n_samples if isinstance(n_samples, int) else None)
     return run
 
 

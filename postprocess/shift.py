@@ -92,7 +92,7 @@ def shift_vs_reference(
     Positive: fine-tuning raised most what the reference already found likely. Clustered by post.
     """
     stat = spearman(summaries["ref_per_byte"], summaries["shift_per_byte"], summaries["post_id"].to_numpy(),
-                    n_resamples=n_resamples, seed=seed, confidence=confidence, resamples=resamples)
+                    n_resamples=n_resamples, seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
     return _prefix(stat, "shift per byte (model - reference) vs reference logprob per byte, distinct summaries")
 
 
@@ -105,7 +105,7 @@ def shift_vs_rating(
     f = aligned.frame
     shift = (measure(f, "per_byte", "model") - measure(f, "per_byte", "ref"))
     stat = spearman(shift, f[axis].to_numpy(dtype=float), f["post_id"].to_numpy(), n_resamples=n_resamples,
-                    seed=seed, confidence=confidence, resamples=resamples)
+                    seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
     return _prefix(stat, f"shift per byte (model - reference) vs {axis} rating")
 
 

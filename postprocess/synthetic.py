@@ -22,7 +22,8 @@ def _summary(rng: np.random.Generator, content: np.random.Generator, policy: str
     """Text from `content` (the same for every model), scores from `rng` (the model's own)."""
     n_tokens = int(content.integers(12, 48))
     text = " " + " ".join(f"w{int(w)}" for w in content.integers(0, 999, n_tokens))
-    token_logprobs = (rng.normal(-2.5 + 0.6 * quality + shift, 1.0, n_tokens)).round(4)
+    # A token's log-probability is at most 0 (the report refuses a positive summed logprob).
+    token_logprobs = np.minimum(rng.normal(-2.5 + 0.6 * quality + shift, 1.0, n_tokens), 0.0).round(4)
     summary = {"policy": policy, "continuation": text, "n_bytes": len(text.encode()), "n_chars": len(text),
                "logprob": float(token_logprobs.sum()), "is_greedy": False}
     if per_token:

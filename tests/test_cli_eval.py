@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import LM_EVAL, SUMM_PREF, run
 
 from lm_eval_tasks import TASKS_DIR
-
-from conftest import LM_EVAL, SUMM_PREF, run
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -20,12 +19,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_the_issue_call_writes_results_and_samples(issue_call_run):
     (model_dir,) = [p for p in issue_call_run.iterdir() if p.is_dir()]
     results = json.loads(next(model_dir.glob("results_*.json")).read_text())
-    assert results["versions"]["summ_pref_cmp"] == 1.0 and results["versions"]["summ_pref_axis_cnndm"] == 1.0
+    assert results["versions"]["summ_pref_cmp"] == 1.1 and results["versions"]["summ_pref_axis_cnndm"] == 1.1
     for task, n_summaries in (("summ_pref_cmp", 2), ("summ_pref_axis_cnndm", 1)):
         lines = next(model_dir.glob(f"samples_{task}_*.jsonl")).read_text().splitlines()
         records = [json.loads(line)["record"] for line in lines]
         assert len(records) == 25 and len({r["key"] for r in records}) == 25
         assert all(len(r["summaries"]) == n_summaries for r in records)
+        docs = [json.loads(line)["doc"] for line in lines]
+        assert {d["duplicates_dropped"] for d in docs} == {0} and all(d["empty_summaries"] == 0 for d in docs)
 
 
 @pytest.mark.parametrize("existing", [True, False])

@@ -8,7 +8,7 @@ from pathlib import Path
 import datasets
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_DIR, read_original_folder
+from lm_eval_tasks.data_sources import SAMPLE_DIR, SAMPLE_NAME, read_original_folder
 from lm_eval_tasks.docs import build_docs, custom_dataset
 from lm_eval_tasks.errors import DataError
 
@@ -26,7 +26,7 @@ def write_parquet_export(original: Path, out: Path) -> Path:
                 continue
             if rows:
                 (out / config / split).mkdir(parents=True, exist_ok=True)
-                datasets.Dataset.from_list(rows).to_parquet(str(out / config / split / "0000.parquet"))
+                datasets.Dataset.from_list([r.row for r in rows]).to_parquet(str(out / config / split / "0000.parquet"))
     return out
 
 
@@ -39,7 +39,7 @@ def parquet_dir(sff_dir, tmp_path_factory):
 def test_original_and_parquet_give_identical_docs(sff_dir, parquet_dir, kind, source, split):
     original = build_docs(kind, source, split, str(sff_dir))
     parquet = build_docs(kind, source, split, str(parquet_dir))
-    strip = lambda docs: [{k: v for k, v in d.items() if k != "data_origin"} for d in docs]  # noqa: E731
+    strip = lambda docs: [{k: v for k, v in d.items() if k != "data_origin"} for d in docs]
     assert strip(original) == strip(parquet)
     assert len({d["key"] for d in original}) == len(original)
 
@@ -65,7 +65,7 @@ def test_hub_path_reads_the_downloaded_export(monkeypatch, sff_dir, parquet_dir)
 def test_sample_in_both_layouts_gives_identical_docs(tmp_path):
     parquet = write_parquet_export(SAMPLE_DIR, tmp_path)
     for kind, source, split in CASES:
-        from_sample = build_docs(kind, source, split, "sample")
+        from_sample = build_docs(kind, source, split, SAMPLE_NAME)
         assert from_sample[0]["data_origin"] == "sample"
         assert [d["key"] for d in from_sample] == [d["key"] for d in build_docs(kind, source, split, str(parquet))]
 

@@ -118,7 +118,7 @@ def test_summary_schema_and_provenance(report, issue_call_run):
     summary = summary_of(report)
     run0 = summary["runs"][0]
     assert run0["model_args"]["pretrained"].endswith("tiny_nobos0")
-    assert run0["task_versions"] == {"summ_pref_axis_cnndm": 1.0, "summ_pref_cmp": 1.0}
+    assert run0["task_versions"] == {"summ_pref_axis_cnndm": 1.1, "summ_pref_cmp": 1.1}
     assert set(run0["axis"]["summ_pref_axis_cnndm"]["per_byte"]["overall"]) == {
         "spearman", "pearson", "kendall", "partial_spearman_length"}
     assert set(run0["cmp"]["summ_pref_cmp"]["sum"]["agreement"]) >= {"estimate", "ci_low", "ci_high", "p_value", "n"}
