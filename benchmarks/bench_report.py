@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from postprocess.analysis import Settings
-from postprocess.report import build_report, default_jobs
-from postprocess.synthetic import write_run
+from postprocess.io.synthetic_runs import write_run
+from postprocess.report.build import build_report, default_jobs
+from postprocess.stats.bootstrap import Settings
 
 
 def main() -> None:

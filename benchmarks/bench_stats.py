@@ -21,7 +21,6 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lm_eval_tasks.rows import RATING_AXES as AXES  # noqa: E402
-from postprocess.analysis import MEASURES  # noqa: E402
 from postprocess.stats import (  # noqa: E402
     ClusterResamples,
     agreement,
@@ -34,6 +33,7 @@ from postprocess.stats import (  # noqa: E402
     pearson,
     spearman,
 )
+from postprocess.stats.measures import MEASURES  # noqa: E402
 
 B = 1000
 

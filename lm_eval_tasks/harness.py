@@ -25,8 +25,8 @@ from lm_eval_tasks.default_model import (
     check_pretrained,
     resolve_pretrained,
 )
-from lm_eval_tasks.docs import METADATA_KEYS, check_user_metadata, sharing_loads
 from lm_eval_tasks.errors import DEBUG_ENV, DataError
+from lm_eval_tasks.task_docs import METADATA_KEYS, check_user_metadata, sharing_loads
 
 DEBUG_HINT = f"({DEBUG_ENV}=1 shows the traceback)"
 logger = logging.getLogger(__name__)

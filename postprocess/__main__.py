@@ -1,3 +1,3 @@
-from postprocess.cli import main
+from postprocess.commands.cli import main
 
 main()

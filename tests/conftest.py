@@ -1,11 +1,11 @@
-"""Shared fixtures: offline environment, tiny local models, the real SmolLM2 weights, ../shared data."""
+"""Shared fixtures: offline environment, tiny local models, the real SmolLM2 weights, ../shared data.
+
+Helpers that tests import (paths, console commands, tiny models, ...) live in `tests.helpers`."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,21 +15,9 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from tiny_models import build_tiny_model  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-SFF_DIR = SHARED_DATA / "summarize_from_feedback"
-
-
-def require_shared(path: Path = SFF_DIR) -> Path:
-    """The real rows live beside the repo; in CI their absence is a failure, not a skip."""
-    if path.exists():
-        return path
-    message = f"real data folder {path} is missing (expected ../shared beside the repository)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+from tests.helpers.console import SUMM_PREF, run  # noqa: E402
+from tests.helpers.paths import require_shared  # noqa: E402
+from tests.helpers.tiny_models import build_tiny_model  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -56,16 +44,6 @@ def smollm2_dir() -> Path:
     from lm_eval_tasks.default_model import ensure_default_model
 
     return ensure_default_model()
-
-
-SUMM_PREF = str(Path(sys.executable).parent / "summ-pref")
-LM_EVAL = str(Path(sys.executable).parent / "lm_eval")
-
-
-def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    """A console command of this environment, offline."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900, **kw)
 
 
 @pytest.fixture(scope="session")

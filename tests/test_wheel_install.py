@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import postprocess
+from tests.helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("lm_eval_tasks/", "postprocess/")
 
 

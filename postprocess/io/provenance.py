@@ -1,0 +1,182 @@
+"""What a report's inputs are: short model names, quantised weights, made-up data.
+
+Why: lm-eval's `model_name` is the `pretrained` value, for a local model a full cache path
+(`/home/u/.cache/summ-pref/SmolLM2-135M-Instruct-0.1.2`) that is unreadable in headings, findings and
+figure file names; a score from dequantised 4-bit weights is not the score of the original model; and
+numbers computed on the synthetic sample say nothing about humans or models. `model_name` stays the
+key of summary.json; `display_name` and `weights` are added beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePath
+
+from lm_eval.utils import handle_arg_string, simple_parse_args_string
+
+from lm_eval_tasks.errors import DataError
+
+# The converted default model (`lm_eval_tasks.default_model.convert_gguf`) names its GGUF source here.
+SOURCE_FILE = "summ_pref_source.json"
+# Data origins that are made up: the embedded sample (`--metadata '{"data_dir": "sample"}'`) and the
+# runs `postprocess.io.synthetic_runs` writes for tests and benchmarks.
+SYNTHETIC_ORIGINS = ("sample", "synthetic")
+_GGUF_TYPE = re.compile(r"[.\-_]((?:I?Q\d\w*?)|F16|BF16|F32)\.gguf$", re.IGNORECASE)
+
+
+def model_args_dict(model_args: str | Mapping | None) -> dict:
+    """lm-eval's model_args (a dict from the CLI, a string from the Python API) as typed values."""
+    if isinstance(model_args, Mapping):
+        return {k: handle_arg_string(v) if isinstance(v, str) else v for k, v in model_args.items()}
+    return simple_parse_args_string(model_args) if model_args else {}
+
+
+def is_local_path(name: str) -> bool:
+    """A filesystem path rather than a hub id: absolute, ./ ~/ relative, more than one '/', or an
+    existing folder (transformers too loads a folder before asking the hub)."""
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or Path(name).expanduser().exists()
+
+
+def _components(model_name: str) -> list[str]:
+    """The pieces a short name is made of, last first in importance: path parts, or the whole hub id."""
+    if not is_local_path(model_name):
+        return [model_name]
+    path = PurePath(model_name)
+    return [p for p in path.parts if p != path.anchor] or [model_name]
+
+
+def display_names(model_names: Iterable[str]) -> dict[str, str]:
+    """A short, unique name per model_name: the hub id, or the last component of a local path.
+
+    Names two runs share grow by parent folders until they differ; names of the same path (e.g. written
+    with and without a trailing slash) get " (2)", " (3)", ... in input order.
+
+    Examples
+    --------
+    >>> list(display_names(["/c/summ-pref/SmolLM2-135M-Instruct-0.1.2", "EleutherAI/pythia-1b-deduped"]).values())
+    ['SmolLM2-135M-Instruct-0.1.2', 'EleutherAI/pythia-1b-deduped']
+    >>> list(display_names(["/runs/a/ckpt", "/runs/b/ckpt", "/x/y"]).values())
+    ['a/ckpt', 'b/ckpt', 'y']
+    """
+    names = list(dict.fromkeys(model_names))
+    parts = {m: _components(m) for m in names}
+    depth = dict.fromkeys(names, 1)
+
+    def short(m: str) -> str:
+        return "/".join(parts[m][-depth[m]:])
+
+    while True:
+        groups: dict[str, list[str]] = {}
+        for m in names:
+            groups.setdefault(short(m), []).append(m)
+        grow = [m for group in groups.values() if len({tuple(parts[g]) for g in group}) > 1
+                for m in group if depth[m] < len(parts[m])]
+        if not grow:
+            break
+        for m in grow:
+            depth[m] += 1
+    out, seen = {}, {}
+    for m in names:
+        base = short(m)
+        seen[base] = seen.get(base, 0) + 1
+        out[m] = base if seen[base] == 1 else f"{base} ({seen[base]})"
+    return out
+
+
+def _gguf_type(file_name: str) -> str:
+    match = _GGUF_TYPE.search(file_name)
+    return f" ({match.group(1).upper()})" if match else ""
+
+
+def _read_source(path: Path) -> dict:
+    """The converted model's record of its GGUF source; a bad file is an error naming it."""
+    try:
+        source = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise DataError(f"not valid JSON ({err.msg})", path=path, line=err.lineno) from None
+    if not isinstance(source, dict) or not isinstance(source.get("gguf"), str):
+        raise DataError("missing or not a string: it names the GGUF file the weights came from", path=path,
+                        line=1, field="gguf")
+    return source
+
+
+def weights_note(model_args: str | Mapping | None) -> str | None:
+    """How the scored weights differ from the released model, or None when they are as published.
+
+    GGUF weights (a `gguf_file` model arg, or a folder converted from one, which holds SOURCE_FILE)
+    are quantised and dequantised to float32 on load; `load_in_4bit` / `load_in_8bit` quantise on load.
+
+    Examples
+    --------
+    >>> weights_note("pretrained=org/m-GGUF,gguf_file=m.Q4_K_M.gguf")
+    'quantised: GGUF file m.Q4_K_M.gguf (Q4_K_M), dequantised to float32 on load'
+    >>> weights_note({"pretrained": "org/m", "load_in_4bit": "True"})
+    'quantised to 4 bits on load (bitsandbytes)'
+    >>> weights_note("pretrained=org/m,dtype=bfloat16") is None
+    True
+    """
+    args = model_args_dict(model_args)
+    gguf = args.get("gguf_file")
+    if gguf:
+        return f"quantised: GGUF file {gguf}{_gguf_type(str(gguf))}, dequantised to float32 on load"
+    pretrained = args.get("pretrained")
+    source = Path(pretrained).expanduser() / SOURCE_FILE if isinstance(pretrained, str) else None
+    if source is not None and source.is_file():
+        record = _read_source(source)
+        origin = f" of the wheel {record['wheel']}" if record.get("wheel") else ""
+        return (f"quantised: converted from the GGUF file {record['gguf']}{_gguf_type(record['gguf'])}{origin}, "
+                f"dequantised to {record.get('dtype', 'float32')}")
+    for key, bits in (("load_in_4bit", 4), ("load_in_8bit", 8)):
+        if args.get(key) is True:
+            return f"quantised to {bits} bits on load (bitsandbytes)"
+    return None
+
+
+def describe_runs(runs: list[dict]) -> list[dict]:
+    """summary.json's runs with `display_name` (unique short name) and `weights` (None or a note)."""
+    names = display_names(r["model_name"] for r in runs)
+    return [{**r, "display_name": names[r["model_name"]], "weights": weights_note(r.get("model_args"))}
+            for r in runs]
+
+
+def synthetic_tasks(runs: Iterable[Mapping]) -> list[str]:
+    """"MODEL / TASK" for every task of the runs scored on made-up data (SYNTHETIC_ORIGINS)."""
+    return [f"{r.get('display_name', r['model_name'])} / {task}" for r in runs
+            for task, info in r.get("tasks", {}).items() if info.get("data_origin") in SYNTHETIC_ORIGINS]
+
+
+def synthetic_scope(runs: Iterable[Mapping]) -> str | None:
+    """Which inputs are made up, in words: None (none), "every task of every run", or the MODEL / TASK list."""
+    runs = list(runs)
+    made_up = synthetic_tasks(runs)
+    if not made_up:
+        return None
+    return "every task of every run" if len(made_up) == sum(len(r.get("tasks", {})) for r in runs) else \
+        ", ".join(made_up)
+
+
+def display_name_map(summary: Mapping) -> dict[str, str]:
+    """model_name -> display name for every run of a summary (model_name where none is recorded)."""
+    return {r["model_name"]: r.get("display_name", r["model_name"]) for r in summary.get("runs", [])}
+
+
+def chat_template_note(tasks: Mapping[str, Mapping]) -> str | None:
+    """Whether the run's tasks were scored inside the model's chat template (task info `chat_template`).
+
+    Examples
+    --------
+    >>> chat_template_note({"a": {"chat_template": False}, "b": {"chat_template": False}})
+    'no chat template'
+    >>> chat_template_note({"a": {"chat_template": True}, "b": {"chat_template": False}})
+    'chat template applied on a only'
+    """
+    used = {task: bool(info["chat_template"]) for task, info in tasks.items() if "chat_template" in info}
+    if not used:
+        return None
+    if all(used.values()):
+        return "chat template applied"
+    if not any(used.values()):
+        return "no chat template"
+    return f"chat template applied on {', '.join(task for task, on in used.items() if on)} only"

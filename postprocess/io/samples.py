@@ -1,0 +1,312 @@
+"""Read the logged per-sample records of one task into a compact table, verifying as it goes.
+
+Samples files of a full split run to hundreds of MB (per-token lists included), so lines are
+streamed and only scalar columns are kept: memory grows with rows, not with file size. Every line is
+validated against the record schema (docs/record-schema.md) first, so a missing or malformed field
+is reported as file:line:field instead of surfacing later as a KeyError or a wrong statistic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
+from tqdm import tqdm
+
+from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.rows import RATING_AXES
+from postprocess.io.token_counts import TokenCounter
+
+# What each entry of a task's info["data_notes"] means, for the console (and any other renderer).
+DATA_NOTES = {
+    "logprob_nan_dropped": "rows left out because a summary's logprob is NaN (the backend returned no score): {n}",
+    "duplicates_dropped": "repeated human judgements in the data, counted once (dropped before scoring): {n}",
+    "empty_summaries": "empty or whitespace-only summaries, scored as they are: {n}",
+}
+
+
+def _log_probability(value: float) -> float:
+    """A summed log-probability is <= 0; inf or a positive value means a broken backend, not data."""
+    if not math.isnan(value) and (math.isinf(value) or value > 0):
+        raise ValueError("a log-probability must be a finite number <= 0 (NaN marks a row to drop)")
+    return value
+
+
+class _Strict(BaseModel):
+    """JSON types as written, no coercion: a string where a number belongs is an error, not a number."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Summary(_Strict):
+    """One scored summary; the per-token lists are not kept, only their mean entropy."""
+
+    continuation: str
+    policy: str | None = None
+    logprob: Annotated[float, AfterValidator(_log_probability)]
+    n_bytes: int = Field(ge=0)
+    n_chars: int = Field(ge=0)
+    n_tokens: int | None = Field(default=None, ge=0)
+    token_entropies: list[float] | None = None
+    context_truncated: bool | None = None
+
+
+Rating = Annotated[float, Field(ge=1, le=7)] | None
+Ratings = create_model("Ratings", __base__=_Strict, **{axis: (Rating, ...) for axis in RATING_AXES})
+
+
+class _Record(_Strict):
+    """What every record carries (docs/record-schema.md); `schema` is checked before, for a clearer message."""
+
+    key: str
+    post_id: str
+    source: str
+    split: str
+    subsplit: str | None
+    batch: str | None
+    worker: str | None
+    prompt: str
+    prompt_sha: str
+    chat_template: bool
+    seed: int
+
+
+class AxisRecord(_Record):
+    kind: Literal["axis"]
+    ratings: Ratings
+    summaries: Annotated[list[Summary], Field(min_length=1, max_length=1)]
+
+
+class CmpRecord(_Record):
+    kind: Literal["cmp"]
+    choice: int = Field(ge=0, le=1)
+    confidence: float | None
+    summaries: Annotated[list[Summary], Field(min_length=2, max_length=2)]
+
+
+class Doc(_Strict):
+    """The logged doc's fields the report reads; the data notes are absent in runs older than task version 1.1."""
+
+    key: str
+    data_origin: str | None = None
+    duplicates_dropped: int = Field(default=0, ge=0)
+    empty_summaries: int = Field(default=0, ge=0)
+
+
+class _Arguments(_Strict):
+    arg_0: str
+    arg_1: str
+
+
+# The CLI's tracker logs {"gen_args_0": {"arg_0": context, "arg_1": continuation}, ...}, the Python API
+# a list of (context, continuation) argument lists.
+Arguments = Annotated[Annotated[dict[str, _Arguments], Tag("dict")]
+                      | Annotated[list[Annotated[list[str], Field(min_length=2)]], Tag("list")],
+                      Discriminator(lambda value: "dict" if isinstance(value, dict) else "list")]
+
+
+class Sample(_Strict):
+    """One line of a samples file, as far as the report reads it."""
+
+    doc: Doc
+    arguments: Arguments = []
+    record: Annotated[AxisRecord | CmpRecord, Field(discriminator="kind")]
+
+
+_SAMPLE = TypeAdapter(Sample)
+
+
+def _field(loc: tuple) -> str:
+    """pydantic's error location as the line's own path, e.g. record.summaries[1].logprob."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if i == 1 and loc[0] in ("record", "arguments"):
+            continue  # the union's tag ("axis", "dict", ...), not a field
+        parts.append(f"[{part}]" if isinstance(part, int) else ("." if parts else "") + str(part))
+    return "".join(parts)
+
+
+def _message(error: dict) -> tuple[str, str]:
+    """(field, message) of one pydantic error, worded for a person reading a samples file."""
+    field, kind, value = _field(error["loc"]), error["type"], error["input"]
+    if kind in ("missing", "union_tag_not_found"):
+        return field + (".kind" if kind == "union_tag_not_found" else ""), "missing"
+    if kind == "union_tag_invalid":
+        return f"{field}.kind", f"must be 'axis' or 'cmp', got {error['ctx']['tag']!r}"
+    message = str(error["ctx"]["error"]) if kind == "value_error" else error["msg"]
+    return field, message if isinstance(value, (dict, list)) else f"{message}, got {value!r:.80}"
+
+
+def _validate(sample: object, path: Path, line_no: int) -> Sample:
+    record = sample.get("record") if isinstance(sample, dict) else None
+    if not isinstance(record, dict) or record.get("schema") != 1:
+        raise DataError("no summ_pref record (schema 1) in this sample: was it written by these tasks?",
+                        path=path, line=line_no, field="record")
+    try:
+        return _SAMPLE.validate_python(sample)
+    except ValidationError as err:
+        field, message = _message(err.errors(include_url=False)[0])
+        raise DataError(message, path=path, line=line_no, field=field) from None
+
+
+def summary_id(post_id: str, continuation: str) -> str:
+    """The same summary of the same post, wherever it appears (axis rows, either side of many pairs)."""
+    return hashlib.sha1(f"{post_id}\x00{continuation}".encode()).hexdigest()[:16]
+
+
+def request_pairs(sample: Sample) -> list[tuple[str, str]]:
+    """(context, continuation) of each request, in either logged shape of `arguments`."""
+    if isinstance(sample.arguments, dict):
+        return [(a.arg_0, a.arg_1) for a in sample.arguments.values()]
+    return [(a[0], a[1]) for a in sample.arguments]
+
+
+def _summary_columns(summary: Summary, post_id: str, n_tokens: int | None) -> dict:
+    return {
+        "sid": summary_id(post_id, summary.continuation),
+        "policy": summary.policy,
+        "logprob": summary.logprob,
+        "n_bytes": summary.n_bytes,
+        "n_chars": summary.n_chars,
+        "n_tokens": math.nan if n_tokens is None else float(n_tokens),
+        "mean_entropy": float(np.mean(summary.token_entropies)) if summary.token_entropies else math.nan,
+        "context_truncated": bool(summary.context_truncated),
+    }
+
+
+def _row(record: AxisRecord | CmpRecord, n_tokens: list[int | None]) -> dict:
+    base = {k: getattr(record, k) for k in ("key", "post_id", "source", "split", "subsplit", "batch", "worker")}
+    columns = [_summary_columns(s, record.post_id, n) for s, n in zip(record.summaries, n_tokens)]
+    if isinstance(record, AxisRecord):
+        return {**base, **record.ratings.model_dump(), **columns[0]}
+    a, b = columns
+    return {**base, "choice": record.choice, "confidence": record.confidence,
+            **{f"{k}_a": v for k, v in a.items()}, **{f"{k}_b": v for k, v in b.items()}}
+
+
+def _check_line(sample: object, path: Path, line_no: int) -> Sample:
+    checked = _validate(sample, path, line_no)
+    if checked.doc.key != checked.record.key:
+        raise DataError("record key differs from the logged doc's key", path=path, line=line_no, field="record.key")
+    scored = [continuation for _, continuation in request_pairs(checked)]
+    if scored and scored != [s.continuation for s in checked.record.summaries]:
+        raise DataError("record continuations differ from the scored requests", path=path, line=line_no,
+                        field="record.summaries")
+    return checked
+
+
+def _token_counts(sample: Sample, count_tokens: TokenCounter | None) -> list[int | None]:
+    """The logged counts, or counts recomputed from the logged requests where the backend logged none."""
+    counts = [s.n_tokens for s in sample.record.summaries]
+    pairs = request_pairs(sample)
+    if count_tokens is None or not pairs:
+        return counts
+    return [count_tokens(context, continuation) if n is None else n
+            for n, (context, continuation) in zip(counts, pairs)]
+
+
+def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter | None = None,
+                 total: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """One task's records as a DataFrame (one row per human judgement) and what was checked.
+
+    `count_tokens` fills token counts the backend did not log (see `token_counts`); `total` is the
+    number of samples expected (the results file's n-samples), for the progress bar. Rows with a NaN
+    logprob are dropped and counted in info["data_notes"], with the data's own notes from the docs.
+    """
+    rows, keys, prompts, origins = [], {}, set(), set()
+    duplicates = nan_dropped = empty_summaries = 0
+    duplicates_dropped: int | None = None
+    with open(path, encoding="utf-8") as fh, tqdm(total=total, desc=f"reading {path.name}", unit=" samples",
+                                                  disable=not progress, leave=False) as bar:
+        for line_no, line in enumerate(fh, start=1):
+            try:
+                sample = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"not valid JSON ({err.msg})", path=path, line=line_no) from None
+            if isinstance(sample, dict) and sample.get("filter", "none") != "none":
+                continue  # lm-eval writes one line per filter (#1687); the tasks define none
+            bar.update()
+            checked = _check_line(sample, path, line_no)
+            record = checked.record
+            if record.key in keys:
+                duplicates += 1
+                continue
+            keys[record.key] = line_no
+            prompts.add((record.prompt, record.prompt_sha, record.chat_template))
+            origins.add((checked.doc.data_origin, record.seed, record.kind, record.source, record.split))
+            if duplicates_dropped is None:
+                duplicates_dropped = checked.doc.duplicates_dropped
+            empty_summaries += checked.doc.empty_summaries
+            if any(math.isnan(s.logprob) for s in record.summaries):
+                nan_dropped += 1
+                continue
+            rows.append(_row(record, _token_counts(checked, count_tokens)))
+    if not rows:
+        raise DataError(f"every one of the {nan_dropped} samples has a NaN logprob" if nan_dropped else "no samples",
+                        path=path)
+    if duplicates:
+        raise DataError(f"{duplicates} duplicated sample(s) (same key logged twice) among "
+                        f"{len(keys) + duplicates}; lm-eval's data-parallel gather or a concatenated file can cause "
+                        "this", path=path)
+    if len(prompts) > 1:
+        raise DataError(f"samples made with different prompts mixed in one file: {sorted(prompts)}", path=path)
+    (prompt, prompt_sha, chat) = prompts.pop()
+    if len(origins) > 1:
+        raise DataError(f"samples drawn from different data, seeds or splits mixed in one file: {sorted(origins)}",
+                        path=path)
+    origin, seed, kind, source, split = origins.pop()
+    frame = pd.DataFrame(rows)
+    for axis in RATING_AXES:
+        if axis in frame:
+            frame[axis] = frame[axis].astype(float)
+    if "confidence" in frame:
+        frame["confidence"] = frame["confidence"].astype(float)
+    info = {"prompt": prompt, "prompt_sha": prompt_sha, "chat_template": chat, "n": len(frame), "kind": kind,
+            "source": source, "split": split, "data_origin": origin, "seed": seed,
+            "data_notes": {"logprob_nan_dropped": nan_dropped, "duplicates_dropped": duplicates_dropped or 0,
+                           "empty_summaries": empty_summaries}}
+    return frame, info
+
+
+def describe_data_notes(notes: dict) -> list[str]:
+    """One sentence per non-zero data note, in DATA_NOTES order."""
+    return [template.format(n=notes[name]) for name, template in DATA_NOTES.items() if notes.get(name)]
+def verify_against_docs(frame: pd.DataFrame, docs: list[dict], path: Path) -> int:
+    """Check every sample against the dataset rows it claims to score; return how many were checked.
+
+    An unmatched key, or a rating / choice that differs, is an error with counts: never dropped.
+    """
+    by_key = {d["key"]: d for d in docs}
+    unmatched = [k for k in frame["key"] if k not in by_key]
+    if unmatched:
+        raise DataError(f"{len(unmatched)} of {len(frame)} samples match no row of the dataset "
+                        f"(first: {unmatched[0]}); was the run made on other data?", path=path)
+    fields = [a for a in RATING_AXES if a in frame] + [c for c in ("choice",) if c in frame]
+    mismatched = 0
+    for row in frame[["key", *fields]].itertuples(index=False):
+        doc = by_key[row.key]
+        for name in fields:
+            logged, truth = getattr(row, name), doc[name]
+            if not ((truth is None and math.isnan(logged)) or logged == truth):
+                mismatched += 1
+                break
+    if mismatched:
+        raise DataError(f"{mismatched} of {len(frame)} samples carry ratings or choices that differ from the dataset",
+                        path=path)
+    return len(frame)

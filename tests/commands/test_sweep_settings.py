@@ -1,0 +1,231 @@
+"""`summ-pref sweep` reuses a model's run only when it was scored with the current settings; otherwise it
+stops and names the differences, or with --rescore scores again into a new folder, keeping the old runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lm_eval_tasks import TASKS_DIR
+from lm_eval_tasks.data_sources import SAMPLE_DIR
+from lm_eval_tasks.errors import DataError
+from postprocess.commands import sweep
+from postprocess.report.build import build_report
+from postprocess.stats.bootstrap import Settings
+from tests.helpers.console import SUMM_PREF, run
+from tests.helpers.fake_eval import write_fake_run
+
+FAST = Settings(n_resamples=50)
+TASKS = ["summ_pref_axis", "summ_pref_cmp"]
+
+
+@pytest.fixture(autouse=True)
+def fast_report(monkeypatch):
+    """The sweep's report in this process, with few resamples: the tests are about which runs it reads."""
+    monkeypatch.setattr(sweep, "build_report", lambda dirs, out, **kw: build_report(
+        dirs, out, **{**kw, "settings": FAST, "jobs": 1, "progress": False}))
+
+
+def write_preset(path: Path, tasks: list[str]) -> Path:
+    path.write_text(yaml.safe_dump({
+        "family": "tiny", "description": "two fake models", "reference": "base", "tasks": tasks,
+        "models": [{"name": "base", "role": "base", "model": "hf", "model_args": {"pretrained": "org/base"}},
+                   {"name": "tuned", "role": "dpo", "model": "hf", "model_args": {"pretrained": "org/tuned"}}]}))
+    return path
+
+
+@pytest.fixture
+def preset(tmp_path) -> Path:
+    return write_preset(tmp_path / "tiny.yaml", TASKS)
+
+
+class Runner:
+    """Records the eval commands and writes a fake run for each (or an interrupted one for `fail`)."""
+
+    def __init__(self, fail: str | None = None):
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, cmd: list[str]) -> subprocess.CompletedProcess:
+        self.calls.append(cmd)
+        interrupted = self.fail is not None and f"pretrained={self.fail}" in cmd
+        write_fake_run(cmd, drop_task="summ_pref_axis" if interrupted else None)
+        return subprocess.CompletedProcess(cmd, 1 if interrupted else 0)
+
+    def models(self) -> list[str]:
+        return [c[c.index("--model_args") + 1] for c in self.calls]
+
+
+def must_not_run(cmd):
+    raise AssertionError(f"scored although it should not have: {cmd}")
+
+
+def sweep_once(preset: Path, out: Path, runner=None, **kw) -> dict:
+    kw = {"limit": 6, "metadata": {"data_dir": "@sample"}, "log": lambda m: None, **kw}
+    return sweep.run_sweep(preset, out, runner=runner or Runner(), **kw)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def agreement_n(summary: dict) -> int:
+    return summary["runs"][0]["cmp"]["summ_pref_cmp"]["sum"]["agreement"]["n"]
+
+
+def test_settings_are_recorded_before_scoring(preset, tmp_path):
+    seen = {}
+
+    def runner(cmd):
+        folder = Path(cmd[cmd.index("--output_path") + 1])
+        seen[folder.parent.name] = json.loads((folder / sweep.SETTINGS_FILE).read_text())
+        return Runner()(cmd)
+
+    sweep_once(preset, tmp_path / "out", runner)
+    recorded = seen["base"]
+    yaml_version = float(re.search(r"version: (\S+)", (TASKS_DIR / "summ_pref" / "_cmp_template_yaml").read_text())[1])
+    assert recorded["tasks"] == {"summ_pref_axis": yaml_version, "summ_pref_cmp": yaml_version}
+    assert recorded["limit"] == 6 and recorded["seed"] == 1234 and recorded["data"] == "@sample"
+    assert len(recorded["data_sha256"]) == 64
+    assert recorded["model"] == "hf" and recorded["model_args"] == {"pretrained": "org/base"}
+    assert (tmp_path / "out" / "runs" / "base" / "run-1" / sweep.SETTINGS_FILE).exists()
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"limit": 8}, "limit 6 -> 8"),
+    ({"metadata": {"data_dir": "@sample", "seed": 7}}, "seed 1234 -> 7"),
+    ({"metadata": {"data_dir": "@sample", "split": "test"}}, "metadata {} -> {split: test}"),
+])
+def test_other_settings_are_refused_naming_the_difference(preset, tmp_path, change, named):
+    out = tmp_path / "out"
+    sweep_once(preset, out)
+    before = files_of(out)
+    with pytest.raises(DataError, match=rf"base, tuned: {named}.*--rescore"):
+        sweep_once(preset, out, must_not_run, **change)
+    assert files_of(out) == before  # nothing scored, the old report not rewritten
+
+
+def test_same_folder_with_other_contents_is_other_data(preset, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR / "comparisons", data / "comparisons")
+    shutil.copytree(SAMPLE_DIR / "axis_evals", data / "axis_evals")
+    out = tmp_path / "out"
+    sweep_once(preset, out, metadata={"data_dir": str(data)})
+    (data / "README.md").write_text("not a data file: the data are the same")
+    sweep_once(preset, out, must_not_run, metadata={"data_dir": str(data)})
+    first = min((data / "comparisons").glob("*.json"))
+    lines = first.read_text().splitlines()
+    first.write_text("\n".join(lines[1:]) + "\n")  # one judgement fewer
+    with pytest.raises(DataError, match=r"data_sha256 [0-9a-f]{12} -> [0-9a-f]{12}") as err:
+        sweep_once(preset, out, must_not_run, metadata={"data_dir": str(data)})
+    assert "data @sample" not in str(err.value) and "limit" not in str(err.value)
+    # the copy as it was when scored holds the sample's very files: only the source's name differs
+    with pytest.raises(DataError, match=rf"base, tuned: data {re.escape(str(data.resolve()))} -> @sample\. Pass"):
+        sweep_once(preset, out, must_not_run)
+
+
+def test_rescore_scores_again_into_new_folders_and_reports_only_current_runs(preset, tmp_path):
+    out = tmp_path / "out"
+    first = sweep_once(preset, out)
+    old_runs = {name: files_of(out / "runs" / name / "run-1") for name in ("base", "tuned")}
+    runner = Runner()
+    again = sweep_once(preset, out, runner, limit=8, rescore=True)
+    assert runner.models() == ["pretrained=org/base", "pretrained=org/tuned"]
+    assert {name: files_of(out / "runs" / name / "run-1") for name in ("base", "tuned")} == old_runs
+    assert agreement_n(first) == 6 and agreement_n(again) == 8
+    assert all("/run-2/" in r["run_folder"] for r in again["runs"])
+    assert all("/run-2/" in r["run_folder"] for r in json.loads((out / "report" / "summary.json").read_text())["runs"])
+    # the old settings again: their runs are still there and answer without scoring
+    back = sweep_once(preset, out, must_not_run)
+    assert agreement_n(back) == 6 and all("/run-1/" in r["run_folder"] for r in back["runs"])
+
+
+def test_a_preset_naming_a_group_resumes(tmp_path):
+    group = write_preset(tmp_path / "group.yaml", ["summ_pref"])
+    runner = Runner()
+    sweep_once(group, tmp_path / "out", runner)
+    assert all(c[c.index("--tasks") + 1] == ",".join(TASKS) for c in runner.calls)
+    sweep_once(group, tmp_path / "out", must_not_run)
+
+
+def test_interrupted_model_is_scored_again_and_failure_is_a_data_error(preset, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=r"run-1: scoring tuned failed \(exit 1\).*rerun the same command"):
+        sweep_once(preset, out, Runner(fail="org/tuned"))
+    runner = Runner()
+    summary = sweep_once(preset, out, runner)
+    assert runner.models() == ["pretrained=org/tuned"]
+    assert (out / "runs" / "tuned" / "run-2").is_dir() and (out / "runs" / "tuned" / "run-1").is_dir()
+    assert {Path(r["run_folder"]).parent.name for r in summary["runs"]} == {"run-1", "run-2"}
+
+
+def test_run_with_a_results_file_cut_short_is_scored_again(preset, tmp_path):
+    def cut_short(cmd):
+        folder = write_fake_run(cmd)
+        (results,) = folder.glob("results_*.json")
+        results.write_text(results.read_text()[:40])
+        return subprocess.CompletedProcess(cmd, 1)
+
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match="scoring base failed"):
+        sweep_once(preset, out, cut_short)
+    runner = Runner()
+    sweep_once(preset, out, runner)
+    assert runner.models() == ["pretrained=org/base", "pretrained=org/tuned"]
+    assert (out / "runs" / "base" / "run-2").is_dir()
+
+
+def test_interrupted_rescore_resumes_without_asking_again(preset, tmp_path):
+    out = tmp_path / "out"
+    sweep_once(preset, out)
+    with pytest.raises(DataError, match="scoring tuned failed"):
+        sweep_once(preset, out, Runner(fail="org/tuned"), limit=8, rescore=True)
+    runner = Runner()
+    summary = sweep_once(preset, out, runner, limit=8)
+    assert runner.models() == ["pretrained=org/tuned"] and agreement_n(summary) == 8
+
+
+def test_runs_of_an_older_sweep_without_settings_are_not_taken_as_current(preset, tmp_path):
+    out = tmp_path / "out"
+    for name in ("base", "tuned"):  # the layout older sweeps wrote: runs/<name>/<lm-eval model folder>/
+        write_fake_run(["--model_args", f"pretrained=org/{name}", "--output_path", str(out / "runs" / name),
+                        "--limit", "6"])
+    with pytest.raises(DataError, match="base, tuned: settings not recorded.*--rescore"):
+        sweep_once(preset, out, must_not_run)
+    runner = Runner()
+    sweep_once(preset, out, runner, rescore=True)
+    assert len(runner.calls) == 2 and (out / "runs" / "base" / "org__base").is_dir()
+
+
+def test_unknown_metadata_key_is_refused_before_scoring(preset, tmp_path):
+    with pytest.raises(DataError, match=r"field '--metadata': unknown key\(s\) \['dat_dir'\]; known keys"):
+        sweep_once(preset, tmp_path / "out", must_not_run, metadata={"dat_dir": "@sample"})
+
+
+def test_cli_refusal_is_one_line(preset, tmp_path):
+    out = tmp_path / "out"
+    sweep_once(preset, out)
+    proc = run([SUMM_PREF, "sweep", str(preset), "--out", str(out), "--limit", "9", "--metadata",
+                '{"data_dir": "@sample"}'])
+    assert proc.returncode != 0
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "limit 6 -> 9" in proc.stderr and "--rescore" in proc.stderr
+
+
+def test_sweep_help_describes_every_option():
+    proc = run([SUMM_PREF, "sweep", "--help"])
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    for option in ("preset", "--out", "--limit", "--metadata", "--batch_size", "--device", "--rescore",
+                   "--n-resamples", "--seed", "--confidence"):
+        assert option in text
+    assert "(default: auto)" in text and "(default: every row)" in text and "sweep_settings.json" in text
+    assert "examples: summ-pref sweep configs/" in text
+    bad = run([SUMM_PREF, "sweep", "p.yaml", "--out", "o", "--limit", "0"])
+    assert bad.returncode == 2 and "--limit: must be at least 1" in bad.stderr

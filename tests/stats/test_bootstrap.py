@@ -1,0 +1,191 @@
+"""Cluster bootstrap: whole clusters are drawn, seeds reproduce, vectorised paths equal scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap, percentile_interval, resampled
+from postprocess.stats.weighted import (
+    partial_from_pairwise,
+    weighted_kendall,
+    weighted_mean,
+    weighted_partial_spearman,
+    weighted_pearson,
+    weighted_ranks,
+    weighted_spearman,
+)
+
+
+@pytest.fixture(scope="module")
+def clustered_data():
+    rng = np.random.default_rng(3)
+    posts = np.repeat(np.arange(30), rng.integers(1, 8, size=30))
+    n = len(posts)
+    x = rng.normal(size=n)
+    x[:6] = x[6:12]  # ties in x
+    y = rng.integers(1, 8, size=n).astype(float)  # Likert-like, heavy ties
+    z = x + rng.normal(size=n)
+    return posts, x, y, z
+
+
+def test_draw_counts_rows_sum_to_number_of_clusters():
+    r = ClusterResamples.draw(["b", "a", "a", "c"], n_resamples=50, seed=0)
+    assert r.labels.tolist() == ["a", "b", "c"]
+    assert r.counts.shape == (50, 3)
+    assert np.all(r.counts.sum(axis=1) == 3)
+
+
+def test_same_seed_same_draws_different_seed_different():
+    posts = np.repeat(np.arange(40), 3)
+    a = ClusterResamples.draw(posts, 100, seed=7)
+    b = ClusterResamples.draw(posts, 100, seed=7)
+    c = ClusterResamples.draw(posts, 100, seed=8)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    assert not np.array_equal(a.counts, c.counts)
+    x = np.arange(len(posts), dtype=float)
+    ia = cluster_bootstrap(lambda i: x[i].mean(), posts, 200, seed=7)
+    ib = cluster_bootstrap(lambda i: x[i].mean(), posts, 200, seed=7)
+    ic = cluster_bootstrap(lambda i: x[i].mean(), posts, 200, seed=8)
+    assert (ia.low, ia.high) == (ib.low, ib.high)
+    assert (ia.low, ia.high) != (ic.low, ic.high)
+
+
+def test_drawn_index_sets_are_unions_of_whole_clusters():
+    posts = np.array([5, 5, 5, 9, 9, 2, 7, 7, 7, 7])
+    r = ClusterResamples.draw(posts, 30, seed=1)
+    for b in range(30):
+        idx = r.indices(posts, b)
+        drawn = r.counts[b][r.codes(posts)]
+        # Each row appears exactly as often as its cluster was drawn: whole clusters come along.
+        np.testing.assert_array_equal(np.bincount(idx, minlength=len(posts)), drawn)
+        for p in np.unique(posts):
+            rows = np.flatnonzero(posts == p)
+            assert len(set(np.bincount(idx, minlength=len(posts))[rows])) == 1
+
+
+def test_cluster_bootstrap_is_wider_than_row_bootstrap_when_clusters_are_duplicates():
+    # 20 posts, each carrying 10 identical rows: the information is 20 values, not 200. The cluster
+    # bootstrap of the mean must match a row bootstrap of the 20 post values (same spread), and be
+    # about sqrt(10) wider than a naive row bootstrap of the 200 rows.
+    rng = np.random.default_rng(0)
+    post_values = rng.normal(size=20)
+    posts = np.repeat(np.arange(20), 10)
+    x = post_values[posts]
+    cl = cluster_bootstrap(lambda i: x[i].mean(), posts, 2000, seed=0)
+    rows = cluster_bootstrap(lambda i: x[i].mean(), np.arange(200), 2000, seed=0)
+    per_post = cluster_bootstrap(lambda i: post_values[i].mean(), np.arange(20), 2000, seed=0)
+    width = cl.high - cl.low
+    assert width == pytest.approx(per_post.high - per_post.low, rel=1e-12)
+    assert width / (rows.high - rows.low) == pytest.approx(np.sqrt(10), rel=0.2)
+
+
+def test_percentile_interval_drops_nan_and_counts_them():
+    iv = percentile_interval([np.nan, 1.0, 2.0, 3.0, np.nan], confidence=0.5)
+    assert iv.n_dropped == 2 and iv.n_resamples == 5
+    assert (iv.low, iv.high) == (1.5, 2.5)  # quartiles of 1, 2, 3 (linear interpolation)
+    empty = percentile_interval([np.nan, np.nan])
+    assert empty.low is None and empty.high is None and empty.n_dropped == 2
+    with pytest.raises(ValueError):
+        percentile_interval([1.0], confidence=1.5)
+
+
+def test_interval_contains_estimate_on_well_behaved_data():
+    rng = np.random.default_rng(1)
+    posts = np.repeat(np.arange(100), 5)
+    x = rng.normal(size=500) + rng.normal(size=100)[posts]
+    iv = cluster_bootstrap(lambda i: x[i].mean(), posts, 500, seed=0)
+    assert iv.low < x.mean() < iv.high
+
+
+def test_labels_outside_the_draw_raise():
+    r = ClusterResamples.draw([1, 2, 3], 5, seed=0)
+    with pytest.raises(ValueError):
+        r.codes([1, 4])
+
+
+def test_row_subset_reuses_the_same_cluster_draws():
+    posts = np.array([0, 0, 1, 1, 2, 2])
+    r = ClusterResamples.draw(posts, 10, seed=0)
+    sub = posts[[0, 2, 4]]
+    np.testing.assert_array_equal(r.row_weights(sub), r.counts)
+
+
+@pytest.mark.parametrize(
+    "stat, reference",
+    [
+        (lambda x, y, z, w: weighted_pearson(x, y, w), lambda x, y, z: sps.pearsonr(x, y)[0]),
+        (lambda x, y, z, w: weighted_spearman(x, y, w), lambda x, y, z: sps.spearmanr(x, y)[0]),
+        (lambda x, y, z, w: weighted_kendall(x, y, w), lambda x, y, z: sps.kendalltau(x, y)[0]),
+        (lambda x, y, z, w: weighted_kendall(y, x, w), lambda x, y, z: sps.kendalltau(x, y)[0]),
+        (lambda x, y, z, w: weighted_kendall(x, z, w), lambda x, y, z: sps.kendalltau(x, z)[0]),
+    ],
+    ids=["pearson", "spearman", "kendall", "kendall-swapped", "kendall-continuous"],
+)
+def test_vectorised_statistics_equal_scipy_on_expanded_resamples(clustered_data, stat, reference):
+    posts, x, y, z = clustered_data
+    r = ClusterResamples.draw(posts, 40, seed=2)
+    reps = resampled(lambda w: stat(x, y, z, w), posts, r, chunk_cells=len(x) * 7)
+    expected = [reference(*(v[r.indices(posts, b)] for v in (x, y, z))) for b in range(40)]
+    np.testing.assert_allclose(reps, expected, rtol=0, atol=1e-12)
+
+
+def test_kendall_falls_back_to_scipy_for_many_levels(clustered_data, monkeypatch):
+    import postprocess.stats.weighted as wmod
+
+    posts, x, _, z = clustered_data
+    r = ClusterResamples.draw(posts, 10, seed=0)
+    fast = resampled(lambda w: weighted_kendall(x, z, w), posts, r)
+    monkeypatch.setattr(wmod, "KENDALL_MAX_LEVELS", 1)
+    slow = resampled(lambda w: weighted_kendall(x, z, w), posts, r)
+    np.testing.assert_allclose(fast, slow, atol=1e-12)
+
+
+def test_weighted_partial_spearman_matches_formula(clustered_data):
+    posts, x, y, z = clustered_data
+    r = ClusterResamples.draw(posts, 10, seed=4)
+    reps = weighted_partial_spearman(x, y, z, r.row_weights(posts))
+    for b in range(10):
+        i = r.indices(posts, b)
+        rxy, rxz, ryz = (sps.spearmanr(a[i], c[i])[0] for a, c in ((x, y), (x, z), (y, z)))
+        expected = (rxy - rxz * ryz) / np.sqrt((1 - rxz**2) * (1 - ryz**2))
+        assert reps[b] == pytest.approx(expected, abs=1e-12)
+
+
+def test_weighted_ranks_are_midranks_of_expanded_sample():
+    # values 3, 1, 3 with weights 1, 2, 1: expanded sample 3, 1, 1, 3 -> midranks 3.5, 1.5, 3.5
+    np.testing.assert_array_equal(weighted_ranks([3, 1, 3], [[1, 2, 1]]), [[3.5, 1.5, 3.5]])
+
+
+def test_constant_resample_gives_nan_not_garbage():
+    # Resample weight only on rows where y is constant.
+    x, y = np.array([1.0, 2.0, 3.0, 4.0]), np.array([5.0, 5.0, 6.0, 7.0])
+    w = np.array([[2, 1, 0, 0], [1, 1, 1, 1]])
+    for f in (weighted_pearson, weighted_spearman, weighted_kendall):
+        out = f(x, y, w)
+        assert np.isnan(out[0]) and np.isfinite(out[1])
+    assert np.isnan(weighted_mean([1.0, 2.0], [[0, 0]]))[0]
+    assert np.isnan(partial_from_pairwise(0.5, 1.0, 0.2))
+
+
+def test_paired_bootstrap_uses_the_same_draws():
+    # Model B = model A + constant shift on the same rows: the paired difference of means is the
+    # shift in every resample, so its interval is a point, unlike the unpaired spread.
+    rng = np.random.default_rng(0)
+    posts = np.repeat(np.arange(50), 4)
+    a = rng.normal(size=200)
+    b = a + 0.3
+    paired = cluster_bootstrap(lambda i: b[i].mean() - a[i].mean(), posts, 300, seed=0)
+    assert paired.low == pytest.approx(0.3) and paired.high == pytest.approx(0.3)
+    # The vectorised path: replicates of two statistics from one set of draws, subtracted.
+    r = ClusterResamples.draw(posts, 300, seed=0)
+    y = a + rng.normal(size=200)
+    ra = resampled(lambda w: weighted_spearman(a, y, w), posts, r)
+    rb = resampled(lambda w: weighted_spearman(b, y, w), posts, r)
+    diff = percentile_interval(rb - ra)
+    assert diff.low == 0.0 and diff.high == 0.0  # a monotone shift leaves every rank unchanged
+    generic = cluster_bootstrap(
+        lambda i: sps.spearmanr(b[i], y[i])[0] - sps.spearmanr(a[i], y[i])[0], posts, resamples=r
+    )
+    assert generic.low == pytest.approx(0.0, abs=1e-12)

@@ -1,0 +1,290 @@
+"""Statistics against scipy/statsmodels and hand-worked cases; degenerate inputs never raise."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from postprocess.stats import (
+    ClusterResamples,
+    agreement,
+    bradley_terry_fit,
+    by_group,
+    calibration_curve,
+    confidence_bucket,
+    kendall,
+    pair_outcomes,
+    partial_spearman,
+    pearson,
+    spearman,
+)
+from postprocess.stats.result import Stat
+
+CORRELATIONS = [spearman, pearson, kendall]
+SCIPY = {spearman: sps.spearmanr, pearson: sps.pearsonr, kendall: sps.kendalltau}
+
+
+@pytest.fixture(scope="module")
+def ratings():
+    rng = np.random.default_rng(0)
+    posts = np.repeat(np.arange(60), rng.integers(2, 9, size=60))
+    n = len(posts)
+    quality = rng.normal(size=n) + 0.5 * rng.normal(size=60)[posts]
+    length = rng.integers(50, 300, size=n).astype(float)
+    measure = -length + 40 * quality + rng.normal(0, 30, size=n)
+    rating = np.clip(np.round(4 + quality + rng.normal(0, 1, size=n)), 1, 7)
+    measure[[3, 10]] = np.nan
+    rating[[10, 20, 21]] = np.nan
+    return measure, rating, length, posts
+
+
+def test_spearman_p_above_500_pairs_is_scipys_t_approximation():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=501)
+    y = np.round(x + 3 * rng.normal(size=501))
+    s = spearman(x, y, n_resamples=0)
+    assert s.p_value == sps.spearmanr(x, y).pvalue and "t-approximation" in s.method
+
+
+@pytest.mark.parametrize("fn", CORRELATIONS, ids=lambda f: f.__name__)
+def test_estimate_and_p_equal_scipy_and_nan_pairs_are_dropped(fn, ratings):
+    x, y, _, posts = ratings
+    s = fn(x, y, posts, n_resamples=200)
+    keep = np.isfinite(x) & np.isfinite(y)
+    ref = SCIPY[fn](x[keep], y[keep])
+    p_value = ref.pvalue
+    if fn is spearman:  # n <= 500: a permutation test of the pairing, seeded like the bootstrap
+        p_value = sps.permutation_test((x[keep],), lambda a: sps.spearmanr(a, y[keep]).statistic,
+                                       permutation_type="pairings", n_resamples=9999,
+                                       rng=np.random.default_rng(0)).pvalue
+    np.testing.assert_allclose([s.estimate, s.p_value], [ref.statistic, p_value], rtol=1e-12)
+    assert (s.n, s.n_dropped) == (keep.sum(), 4)
+    assert s.ci_low < s.estimate < s.ci_high
+    assert s.details["n_resamples"] == 200 and s.details["n_clusters"] == 60
+
+
+@pytest.mark.parametrize("fn", CORRELATIONS, ids=lambda f: f.__name__)
+def test_ci_is_deterministic_per_seed_and_reusable_draws_match(fn, ratings):
+    x, y, _, posts = ratings
+    a = fn(x, y, posts, n_resamples=100, seed=5)
+    b = fn(x, y, posts, n_resamples=100, seed=5)
+    c = fn(x, y, posts, n_resamples=100, seed=6)
+    assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high) != (c.ci_low, c.ci_high)
+    draws = ClusterResamples.draw(posts, 100, seed=5)
+    d = fn(x, y, posts, resamples=draws)
+    assert (d.ci_low, d.ci_high) == (a.ci_low, a.ci_high)
+
+
+@pytest.mark.parametrize("fn", CORRELATIONS, ids=lambda f: f.__name__)
+def test_vectorised_ci_equals_generic_bootstrap(fn, ratings):
+    from postprocess.stats.bootstrap import cluster_bootstrap
+
+    x, y, _, posts = ratings
+    keep = np.isfinite(x) & np.isfinite(y)
+    draws = ClusterResamples.draw(posts, 60, seed=1)
+    s = fn(x, y, posts, resamples=draws)
+    xk, yk = x[keep], y[keep]
+    generic = cluster_bootstrap(lambda i: SCIPY[fn](xk[i], yk[i])[0], posts[keep], resamples=draws)
+    assert s.ci_low == pytest.approx(generic.low, abs=1e-12)
+    assert s.ci_high == pytest.approx(generic.high, abs=1e-12)
+
+
+@pytest.mark.parametrize("fn", CORRELATIONS + [partial_spearman], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "x, y, why",
+    [
+        ([], [], "no complete pairs"),
+        ([np.nan] * 6, [1.0] * 6, "no complete pairs"),
+        ([1.0, 2.0, 3.0], [3.0, 1.0, 2.0], "only 3 complete pairs"),
+        ([1.0, 2.0, 3.0, np.nan, 5.0], [2.0, 1.0, 3.0, 4.0, np.nan], "only 3 complete pairs"),
+        ([1.0, 2.0, 3.0, 4.0, 5.0], [4.0] * 5, "y is constant"),
+        ([7.0] * 5, [1.0, 2.0, 3.0, 4.0, 5.0], "x is constant"),
+    ],
+)
+def test_degenerate_inputs_are_undefined_with_reason_and_no_warning(fn, x, y, why):
+    args = (x, y, np.arange(len(x), dtype=float)) if fn is partial_spearman else (x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = fn(*args, n_resamples=50)
+    assert not s.defined and s.p_value is None and s.ci_low is None
+    assert why in s.reason
+    assert s.to_dict()["estimate"] is None
+
+
+@pytest.mark.parametrize("fn", CORRELATIONS, ids=lambda f: f.__name__)
+def test_perfect_correlation_is_defined(fn):
+    s = fn([1, 2, 3, 4, 5, 6], [-1, 1, 3, 5, 7, 9], n_resamples=100)
+    assert s.estimate == pytest.approx(1.0) and s.p_value < 0.05
+    assert s.ci_low == pytest.approx(1.0) and s.ci_high == pytest.approx(1.0)
+    # Some resamples draw a single distinct row, where r is undefined: they are dropped and counted.
+    assert 0 <= s.details["n_resamples_dropped"] < 100
+
+
+def test_heavy_ties_match_scipy():
+    x = [1, 1, 2, 2, 3, 3, 3, 4]
+    y = [2, 1, 2, 2, 3, 5, 5, 5]
+    for fn in CORRELATIONS:
+        assert fn(x, y, n_resamples=0).estimate == pytest.approx(SCIPY[fn](x, y)[0], abs=1e-14)
+    assert kendall(x, y, n_resamples=0).ci_low is None
+
+
+def test_partial_spearman_hand_worked():
+    # Spearman with d = rank differences, rho = 1 - 6 sum(d^2) / (n (n^2 - 1)), n = 5, n(n^2-1) = 120:
+    #   x = 1 2 3 4 5, y = 2 1 4 3 5: sum d^2 = 4  -> r_xy = 1 - 24/120 = 0.8
+    #   x vs z = 1 2 3 5 4:           sum d^2 = 2  -> r_xz = 1 - 12/120 = 0.9
+    #   y vs z:  d = 1 -1 1 -2 1,     sum d^2 = 8  -> r_yz = 1 - 48/120 = 0.6
+    # r_xy.z = (0.8 - 0.54) / sqrt(0.19 * 0.64) = 0.26 / 0.348712 = 0.745601
+    # t = r sqrt((n-3) / (1-r^2)) = 0.745601 * sqrt(2 / 0.444079) = 1.582300, two-sided t(2)
+    s = partial_spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], [1, 2, 3, 5, 4], n_resamples=0)
+    assert s.estimate == pytest.approx(0.26 / np.sqrt(0.19 * 0.64), abs=1e-12)
+    assert s.p_value == pytest.approx(2 * sps.t.sf(1.5823, 2), abs=1e-4)
+
+
+def test_partial_spearman_equals_residualised_ranks(ratings):
+    x, y, z, posts = ratings
+    keep = np.isfinite(x) & np.isfinite(y)
+    s = partial_spearman(x, y, z, posts, n_resamples=100)
+    ranks = [sps.rankdata(v[keep]) for v in (x, y, z)]
+    design = np.column_stack([np.ones(keep.sum()), ranks[2]])
+    res = [r - design @ np.linalg.lstsq(design, r, rcond=None)[0] for r in ranks[:2]]
+    assert s.estimate == pytest.approx(np.corrcoef(*res)[0, 1], abs=1e-12)
+    dof = keep.sum() - 3
+    t = s.estimate * np.sqrt(dof / (1 - s.estimate**2))
+    assert s.p_value == pytest.approx(2 * sps.t.sf(abs(t), dof), rel=1e-10)
+    assert s.ci_low < s.estimate < s.ci_high
+
+
+def test_partial_spearman_undefined_when_covariate_determines_x():
+    s = partial_spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], [10, 20, 30, 40, 50])
+    assert not s.defined and "determine" in s.reason
+
+
+def test_agreement_hand_worked_with_tie():
+    # A>B & chose A: 1; B>A & chose B: 1; A>B & chose B: 0; tie: 1/2 -> (1+1+0+0.5)/4 = 0.625
+    s = agreement([2, 1, 3, 5], [1, 2, 1, 5], [0, 1, 1, 0], n_resamples=0)
+    assert s.estimate == 0.625 and s.details["n_ties"] == 1 and s.details["n_agree"] == 2
+    # Sign test on the 3 non-tied pairs, 2 agreements: P(X>=2)+P(X<=1) for Bin(3, 1/2) = 1.
+    assert s.p_value == pytest.approx(1.0)
+
+
+def test_agreement_p_value_is_exact_binomial_and_ci_contains_estimate():
+    rng = np.random.default_rng(0)
+    posts = np.repeat(np.arange(200), 5)
+    a, b = rng.normal(size=1000), rng.normal(size=1000)
+    choice = (rng.uniform(size=1000) < 1 / (1 + np.exp(2 * (a - b)))).astype(int)
+    a[:10] = b[:10]  # ten model ties
+    choice = choice.astype(float)
+    choice[-3:] = np.nan
+    s = agreement(a, b, choice, posts, n_resamples=300)
+    w = pair_outcomes(a, b, choice)[:-3]
+    k, m = int((w == 1).sum()), int((w != 0.5).sum())
+    assert s.p_value == pytest.approx(sps.binomtest(k, m).pvalue, rel=1e-12)
+    assert (s.n, s.n_dropped, s.details["n_ties"]) == (997, 3, 10)
+    assert s.estimate == pytest.approx(w.mean())
+    assert s.ci_low < s.estimate < s.ci_high
+
+
+def test_agreement_ci_equals_generic_cluster_bootstrap():
+    from postprocess.stats.bootstrap import cluster_bootstrap
+
+    rng = np.random.default_rng(2)
+    posts = np.repeat(np.arange(40), 3)
+    a, b, c = rng.normal(size=120), rng.normal(size=120), rng.integers(0, 2, size=120)
+    draws = ClusterResamples.draw(posts, 200, seed=0)
+    s = agreement(a, b, c, posts, resamples=draws)
+    w = pair_outcomes(a, b, c)
+    g = cluster_bootstrap(lambda i: w[i].mean(), posts, resamples=draws)
+    assert (s.ci_low, s.ci_high) == pytest.approx((g.low, g.high), abs=1e-12)
+
+
+def test_agreement_degenerate():
+    assert not agreement([], [], []).defined
+    assert not agreement([np.nan], [1.0], [0]).defined
+    all_ties = agreement([1.0, 2.0], [1.0, 2.0], [0, 1], n_resamples=20)
+    assert all_ties.estimate == 0.5 and all_ties.p_value is None and all_ties.ci_low == 0.5
+    with pytest.raises(ValueError):
+        agreement([1.0], [2.0], [2])
+
+
+def test_confidence_buckets_and_by_group():
+    # strength |c - 5|: 1->4, 3->2, 4->1, 6->1, 7->2, 9->4; 5, 0 and NaN have no bucket
+    assert confidence_bucket([1, 3, 4, 6, 7, 9, 5, 0, np.nan]).tolist() == [
+        "definite", "moderate", "slight", "slight", "moderate", "definite", None, None, None]
+    df = pd.DataFrame({"a": [2, 1, 3, 5, 1], "b": [1, 2, 1, 5, 0], "choice": [0, 1, 1, 0, 0],
+                       "g": ["x", "x", "y", "y", None]})
+    t = by_group(df, "g", lambda d: agreement(d.a, d.b, d.choice, n_resamples=0))
+    assert t["g"].tolist() == ["x", "y"]
+    assert t["estimate"].tolist() == [1.0, 0.25]  # x: (1+1)/2; y: (0+0.5)/2
+    assert list(t.columns[:6]) == ["g", "estimate", "ci_low", "ci_high", "p_value", "n"]
+
+
+def _logit_data(n=400, beta=0.7, seed=0):
+    rng = np.random.default_rng(seed)
+    d = rng.normal(0, 2, size=n)
+    llr = 0.3 * d + rng.normal(size=n)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(beta * d - 0.4 * llr)))).astype(int)
+    return d, y, llr
+
+
+@pytest.mark.parametrize("with_length", [False, True])
+@pytest.mark.parametrize("intercept", [False, True])
+def test_bradley_terry_equals_statsmodels(with_length, intercept):
+    import statsmodels.api as sm
+
+    d, y, llr = _logit_data()
+    fit = bradley_terry_fit(d, y, llr if with_length else None, intercept=intercept)
+    cols = ([np.ones_like(d)] if intercept else []) + [d] + ([llr] if with_length else [])
+    ref = sm.Logit(y, np.column_stack(cols)).fit(disp=0)
+    np.testing.assert_allclose(fit.coef, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(fit.se, ref.bse, rtol=1e-10)
+    np.testing.assert_allclose(fit.p_values, ref.pvalues, rtol=1e-8)
+    assert fit.loglik == pytest.approx(ref.llf, rel=1e-12)
+    assert fit.names[-1] == ("log_length_ratio" if with_length else "logprob_diff")
+    assert fit.to_dict()["n"] == 400
+    np.testing.assert_allclose(fit.predict(d, llr if with_length else None), ref.predict())
+
+
+@pytest.mark.parametrize(
+    "d, y, why",
+    [
+        ([-2.0, -1.0, 1.0, 2.0, 3.0], [0, 0, 1, 1, 1], "perfect separation"),
+        ([1.0, 2.0], [0, 1], "only 2 complete rows"),
+        ([1.0, -2.0, 3.0, 0.5], [1, 1, 1, 1], "every human chose A"),
+        ([0.0, 0.0, 0.0, 0.0], [1, 0, 1, 0], "collinear or identically zero"),
+        ([np.nan] * 4, [1, 0, 1, 0], "only 0 complete rows"),
+    ],
+)
+def test_bradley_terry_degenerate(d, y, why):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = bradley_terry_fit(d, y)
+    assert not fit.defined and why in fit.reason
+    with pytest.raises(ValueError):
+        fit.predict([0.0])
+
+
+def test_calibration_curve_bins_and_exact_cis():
+    d, y, _ = _logit_data(n=103)
+    cal = calibration_curve(d, y, n_bins=10, slope=0.7)
+    assert cal.n.sum() == 103 and len(cal.n) == 10 and set(cal.n) == {10, 11}
+    assert np.all(np.diff(cal.x_mean) > 0) and np.all(cal.x_low <= cal.x_high)
+    order = np.argsort(d, kind="stable")
+    first = order[: cal.n[0]]
+    assert cal.observed[0] == pytest.approx(y[first].mean())
+    ci = sps.binomtest(int(y[first].sum()), len(first)).proportion_ci(0.95, method="exact")
+    assert (cal.ci_low[0], cal.ci_high[0]) == pytest.approx((ci.low, ci.high))
+    assert cal.predicted[0] == pytest.approx(np.mean(1 / (1 + np.exp(-0.7 * d[first]))))
+    assert calibration_curve([], [], 10).n.size == 0
+    assert calibration_curve([1.0, 2.0], [1, 0], 10).n.tolist() == [1, 1]
+
+
+def test_stat_to_dict_keeps_schema():
+    s = spearman([1, 2, 3, 4, 5], [1, 3, 2, 5, 4], n_resamples=50)
+    d = s.to_dict()
+    for key in ("estimate", "ci_low", "ci_high", "p_value", "n", "method", "n_dropped", "reason"):
+        assert key in d
+    assert isinstance(Stat.undefined(0, "m", "r"), Stat)

@@ -1,0 +1,354 @@
+"""hf-prefix against lm-eval's hf backend and against an independent transformers computation.
+
+Fast tests use the tiny Llama fixtures (both tokenizer styles); `slow` ones the real SmolLM2-135M.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from lm_eval.api.instance import Instance
+from lm_eval.api.registry import get_model
+from transformers import AutoModelForCausalLM
+
+import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
+from lm_eval_tasks.models.hf_prefix import HFPrefixLM
+from tests.helpers.paths import REPO
+
+torch.set_num_threads(1)
+TOL = 1e-4
+
+POST = "SUBREDDIT: r/relationships TITLE: Advice needed POST: We argued about money again. TL;DR:"
+NEWS = "The article reports that the minister resigned after the budget was leaked to the press."
+PAIRS = [
+    (POST, " I quit football and now her family thinks I am lazy"),
+    (POST, " We argued about money"),
+    (POST, " We argued about money"),  # exact duplicate
+    (POST, " money"),
+    (POST + " ", "my grandma and a couch"),  # one trailing space: moved into the continuation
+    (POST + "  ", "what should I say?"),  # two trailing spaces
+    ("", " Here is a Reddit text post"),  # empty context: prefix token
+    ("", "Here is a Reddit text post"),
+    (NEWS, " Summary of the news: police arrested a man"),
+    (NEWS, " the court will decide next week."),
+    ("I", " quit"),  # one-token context
+]
+
+
+def make_requests(pairs) -> list[Instance]:
+    return [
+        Instance(request_type="loglikelihood", doc={}, arguments=pair, idx=i, metadata=("test", i, 1))
+        for i, pair in enumerate(pairs)
+    ]
+
+
+def load(name: str, model_dir: Path, **kwargs):
+    args = {"pretrained": str(model_dir), "dtype": "float32", "device": "cpu", "batch_size": 1} | kwargs
+    return get_model(name)(**args)
+
+
+@pytest.fixture(scope="module", params=["tiny_bos_model", "tiny_nobos_model"])
+def tiny_dir(request) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="module")
+def hf_reference(tiny_dir):
+    lm = load("hf", tiny_dir)
+    return lm, lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+
+
+def encode_like_lm_eval(lm, context: str, continuation: str) -> tuple[list[int], list[int]]:
+    """What TemplateLM.loglikelihood hands to _loglikelihood_tokens."""
+    if context == "":
+        cont = lm.tok_encode(continuation, add_special_tokens=False)
+        if lm.prefix_token_id != cont[0]:
+            return [lm.prefix_token_id], cont
+        return cont[:1], cont[1:]
+    return lm._encode_pair(context, continuation)
+
+
+def independent_scores(model, context_ids, cont_ids):
+    """Plain transformers: one full pass over (context + continuation)[:-1]."""
+    ids = torch.tensor([context_ids + cont_ids][0][:-1]).unsqueeze(0)
+    with torch.no_grad():
+        logits = model(ids).logits[0, -len(cont_ids):].double()
+    logprobs = torch.log_softmax(logits, -1)
+    token_lp = logprobs.gather(-1, torch.tensor(cont_ids).unsqueeze(-1)).squeeze(-1)
+    entropy = -(logprobs.exp() * logprobs).sum(-1)
+    return token_lp.tolist(), entropy.tolist()
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, "auto"])
+def test_parity_with_hf(tiny_dir, hf_reference, batch_size):
+    hf_lm, expected = hf_reference
+    lm = load("hf-prefix", tiny_dir, batch_size=batch_size)
+    assert isinstance(lm, HFPrefixLM)
+    got = lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    assert len(got) == len(PAIRS)
+    for (context, continuation), (ll, greedy), result in zip(PAIRS, expected, got, strict=True):
+        logprob, is_greedy, n_tokens, token_lps, token_ents, truncated = result
+        assert abs(logprob - ll) < TOL, (context, continuation)
+        assert is_greedy == greedy
+        _, cont_ids = encode_like_lm_eval(hf_lm, context, continuation)
+        assert n_tokens == len(cont_ids) == len(token_lps) == len(token_ents)
+        assert abs(sum(token_lps) - logprob) < TOL
+        assert all(e >= 0 for e in token_ents)
+        assert truncated is False
+    assert got[1] == got[2]  # the duplicate
+    json.dumps(got)  # plain Python types only
+    for result in got:
+        assert [type(x) for x in result] == [float, bool, int, list, list, bool]
+
+
+def test_token_detail_matches_independent_computation(tiny_dir):
+    lm = load("hf-prefix", tiny_dir, batch_size=4)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32).eval()
+    got = lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    for (context, continuation), result in zip(PAIRS, got, strict=True):
+        ctx_ids, cont_ids = encode_like_lm_eval(lm, context, continuation)
+        token_lp, entropy = independent_scores(model, ctx_ids, cont_ids)
+        assert result[3] == pytest.approx(token_lp, abs=TOL)
+        assert result[4] == pytest.approx(entropy, abs=TOL)
+
+
+def test_cache_hook_receives_every_request(tiny_dir):
+    class Hook:
+        def __init__(self):
+            self.calls = []
+
+        def add_partial(self, attr, req, res):
+            self.calls.append((attr, req, res))
+
+    lm = load("hf-prefix", tiny_dir, batch_size=2)
+    hook = Hook()
+    lm.set_cache_hook(hook)
+    got = lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    assert [c[0] for c in hook.calls] == ["loglikelihood"] * len(PAIRS)
+    assert sorted((c[1], c[2]) for c in hook.calls) == sorted(zip(PAIRS, got))
+    assert all(len(c[2]) == 6 for c in hook.calls)
+
+
+LONG_POST = " ".join(["I (24F) and my boyfriend (26M) have been together for three years and it is hard."] * 6)
+
+
+def test_truncation_cuts_the_context_only_and_records_it(tiny_dir, caplog):
+    max_length = 40
+    lm = load("hf-prefix", tiny_dir, batch_size=2, max_length=max_length)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32).eval()
+    pairs = [(LONG_POST, " TL;DR: I quit football"), (LONG_POST, " money"), (POST, " money")]
+    with caplog.at_level(logging.WARNING):
+        got = lm.loglikelihood(make_requests(pairs), disable_tqdm=True)
+    warnings = [r for r in caplog.records if "hf-prefix" in r.getMessage()]
+    assert len(warnings) == 1 and "2 of 3" in warnings[0].getMessage()
+    bos = lm.tokenizer.bos_token_id
+    adds_bos = lm.tok_encode("a")[0] == bos
+    for (context, continuation), result in zip(pairs, got, strict=True):
+        ctx_ids, cont_ids = encode_like_lm_eval(lm, context, continuation)
+        budget = max_length + 1 - len(cont_ids)
+        truncated = len(ctx_ids) > budget
+        assert result[5] is truncated
+        if truncated:
+            kept = [bos] + ctx_ids[-(budget - 1):] if adds_bos else ctx_ids[-budget:]
+        else:
+            kept = ctx_ids
+        assert len(kept) + len(cont_ids) - 1 <= max_length
+        token_lp, entropy = independent_scores(model, kept, cont_ids)
+        assert result[2] == len(cont_ids)
+        assert result[3] == pytest.approx(token_lp, abs=TOL)
+        assert result[4] == pytest.approx(entropy, abs=TOL)
+        assert result[0] == pytest.approx(sum(token_lp), abs=TOL)
+    assert got[0][5] and got[1][5] and not got[2][5]
+
+
+def test_auto_batch_probe_runs_a_full_pass(tiny_bos_model):
+    """The CUDA path of batch_size=auto probes rows of the longest length; its forward pass runs anywhere."""
+    lm = load("hf-prefix", tiny_bos_model, batch_size="auto", max_batch_size=4)
+    assert lm._probe_rows(longest_row=50) == 4
+    assert lm._detect_token_budget(50) == HFPrefixLM.CPU_TOKEN_BUDGET  # on CPU no probe: a fixed budget
+
+
+@pytest.mark.parametrize("batch_size", [2, "auto"])
+def test_data_parallel_rank_scores_its_shard_without_collectives(tiny_dir, hf_reference, batch_size, monkeypatch):
+    """Under `accelerate launch` lm-eval shards docs by rank before requests reach the model; HFLM enters
+    data-parallel mode only with several GPUs, so a rank is simulated here: it must score its own shard
+    and never call a collective (a rank with fewer or no requests would otherwise hang the others)."""
+    _, expected = hf_reference
+    lm = load("hf-prefix", tiny_dir, batch_size=batch_size)
+    lm._rank, lm._world_size = 1, 2
+
+    def collective(*args, **kwargs):
+        raise AssertionError("hf-prefix called a collective operation")
+
+    for name in ("all_gather", "gather_object", "barrier"):
+        monkeypatch.setattr(lm, name, collective)
+    shard = list(range(1, len(PAIRS), 2))  # lm-eval's round-robin shard of rank 1
+    got = lm.loglikelihood(make_requests([PAIRS[i] for i in shard]), disable_tqdm=True)
+    for i, result in zip(shard, got, strict=True):
+        assert abs(result[0] - expected[i][0]) < TOL
+    assert lm.loglikelihood([], disable_tqdm=True) == []  # an empty shard
+
+
+def test_continuation_longer_than_window_is_an_error(tiny_dir):
+    lm = load("hf-prefix", tiny_dir, max_length=8)
+    with pytest.raises(ValueError, match="exceeds the model window"):
+        lm.loglikelihood(make_requests([(POST, " " + LONG_POST)]), disable_tqdm=True)
+
+
+def test_small_row_cap_splits_groups_without_changing_numbers(tiny_dir, hf_reference):
+    _, expected = hf_reference
+    lm = load("hf-prefix", tiny_dir, batch_size="auto", max_row_tokens=8, token_budget=64)
+    got = lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    for (ll, _), result in zip(expected, got, strict=True):
+        assert abs(result[0] - ll) < TOL
+
+
+@pytest.mark.parametrize("arch", ["gpt_neox", "gpt2", "cohere"])
+def test_other_architectures(tiny_nobos_model, tmp_path, arch):
+    """GPTNeoX is the GPU benchmark's Pythia shape; GPT-2 has learned absolute positions; Cohere scales
+    its logits after the LM head (which hf-prefix feeds only the scored positions). All must take the 4D
+    block mask and per-segment position ids and give hf's numbers."""
+    from transformers import (
+        AutoTokenizer,
+        CohereConfig,
+        CohereForCausalLM,
+        GPT2Config,
+        GPT2LMHeadModel,
+        GPTNeoXConfig,
+        GPTNeoXForCausalLM,
+    )
+
+    WINDOW = 36  # every request fits (at most 32 input tokens); the largest packed row (48) does not
+    tok = AutoTokenizer.from_pretrained(tiny_nobos_model)
+    special = {"bos_token_id": tok.bos_token_id, "eos_token_id": tok.eos_token_id, "pad_token_id": tok.pad_token_id}
+    torch.manual_seed(0)
+    if arch == "gpt_neox":
+        model = GPTNeoXForCausalLM(GPTNeoXConfig(
+            vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+            num_attention_heads=4, max_position_embeddings=WINDOW, **special))
+    elif arch == "gpt2":
+        model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=2, n_head=4, n_positions=WINDOW,
+                                           **special))
+    else:
+        model = CohereForCausalLM(CohereConfig(
+            vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=4, max_position_embeddings=WINDOW, logit_scale=0.25, **special))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(4.0)
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    expected = load("hf", tmp_path).loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    lm = load("hf-prefix", tmp_path, batch_size=3, max_row_tokens=200)
+    assert lm.max_length == WINDOW
+    got = lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    for (ll, greedy), result in zip(expected, got, strict=True):
+        assert result[5] is False
+        assert abs(result[0] - ll) < TOL
+        assert result[1] == greedy
+
+
+def test_lm_head_sees_only_the_scored_positions(tiny_bos_model):
+    """The saving on the LM head: one head input per distinct continuation token, none for the posts."""
+    lm = load("hf-prefix", tiny_bos_model, batch_size=4)
+    head_inputs: list[int] = []
+    handle = lm.model.get_output_embeddings().register_forward_hook(
+        lambda _module, args, _out: head_inputs.append(args[0].shape[:-1].numel()))
+    try:
+        got = lm.loglikelihood(make_requests(PAIRS), disable_tqdm=True)
+    finally:
+        handle.remove()
+    distinct = {(tuple(ctx), tuple(cont)) for ctx, cont in (encode_like_lm_eval(lm, *pair) for pair in PAIRS)}
+    assert sum(head_inputs) == sum(len(cont) for _, cont in distinct) == sum(r[2] for r in got) - got[1][2]
+    assert lm.model.get_output_embeddings()._forward_pre_hooks == {}  # removed after each pass
+
+
+def test_import_registers_hf_prefix_without_hiding_builtin_models():
+    """get_model() fills lm-eval's registry only when it is empty: registering first must not break 'hf'."""
+    code = (
+        "import lm_eval_tasks.models\n"
+        "from lm_eval.api.registry import get_model\n"
+        "assert get_model('hf').__name__ == 'HFLM'\n"
+        "assert get_model('hf-prefix').__name__ == 'HFPrefixLM'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def real_pairs(sff_dir: Path, n_posts: int) -> list[tuple[str, str]]:
+    """Both summaries of the first rows of batch18.json, for `n_posts` distinct posts (posts recur)."""
+    pairs, posts = [], []
+    for line in (sff_dir / "comparisons" / "batch18.json").read_text().splitlines():
+        row = json.loads(line)
+        info = row["info"]
+        if info["id"] not in posts:
+            if len(posts) == n_posts:
+                break
+            posts.append(info["id"])
+        context = f"SUBREDDIT: r/{info['subreddit']}\nTITLE: {info['title']}\nPOST: {info['post']}\nTL;DR:"
+        pairs.extend((context, s["text"]) for s in row["summaries"])
+    return pairs
+
+
+@pytest.mark.slow
+def test_smollm2_parity_on_real_pairs(smollm2_dir, sff_dir):
+    torch.set_num_threads(2)
+    pairs = real_pairs(sff_dir, n_posts=2)[:16]
+    expected = load("hf", smollm2_dir, batch_size=4).loglikelihood(make_requests(pairs), disable_tqdm=True)
+    got = load("hf-prefix", smollm2_dir, batch_size=4).loglikelihood(make_requests(pairs), disable_tqdm=True)
+    for (ll, greedy), result in zip(expected, got, strict=True):
+        assert abs(result[0] - ll) < TOL
+        assert result[1] == greedy
+        assert abs(sum(result[3]) - result[0]) < TOL
+
+
+# ---------------------------------------------------------------- end to end through the summ_pref tasks
+def evaluate_cmp(lm, sff_dir: Path, limit: int) -> list[dict]:
+    from lm_eval import simple_evaluate
+    from lm_eval.tasks import TaskManager
+
+    metadata = {"data_dir": str(sff_dir)}
+    res = simple_evaluate(
+        model=lm,
+        tasks=["summ_pref_cmp"],
+        # the task manager is what hands `metadata` to the tasks' custom_dataset when it is given
+        task_manager=TaskManager(include_path=str(REPO / "lm_eval_tasks"), include_defaults=False, metadata=metadata),
+        limit=limit,
+        metadata=metadata,
+        log_samples=True,
+        bootstrap_iters=0,
+    )
+    return sorted(res["samples"]["summ_pref_cmp"], key=lambda s: s["doc_id"])
+
+
+def assert_same_records(expected: list[dict], got: list[dict], tol: float) -> None:
+    assert len(got) == len(expected) > 0
+    for a, b in zip(expected, got, strict=True):
+        assert a["record"]["key"] == b["record"]["key"]
+        for sa, sb in zip(a["record"]["summaries"], b["record"]["summaries"], strict=True):
+            assert sa["continuation"] == sb["continuation"]
+            assert abs(sa["logprob"] - sb["logprob"]) < tol
+            assert sa["is_greedy"] == sb["is_greedy"]
+            assert "n_tokens" not in sa  # hf returns only (logprob, is_greedy)
+            assert sb["n_tokens"] == len(sb["token_logprobs"]) == len(sb["token_entropies"])
+            assert abs(sum(sb["token_logprobs"]) - sb["logprob"]) < tol
+            assert sb["context_truncated"] is False
+
+
+def test_simple_evaluate_records_match_hf(tiny_bos_model, sff_dir):
+    expected = evaluate_cmp(load("hf", tiny_bos_model, batch_size=8), sff_dir, limit=40)
+    got = evaluate_cmp(load("hf-prefix", tiny_bos_model, batch_size=8), sff_dir, limit=40)
+    assert_same_records(expected, got, tol=1e-3)
+
+
+@pytest.mark.slow
+def test_simple_evaluate_records_match_hf_smollm2(smollm2_dir, sff_dir):
+    torch.set_num_threads(2)
+    expected = evaluate_cmp(load("hf", smollm2_dir, batch_size=8), sff_dir, limit=40)
+    got = evaluate_cmp(load("hf-prefix", smollm2_dir, batch_size=8), sff_dir, limit=40)
+    assert_same_records(expected, got, tol=1e-3)

@@ -1,0 +1,152 @@
+"""The import direction of the analysis package (ARCHITECTURE.md, `postprocess/__init__.py`), read from every
+module's source with `ast`: each import statement, wherever it stands (inside functions too), relative ones
+resolved.
+
+    io, stats    import nothing from compare, plots, report or commands
+    stats        imports only numpy, scipy, statsmodels, pandas, the standard library and stats itself
+    compare      imports only stats and io (and lm_eval_tasks.errors / lm_eval_tasks.rows)
+    plots        import only the result types of stats (stats.result, stats.preference_model) and matplotlib,
+                 numpy, pandas, scipy (`expit` for the unit-slope curve)
+    report       imports stats, compare, io and plots
+    commands     may import anything
+    lm_eval_tasks imports nothing from postprocess
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.paths import REPO
+
+LAYERS = ("io", "stats", "compare", "plots", "report", "commands")
+# The other layers each layer may import (its own modules always).
+MAY_IMPORT = {"io": set(), "stats": set(), "compare": {"stats", "io"}, "plots": set(),
+              "report": {"stats", "compare", "io", "plots"}, "commands": set(LAYERS)}
+PLOTS_MAY_IMPORT = ("postprocess.stats.result", "postprocess.stats.preference_model")
+# Third-party packages a layer may import, where the layer is restricted (the standard library always).
+THIRD_PARTY = {"stats": {"numpy", "scipy", "statsmodels", "pandas"},
+               "plots": {"matplotlib", "numpy", "pandas", "scipy"}}
+# Modules of lm_eval_tasks a layer may import, where the layer is restricted.
+TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"lm_eval_tasks.errors", "lm_eval_tasks.rows"}}
+# The only modules outside the layers: the package root (__version__) and `python -m postprocess`.
+TOP_LEVEL = {"postprocess", "postprocess.__main__"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(dotted: str) -> bool:
+    """Whether `dotted` names a module or package of this repository (not an attribute of one)."""
+    path = REPO.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imports(name: str, source: str, is_package: bool = False) -> list[tuple[int, str]]:
+    """(line, module) of every import in `source`, the source of module `name`; `from A import b` counts as
+    importing A.b when that is a module, else A."""
+    package = name if is_package else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                module = ".".join(parts[:len(parts) - node.level + 1] + ([node.module] if node.module else []))
+            for alias in node.names:
+                sub = f"{module}.{alias.name}"
+                found.append((node.lineno, sub if is_module(sub) else module))
+    return found
+
+
+def layer_of(name: str) -> str:
+    """The layer of a postprocess module; `python -m postprocess` counts as a command."""
+    if name == "postprocess.__main__":
+        return "commands"
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else "root"
+
+
+def violations(name: str, source: str, is_package: bool = False) -> list[str]:
+    """Every import of module `name` that breaks the direction, as 'module:line imports X: why'."""
+    layer = layer_of(name)
+    bad = []
+    for line, target in imports(name, source, is_package):
+        top = target.split(".")[0]
+        where = f"{name}:{line} imports {target}"
+        if top == "postprocess":
+            other = target.split(".")[1] if target.count(".") else None
+            if other is None or other == layer or layer == "commands":
+                continue  # the package root holds only __version__
+            if layer == "root":
+                bad.append(f"{where}: the package root imports none of its sub-packages")
+            elif layer == "plots" and target.startswith(PLOTS_MAY_IMPORT):
+                continue
+            elif other not in MAY_IMPORT[layer]:
+                bad.append(f"{where}: {layer} may not import {other}")
+        elif top == "lm_eval_tasks":
+            if layer in TASK_MODULES and target not in TASK_MODULES[layer]:
+                bad.append(f"{where}: {layer} may import only {sorted(TASK_MODULES[layer]) or 'nothing'} of "
+                           "lm_eval_tasks")
+        elif layer in THIRD_PARTY and top not in THIRD_PARTY[layer] and top not in sys.stdlib_module_names \
+                and top != "__future__":
+            bad.append(f"{where}: {layer} may import only {sorted(THIRD_PARTY[layer])} and the standard library")
+    return bad
+
+
+def sources(package: str) -> list[Path]:
+    return sorted(p for p in (REPO / package).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_module_of_postprocess_lives_in_a_layer():
+    names = [module_name(path) for path in sources("postprocess")]
+    assert [n for n in names if n not in TOP_LEVEL and layer_of(n) == "root"] == []
+    assert {layer_of(n) for n in names} == {*LAYERS, "root"}
+
+
+def test_postprocess_imports_follow_the_direction():
+    bad = [v for path in sources("postprocess")
+           for v in violations(module_name(path), path.read_text(encoding="utf-8"), path.name == "__init__.py")]
+    assert bad == []
+
+
+def test_lm_eval_tasks_imports_nothing_from_postprocess():
+    bad = [f"{module_name(path)}:{line} imports {target}" for path in sources("lm_eval_tasks")
+           for line, target in imports(module_name(path), path.read_text(encoding="utf-8"), path.name == "__init__.py")
+           if target.split(".")[0] == "postprocess"]
+    assert bad == []
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("postprocess.stats.correlation", "from postprocess.io.runs import Run"),
+    ("postprocess.stats.correlation", "from ..compare import paired"),
+    ("postprocess.stats.measures", "from lm_eval_tasks.rows import RATING_AXES"),
+    ("postprocess.stats.bootstrap", "def f():\n    import matplotlib.pyplot"),
+    ("postprocess.io.load", "from postprocess.report.findings import findings"),
+    ("postprocess.compare.paired", "from postprocess.report.run_statistics import draws"),
+    ("postprocess.compare.align", "from lm_eval_tasks.task_docs import build_docs"),
+    ("postprocess.plots.run_figures", "from postprocess.stats import Stat"),
+    ("postprocess.plots.run_figures", "from postprocess.io.provenance import display_name_map"),
+    ("postprocess.report.figures", "from postprocess.commands.cli import main"),
+    ("postprocess", "from postprocess.commands import cli"),
+])
+def test_a_wrong_import_is_caught(name, source):
+    assert violations(name, source) != []
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("postprocess.stats.correlation", "import warnings\nfrom scipy import stats\nfrom .bootstrap import resampled"),
+    ("postprocess.compare.statistics", "from lm_eval_tasks.rows import RATING_AXES\nfrom postprocess.io import load"),
+    ("postprocess.plots.run_figures", "from postprocess.stats.preference_model import Calibration"),
+    ("postprocess.report.build", "from postprocess import __version__\nimport lm_eval"),
+    ("postprocess.__main__", "from postprocess.commands.cli import main"),
+])
+def test_an_allowed_import_passes(name, source):
+    assert violations(name, source) == []
