@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up, then score the embedded sample with the embedded model and write the report
-#   make test   set up, then run every test (the slow ones included: real model, wheel install), as CI does
+#   make test   set up, then lint (ruff) and run every test (the slow ones included: real model, wheel install),
+#               as CI does
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -21,7 +22,7 @@ demo: setup
 	$(BIN)/summ-pref demo --out summ_pref_demo
 
 test: setup
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/ruff check . && $(BIN)/python -m pytest -m "slow or not slow"
 
 test-fast: setup
 	$(BIN)/python -m pytest

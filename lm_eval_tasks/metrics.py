@@ -7,7 +7,8 @@ in `lm_eval`'s own table. The harness computes no stderr for custom aggregations
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from scipy import stats
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from lm_eval_tasks.prompts import continuation, template_sha
 from lm_eval_tasks.rows import RATING_AXES

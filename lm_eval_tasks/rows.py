@@ -24,7 +24,7 @@ HUB_SPLIT = {
 
 def _require(obj: Any, name: str, kind: type | tuple, where: dict) -> Any:
     value = obj.get(name) if isinstance(obj, dict) else None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         shown = "missing" if value is None else f"{type(value).__name__} {value!r:.60}"
         raise DataError(f"expected {getattr(kind, '__name__', kind)}, got {shown}", field=where["field"] + name,
                         path=where["path"], line=where["line"])

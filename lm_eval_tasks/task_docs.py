@@ -29,7 +29,6 @@ METADATA_KEYS = {
     "seed": f"seed of the doc shuffle, so --limit N is a reproducible random sample; default {DEFAULT_SEED}",
 }
 KINDS = {"axis": "axis", "cmp": "comparisons"}
-SOURCES = ("tldr", "cnndm")
 SUBSPLITS = ("valid1", "valid2", "test", "train")
 # Within `sharing_loads()`, the DatasetDict of each distinct custom_dataset call, so the data is read once.
 _shared_loads: ContextVar[dict[tuple, datasets.DatasetDict] | None] = ContextVar("summ_pref_shared_loads", default=None)

@@ -9,15 +9,25 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from tests.helpers.console import SUMM_PREF, run  # noqa: E402
-from tests.helpers.paths import require_shared  # noqa: E402
-from tests.helpers.tiny_models import build_tiny_model  # noqa: E402
+from tests.helpers.console import SUMM_PREF, run
+from tests.helpers.paths import require_shared
+from tests.helpers.tiny_models import build_tiny_model
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """A test may set torch's intra-op thread count (e.g. to compare kernels at 1 or 2 threads); the next
+    test starts with the count as it was."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +57,10 @@ def smollm2_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def issue_call_run(tiny_nobos_model, sff_dir, tmp_path_factory) -> Path:
-    """The tasks issue's exact `summ-pref eval` call, on real held-out rows: the --output_path folder."""
-    out = tmp_path_factory.mktemp("issue_call") / "out"
+def cli_eval_run(tiny_nobos_model, sff_dir, tmp_path_factory) -> Path:
+    """A `summ-pref eval` call as the README documents it (tiny local model), on real held-out rows: the
+    --output_path folder."""
+    out = tmp_path_factory.mktemp("eval_run") / "out"
     proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={tiny_nobos_model},dtype=float32",
                 "--tasks", "summ_pref_cmp,summ_pref_axis_cnndm", "--metadata", json.dumps({"data_dir": str(sff_dir)}),
                 "--limit", "25", "--batch_size", "8", "--device", "cpu", "--log_samples", "--output_path", str(out)])

@@ -152,7 +152,7 @@ def truncate_context(
     if len(context) <= budget:
         return context, 0
     if keep_first is not None and context[0] == keep_first and budget >= 2:
-        kept = (context[0],) + context[len(context) - (budget - 1):]
+        kept = (context[0], *context[len(context) - (budget - 1):])
     else:
         kept = context[len(context) - budget:]
     return kept, len(context) - len(kept)

@@ -177,7 +177,8 @@ POSTS: list[tuple[str, str, str, dict[str, str]]] = [
                     "hurts after 5 km. Shoes have 600 km on them. Rest, cut back, or push through?",
             "okay": " My knee hurts when I run. Should I keep running?",
             "vague": " Running problem.",
-            "wrong": " I hurt my ankle during my first marathon last weekend and now I can't walk, should I go to the ER?",
+            "wrong": " I hurt my ankle during my first marathon last weekend and now I can't walk, should I go to "
+                     "the ER?",
         },
     ),
     (
@@ -193,7 +194,8 @@ POSTS: list[tuple[str, str, str, dict[str, str]]] = [
                     "doctor says she's growing fine. Is it a phase, and what worked for you?",
             "okay": " My daughter is a picky eater, what should I do?",
             "vague": " Kids, am I right?",
-            "wrong": " My 4-year-old son only eats broccoli and carrots and refuses pasta, how do I get him to eat carbs?",
+            "wrong": " My 4-year-old son only eats broccoli and carrots and refuses pasta, how do I get him to eat "
+                     "carbs?",
         },
     ),
     (
@@ -224,7 +226,8 @@ POSTS: list[tuple[str, str, str, dict[str, str]]] = [
                     "spots, tops look fine. I water daily and haven't fertilized. Overwatering, disease, or hunger?",
             "okay": " My tomato leaves are turning yellow.",
             "vague": " Plants question.",
-            "wrong": " My tomato plants have lost all their leaves and I've been fertilizing them every day, are they dead?",
+            "wrong": " My tomato plants have lost all their leaves and I've been fertilizing them every day, are "
+                     "they dead?",
         },
     ),
     (
@@ -240,7 +243,8 @@ POSTS: list[tuple[str, str, str, dict[str, str]]] = [
                     "a budget; is the pass still worth it versus individual tickets?",
             "okay": " Going to Japan, should I get a rail pass?",
             "vague": " Travel advice needed.",
-            "wrong": " I'm taking my family to Korea for a week and want to know if renting a car is cheaper than flying.",
+            "wrong": " I'm taking my family to Korea for a week and want to know if renting a car is cheaper than "
+                     "flying.",
         },
     ),
     (
@@ -266,8 +270,8 @@ POSTS: list[tuple[str, str, str, dict[str, str]]] = [
         "using a lot of memory, but the CPU stays around 30%. I've restarted it and run a virus scan, which "
         "found nothing. Is this normal for an older laptop, or should I clean the fan or reinstall things?",
         {
-            "good": " My three-year-old laptop's fan gets loud and hot when I open a browser with a few tabs; the virus "
-                    "scan was clean. Normal aging, or should I clean the fan or reinstall?",
+            "good": " My three-year-old laptop's fan gets loud and hot when I open a browser with a few tabs; the "
+                    "virus scan was clean. Normal aging, or should I clean the fan or reinstall?",
             "okay": " My laptop fan is loud, how do I fix it?",
             "vague": " Computer help.",
             "wrong": " My phone overheats and shuts off whenever I play games, is the battery dying?",

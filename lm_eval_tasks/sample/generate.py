@@ -26,6 +26,7 @@ import random
 import sys
 from pathlib import Path
 
+from lm_eval_tasks.rows import RATING_AXES
 from lm_eval_tasks.sample.content import ARTICLES, NEWS_TIERS, NOTES, POST_TIERS, POSTS
 
 SEED = 20200902
@@ -43,8 +44,7 @@ TIER_RANK = {"good": 0, "okay": 1, "vague": 2, "wrong": 3}
 
 WORKERS = ("synth_worker_01", "synth_worker_02", "synth_worker_03", "synth_worker_04")
 
-AXES = ("overall", "accuracy", "coverage", "coherence")
-# Centre of the 1-7 Likert ratings per tier: (overall, accuracy, coverage, coherence).
+# Centre of the 1-7 Likert ratings per tier, in RATING_AXES order: (overall, accuracy, coverage, coherence).
 POST_RATINGS = {
     "good": (6, 7, 6, 6),
     "okay": (4, 6, 3, 6),
@@ -91,7 +91,7 @@ def post_splits() -> list[str]:
 
 def _ratings(rng: random.Random, centre: tuple[int, ...]) -> dict:
     axes = {}
-    for name, c in zip(AXES, centre):
+    for name, c in zip(RATING_AXES, centre, strict=True):
         value = min(7, max(1, c + rng.choice(NOISE)))
         axes[name] = None if rng.random() < NULL_RATE else value
     axes["compatible"] = None
@@ -249,8 +249,9 @@ def _cli(argv: list[str] | None = None) -> int:
         for rel in stale:
             print(f"stale: {rel}", file=sys.stderr)
         return 1 if stale else 0
-    for rel, path in main(args.out_dir).items():
-        n = sum(1 for _ in open(path, encoding="utf-8"))
+    for path in main(args.out_dir).values():
+        with open(path, encoding="utf-8") as fh:
+            n = sum(1 for _ in fh)
         print(f"{path}  ({n} rows)")
     return 0
 

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import NoReturn
 
+from lm_eval_tasks.console import configure_console
 from lm_eval_tasks.errors import DEBUG_ENV, DataError
 from postprocess import __version__
 
@@ -152,7 +153,8 @@ def _metadata_arg(text: str) -> dict:
     except json.JSONDecodeError as err:
         raise argparse.ArgumentTypeError(f"not valid JSON ({err.msg} at column {err.colno}): {text!r}") from None
     if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"data_dir\": \"@sample\"}}', got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a JSON object such as '{{\"data_dir\": \"@sample\"}}', got {text!r}")
     return value
 
 
@@ -303,9 +305,11 @@ def print_eval_help() -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`eval` hands its arguments to lm-eval's parser; the other commands are ours. A DataError is one line
-    unless SUMM_PREF_DEBUG=1 asks for the traceback."""
+    """`eval` hands its arguments to lm-eval's parser; the other commands are ours. The command boundary: the
+    progress lines go to the console (`configure_console`), and a DataError ends the command with one line
+    (exit 1) unless SUMM_PREF_DEBUG=1 asks for the traceback."""
     argv = sys.argv[1:] if argv is None else argv
+    configure_console()
     if argv and argv[0] == "eval":
         if HELP_FLAGS & set(argv[1:]):
             print_eval_help()

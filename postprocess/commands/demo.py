@@ -13,17 +13,19 @@ that fails too the previous OUT is put back.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from lm_eval_tasks.data_sources import SAMPLE_NAME
 from lm_eval_tasks.default_model import ensure_default_model
 from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.harness import run_lm_eval
+from lm_eval_tasks.harness import run_checked
 from postprocess.report.build import build_report
+
+logger = logging.getLogger(__name__)
 
 HUB_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 MARKER = ".summ-pref-demo"
@@ -63,12 +65,14 @@ def check_out(out: Path) -> None:
                         f"delete; move them out or choose another --out", path=out)
 
 
-def run_demo(out: Path, *, hub: bool = False, limit: int | None = None, backend: str = "hf-prefix",
-             log: Callable[[str], None] = print) -> dict:
-    """Score summ_pref, swap the new runs into OUT, write OUT/report; return the report's summary."""
+def run_demo(out: Path, *, hub: bool = False, limit: int | None = None, backend: str = "hf-prefix") -> dict:
+    """Score summ_pref, swap the new runs into OUT, write OUT/report; return the report's summary.
+
+    The steps are logged (INFO); a wrong argument or bad data is a `DataError` (the scoring's own, from
+    `run_checked`), and OUT is then left as it was."""
     hub = hub or os.environ.get("SUMM_PREF_HUB") == "1"
     check_out(out)
-    model = HUB_MODEL if hub else str(ensure_default_model(log))
+    model = HUB_MODEL if hub else str(ensure_default_model())
     device = default_device()
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -77,15 +81,15 @@ def run_demo(out: Path, *, hub: bool = False, limit: int | None = None, backend:
         new.mkdir()
         (new / MARKER).write_text(json.dumps({"made_by": "summ-pref demo", "hub": hub, "limit": limit,
                                               "backend": backend}) + "\n", encoding="utf-8")
-        log(f"[summ-pref] step 1/2: scoring summ_pref ({'hub data' if hub else 'embedded sample'}) with {model} "
-            f"on {device} ...")
-        run_lm_eval(eval_args(model, new / "runs", hub=hub, device=device, limit=limit, backend=backend))
+        logger.info("step 1/2: scoring summ_pref (%s) with %s on %s ...", "hub data" if hub else "embedded sample",
+                    model, device)
+        run_checked(eval_args(model, new / "runs", hub=hub, device=device, limit=limit, backend=backend))
         if out.exists():
             out.rename(old)
         new.rename(out)
         try:
-            log("[summ-pref] step 2/2: statistics, figures and report ...")
-            return build_report([out / "runs"], out / "report", log=log)
+            logger.info("step 2/2: statistics, figures and report ...")
+            return build_report([out / "runs"], out / "report")
         except BaseException:
             out.rename(new)
             if old.exists():

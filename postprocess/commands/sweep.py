@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -33,10 +34,13 @@ from lm_eval_tasks.data_sources import (
     resolve_data_dir,
 )
 from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.json_files import read_json
 from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
 from postprocess.io.runs import Run, runs_in, sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+
+logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "sweep_settings.json"
 RUN_FOLDER = re.compile(r"^run-(\d+)$")
@@ -143,10 +147,7 @@ def past_runs(model_dir: Path, tasks: list[str]) -> list[PastRun]:
     found = []
     for folder in folders:
         settings_path = folder / SETTINGS_FILE
-        try:
-            settings = json.loads(settings_path.read_text(encoding="utf-8")) if settings_path.exists() else None
-        except json.JSONDecodeError as err:
-            raise DataError(f"not valid JSON ({err.msg})", path=settings_path, line=err.lineno) from None
+        settings = read_json(settings_path) if settings_path.exists() else None
         try:
             run = find_run(folder)
         except DataError:  # a results file cut short by an interruption: that run answers nothing
@@ -206,7 +207,7 @@ def eval_command(model: dict, tasks: list[str], out: Path, extra: list[str]) -> 
 
 def run_sweep(preset_path: Path, out: Path, *, limit: int | None = None, metadata: dict | None = None,
               batch_size: str = "auto", device: str | None = None, settings: Settings | None = None,
-              rescore: bool = False, log: Callable[[str], None] = print,
+              rescore: bool = False,
               runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> dict:
     """Score the preset's models that have no finished run with the current settings, then report."""
     preset = load_preset(preset_path)
@@ -235,16 +236,16 @@ def run_sweep(preset_path: Path, out: Path, *, limit: int | None = None, metadat
         extra += ["--metadata", json.dumps(metadata)]
     chosen: dict[str, Path] = {}
     for i, model in enumerate(models, start=1):
-        name, step = model["name"], f"[summ-pref] sweep {i}/{len(models)}: {model['name']}"
+        name, step = model["name"], f"sweep {i}/{len(models)}: {model['name']}"
         reuse, _ = plans[name]
         if reuse is not None:
-            log(f"{step} already scored with these settings in {reuse}, skipping")
+            logger.info("%s already scored with these settings in %s, skipping", step, reuse)
             chosen[name] = reuse
             continue
         folder = next_run_folder(runs / name)
         folder.mkdir(parents=True)
         (folder / SETTINGS_FILE).write_text(json.dumps(wanted[name], indent=2) + "\n", encoding="utf-8")
-        log(f"{step} scoring into {folder} ...")
+        logger.info("%s scoring into %s ...", step, folder)
         proc = runner(eval_command(model, tasks, folder, extra))
         if proc.returncode != 0:
             raise DataError(f"scoring {name} failed (exit {proc.returncode}); finished models are kept, rerun the "
@@ -255,4 +256,4 @@ def run_sweep(preset_path: Path, out: Path, *, limit: int | None = None, metadat
         chosen[name] = folder
     reference = find_run(chosen[preset["reference"]])
     return build_report([chosen[m["name"]] for m in models], out / "report", settings=settings or Settings(),
-                        reference=reference.model_name, force=True, log=log)
+                        reference=reference.model_name, force=True)

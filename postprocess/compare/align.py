@@ -130,7 +130,7 @@ def align(reference: pd.DataFrame, model: pd.DataFrame, kind: str) -> Aligned:
 def common_rows(frames: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
     """Restrict several runs' tables of one task to the keys present in every run.
 
-    With three or more runs the issue asks for rows present in every run, so that each pairwise
+    With three or more runs only rows present in every run are kept, so that each pairwise
     comparison with the reference is made on the same rows. Returns the restricted tables and, per
     run, ``{"not in every run": count}`` of its rows left out.
 
@@ -190,7 +190,7 @@ def check_compatible(runs: Mapping[str, Mapping[str, Mapping]]) -> list[str]:
         for f in fields:
             values = {n: runs[n][task].get(f) for n in names}
             first = values[names[0]]
-            if any(not (v == first) for v in values.values()):
+            if any(v != first for v in values.values()):
                 problems.append(f"{task}.{f}: " + ", ".join(f"{n}={v!r}" for n, v in values.items()))
     if problems:
         raise DataError("the runs scored the same task differently and cannot be compared row by row ("

@@ -33,7 +33,12 @@ from statsmodels.stats.contingency_tables import mcnemar
 from postprocess.compare.align import Aligned
 from postprocess.compare.paired import mean_difference, measure
 from postprocess.stats.agreement import pair_outcomes
-from postprocess.stats.bootstrap import ClusterResamples, percentile_interval
+from postprocess.stats.bootstrap import (
+    ClusterResamples,
+    draw_unless_given,
+    percentile_interval,
+    ratio_of_sums_replicates,
+)
 from postprocess.stats.correlation import spearman
 from postprocess.stats.result import Stat
 
@@ -214,21 +219,18 @@ def flip_table(
     method = ("net flip (model-only - reference-only agreements) / untied pairs; p: McNemar exact on the "
               "discordant cells")
     labels = f["post_id"].to_numpy()
-    if resamples is None and n_resamples > 0:
-        resamples = ClusterResamples.draw(labels, n_resamples, seed)
+    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     n_dropped = int((~complete).sum())
     if n == 0:
         net = Stat.undefined(0, method, "no untied pairs", n_dropped)
     else:
         table = [[counts["ref_agrees_model_agrees"], n10], [n01, counts["ref_disagrees_model_disagrees"]]]
         p = float(mcnemar(table, exact=True).pvalue) if n10 + n01 else 1.0
-        details = {"n_clusters": int(len(np.unique(labels[keep])))}
+        details = {"n_clusters": len(np.unique(labels[keep]))}
         low = high = None
         if resamples is not None:
-            d = m.astype(float) - r.astype(float)
-            tot = resamples.cluster_totals(np.column_stack([d, np.ones_like(d)]), labels[keep])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                interval = percentile_interval(tot[:, 0] / tot[:, 1], confidence)
+            reps = ratio_of_sums_replicates(m.astype(float) - r.astype(float), labels[keep], resamples)
+            interval = percentile_interval(reps, confidence)
             low, high = interval.low, interval.high
             details.update(interval.details(), seed=resamples.seed)
             method += "; ci: cluster bootstrap percentile"

@@ -22,16 +22,17 @@ import numpy as np
 import pandas as pd
 
 from postprocess.stats.agreement import agreement, pair_outcomes
-from postprocess.stats.bootstrap import ClusterResamples, percentile_interval, resampled
-from postprocess.stats.correlation import kendall, partial_spearman, pearson, spearman
+from postprocess.stats.bootstrap import (
+    ClusterResamples,
+    draw_unless_given,
+    percentile_interval,
+    ratio_of_sums_replicates,
+    resampled,
+)
 from postprocess.stats.measures import measure_values
+from postprocess.stats.registry import REGISTRY, statistics
 from postprocess.stats.result import Stat
-from postprocess.stats.weighted import weighted_kendall, weighted_partial_spearman, weighted_pearson, weighted_spearman
 
-CORRELATIONS = ("spearman", "pearson", "kendall", "partial_spearman_length")
-_POINT = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman_length": partial_spearman}
-_REPLICATES = {"spearman": weighted_spearman, "pearson": weighted_pearson, "kendall": weighted_kendall,
-               "partial_spearman_length": weighted_partial_spearman}
 P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the far side of 0)"
 
 
@@ -94,12 +95,6 @@ def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None,
     return Stat(model.estimate - reference.estimate, low, high, p, n, method, n_dropped, None, details)
 
 
-def _draws(clusters, n_resamples: int, seed: int, resamples: ClusterResamples | None) -> ClusterResamples | None:
-    if resamples is None and n_resamples > 0:
-        return ClusterResamples.draw(np.asarray(clusters), n_resamples, seed)
-    return resamples
-
-
 def correlation_difference(
     x_ref, x_model, y, clusters, *, statistic: str = "spearman", covariate=None, n_resamples: int = 1000,
     seed: int = 0, confidence: float = 0.95, resamples: ClusterResamples | None = None,
@@ -114,8 +109,9 @@ def correlation_difference(
         The human rating of each row.
     clusters : array-like
         Post id of each row (the resampled unit, shared by both runs).
-    statistic : {"spearman", "pearson", "kendall", "partial_spearman_length"}
-        The single-run statistic; the last needs `covariate` (the summary's bytes).
+    statistic : str
+        A registered axis statistic compared between runs (`postprocess.stats.registry`, e.g.
+        "spearman"); one with a covariate ("partial_spearman") needs `covariate` (the summary's bytes).
     n_resamples, seed, confidence, resamples
         As in `postprocess.stats.correlation.spearman`; the same draws serve both runs.
 
@@ -127,30 +123,30 @@ def correlation_difference(
     >>> [round(v, 6) for v in (d.estimate, d.details["reference"], d.details["model"])]
     [0.2, 0.8, 1.0]
     """
-    if statistic not in _POINT:
-        raise ValueError(f"statistic must be one of {CORRELATIONS}, got {statistic!r}")
-    partial = statistic == "partial_spearman_length"
-    if partial and covariate is None:
-        raise ValueError("partial_spearman_length needs the covariate (summary bytes)")
-    cols = [x_ref, x_model, y] + ([covariate] if partial else [])
+    paired = {s.name: s for s in statistics(kind="axis", paired=True)}
+    if statistic not in paired:
+        raise ValueError(f"statistic must be one of {sorted(paired)}, got {statistic!r}")
+    entry = REGISTRY[statistic]
+    if entry.covariate and covariate is None:
+        raise ValueError(f"{statistic} needs the covariate ({entry.covariate})")
+    cols = [x_ref, x_model, y] + ([covariate] if entry.covariate else [])
     arrs = [np.asarray(a, dtype=float).ravel() for a in cols]
     labels = np.arange(len(arrs[0])) if clusters is None else np.asarray(clusters)
     keep = np.logical_and.reduce([np.isfinite(a) for a in arrs])
     xr, xm, yy, *z = (a[keep] for a in arrs)
-    fn = _POINT[statistic]
-    ref = fn(xr, yy, *z, n_resamples=0)
-    mod = fn(xm, yy, *z, n_resamples=0)
+    ref = entry.point(xr, yy, *z, n_resamples=0)
+    mod = entry.point(xm, yy, *z, n_resamples=0)
     ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in (ref, mod))
-    resamples = _draws(labels, n_resamples, seed, resamples)
+    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     reps = None
     if resamples is not None and ref.defined and mod.defined:
-        rep = _REPLICATES[statistic]
+        rep = entry.replicates
         reps = resampled(lambda w: rep(xm, yy, *z, w) - rep(xr, yy, *z, w), labels[keep], resamples)
     unit = "row" if clusters is None else "cluster"
-    method = f"difference model - reference of {statistic}; {P_NOTE}; ci: paired {unit} bootstrap percentile"
+    method = f"difference model - reference of {entry.key}; {P_NOTE}; ci: paired {unit} bootstrap percentile"
     out = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed)
     if out.details is not None and keep.any():
-        out.details["n_clusters"] = int(len(np.unique(labels[keep])))
+        out.details["n_clusters"] = len(np.unique(labels[keep]))
     return out
 
 
@@ -180,18 +176,15 @@ def agreement_difference(
     ref = agreement(*(a[keep] for a in (arrs[0], arrs[1], arrs[4])), n_resamples=0)
     mod = agreement(*(a[keep] for a in (arrs[2], arrs[3], arrs[4])), n_resamples=0)
     ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in (ref, mod))
-    resamples = _draws(labels, n_resamples, seed, resamples)
+    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     reps = None
     if resamples is not None and keep.any():
-        d = w_mod[keep] - w_ref[keep]
-        tot = resamples.cluster_totals(np.column_stack([d, np.ones_like(d)]), labels[keep])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            reps = tot[:, 0] / tot[:, 1]
+        reps = ratio_of_sums_replicates(w_mod[keep] - w_ref[keep], labels[keep], resamples)
     unit = "row" if clusters is None else "cluster"
     method = f"difference model - reference of agreement (ties 1/2); {P_NOTE}; ci: paired {unit} bootstrap percentile"
     out = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed)
     if out.details is not None and keep.any():
-        out.details["n_clusters"] = int(len(np.unique(labels[keep])))
+        out.details["n_clusters"] = len(np.unique(labels[keep]))
     return out
 
 
@@ -216,7 +209,7 @@ def mean_difference(
     labels = np.arange(len(x)) if clusters is None else np.asarray(clusters)
     keep = np.isfinite(x) & np.isfinite(y)
     n, n_dropped = int(keep.sum()), int((~keep).sum())
-    resamples = _draws(labels, n_resamples, seed, resamples)
+    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     unit = "row" if clusters is None else "cluster"
     ci = f"; ci: {unit} bootstrap percentile" if resamples is not None else "; no interval"
     methods = (f"{what}, {names[0]}" + ci, f"{what}, {names[1]}" + ci,
@@ -224,16 +217,14 @@ def mean_difference(
     if n == 0:
         return tuple(Stat.undefined(0, m, "no rows with both values", n_dropped) for m in methods)
     xs, ys = x[keep], y[keep]
-    values = np.column_stack([xs, ys, ys - xs, np.ones(n)])
+    values = np.column_stack([xs, ys, ys - xs])
     estimates = [xs.mean(), ys.mean(), (ys - xs).mean()]
     out = []
     for j, (est, m) in enumerate(zip(estimates, methods)):
         low = high = p = None
-        details = {"n_clusters": int(len(np.unique(labels[keep])))}
+        details = {"n_clusters": len(np.unique(labels[keep]))}
         if resamples is not None:
-            tot = resamples.cluster_totals(values[:, [j, 3]], labels[keep])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                reps = tot[:, 0] / tot[:, 1]
+            reps = ratio_of_sums_replicates(values[:, j], labels[keep], resamples)
             interval = percentile_interval(reps, confidence)
             low, high = interval.low, interval.high
             p = bootstrap_p(reps) if j == 2 else None

@@ -1,4 +1,5 @@
-"""One model against a reference on the same rows: the JSON-ready entry of summary.json["comparisons"].
+"""One model against a reference on the same rows: rows of the statistics table and the skeleton of
+summary.json["comparisons"].
 
 `compare_runs` aligns each task's tables (`postprocess.compare.align`), draws one set of cluster
 resamples over the task's posts and uses it for every statistic of the task, so each difference, the
@@ -27,80 +28,95 @@ from postprocess.compare.concentration import (
 )
 from postprocess.compare.implicit_reward import implicit_reward, implicit_reward_agreement, implicit_reward_correlation
 from postprocess.compare.paired import (
-    CORRELATIONS,
     agreement_difference,
     available_measures,
     correlation_difference,
     measure,
 )
-from postprocess.stats.bootstrap import ClusterResamples
+from postprocess.stats.bootstrap import draw_unless_given
+from postprocess.stats.registry import difference_name, statistics
+from postprocess.stats.result import Stat
+from postprocess.stats.table import stat_row
 
 __all__ = ["align", "check_compatible", "common_rows", "compare_runs", "compare_task", "implicit_reward"]
 
 
-def _draws(aligned: Aligned, n_resamples: int, seed: int) -> ClusterResamples | None:
-    if n_resamples <= 0:
-        return None
-    return ClusterResamples.draw(aligned.frame["post_id"].to_numpy(), n_resamples, seed)
-
-
 def compare_task(
-    aligned: Aligned, *, axes: Sequence[str] = RATING_AXES, n_resamples: int = 1000, seed: int = 0,
-    confidence: float = 0.95,
-) -> dict:
-    """Every comparison statistic of one aligned task, as JSON-ready dicts.
+    aligned: Aligned, *, model: str, reference: str, task: str, axes: Sequence[str] = RATING_AXES,
+    n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+) -> tuple[list[dict], dict]:
+    """Every comparison statistic of one aligned task, as rows of the statistics table, and what is not
+    a statistic (flip-table counts, the number of distinct summaries, the entropy note).
 
-    Returns ``{"section": {...}, "concentration": {...}, "entropy": {...}, "measures_absent": {...}}``
-    where section is the entry under ``axis[TASK]`` or ``cmp[TASK]`` of `compare_runs`.
+    Returns ``(rows, parts)`` with parts ``{"section": {...}, "concentration": {...}, "entropy": {...},
+    "measures_absent": {...}}``, the skeleton of the entry under ``axis[TASK]`` or ``cmp[TASK]`` of
+    `compare_runs` (the rows fill it: `postprocess.report.summary_view`).
     """
     f = aligned.frame
-    res = _draws(aligned, n_resamples, seed)
+    res = draw_unless_given(None, aligned.frame["post_id"].to_numpy(), n_resamples, seed)
     kw = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "resamples": res}
     status = available_measures(f, aligned.kind)
     measures = [m for m, why in status.items() if why is None]
     clusters = f["post_id"].to_numpy()
     summaries = distinct_summaries([aligned])
-    concentration = {"n_summaries": int(len(summaries)),
-                     "shift_vs_reference": shift_vs_reference(summaries, **kw).to_dict()}
+    rows: list[dict] = []
+
+    def add(stat: Stat, statistic: str, measure: str = "", axis: str = "") -> None:
+        rows.append(stat_row(stat, model=model, reference=reference, task=task, statistic=statistic, measure=measure,
+                             axis=axis))
+
+    add(shift_vs_reference(summaries, **kw), "shift_vs_reference", "per_byte")
+    concentration = {"n_summaries": len(summaries)}
     if aligned.kind == "axis":
         axes = [a for a in axes if a in f]
-        section = {
-            "implicit_reward": {a: {"spearman": implicit_reward_correlation(f, a, **kw).to_dict(),
-                                    "spearman_per_byte": implicit_reward_correlation(f, a, per_byte=True,
-                                                                                     **kw).to_dict()}
-                                for a in axes},
-            "differences": {
-                m: {a: {name: correlation_difference(
-                    measure(f, m, "ref"), measure(f, m, "model"), f[a].to_numpy(dtype=float), clusters,
-                    statistic=name, covariate=f["n_bytes"].to_numpy(dtype=float), **kw).to_dict()
-                    for name in CORRELATIONS} for a in axes}
-                for m in measures},
-        }
-        concentration["shift_vs_rating"] = {a: shift_vs_rating(aligned, a, **kw).to_dict() for a in axes}
+        for a in axes:
+            add(implicit_reward_correlation(f, a, **kw), "implicit_reward_spearman", "sum", a)
+            add(implicit_reward_correlation(f, a, per_byte=True, **kw), "implicit_reward_spearman", "per_byte", a)
+        for m in measures:
+            for a in axes:
+                for entry in statistics(kind="axis", paired=True):
+                    covariate = f[entry.covariate].to_numpy(dtype=float) if entry.covariate else None
+                    diff = correlation_difference(measure(f, m, "ref"), measure(f, m, "model"),
+                                                  f[a].to_numpy(dtype=float), clusters, statistic=entry.name,
+                                                  covariate=covariate, **kw)
+                    add(diff, difference_name(entry.name), m, a)
+        for a in axes:
+            add(shift_vs_rating(aligned, a, **kw), "shift_vs_rating", "per_byte", a)
+        section: dict = {}
     else:
         choice = f["choice"].to_numpy(dtype=float)
-        section = {
-            "implicit_reward": {"agreement": implicit_reward_agreement(f, **kw).to_dict(),
-                                "agreement_per_byte": implicit_reward_agreement(f, per_byte=True, **kw).to_dict()},
-            "differences": {
-                m: {"agreement": agreement_difference(
-                    measure(f, m, "ref", "a"), measure(f, m, "ref", "b"), measure(f, m, "model", "a"),
-                    measure(f, m, "model", "b"), choice, clusters, **kw).to_dict()}
-                for m in measures},
-            "flip_table": {m: flip_table(aligned, m, **kw).to_dict() for m in measures},
-            "preferred_vs_rejected_shift": {k: s.to_dict()
-                                            for k, s in preferred_vs_rejected_shift(aligned, **kw).items()},
-        }
-    return {"section": section, "concentration": concentration, "entropy": entropy_comparison(summaries, **kw),
-            "measures_absent": {m: why for m, why in status.items() if why is not None}}
+        add(implicit_reward_agreement(f, **kw), "implicit_reward_agreement", "sum")
+        add(implicit_reward_agreement(f, per_byte=True, **kw), "implicit_reward_agreement", "per_byte")
+        for m in measures:
+            add(agreement_difference(measure(f, m, "ref", "a"), measure(f, m, "ref", "b"), measure(f, m, "model", "a"),
+                                     measure(f, m, "model", "b"), choice, clusters, **kw),
+                difference_name("agreement"), m)
+        flips = {}
+        for m in measures:
+            table = flip_table(aligned, m, **kw)
+            add(table.net, "net_flip", m)
+            flips[m] = {k: v for k, v in table.to_dict().items() if k != "net_flip"}
+        shifts = preferred_vs_rejected_shift(aligned, **kw)
+        for key, statistic in (("preferred", "preferred_shift"), ("rejected", "rejected_shift"),
+                               ("difference", "preferred_vs_rejected_shift")):
+            add(shifts[key], statistic, "per_byte")
+        section = {"flip_table": flips}
+    entropy = entropy_comparison(summaries, **kw)
+    if "note" not in entropy:
+        for key in ("reference", "model", "difference"):
+            add(entropy[key], f"mean_entropy_{key}")
+        entropy = {}
+    return rows, {"section": section, "concentration": concentration, "entropy": entropy,
+                  "measures_absent": {m: why for m, why in status.items() if why is not None}}
 
 
 def compare_runs(
     reference: Mapping[str, pd.DataFrame], model: Mapping[str, pd.DataFrame], kinds: Mapping[str, str], *,
     reference_name: str, model_name: str, axes: Sequence[str] = RATING_AXES, n_resamples: int = 1000,
     seed: int = 0, confidence: float = 0.95,
-) -> dict:
-    """The entry of summary.json["comparisons"] for one model against the reference.
+) -> tuple[list[dict], dict]:
+    """The statistics of one model against the reference, as table rows, and the entry of
+    summary.json["comparisons"] without them (its skeleton).
 
     Parameters
     ----------
@@ -119,15 +135,16 @@ def compare_runs(
 
     Returns
     -------
-    dict
+    rows : list of dict
+        `postprocess.stats.table.stat_row` rows, `reference` set: the differences of the
+        single-run statistics (`<name>_difference`), the implicit reward, the flip table's net flip, the
+        preferred/rejected shift, the concentration test and the entropy comparison.
+    entry : dict
         ``{"reference", "model_name", "settings", "n_compared": {TASK: n}, "left_out": {TASK: {reason:
-        count}}, "measures_absent": {TASK: {measure: reason}}, "axis": {TASK: {"implicit_reward": {AXIS:
-        {"spearman", "spearman_per_byte"}}, "differences": {MEASURE: {AXIS: {STATISTIC}}}}}, "cmp": {TASK:
-        {"implicit_reward": {"agreement", "agreement_per_byte"}, "differences": {MEASURE: {"agreement"}},
-        "flip_table": {MEASURE: ...}, "preferred_vs_rejected_shift": {"preferred", "rejected",
-        "difference"}}}, "concentration": {TASK: {"n_summaries", "shift_vs_reference", "shift_vs_rating"
-        (axis tasks)}}, "entropy": {TASK: ...} or {"note": ...}}``; every statistic is a
-        `Stat.to_dict()`. A task only one run has is listed in `left_out` with all its rows.
+        count}}, "measures_absent": {TASK: {measure: reason}}, "axis": {TASK: {}}, "cmp": {TASK:
+        {"flip_table": {MEASURE: counts}}}, "concentration": {TASK: {"n_summaries"}}, "entropy": {TASK: {}}
+        or {"note": ...}}``; `postprocess.report.summary_view` places the rows into it. A task only one
+        run has is listed in `left_out` with all its rows.
 
     Raises
     ------
@@ -138,25 +155,28 @@ def compare_runs(
                  "settings": {"n_resamples": n_resamples, "seed": seed, "confidence": confidence},
                  "n_compared": {}, "left_out": {}, "measures_absent": {}, "axis": {}, "cmp": {},
                  "concentration": {}, "entropy": {}}
+    rows: list[dict] = []
     for task in sorted(set(reference) | set(model)):
         if task not in model:
-            out["left_out"][task] = {"task only in reference run": int(len(reference[task]))}
+            out["left_out"][task] = {"task only in reference run": len(reference[task])}
             continue
         if task not in reference:
-            out["left_out"][task] = {"task only in model run": int(len(model[task]))}
+            out["left_out"][task] = {"task only in model run": len(model[task])}
             continue
         aligned = align(reference[task], model[task], kinds[task])
         out["n_compared"][task] = aligned.n
         out["left_out"][task] = dict(aligned.left_out)
-        result = compare_task(aligned, axes=axes, n_resamples=n_resamples, seed=seed, confidence=confidence)
-        out[aligned.kind][task] = result["section"]
-        out["concentration"][task] = result["concentration"]
-        out["entropy"][task] = result["entropy"]
-        if result["measures_absent"]:
-            out["measures_absent"][task] = result["measures_absent"]
+        task_rows, parts = compare_task(aligned, model=model_name, reference=reference_name, task=task, axes=axes,
+                                        n_resamples=n_resamples, seed=seed, confidence=confidence)
+        rows += task_rows
+        out[aligned.kind][task] = parts["section"]
+        out["concentration"][task] = parts["concentration"]
+        out["entropy"][task] = parts["entropy"]
+        if parts["measures_absent"]:
+            out["measures_absent"][task] = parts["measures_absent"]
     if not any("note" not in e for e in out["entropy"].values()):
         out["entropy"] = {"note": ENTROPY_NOTE}
-    return out
+    return rows, out
 
 
 def shift_points(aligned: Aligned) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,6 @@ key of summary.json; `display_name` and `weights` are added beside it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
@@ -17,6 +16,7 @@ from pathlib import Path, PurePath
 from lm_eval.utils import handle_arg_string, simple_parse_args_string
 
 from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.json_files import read_json
 
 # The converted default model (`lm_eval_tasks.default_model.convert_gguf`) names its GGUF source here.
 SOURCE_FILE = "summ_pref_source.json"
@@ -92,10 +92,7 @@ def _gguf_type(file_name: str) -> str:
 
 def _read_source(path: Path) -> dict:
     """The converted model's record of its GGUF source; a bad file is an error naming it."""
-    try:
-        source = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise DataError(f"not valid JSON ({err.msg})", path=path, line=err.lineno) from None
+    source = read_json(path)
     if not isinstance(source, dict) or not isinstance(source.get("gguf"), str):
         raise DataError("missing or not a string: it names the GGUF file the weights came from", path=path,
                         line=1, field="gguf")

@@ -8,12 +8,12 @@ samples file of each task is used, with the results file of the same invocation.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.json_files import read_json
 
 _TIME = r"(\d{4}-\d{2}-\d{2}T[0-9\-.]+)"
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_{_TIME}\.jsonl$")
@@ -26,7 +26,6 @@ class TaskFiles:
     samples: Path
     results: Path
     version: object
-    task_config: dict
     n_samples: int | None = None  # lm-eval's count of the docs scored, when the results file gives it
 
 
@@ -55,13 +54,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load_results(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise DataError(f"not valid JSON ({err.msg})", path=path, line=err.lineno) from None
-
-
 def read_run(folder: Path) -> Run | None:
     """The run in one model folder, or None when it holds no summ_pref samples."""
     results_by_time = {m.group(1): p for p in folder.glob("results_*.json") if (m := RESULTS_RE.match(p.name))}
@@ -77,7 +69,7 @@ def read_run(folder: Path) -> Run | None:
         if time not in results_by_time:
             raise DataError(f"samples file has no results_{time}.json beside it (was the run interrupted?)",
                             path=samples)
-        results = _load_results(results_by_time[time])
+        results = read_json(results_by_time[time])
         config = results.get("config", {})
         model_args = config.get("model_args")  # a dict from the CLI, a string from the Python API
         if run is None:
@@ -90,14 +82,13 @@ def read_run(folder: Path) -> Run | None:
                             f"{run.model_args!r}: one folder must hold one model", path=results_by_time[time])
         n_samples = results.get("n-samples", {}).get(task, {}).get("effective")
         run.tasks[task] = TaskFiles(task, samples, results_by_time[time], results.get("versions", {}).get(task),
-                                    results.get("configs", {}).get(task, {}),
                                     n_samples if isinstance(n_samples, int) else None)
     return run
 
 
 def runs_in(run_dir: Path) -> list[Run]:
     """The runs of an lm-eval --output_path folder (one per model sub-folder) or of one model folder."""
-    folders = [run_dir] + sorted(p for p in run_dir.iterdir() if p.is_dir())
+    folders = [run_dir, *sorted(p for p in run_dir.iterdir() if p.is_dir())]
     return [run for folder in folders if (run := read_run(folder)) is not None]
 
 

@@ -9,7 +9,6 @@ is reported as file:line:field instead of surfacing later as a KeyError or a wro
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from pathlib import Path
 from typing import Annotated, Literal
@@ -30,6 +29,8 @@ from pydantic import (
 from tqdm import tqdm
 
 from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.json_files import iter_json_lines
+from lm_eval_tasks.records import SCHEMA_VERSION
 from lm_eval_tasks.rows import RATING_AXES
 from postprocess.io.token_counts import TokenCounter
 
@@ -155,8 +156,8 @@ def _message(error: dict) -> tuple[str, str]:
 
 def _validate(sample: object, path: Path, line_no: int) -> Sample:
     record = sample.get("record") if isinstance(sample, dict) else None
-    if not isinstance(record, dict) or record.get("schema") != 1:
-        raise DataError("no summ_pref record (schema 1) in this sample: was it written by these tasks?",
+    if not isinstance(record, dict) or record.get("schema") != SCHEMA_VERSION:
+        raise DataError(f"no summ_pref record (schema {SCHEMA_VERSION}) in this sample: was it written by these tasks?",
                         path=path, line=line_no, field="record")
     try:
         return _SAMPLE.validate_python(sample)
@@ -232,13 +233,8 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
     rows, keys, prompts, origins = [], {}, set(), set()
     duplicates = nan_dropped = empty_summaries = 0
     duplicates_dropped: int | None = None
-    with open(path, encoding="utf-8") as fh, tqdm(total=total, desc=f"reading {path.name}", unit=" samples",
-                                                  disable=not progress, leave=False) as bar:
-        for line_no, line in enumerate(fh, start=1):
-            try:
-                sample = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"not valid JSON ({err.msg})", path=path, line=line_no) from None
+    with tqdm(total=total, desc=f"reading {path.name}", unit=" samples", disable=not progress, leave=False) as bar:
+        for line_no, sample in iter_json_lines(path):
             if isinstance(sample, dict) and sample.get("filter", "none") != "none":
                 continue  # lm-eval writes one line per filter (#1687); the tasks define none
             bar.update()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from lm_eval_tasks.prompts import template_sha
+from lm_eval_tasks.records import SCHEMA_VERSION
 from lm_eval_tasks.rows import RATING_AXES
 
 TIMESTAMP = "2026-01-01T00-00-00.000000"
@@ -43,8 +44,8 @@ def _line(doc_id: int, record: dict, context: str) -> str:
 
 
 def _base(kind: str, key: str, post: int, subsplit: str) -> dict:
-    return {"schema": 1, "kind": kind, "key": key, "post_id": f"post{post}", "source": "tldr", "split": "validation",
-            "subsplit": subsplit, "batch": "synthetic", "worker": "w", "prompt": "reddit",
+    return {"schema": SCHEMA_VERSION, "kind": kind, "key": key, "post_id": f"post{post}", "source": "tldr",
+            "split": "validation", "subsplit": subsplit, "batch": "synthetic", "worker": "w", "prompt": "reddit",
             "prompt_sha": template_sha("reddit"), "chat_template": False, "seed": 1234}
 
 
@@ -53,8 +54,9 @@ def write_run(folder: Path, *, n_pairs: int, n_axis: int, n_posts_cmp: int, n_po
               context_chars: int = 1500) -> Path:
     """One model folder with results and samples files for summ_pref_axis and summ_pref_cmp.
 
-    Posts get uneven numbers of rows (geometric), like the real data. `shift` moves every logprob
-    (per token), to make a second model that differs from the first.
+    Each row's post is drawn uniformly from `n_posts_cmp` (`n_posts_axis`) posts, so posts carry uneven
+    numbers of rows (binomial, n_pairs / n_posts_cmp on average), and a post may carry none. `shift` moves
+    every logprob (per token), to make a second model that differs from the first.
     """
     rng = np.random.default_rng(seed)
     content = np.random.default_rng(12345)  # the same rows and ratings for every model
@@ -68,8 +70,9 @@ def write_run(folder: Path, *, n_pairs: int, n_axis: int, n_posts_cmp: int, n_po
             choice = int(content.random() < 1 / (1 + np.exp(qa - qb)))
             record = {**_base("cmp", f"c{i}", int(post), "valid1" if post % 2 else "valid2"), "choice": choice,
                       "confidence": int(content.integers(1, 5) if choice == 0 else content.integers(6, 10)),
-                      "summaries": [_summary(rng, content, policies[i % 4], qa, per_token=per_token, shift=shift),
-                                    _summary(rng, content, policies[(i + 1) % 4], qb, per_token=per_token, shift=shift)]}
+                      "summaries": [
+                          _summary(rng, content, policies[i % 4], qa, per_token=per_token, shift=shift),
+                          _summary(rng, content, policies[(i + 1) % 4], qb, per_token=per_token, shift=shift)]}
             fh.write(_line(i, record, context) + "\n")
     with open(folder / f"samples_summ_pref_axis_{TIMESTAMP}.jsonl", "w") as fh:
         posts = np.sort(content.integers(0, n_posts_axis, n_axis))

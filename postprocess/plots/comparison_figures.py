@@ -16,17 +16,18 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from postprocess.plots.run_figures import correlation_bars
 from postprocess.plots.style import LEGEND_SIZE, PALETTE, TICK_SIZE, column_axes, median_ci, style_axes
+from postprocess.stats.result import confidence_label
 
 
 def shift_hexbin(
     ref_per_byte, shift_per_byte, *, ax: Axes | None = None, gridsize: int = 30, n_bins: int = 10,
-    n_resamples: int = 200, seed: int = 0, colorbar: bool = True,
+    n_resamples: int = 200, seed: int = 0, colorbar: bool = True, confidence: float = 0.95,
 ) -> Axes:
     """The likelihood shift per byte against the reference's per-byte logprob, one point per summary.
 
     A hexbin (log-scaled counts) shows where the summaries lie; the fit is the median shift in
-    `n_bins` equal-count bins of the reference logprob, with a seeded row-bootstrap 95% CI of each
-    median (a display aid; the reported statistic is the Spearman of `shift_vs_reference`). A rising
+    `n_bins` equal-count bins of the reference logprob, with a seeded row-bootstrap interval of each
+    median at `confidence` (a display aid; the reported statistic is the Spearman of `shift_vs_reference`). A rising
     fit above the zero line means fine-tuning raised most what the reference already found likely.
     """
     ax = column_axes(ax, height=2.6)
@@ -53,12 +54,13 @@ def shift_hexbin(
             v = y[which == b]
             mx.append(np.median(x[which == b]))
             med.append(np.median(v))
-            a, c = median_ci(v, rng, n_resamples) if len(v) > 1 else (v[0], v[0])
+            a, c = median_ci(v, rng, n_resamples, confidence) if len(v) > 1 else (v[0], v[0])
             lo.append(a)
             hi.append(c)
         med = np.asarray(med)
         ax.errorbar(mx, med, yerr=[med - np.asarray(lo), np.asarray(hi) - med], color=PALETTE[1], marker="o",
-                    markersize=2.5, linewidth=1, capsize=1.5, label="binned median, 95% CI")
+                    markersize=2.5, linewidth=1, capsize=1.5,
+                    label=f"binned median, {confidence_label(confidence)} CI")
         ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="best")
     ax.axhline(0, color="black", linewidth=0.6, linestyle="--")
     style_axes(ax, "reference log-prob per byte (nats)", "shift per byte, model − ref.")
@@ -77,7 +79,8 @@ def model_correlation_bars(
 def implicit_reward_agreement_bars(
     table: pd.DataFrame, *, ax: Axes | None = None, reference: str | None = None,
 ) -> Axes:
-    """Implicit-reward agreement with the human choice per model: point, 95% CI and the chance line.
+    """Implicit-reward agreement with the human choice per model: point, interval (the table's) and the
+    chance line.
 
     One row per model (models on the y axis, so long names stay readable at column width); an
     interval that crosses the dashed 0.5 line is no evidence the reward beats chance.

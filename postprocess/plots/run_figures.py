@@ -15,6 +15,7 @@ from scipy.special import expit
 
 from postprocess.plots.style import LEGEND_SIZE, PALETTE, column_axes, median_ci, style_axes
 from postprocess.stats.preference_model import Calibration, LogitFit
+from postprocess.stats.result import confidence_label
 
 MEASURE_LABELS = {
     "sum": "log-prob (nats)",
@@ -33,12 +34,13 @@ def _interval(ax: Axes, x, low, high, color: str, **kw) -> None:
 def rating_scatter(
     measure, rating, *, ax: Axes | None = None, measure_label: str = MEASURE_LABELS["per_byte"],
     rating_label: str = "overall rating (1-7)", jitter: float = 0.15, seed: int = 0,
-    n_resamples: int = 200,
+    n_resamples: int = 200, confidence: float = 0.95,
 ) -> Axes:
-    """Measure against a Likert rating: jittered points plus the median per rating with a 95% CI.
+    """Measure against a Likert rating: jittered points plus the median per rating with its interval.
 
     The median line is the rank-based fit (a monotone association shows as a rising median); its
-    interval is a row bootstrap of the median (seeded; a display aid, not the reported statistic).
+    interval is a row bootstrap of the median at `confidence` (seeded; a display aid, not the reported
+    statistic).
     """
     ax = column_axes(ax)
     m = np.asarray(measure, dtype=float)
@@ -53,13 +55,14 @@ def rating_scatter(
     for level in levels:
         v = m[r == level]
         med.append(np.median(v))
-        a, b = median_ci(v, rng, n_resamples) if len(v) > 1 else (v[0], v[0])
+        a, b = median_ci(v, rng, n_resamples, confidence) if len(v) > 1 else (v[0], v[0])
         lo.append(a)
         hi.append(b)
     if len(levels):
         med = np.asarray(med)
         ax.errorbar(levels, med, yerr=[med - np.asarray(lo), np.asarray(hi) - med], color="black",
-                    marker="o", markersize=3, linewidth=1, capsize=2, label="median, 95% CI")
+                    marker="o", markersize=3, linewidth=1, capsize=2,
+                    label=f"median, {confidence_label(confidence)} CI")
         ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="best")
         ax.set_xticks(levels)
         ax.set_xticklabels([f"{v:g}" for v in levels])
@@ -105,7 +108,7 @@ def agreement_by_confidence(
     """Agreement with the human choice per confidence bucket, with CIs and the chance line 0.5.
 
     `table` needs columns `bucket`, estimate, ci_low, ci_high, n (and `hue` if given, e.g.
-    "measure" or "model"); buckets are drawn in table order (e.g. low, mid, high).
+    "measure" or "model"); buckets are drawn in table order (e.g. slight, moderate, strong, definite).
     """
     ax = column_axes(ax)
     buckets = list(dict.fromkeys(table[bucket]))
@@ -135,7 +138,8 @@ def calibration_plot(
     calibration: Calibration, fit: LogitFit | None = None, *, ax: Axes | None = None,
     xlabel: str = "log-prob difference A − B (nats)", show_unit_slope: bool = True,
 ) -> Axes:
-    """Observed P(human prefers A) per bin of the logprob difference, with exact binomial CIs.
+    """Observed P(human prefers A) per bin of the logprob difference, with exact binomial CIs at the
+    calibration's `confidence`.
 
     Adds the fitted logistic curve sigmoid(beta * diff) (length ratio held at 0, intercept included
     if fitted) and, dashed, the unit-slope curve that reads the model's logprobs as utilities.
@@ -145,7 +149,7 @@ def calibration_plot(
     if len(c.n):
         ax.errorbar(c.x_mean, c.observed, yerr=[c.observed - c.ci_low, c.ci_high - c.observed],
                     fmt="o", markersize=3, capsize=2, linewidth=1, color="black",
-                    label="observed, 95% CI")
+                    label=f"observed, {confidence_label(c.confidence)} CI")
         grid = np.linspace(c.x_low.min(), c.x_high.max(), 200)
         if fit is not None and fit.defined:
             ratio = np.zeros_like(grid) if "log_length_ratio" in fit.names else None

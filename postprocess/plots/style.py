@@ -35,7 +35,10 @@ def style_axes(ax: Axes, xlabel: str, ylabel: str) -> None:
         ax.spines[side].set_visible(False)
 
 
-def median_ci(v: np.ndarray, rng: np.random.Generator, n_resamples: int) -> tuple[float, float]:
-    """A row-bootstrap 95% interval of the median of `v` (a display aid drawn beside medians)."""
+def median_ci(v: np.ndarray, rng: np.random.Generator, n_resamples: int,
+              confidence: float = 0.95) -> tuple[float, float]:
+    """A row-bootstrap percentile interval of the median of `v` at `confidence` (a display aid drawn beside
+    medians)."""
     meds = np.median(v[rng.integers(0, len(v), size=(n_resamples, len(v)))], axis=1)
-    return tuple(np.quantile(meds, [0.025, 0.975]))
+    alpha = (1 - confidence) / 2
+    return tuple(np.quantile(meds, [alpha, 1 - alpha]))

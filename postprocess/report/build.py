@@ -7,6 +7,7 @@ failure leaves no half-written report, and an existing OUT is never overwritten 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -33,10 +34,20 @@ from postprocess.report.comparisons import (
 )
 from postprocess.report.figures import draw_comparison_figures, draw_run_figures
 from postprocess.report.markdown import render_report
-from postprocess.report.run_statistics import BREAKDOWNS, axis_breakdown, axis_statistics, cmp_statistics
+from postprocess.report.run_statistics import (
+    AXIS_BREAKDOWNS,
+    axis_breakdown_rows,
+    axis_rows,
+    cmp_rows,
+    preference_model,
+)
+from postprocess.report.summary_view import summary_from_table
 from postprocess.report.tables import write_tables
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import available_measures
+from postprocess.stats.table import statistics_table
+
+logger = logging.getLogger(__name__)
 
 
 def package_version() -> str:
@@ -48,28 +59,33 @@ def package_version() -> str:
         return __version__
 
 
-def _job(kind: str, frame, settings: Settings, measures: list[str], column: str | None):
-    """One independent piece of statistics (module-level so worker processes can run it)."""
+def _job(kind: str, frame, settings: Settings, measures: list[str], by: str | None, model: str,
+         task: str) -> tuple[list[dict], dict]:
+    """One independent piece of statistics (module-level so worker processes can run it): its rows of
+    the statistics table and what is not a statistic (the preference model of a pair task)."""
     if kind == "axis":
-        return axis_statistics(frame, settings, measures)
+        return axis_rows(frame, settings, measures, model=model, task=task), {}
     if kind == "breakdown":
-        return axis_breakdown(frame, settings, measures, column)
-    return cmp_statistics(frame, settings, measures)
+        return axis_breakdown_rows(frame, settings, measures, by, model=model, task=task), {}
+    return cmp_rows(frame, settings, measures, model=model, task=task), {
+        "preference_model": preference_model(frame, settings)}
 
 
-def compute_statistics(loaded: list[LoadedRun], settings: Settings, jobs: int, log=print) -> dict:
+def compute_statistics(loaded: list[LoadedRun], settings: Settings, jobs: int) -> dict:
     """All statistics of all runs, spread over `jobs` processes; every job draws its own resamples
-    from the same seed, so the numbers do not depend on the number of processes."""
+    from the same seed, so the numbers do not depend on the number of processes. Returns
+    {(run index, task, job): (rows, artifacts)} in a fixed order."""
     work = {}
     for i, lr in enumerate(loaded):
+        model = lr.run.model_name
         for name, task in lr.tasks.items():
             measures = [m for m, reason in available_measures(task.frame, task.kind).items() if reason is None]
             if task.kind == "axis":
-                work[(i, name, "axis")] = ("axis", task.frame, settings, measures, None)
-                for label, column in BREAKDOWNS.items():
-                    work[(i, name, label)] = ("breakdown", task.frame, settings, measures, column)
+                work[(i, name, "axis")] = ("axis", task.frame, settings, measures, None, model, name)
+                for by in AXIS_BREAKDOWNS:
+                    work[(i, name, by)] = ("breakdown", task.frame, settings, measures, by, model, name)
             else:
-                work[(i, name, "cmp")] = ("cmp", task.frame, settings, measures, None)
+                work[(i, name, "cmp")] = ("cmp", task.frame, settings, measures, None, model, name)
     if jobs <= 1:
         return {key: _job(*args) for key, args in work.items()}
     results = {}
@@ -78,11 +94,12 @@ def compute_statistics(loaded: list[LoadedRun], settings: Settings, jobs: int, l
         for done, future in enumerate(as_completed(futures), start=1):
             key = futures[future]
             results[key] = future.result()
-            log(f"[summ-pref] statistics {done}/{len(futures)}: {loaded[key[0]].run.model_name} / {key[1]} / {key[2]}")
-    return results
+            logger.info("statistics %d/%d: %s / %s / %s", done, len(futures), loaded[key[0]].run.model_name, *key[1:])
+    return {key: results[key] for key in work}
 
 
 def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
+    """One run's entry of summary.json without its statistics (the table's rows fill it)."""
     run = loaded.run
     out = {
         "model_name": run.model_name,
@@ -103,10 +120,10 @@ def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
         out["tasks"][name] = {**task.info, "version": task.version, "verification": task.verification,
                               "measures_absent": {m: r for m, r in measures.items() if r is not None}}
         if task.kind == "axis":
-            out["axis"][name] = results[(i, name, "axis")]
-            out["axis_breakdowns"][name] = {label: results[(i, name, label)] for label in BREAKDOWNS}
+            out["axis"][name] = {}
+            out["axis_breakdowns"][name] = {by: {} for by in AXIS_BREAKDOWNS}
         else:
-            out["cmp"][name] = results[(i, name, "cmp")]
+            out["cmp"][name] = results[(i, name, "cmp")][1]
     return out
 
 
@@ -142,7 +159,7 @@ DEFAULT_SETTINGS = Settings()
 
 
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
-                 reference: str | None = None, force: bool = False, log=print, progress: bool = True,
+                 reference: str | None = None, force: bool = False, progress: bool = True,
                  jobs: int | None = None) -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary."""
     runs = discover_runs(run_dirs)
@@ -156,18 +173,18 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
         loaded = [load_run(run, progress) for run in runs]
         for lr in loaded:
             for name, task in lr.tasks.items():
-                log(f"[summ-pref] {lr.run.model_name} / {name}: {len(task.frame)} rows; {task.verification}")
+                logger.info("%s / %s: %d rows; %s", lr.run.model_name, name, len(task.frame), task.verification)
                 for note in describe_data_notes(task.info["data_notes"]):
-                    log(f"[summ-pref] {lr.run.model_name} / {name}: {note}")
+                    logger.info("%s / %s: %s", lr.run.model_name, name, note)
         check_same_scoring(loaded)
         if reference is not None:
             shared_tasks(loaded)
         coverage = row_coverage(loaded)
         if len(loaded) > 1:
             for line in coverage_lines(coverage, [lr.run.model_name for lr in loaded]):
-                log(line)
-        results = compute_statistics(loaded, settings, default_jobs() if jobs is None else jobs, log)
-        summary = {
+                logger.info(line)
+        results = compute_statistics(loaded, settings, default_jobs() if jobs is None else jobs)
+        skeleton = {
             "package": {"name": "summ-pref", "version": package_version()},
             "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else version("lm_eval"),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -176,23 +193,27 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             "runs": describe_runs([run_summary(i, lr, results) for i, lr in enumerate(loaded)]),
             "row_coverage": coverage,
         }
-        summary["synthetic_data"] = bool(synthetic_tasks(summary["runs"]))
+        skeleton["synthetic_data"] = bool(synthetic_tasks(skeleton["runs"]))
+        rows = [row for task_rows, _ in results.values() for row in task_rows]
         aligned = {}
         if reference is not None:
-            summary["reference"] = reference
-            summary["comparisons"], aligned = compare_loaded(loaded, reference, settings, log)
+            skeleton["reference"] = reference
+            skeleton["comparisons"], comparison_rows, aligned = compare_loaded(loaded, reference, settings)
+            rows += comparison_rows
+        table = statistics_table(rows)
+        summary = summary_from_table(table, skeleton)
         summary["elapsed_s"] = round(time.time() - started, 2)
-        figures = draw_run_figures(loaded, summary, staging / "figures", settings)
+        figures = draw_run_figures(loaded, summary, table, staging / "figures", settings)
         if aligned:
-            figures += draw_comparison_figures(summary, aligned, staging / "figures")
-        write_tables(summary, staging / "tables")
+            figures += draw_comparison_figures(summary, table, aligned, staging / "figures", settings)
+        write_tables(summary, table, staging / "tables")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
-        (staging / "report.md").write_text(render_report(summary, figures))
+        (staging / "report.md").write_text(render_report(summary, table, figures))
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    log(f"[summ-pref] report written to {out / 'report.md'}")
+    logger.info("report written to %s", out / "report.md")
     return summary

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import Aligned, align, check_compatible, common_rows
 from postprocess.compare.statistics import compare_runs
 from postprocess.io.load import LoadedRun
 from postprocess.stats.bootstrap import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def task_meta(lr: LoadedRun) -> dict:
@@ -54,7 +58,7 @@ def coverage_lines(coverage: dict[str, dict], names: list[str]) -> list[str]:
     for task, entry in coverage.items():
         counts = ", ".join(f"{name} {n}" for name, n in entry["per_run"].items())
         missing = [name for name in names if name not in entry["per_run"]]
-        line = f"[summ-pref] {task}: rows scored: {counts}" + (f" (not scored by {', '.join(missing)})"
+        line = f"{task}: rows scored: {counts}" + (f" (not scored by {', '.join(missing)})"
                                                                   if missing else "")
         line += f"; {entry['common']} common to all {len(names)} runs"
         if any(n != entry["common"] for n in entry["per_run"].values()) or missing:
@@ -63,9 +67,10 @@ def coverage_lines(coverage: dict[str, dict], names: list[str]) -> list[str]:
     return lines
 
 
-def compare_loaded(loaded: list[LoadedRun], reference: str, settings: Settings,
-                   log=print) -> tuple[list[dict], dict[tuple[str, str], Aligned]]:
-    """One summary.json entry per non-reference run, and the aligned tables the figures need.
+def compare_loaded(loaded: list[LoadedRun], reference: str,
+                   settings: Settings) -> tuple[list[dict], list[dict], dict[tuple[str, str], Aligned]]:
+    """Per non-reference run, its summary.json entry (without statistics) and its rows of the
+    statistics table; and the aligned tables the figures need.
 
     Runs whose shared tasks differ in version or prompt, or that share no task, are refused
     (DataError); only rows present in every run are compared, and each entry says how many rows of
@@ -80,17 +85,18 @@ def compare_loaded(loaded: list[LoadedRun], reference: str, settings: Settings,
         for name in by_name:
             restricted[name][task] = kept[name]
             not_in_every_run[name][task] = left[name]
-    entries, aligned = [], {}
+    entries, rows, aligned = [], [], {}
     for name in by_name:
         if name == reference:
             continue
-        log(f"[summ-pref] comparing {name} against {reference} on {', '.join(shared)} ...")
-        entry = compare_runs(restricted[reference], restricted[name], kinds, reference_name=reference,
+        logger.info("comparing %s against %s on %s ...", name, reference, ", ".join(shared))
+        entry_rows, entry = compare_runs(restricted[reference], restricted[name], kinds, reference_name=reference,
                              model_name=name, n_resamples=settings.n_resamples, seed=settings.seed,
                              confidence=settings.confidence)
         entry["rows_not_in_every_run"] = {"reference": not_in_every_run[reference], "model": not_in_every_run[name]}
         entry["tasks_not_in_every_run"] = sorted(set().union(*(lr.tasks for lr in loaded)) - set(shared))
         entries.append(entry)
+        rows += entry_rows
         for task in shared:
             aligned[(name, task)] = align(restricted[reference][task], restricted[name][task], kinds[task])
-    return entries, aligned
+    return entries, rows, aligned

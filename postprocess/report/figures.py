@@ -1,5 +1,6 @@
 """Draw and save the report's figures (the only place figures are saved): the tables each figure draws,
-built from summary.json, and each figure's title and caption beside it."""
+filters of the statistics table (`postprocess.stats.table`), and each figure's title and caption beside
+it. Intervals are labelled with the run's coverage (`Settings.confidence`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from postprocess.plots.style import COLUMN_WIDTH_IN
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.preference_model import Calibration, LogitFit
+from postprocess.stats.result import confidence_label
+from postprocess.stats.table import ALL, group_label, select, split_group
 
 DPI = 200
 
@@ -46,29 +49,36 @@ def save(fig: Figure, folder: Path, name: str) -> str:
     return f"{folder.name}/{name}"
 
 
-def ratings_figure(frame: pd.DataFrame) -> Figure:
+def ratings_figure(frame: pd.DataFrame, *, confidence: float) -> Figure:
     fig = Figure(figsize=(2 * COLUMN_WIDTH_IN, 4.6), layout="constrained")
     values = measure_values(frame, "per_byte")
     for ax, axis in zip(fig.subplots(2, 2).ravel(), RATING_AXES):
-        rating_scatter(values, frame[axis].to_numpy(dtype=float), ax=ax, rating_label=f"{axis} rating (1-7)")
+        rating_scatter(values, frame[axis].to_numpy(dtype=float), ax=ax, rating_label=f"{axis} rating (1-7)",
+                       confidence=confidence)
     return fig
 
 
-def _stat_table(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{k: (np.nan if v is None else v) for k, v in r.items()} for r in rows])
+def _figure_table(rows: pd.DataFrame, columns: dict[str, str], *, n: bool = False) -> pd.DataFrame:
+    """Rows of the statistics table as a figure's table: `columns` renamed ({table column: figure
+    column}), then estimate, ci_low, ci_high as floats (NaN where undefined) and, with `n`, the rows used."""
+    values = ["estimate", "ci_low", "ci_high", *(["n"] if n else [])]
+    out = rows.loc[:, [*columns, *values]].rename(columns=columns).reset_index(drop=True)
+    out[values[:3]] = out[values[:3]].astype(float)
+    return out
 
 
-def correlation_table(axis_stats: dict, statistic: str = "spearman") -> pd.DataFrame:
-    return _stat_table([{"axis": axis, "measure": measure, **{k: stats[statistic][k] for k in
-                                                                ("estimate", "ci_low", "ci_high", "n")}}
-                        for measure, axes in axis_stats.items() for axis, stats in axes.items()])
+def correlation_table(table: pd.DataFrame, *, model: str, task: str, statistic: str = "spearman") -> pd.DataFrame:
+    """Columns axis, measure, estimate, ci_low, ci_high, n: one run's correlation with each rating, per measure."""
+    rows = select(table, model=model, reference="", task=task, statistic=statistic, group=ALL)
+    return _figure_table(rows, {"axis": "axis", "measure": "measure"}, n=True)
 
 
-def confidence_table(cmp_stats: dict) -> pd.DataFrame:
-    return _stat_table([{"bucket": bucket, "measure": measure, **{k: stat[k] for k in
-                                                                  ("estimate", "ci_low", "ci_high", "n")}}
-                        for measure, entry in cmp_stats.items() if measure != "preference_model"
-                        for bucket, stat in entry["by_confidence"].items()])
+def confidence_table(table: pd.DataFrame, *, model: str, task: str) -> pd.DataFrame:
+    """Columns bucket, measure, estimate, ci_low, ci_high, n: one run's agreement per annotator confidence."""
+    rows = select(table, model=model, reference="", task=task, statistic="agreement")
+    rows = rows[rows["group"].str.startswith(group_label("by_confidence", ""))]
+    rows = rows.assign(bucket=[split_group(g)[1] for g in rows["group"]])
+    return _figure_table(rows, {"bucket": "bucket", "measure": "measure"}, n=True)
 
 
 def _calibration(d: dict) -> Calibration:
@@ -79,31 +89,35 @@ def _fit(d: dict) -> LogitFit:
     return LogitFit(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()})
 
 
-def draw_run_figures(loaded: list[LoadedRun], summary: dict, folder: Path, settings: Settings) -> list[SavedFigure]:
+def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame, folder: Path,
+                     settings: Settings) -> list[SavedFigure]:
+    """Each run's figures: the correlations and agreements from the statistics table, the ratings from
+    the run's rows, the calibration from its preference model (`runs[].cmp[TASK].preference_model`)."""
     saved = []
+    ci = confidence_label(settings.confidence)
     for lr, run in zip(loaded, summary["runs"]):
         name = run["model_name"]
         for task_name, task in lr.tasks.items():
             base = f"{slug(run.get('display_name', name))}__{task_name}"
             if task.kind == "axis":
                 saved.append(SavedFigure(name, task_name, "Log-probability against each rating",
-                                         save(ratings_figure(task.frame), folder, f"{base}__ratings.png"),
+                                         save(ratings_figure(task.frame, confidence=settings.confidence), folder,
+                                              f"{base}__ratings.png"),
                                          "Per-byte log-probability of each summary against its rating (jittered), "
-                                         "with the median per rating level and its 95% CI."))
-                ax = correlation_bars(correlation_table(run["axis"][task_name]))
+                                         f"with the median per rating level and its {ci} CI."))
+                ax = correlation_bars(correlation_table(table, model=name, task=task_name))
                 saved.append(SavedFigure(name, task_name, "Spearman correlation with each rating",
                                          save(ax.figure, folder, f"{base}__correlations.png"),
-                                         f"Spearman ρ per measure and rating; bars are {settings.confidence:.0%} "
+                                         f"Spearman ρ per measure and rating; bars are {ci} "
                                          "cluster-bootstrap CIs (posts resampled)."))
             else:
-                stats = run["cmp"][task_name]
-                ax = agreement_by_confidence(confidence_table(stats), hue="measure")
+                ax = agreement_by_confidence(confidence_table(table, model=name, task=task_name), hue="measure")
                 saved.append(SavedFigure(name, task_name, "Agreement with the human choice by annotator confidence",
                                          save(ax.figure, folder, f"{base}__agreement_by_confidence.png"),
                                          "Fraction of pairs where the higher-likelihood summary is the one the "
                                          "labeller chose (tie = 1/2), per confidence level, with cluster-bootstrap "
                                          "CIs; dashed: chance."))
-                model = stats["preference_model"]
+                model = run["cmp"][task_name]["preference_model"]
                 ax = calibration_plot(_calibration(model["calibration"]), _fit(model["logprob_diff"]))
                 saved.append(SavedFigure(name, task_name, "Calibration of P(human prefers A)",
                                          save(ax.figure, folder, f"{base}__calibration.png"),
@@ -112,68 +126,56 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, folder: Path, setti
     return saved
 
 
-def _entries(summary: Mapping) -> list[dict]:
-    comps = summary.get("comparisons") or []
-    return list(comps.values()) if isinstance(comps, Mapping) else list(comps)
+def model_correlation_table(table: pd.DataFrame, task: str, names: Mapping[str, str] | None = None, *,
+                            measure: str = "per_byte", statistic: str = "spearman") -> pd.DataFrame:
+    """Columns model, axis, estimate, ci_low, ci_high: each run's correlation per rating axis.
 
-
-def model_correlation_table(
-    summary: Mapping, task: str, *, measure: str = "per_byte", statistic: str = "spearman",
-) -> pd.DataFrame:
-    """Columns model, axis, estimate, ci_low, ci_high: one run's correlation per axis, every run.
-
-    Reads ``summary["runs"][i]["axis"][task][measure][axis][statistic]``; runs without the task or
-    measure are left out. `model` is the run's display name (its model_name when none is recorded).
+    Rows of the statistics table with `reference` empty, the task, measure and statistic, group
+    `all`, in run order; `model` is the run's display name from `names` (its model_name when absent).
     """
-    rows = []
-    for run in summary.get("runs", []):
-        by_axis = run.get("axis", {}).get(task, {}).get(measure, {})
-        for axis, stats in by_axis.items():
-            s = stats.get(statistic) or {}
-            rows.append({"model": run.get("display_name", run["model_name"]), "axis": axis,
-                         **{k: (np.nan if s.get(k) is None else s[k]) for k in ("estimate", "ci_low", "ci_high")}})
-    return pd.DataFrame(rows, columns=["model", "axis", "estimate", "ci_low", "ci_high"])
+    rows = select(table, reference="", task=task, measure=measure, statistic=statistic, group=ALL)
+    rows = rows.assign(model=[(names or {}).get(m, m) for m in rows["model"]])
+    return _figure_table(rows, {"model": "model", "axis": "axis"})
 
 
-def implicit_reward_table(summary: Mapping, task: str, *, key: str = "agreement") -> pd.DataFrame:
-    """Columns model, estimate, ci_low, ci_high, n: implicit-reward agreement of each compared model.
+def implicit_reward_table(table: pd.DataFrame, task: str, names: Mapping[str, str] | None = None, *,
+                          measure: str = "sum") -> pd.DataFrame:
+    """Columns model, estimate, ci_low, ci_high, n: each compared model's implicit-reward agreement.
 
-    Reads ``summary["comparisons"][...]["cmp"][task]["implicit_reward"][key]``; `model` is the
-    display name of the run (`postprocess.io.provenance.display_name_map`).
+    Rows `implicit_reward_agreement` of the task and measure (r summed, "sum", or "per_byte"), every
+    model against the reference; `model` is the display name from `names` (its model_name when absent).
     """
-    names = display_name_map(summary)
-    rows = []
-    for entry in _entries(summary):
-        s = entry.get("cmp", {}).get(task, {}).get("implicit_reward", {}).get(key)
-        if s is not None:
-            rows.append({"model": names.get(entry["model_name"], entry["model_name"]), "n": s.get("n"),
-                         **{k: (np.nan if s.get(k) is None else s[k]) for k in ("estimate", "ci_low", "ci_high")}})
-    return pd.DataFrame(rows, columns=["model", "estimate", "ci_low", "ci_high", "n"])
+    rows = select(table, task=task, measure=measure, statistic="implicit_reward_agreement", group=ALL)
+    rows = rows[rows["reference"] != ""]
+    rows = rows.assign(model=[(names or {}).get(m, m) for m in rows["model"]])
+    return _figure_table(rows, {"model": "model"}, n=True)
 
 
-def draw_comparison_figures(summary: dict, aligned: dict[tuple[str, str], Aligned],
-                            folder: Path) -> list[SavedFigure]:
+def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tuple[str, str], Aligned],
+                            folder: Path, settings: Settings) -> list[SavedFigure]:
+    """The figures of the models against the reference: each model's shift (from the aligned rows), and
+    per task the models' correlations or implicit-reward agreements (from the statistics table)."""
     saved = []
     names = display_name_map(summary)
     reference = names[summary["reference"]]
-    for (model_name, task), table in sorted(aligned.items()):
-        ax = shift_hexbin(*shift_points(table))
+    for (model_name, task), rows in sorted(aligned.items()):
+        ax = shift_hexbin(*shift_points(rows), confidence=settings.confidence)
         name = names[model_name]
         saved.append(SavedFigure(None, None, f"Likelihood shift of {name} against {reference} ({task})",
                                  save(ax.figure, folder, f"shift__{slug(name)}__{task}.png"),
                                  "Per distinct summary: the reference's log-prob per byte (x) and the model's "
                                  "change of it (y), hexbin counts, binned medians with CIs; a rising trend means "
                                  "probability moved further into what the reference already found likely."))
-    tasks = sorted({task for _, task in aligned})
-    for task in tasks:
-        if task in summary["runs"][0]["axis"]:
-            ax = model_correlation_bars(model_correlation_table(summary, task))
+    kinds = {task: rows.kind for (_, task), rows in aligned.items()}
+    for task, kind in sorted(kinds.items()):
+        if kind == "axis":
+            ax = model_correlation_bars(model_correlation_table(table, task, names))
             saved.append(SavedFigure(None, None, f"Spearman with each rating, per model ({task})",
                                      save(ax.figure, folder, f"models_correlation__{task}.png"),
                                      "Spearman ρ of log-prob per byte with each rating per model, with cluster-"
                                      "bootstrap CIs."))
-        elif task in summary["runs"][0]["cmp"]:
-            ax = implicit_reward_agreement_bars(implicit_reward_table(summary, task), reference=reference)
+        else:
+            ax = implicit_reward_agreement_bars(implicit_reward_table(table, task, names), reference=reference)
             saved.append(SavedFigure(None, None, f"Implicit-reward agreement per model ({task})",
                                      save(ax.figure, folder, f"implicit_reward__{task}.png"),
                                      f"Agreement of r = log-prob(model) − log-prob({reference}) with the human "

@@ -1,4 +1,4 @@
-"""The short findings section of report.md, generated from summary.json-shaped numbers.
+"""The short findings section of report.md: sentences worded from the rows of the statistics table.
 
 Wording follows the intervals, never the point estimates alone: a direction is claimed only when the
 confidence interval excludes the null (0 for correlations and differences, 0.5 for agreement with
@@ -21,24 +21,21 @@ since independent intervals ignore the pairing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
 
 from postprocess.io.provenance import chat_template_note, display_name_map, synthetic_scope
 from postprocess.io.samples import describe_data_notes
-from postprocess.stats.result import interval_warning
+from postprocess.stats.bootstrap import Settings
+from postprocess.stats.registry import difference_name
+from postprocess.stats.result import format_stat, interval_warning
+from postprocess.stats.table import ALL, levels, select, stat_dict, stats_by
 
 PREFERRED_MEASURES = ("per_byte", "sum", "per_token")
 MEASURE_WORDS = {"sum": "summed log-prob", "per_byte": "log-prob per byte", "per_token": "log-prob per token"}
-
-
-def _fmt(stat: Mapping | None) -> str:
-    """'0.123 [0.100, 0.150]', or the estimate alone, or 'undefined (reason)'."""
-    if not stat or stat.get("estimate") is None:
-        return f"undefined ({(stat or {}).get('reason') or 'not computed'})"
-    out = f"{stat['estimate']:.3f}"
-    if stat.get("ci_low") is not None and stat.get("ci_high") is not None:
-        pct = round(100 * (stat.get("details") or {}).get("confidence", 0.95))
-        out += f" [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}] ({pct}% CI)"
-    return out
+# What a ranking of the runs compares, per kind of task: (statistic, axis) of the statistics table.
+RANKED = {"cmp": ("agreement", ""), "axis": ("spearman", "overall")}
 
 
 def direction(stat: Mapping | None, null: float = 0.0) -> int | None:
@@ -68,50 +65,58 @@ def no_claim(stat: Mapping | None) -> str:
     return f"no directional claim ({warning})" if warning else "no claim (no interval or undefined)"
 
 
-def _entries(summary: Mapping) -> list[dict]:
-    comps = summary.get("comparisons") or []
-    return list(comps.values()) if isinstance(comps, Mapping) else list(comps)
+@dataclass(frozen=True)
+class _View:
+    """What every sentence reads: the summary (names, data notes), the statistics table, the coverage."""
+
+    summary: Mapping
+    table: pd.DataFrame
+    names: Mapping[str, str]
+    confidence: float
+
+    def fmt(self, stat: Mapping | None) -> str:
+        return format_stat(stat, confidence=self.confidence)
+
+    def notes(self, model_names: Iterable[str], task: str) -> str:
+        """' Data notes: MODEL: ...' for the runs a sentence rests on, or '' when they have none."""
+        wanted = set(model_names)
+        parts = []
+        for run in self.summary.get("runs", []):
+            if run["model_name"] in wanted:
+                notes = describe_data_notes((run.get("tasks", {}).get(task) or {}).get("data_notes") or {})
+                if notes:
+                    parts.append(f"{self.names[run['model_name']]}: {'; '.join(notes)}")
+        return f" Data notes: {'; '.join(parts)}." if parts else ""
 
 
-def _data_notes(summary: Mapping, model_names: Iterable[str], task: str, names: Mapping[str, str]) -> str:
-    """' Data notes: MODEL: ...' for the runs a sentence rests on, or '' when they have none."""
-    wanted = set(model_names)
-    parts = []
-    for run in summary.get("runs", []):
-        if run["model_name"] in wanted:
-            notes = describe_data_notes((run.get("tasks", {}).get(task) or {}).get("data_notes") or {})
-            if notes:
-                parts.append(f"{names[run['model_name']]}: {'; '.join(notes)}")
-    return f" Data notes: {'; '.join(parts)}." if parts else ""
+def _by_task(rows: pd.DataFrame, statistic: str, **where: object) -> list[tuple[str, dict]]:
+    """(task, statistic) of every row of `statistic` (and `where`), by task name."""
+    return sorted((task, stat) for (task,), stat in stats_by(select(rows, statistic=statistic, **where),
+                                                               "task").items())
 
 
-def _stat_of(run: Mapping, kind: str, task: str, measure: str, axis: str | None) -> Mapping | None:
-    block = run.get(kind, {}).get(task, {}).get(measure, {})
-    return block.get("agreement") if kind == "cmp" else block.get(axis, {}).get("spearman")
-
-
-def _paired(summary: Mapping, a: str, b: str, kind: str, task: str, measure: str, axis: str | None):
-    """The paired difference a - b when one of them is the reference, else None."""
-    for entry in _entries(summary):
-        pair = {entry.get("model_name"), entry.get("reference")}
-        if pair == {a, b}:
-            diffs = entry.get(kind, {}).get(task, {}).get("differences", {}).get(measure, {})
-            stat = diffs.get("agreement") if kind == "cmp" else diffs.get(axis, {}).get("spearman")
-            if stat is None or stat.get("estimate") is None:
+def _paired(view: _View, a: str, b: str, kind: str, task: str, measure: str) -> dict | None:
+    """The paired difference a - b of the ranked statistic when one of them is the reference, else None."""
+    statistic, axis = RANKED[kind]
+    rows = select(view.table, task=task, measure=measure, axis=axis, statistic=difference_name(statistic), group=ALL)
+    for row in rows.to_dict("records"):
+        if {row["model"], row["reference"]} == {a, b}:
+            stat = stat_dict(row)
+            if stat["estimate"] is None:
                 return None
-            if entry["model_name"] == a:
+            if row["model"] == a:
                 return stat
             flipped = dict(stat, estimate=-stat["estimate"])
-            if stat.get("ci_low") is not None and stat.get("ci_high") is not None:
+            if stat["ci_low"] is not None and stat["ci_high"] is not None:
                 flipped.update(ci_low=-stat["ci_high"], ci_high=-stat["ci_low"])
             return flipped
     return None
 
 
-def _ahead(summary, best: str, best_stat, other: str, other_stat, kind, task, measure, axis,
-           names: Mapping[str, str]) -> tuple[bool | None, str]:
+def _ahead(view: _View, best: str, best_stat: Mapping, other: str, other_stat: Mapping | None, kind: str, task: str,
+           measure: str) -> tuple[bool | None, str]:
     """(True, ''): best is ahead of other; (False, ''): indistinguishable; (None, why): no usable interval."""
-    diff = _paired(summary, best, other, kind, task, measure, axis)
+    diff = _paired(view, best, other, kind, task, measure)
     if diff is not None:
         d = direction(diff)
         return (None, interval_warning(diff) or "no interval or undefined") if d is None else (d > 0, "")
@@ -121,23 +126,27 @@ def _ahead(summary, best: str, best_stat, other: str, other_stat, kind, task, me
         return None, "no interval or undefined"
     for name, stat in ((best, best_stat), (other, other_stat)):
         if warning := interval_warning(stat):
-            return None, f"{names[name]}'s {warning}"
+            return None, f"{view.names[name]}'s {warning}"
     return best_stat["ci_low"] > other_stat["ci_high"], ""
 
 
-def _ranking(summary: Mapping, kind: str, task: str, names: Mapping[str, str], axis: str | None = "overall"
-             ) -> str | None:
-    runs = [r for r in summary.get("runs", []) if task in r.get(kind, {})]
-    measure = next((m for m in PREFERRED_MEASURES if all(m in r[kind][task] for r in runs)), None)
+def _ranking(view: _View, kind: str, task: str) -> str | None:
+    """The sentence ranking the runs of one task by `RANKED[kind]`, on the first measure all runs have."""
+    statistic, axis = RANKED[kind]
+    rows = select(view.table, reference="", task=task, statistic=statistic, axis=axis, group=ALL)
+    runs = levels(rows, "model")
+    measure = next((m for m in PREFERRED_MEASURES if set(runs) <= set(select(rows, measure=m)["model"])), None)
     if not runs or measure is None:
         return None
+    names = view.names
     what = "agreement with the human choice" if kind == "cmp" else f"Spearman ρ with the {axis} rating"
-    stats = {r["model_name"]: _stat_of(r, kind, task, measure, axis) for r in runs}
-    defined = {m: s for m, s in stats.items() if s and s.get("estimate") is not None}
+    by_model = stats_by(select(rows, measure=measure), "model")
+    stats = {m: by_model[(m,)] for m in runs}
+    defined = {m: s for m, s in stats.items() if s["estimate"] is not None}
     head = f"**{task}** ({MEASURE_WORDS[measure]}): "
-    notes = _data_notes(summary, stats, task, names)
+    notes = view.notes(stats, task)
     if not defined:
-        reasons = "; ".join(f"{names[m]}: {_fmt(s)}" for m, s in stats.items())
+        reasons = "; ".join(f"{names[m]}: {view.fmt(s)}" for m, s in stats.items())
         return head + f"{what} is undefined for every model ({reasons})." + notes
     null = 0.5 if kind == "cmp" else 0.0
     chance = "chance (0.5)" if kind == "cmp" else "zero"
@@ -147,18 +156,18 @@ def _ranking(summary: Mapping, kind: str, task: str, names: Mapping[str, str], a
         warning = interval_warning(stat)
         verdict = {1: f"above {chance}", -1: f"below {chance}", 0: f"not distinguishable from {chance}",
                    None: f"no directional claim ({warning})" if warning else "no interval, so no claim"}[d]
-        return head + f"{names[name]} reaches {what} {_fmt(stat)}: {verdict}." + notes
+        return head + f"{names[name]} reaches {what} {view.fmt(stat)}: {verdict}." + notes
     best = max(defined, key=lambda m: defined[m]["estimate"])
     ahead, tied, unknown = [], [], []
     for other, s in stats.items():
         if other == best:
             continue
-        verdict, why = _ahead(summary, best, defined[best], other, s, kind, task, measure, axis, names)
+        verdict, why = _ahead(view, best, defined[best], other, s, kind, task, measure)
         if verdict is None:
             unknown.append(f"{names[other]} ({why})")
         else:
             (ahead if verdict else tied).append(names[other])
-    text = head + f"{names[best]} tracks humans best by {what}, {_fmt(defined[best])}"
+    text = head + f"{names[best]} tracks humans best by {what}, {view.fmt(defined[best])}"
     if not tied and not unknown:
         text += f"; it is ahead of every other model ({', '.join(ahead)})."
     elif not ahead and not unknown:
@@ -175,71 +184,49 @@ def _ranking(summary: Mapping, kind: str, task: str, names: Mapping[str, str], a
     return text + notes
 
 
-def _who(entry: Mapping, names: Mapping[str, str]) -> str:
-    return f"{names.get(entry['model_name'], entry['model_name'])} vs {names.get(entry['reference'], entry['reference'])}"
-
-
-def _entry_notes(summary: Mapping, entry: Mapping, task: str, names: Mapping[str, str]) -> str:
-    return _data_notes(summary, (entry["model_name"], entry["reference"]), task, names)
-
-
-def _concentration(summary: Mapping, entry: Mapping, names: Mapping[str, str]) -> list[str]:
+def _concentration(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
     out = []
-    who = _who(entry, names)
-    for task, c in sorted(entry.get("concentration", {}).items()):
-        s = c.get("shift_vs_reference")
-        d = direction(s)
+    who = f"{view.names[model]} vs {view.names[reference]}"
+    for task, s in _by_task(rows, "shift_vs_reference"):
         verdict = {1: "the concentration effect holds: fine-tuning raised most the summaries the reference "
                       "already found likely",
                    -1: "the opposite of concentration: fine-tuning raised most the summaries the reference "
                        "found unlikely",
                    0: "no evidence either way at this sample size",
-                   None: no_claim(s)}[d]
+                   None: no_claim(s)}[direction(s)]
         out.append(f"**{task}**, {who}: Spearman of the per-byte shift with the reference's per-byte log-prob "
-                   f"is {_fmt(s)}; {verdict}." + _entry_notes(summary, entry, task, names))
-    for task, block in sorted(entry.get("cmp", {}).items()):
-        diff = block.get("preferred_vs_rejected_shift", {}).get("difference")
-        if diff is not None:
-            d = direction(diff)
-            verdict = {1: "fine-tuning raised the human-preferred summaries more than the rejected ones",
-                       -1: "fine-tuning raised the rejected summaries more than the human-preferred ones",
-                       0: "no evidence either way at this sample size",
-                       None: no_claim(diff)}[d]
-            out.append(f"**{task}**, {who}: per-byte shift on preferred minus rejected summaries is "
-                       f"{_fmt(diff)}; {verdict}." + _entry_notes(summary, entry, task, names))
+                   f"is {view.fmt(s)}; {verdict}." + view.notes((model, reference), task))
+    for task, diff in _by_task(rows, "preferred_vs_rejected_shift"):
+        verdict = {1: "fine-tuning raised the human-preferred summaries more than the rejected ones",
+                   -1: "fine-tuning raised the rejected summaries more than the human-preferred ones",
+                   0: "no evidence either way at this sample size",
+                   None: no_claim(diff)}[direction(diff)]
+        out.append(f"**{task}**, {who}: per-byte shift on preferred minus rejected summaries is "
+                   f"{view.fmt(diff)}; {verdict}." + view.notes((model, reference), task))
     return out
 
 
-def _implicit_reward(summary: Mapping, entry: Mapping, names: Mapping[str, str]) -> list[str]:
+def _implicit_reward(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
     out = []
-    model, reference = (names.get(entry[k], entry[k]) for k in ("model_name", "reference"))
-    for task, block in sorted(entry.get("cmp", {}).items()):
-        s = block.get("implicit_reward", {}).get("agreement")
-        d = direction(s, 0.5)
+    for task, s in _by_task(rows, "implicit_reward_agreement", measure="sum"):
         verdict = {1: "above chance", -1: "below chance", 0: "not distinguishable from chance (0.5)",
-                   None: no_claim(s)}[d]
-        out.append(f"**{task}**: the implicit reward of {model} (log-prob minus {reference}'s) agrees with the "
-                   f"human choice at {_fmt(s)}: {verdict}." + _entry_notes(summary, entry, task, names))
+                   None: no_claim(s)}[direction(s, 0.5)]
+        out.append(f"**{task}**: the implicit reward of {view.names[model]} (log-prob minus "
+                   f"{view.names[reference]}'s) agrees with the human choice at {view.fmt(s)}: {verdict}."
+                   + view.notes((model, reference), task))
     return out
 
 
-def _entropy(summary: Mapping, entry: Mapping, names: Mapping[str, str]) -> list[str]:
+def _entropy(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
     out = []
-    ent = entry.get("entropy", {})
-    if "note" in ent:
-        return out
-    model, reference = (names.get(entry[k], entry[k]) for k in ("model_name", "reference"))
-    for task, block in sorted(ent.items()):
-        diff = block.get("difference")
-        if diff is None:
-            continue
-        d = direction(diff)
+    for task, diff in _by_task(rows, "mean_entropy_difference"):
         verdict = {1: "higher entropy than the reference (no sign of mode collapse)",
                    -1: "lower entropy than the reference, as mode collapse would show",
                    0: "no evidence of a change in entropy at this sample size",
-                   None: no_claim(diff)}[d]
-        out.append(f"**{task}**: mean token entropy along the summaries, {model} minus {reference}, is "
-                   f"{_fmt(diff)} nats: {verdict}." + _entry_notes(summary, entry, task, names))
+                   None: no_claim(diff)}[direction(diff)]
+        out.append(f"**{task}**: mean token entropy along the summaries, {view.names[model]} minus "
+                   f"{view.names[reference]}, is {view.fmt(diff)} nats: {verdict}."
+                   + view.notes((model, reference), task))
     return out
 
 
@@ -262,16 +249,27 @@ def _models(summary: Mapping, names: Mapping[str, str]) -> list[str]:
     return [f"**Models**: {'; '.join(parts)}."] if parts else []
 
 
-def findings(summary: Mapping) -> list[str]:
+def comparison_pairs(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """(model, reference) of every comparison in the statistics table, in table order."""
+    rows = table[table["reference"] != ""]
+    return list(dict.fromkeys(zip(rows["model"], rows["reference"])))
+
+
+def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
     """Markdown bullet sentences (without the leading "- ") summarising the report's numbers.
 
     Parameters
     ----------
     summary : mapping
-        summary.json-shaped: ``runs`` (each with ``model_name``, ``axis[TASK][MEASURE][AXIS]["spearman"]``
-        and ``cmp[TASK][MEASURE]["agreement"]``; optionally ``display_name``, ``weights`` and
-        ``tasks[TASK]`` with ``data_origin``, ``chat_template`` and ``data_notes``) and optionally
-        ``comparisons`` (entries of `postprocess.compare.statistics.compare_runs`, as a list or a dict).
+        summary.json-shaped, for what is not a statistic: ``runs`` (each with ``model_name``; optionally
+        ``display_name``, ``weights`` and ``tasks[TASK]`` with ``data_origin``, ``chat_template`` and
+        ``data_notes``) and ``settings["confidence"]`` (the default `Settings` coverage when absent).
+    table : pandas.DataFrame
+        The statistics table (`postprocess.stats.table`): the ranked statistics are the rows
+        ``agreement`` and ``spearman`` (axis ``overall``) with `reference` empty, group ``all``; the
+        paired differences and the comparisons (``implicit_reward_agreement`` of the summed measure,
+        ``shift_vs_reference``, ``preferred_vs_rejected_shift``, ``mean_entropy_difference``) are the
+        rows with `reference` set.
 
     Returns
     -------
@@ -282,29 +280,34 @@ def findings(summary: Mapping) -> list[str]:
 
     Examples
     --------
-    >>> run = {"model_name": "m", "cmp": {"t": {"per_byte": {"agreement": {"estimate": 0.55,
-    ...        "ci_low": 0.49, "ci_high": 0.61, "details": {"confidence": 0.95}}}}}, "axis": {}}
-    >>> print(findings({"runs": [run]})[0])  # doctest: +NORMALIZE_WHITESPACE
+    >>> from postprocess.stats.result import Stat
+    >>> from postprocess.stats.table import stat_row, statistics_table
+    >>> def agreement(low, n_clusters):
+    ...     stat = Stat(0.55, low, 0.61, 0.04, 120, "m", details={"n_clusters": n_clusters})
+    ...     return statistics_table([stat_row(stat, model="m", task="t", statistic="agreement", measure="per_byte")])
+    >>> summary = {"runs": [{"model_name": "m"}], "settings": {"confidence": 0.95}}
+    >>> print(findings(summary, agreement(0.49, 30))[0])  # doctest: +NORMALIZE_WHITESPACE
     **t** (log-prob per byte): m reaches agreement with the human choice 0.550 [0.490, 0.610] (95% CI):
     not distinguishable from chance (0.5).
 
     An interval from fewer than 10 posts supports no claim, even one that excludes chance:
 
-    >>> run["cmp"]["t"]["per_byte"]["agreement"].update(ci_low=0.52, details={"n_clusters": 6})
-    >>> print(findings({"runs": [run]})[0])  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(findings(summary, agreement(0.52, 6))[0])  # doctest: +NORMALIZE_WHITESPACE
     **t** (log-prob per byte): m reaches agreement with the human choice 0.550 [0.520, 0.610] (95% CI):
     no directional claim (interval from only 6 posts, fewer than 10).
     """
-    names = display_name_map(summary)
+    names = {**{m: m for m in (*table["model"], *table["reference"]) if m}, **display_name_map(summary)}
+    confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
+    view = _View(summary, table, names, confidence)
     out = _synthetic(summary) + _models(summary, names)
-    runs = summary.get("runs", [])
-    for kind in ("cmp", "axis"):
-        tasks = sorted({t for r in runs for t in r.get(kind, {})})
-        for task in tasks:
-            line = _ranking(summary, kind, task, names)
+    own = table[table["reference"] == ""]
+    for kind, (statistic, axis) in RANKED.items():
+        for task in sorted(levels(select(own, statistic=statistic, axis=axis, group=ALL), "task")):
+            line = _ranking(view, kind, task)
             if line:
                 out.append(line)
-    for entry in _entries(summary):
-        out += (_implicit_reward(summary, entry, names) + _concentration(summary, entry, names)
-                + _entropy(summary, entry, names))
+    for model, reference in comparison_pairs(table):
+        rows = select(table, model=model, reference=reference, group=ALL)
+        out += (_implicit_reward(view, rows, model, reference) + _concentration(view, rows, model, reference)
+                + _entropy(view, rows, model, reference))
     return out

@@ -1,14 +1,14 @@
-"""Every statistic of one run's task, as JSON-ready nested dicts (the shape of summary.json).
+"""Every statistic of one run's task, as rows of the statistics table (`postprocess.report.statistics_table`).
 
-One set of cluster draws over posts is made per task and shared by all its statistics, so every
-interval of a task comes from the same resampled posts. Every `p_value` is the cluster-bootstrap p
-that inverts the interval beside it, so no table shows p < 1 - confidence beside an interval that
-contains the null (or the reverse); the rows-independent test is kept as `details.p_value_independent`.
+One set of cluster draws over posts is made per task (and per breakdown group) and shared by all its
+statistics, so every interval of a task comes from the same resampled posts. Every `p_value` is the
+cluster-bootstrap p that inverts the interval beside it, so no table shows p < 1 - confidence beside
+an interval that contains the null (or the reverse); the rows-independent test is kept as
+`details.p_value_independent`. Which statistics are computed is the registry's
+(`postprocess.stats.registry`): a new entry there appears here with no change.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -16,103 +16,84 @@ import pandas as pd
 from lm_eval_tasks.rows import RATING_AXES
 from postprocess.stats import (
     CONFIDENCE_BUCKETS,
-    ClusterResamples,
     Stat,
-    agreement,
     bradley_terry_fit,
     by_group,
     calibration_curve,
     confidence_bucket,
-    kendall,
-    partial_spearman,
-    pearson,
-    spearman,
 )
-from postprocess.stats.bootstrap import Settings
+from postprocess.stats.bootstrap import Settings, draw_unless_given
 from postprocess.stats.measures import measure_values
+from postprocess.stats.registry import REGISTRY, Statistic, statistics
+from postprocess.stats.table import group_label, stat_row
 
-CORRELATIONS = {"spearman": spearman, "pearson": pearson, "kendall": kendall}
+# Breakdowns repeat the statistics the registry marks `breakdowns` (the rank statistics): Pearson and
+# Kendall add little within a policy and would double the report's run time on a full split.
+AXIS_BREAKDOWNS = {"by_policy": "policy", "by_subsplit": "subsplit"}
+CMP_BREAKDOWNS = {"by_confidence": "confidence_bucket", "by_policy_pair": "policy_pair", "by_subsplit": "subsplit"}
 
 
-def draws(frame: pd.DataFrame, settings: Settings) -> ClusterResamples | None:
-    if settings.n_resamples <= 0:
-        return None
-    return ClusterResamples.draw(frame["post_id"].to_numpy(), settings.n_resamples, settings.seed)
-
-
-def _kw(settings: Settings, resamples: ClusterResamples | None, frame: pd.DataFrame) -> dict:
-    """Keyword arguments of every statistic: posts are the clusters, and `p_value` is the
-    cluster-bootstrap p of the interval beside it (the rows-independent p stays in details)."""
-    return {"clusters": frame["post_id"].to_numpy(), "n_resamples": settings.n_resamples, "seed": settings.seed,
+def _kw(settings: Settings, frame: pd.DataFrame, *, shared: bool = True) -> dict:
+    """Keyword arguments of every statistic: posts are the clusters, `p_value` is the cluster-bootstrap p
+    of the interval beside it (the rows-independent p stays in details), and with `shared` one set of
+    draws over the frame's posts serves every statistic (else each statistic draws its own)."""
+    posts = frame["post_id"].to_numpy()
+    resamples = draw_unless_given(None, posts, settings.n_resamples, settings.seed) if shared else None
+    return {"clusters": posts, "n_resamples": settings.n_resamples, "seed": settings.seed,
             "confidence": settings.confidence, "resamples": resamples, "p_method": "cluster"}
 
 
-def axis_correlations(frame: pd.DataFrame, measure: str, axis: str, settings: Settings,
-                      resamples: ClusterResamples | None, names=("spearman", "pearson", "kendall",
-                                                                  "partial_spearman_length")) -> dict[str, Stat]:
-    """Correlations of one measure with one rating; partial Spearman controls for the summary's bytes."""
-    x, y = measure_values(frame, measure), frame[axis].to_numpy(dtype=float)
-    kw = _kw(settings, resamples, frame)
-    out = {name: CORRELATIONS[name](x, y, **kw) for name in names if name in CORRELATIONS}
-    if "partial_spearman_length" in names:
-        out["partial_spearman_length"] = partial_spearman(x, y, frame["n_bytes"].to_numpy(dtype=float), **kw)
-    return out
+def axis_stat(entry: Statistic, frame: pd.DataFrame, measure: str, axis: str, kw: dict) -> Stat:
+    """One registered axis statistic of a measure against one rating (covariate from the frame)."""
+    covariate = [frame[entry.covariate].to_numpy(dtype=float)] if entry.covariate else []
+    return entry.point(measure_values(frame, measure), frame[axis].to_numpy(dtype=float), *covariate, **kw)
 
 
-def axis_statistics(frame: pd.DataFrame, settings: Settings, measures: list[str],
-                    names=("spearman", "pearson", "kendall", "partial_spearman_length")) -> dict:
-    resamples = draws(frame, settings)
-    return {m: {axis: {k: s.to_dict() for k, s in
-                       axis_correlations(frame, m, axis, settings, resamples, names).items()}
-                for axis in RATING_AXES} for m in measures}
+def axis_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str, task: str,
+              group: str = "all", entries: list[Statistic] | None = None) -> list[dict]:
+    """Every registered axis statistic (or `entries`) of every measure against every rating axis."""
+    kw = _kw(settings, frame)
+    return [stat_row(axis_stat(entry, frame, m, axis, kw), model=model, task=task, statistic=entry.name, measure=m,
+                     axis=axis, group=group)
+            for m in measures for axis in RATING_AXES for entry in entries or statistics(kind="axis")]
 
 
-# Breakdowns repeat the rank statistics only: Pearson and Kendall add little within a policy and
-# would double the report's run time on a full split.
-BREAKDOWN_STATISTICS = ("spearman", "partial_spearman_length")
-BREAKDOWNS = {"by_policy": "policy", "by_subsplit": "subsplit"}
+def axis_breakdown_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], by: str, *, model: str,
+                        task: str) -> list[dict]:
+    """The breakdown statistics within each value of one column (each group with its own draws)."""
+    entries = statistics(kind="axis", breakdowns=True)
+    return [row for value, sub in frame.groupby(AXIS_BREAKDOWNS[by], sort=True, dropna=True)
+            for row in axis_rows(sub, settings, measures, model=model, task=task, group=group_label(by, value),
+                                 entries=entries)]
 
 
-def axis_breakdown(frame: pd.DataFrame, settings: Settings, measures: list[str], column: str) -> dict:
-    """Spearman and length-controlled partial Spearman within each value of `column` (own draws)."""
-    return {str(value): axis_statistics(sub, settings, measures, BREAKDOWN_STATISTICS)
-            for value, sub in frame.groupby(column, sort=True, dropna=True)}
+def _agreement(frame: pd.DataFrame, measure: str, kw: dict) -> Stat:
+    return REGISTRY["agreement"].point(measure_values(frame, measure, "_a"), measure_values(frame, measure, "_b"),
+                                       frame["choice"].to_numpy(dtype=float), **kw)
 
 
-def _agreement(frame: pd.DataFrame, measure: str, settings: Settings, resamples) -> Stat:
-    return agreement(measure_values(frame, measure, "_a"), measure_values(frame, measure, "_b"),
-                     frame["choice"].to_numpy(dtype=float), **_kw(settings, resamples, frame))
-
-
-def _table(table: pd.DataFrame, column: str) -> dict:
-    """`by_group`'s table as {group: stat dict}, with pandas' NaN back to JSON's null."""
-    def clean(value):
-        return None if isinstance(value, float) and math.isnan(value) else value
-
-    return {str(row[column]): {k: clean(row[k]) for k in table.columns if k != column} for row in
-            table.to_dict("records")}
-
-
-def cmp_statistics(frame: pd.DataFrame, settings: Settings, measures: list[str]) -> dict:
-    resamples = draws(frame, settings)
-    frame = frame.assign(
+def with_pair_groups(frame: pd.DataFrame) -> pd.DataFrame:
+    """The pair table with the breakdown columns: annotator confidence bucket and policy pair."""
+    return frame.assign(
         confidence_bucket=confidence_bucket(frame["confidence"].to_numpy(dtype=float)),
-        policy_pair=[" vs ".join(sorted(map(str, p))) for p in zip(frame["policy_a"], frame["policy_b"])],
+        policy_pair=[" vs ".join(sorted(map(str, p))) for p in zip(frame["policy_a"], frame["policy_b"], strict=True)],
     )
-    out: dict = {}
-    for m in measures:
-        def stat(sub: pd.DataFrame, m=m) -> Stat:
-            return _agreement(sub, m, settings, None)
 
-        out[m] = {
-            "agreement": _agreement(frame, m, settings, resamples).to_dict(),
-            "by_confidence": _table(by_group(frame, "confidence_bucket", stat, order=list(CONFIDENCE_BUCKETS)),
-                                    "confidence_bucket"),
-            "by_policy_pair": _table(by_group(frame, "policy_pair", stat), "policy_pair"),
-            "by_subsplit": _table(by_group(frame, "subsplit", stat), "subsplit"),
-        }
-    out["preference_model"] = preference_model(frame, settings)
-    return out
+
+def cmp_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str, task: str) -> list[dict]:
+    """Agreement with the human choice per measure, overall (shared draws) and per breakdown group."""
+    kw = _kw(settings, frame)
+    frame = with_pair_groups(frame)
+    rows = []
+    for m in measures:
+        rows.append(stat_row(_agreement(frame, m, kw), model=model, task=task, statistic="agreement", measure=m))
+        for by, column in CMP_BREAKDOWNS.items():
+            order = list(CONFIDENCE_BUCKETS) if by == "by_confidence" else None
+            table = by_group(frame, column, lambda sub, m=m: _agreement(sub, m, _kw(settings, sub, shared=False)),
+                             order=order)
+            rows += [stat_row(record, model=model, task=task, statistic="agreement", measure=m,
+                              group=group_label(by, record[column])) for record in table.to_dict("records")]
+    return rows
 
 
 def preference_model(frame: pd.DataFrame, settings: Settings) -> dict:

@@ -1,80 +1,68 @@
-"""Flatten summary.json into CSV tables (one row per statistic) for spreadsheets and papers."""
+"""The CSV tables of a report, each a filter of the statistics table.
+
+`tables/statistics.csv` is the whole table with exactly `postprocess.stats.table.COLUMNS`. The others
+are filters of its rows, with the same columns plus four from a statistic's `details`, so a
+spreadsheet shows what report.md marks: `interval_warning` (why the interval is unreliable, empty
+when it is not), `n_clusters` (posts), `n_ties` (tied pairs of an agreement) and
+`p_value_independent` (the rows-independent test kept beside the cluster-bootstrap p):
+
+| file | rows of the statistics table |
+|---|---|
+| `axis_correlations.csv` | one run's statistics of rated summaries (`reference` empty, kind "axis"), group `all` |
+| `axis_breakdowns.csv` | the same statistics per group (`policy=…`, `subsplit=…`) |
+| `agreement.csv` | single-run statistics of pairs (kind "cmp"): agreement, overall and per group |
+| `comparisons.csv` | every statistic of a model against the reference (`reference` set) |
+
+`preference_model.csv` holds the Bradley-Terry fits, which are model objects in summary.json
+(`runs[].cmp[TASK].preference_model`), not rows of the statistics table.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from postprocess.stats.result import interval_warning
+from postprocess.stats.table import ALL, COLUMNS, single_run, stat_dict, write_statistics_csv
 
-STAT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_value", "n", "n_dropped", "method", "reason"]
-
-
-def _stat_row(stat: dict) -> dict:
-    """The common columns, plus the ties, the rows-independent p kept beside the cluster one, and why
-    the interval is unreliable (empty when it is not), so a spreadsheet shows what report.md marks."""
-    details = stat.get("details") or {}
-    row = {k: stat.get(k) for k in STAT_COLUMNS}
-    row["n_ties"] = details.get("n_ties")
-    row["p_value_independent"] = details.get("p_value_independent")
-    row["n_clusters"] = details.get("n_clusters")
-    row["interval_warning"] = interval_warning(stat)
-    return row
+DETAIL_COLUMNS = ("interval_warning", "n_clusters", "n_ties", "p_value_independent")
 
 
-def axis_rows(summary: dict) -> list[dict]:
+def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the table with `COLUMNS` and `DETAIL_COLUMNS` (empty where a statistic has no such detail)."""
+    rows = []
+    for row in table.to_dict("records"):
+        stat = stat_dict(row)
+        details = stat["details"] or {}
+        rows.append({**{c: row[c] for c in COLUMNS}, "interval_warning": interval_warning(stat),
+                     **{c: details.get(c) for c in DETAIL_COLUMNS[1:]}})
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, *DETAIL_COLUMNS])
+    for column in ("n_clusters", "n_ties"):  # counts stay integers beside the statistics that lack them
+        values = frame[column].dropna()
+        if all(float(v).is_integer() for v in values):
+            frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def csv_views(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each CSV file's name and its rows of the statistics table."""
+    axis = single_run(table, "axis")
+    return {"axis_correlations": axis[axis["group"] == ALL], "axis_breakdowns": axis[axis["group"] != ALL],
+            "agreement": single_run(table, "cmp"), "comparisons": table[table["reference"] != ""]}
+
+
+def preference_model_rows(summary: Mapping) -> list[dict]:
+    """One row per term of each Bradley-Terry fit (`runs[].cmp[TASK].preference_model`)."""
     rows = []
     for run in summary["runs"]:
-        for task, measures in run["axis"].items():
-            for measure, axes in measures.items():
-                for axis, stats in axes.items():
-                    for name, stat in stats.items():
-                        rows.append({"model_name": run["model_name"], "task": task, "measure": measure, "axis": axis,
-                                     "statistic": name, **_stat_row(stat)})
-    return rows
-
-
-def axis_breakdown_rows(summary: dict) -> list[dict]:
-    rows = []
-    for run in summary["runs"]:
-        for task, breakdowns in run["axis_breakdowns"].items():
-            for by, groups in breakdowns.items():
-                for group, measures in groups.items():
-                    for measure, axes in measures.items():
-                        for axis, stats in axes.items():
-                            for name, stat in stats.items():
-                                rows.append({"model_name": run["model_name"], "task": task, "breakdown": by,
-                                             "group": group, "measure": measure, "axis": axis, "statistic": name,
-                                             **_stat_row(stat)})
-    return rows
-
-
-def agreement_rows(summary: dict) -> list[dict]:
-    rows = []
-    for run in summary["runs"]:
-        for task, measures in run["cmp"].items():
-            for measure, entry in measures.items():
-                if measure == "preference_model":
-                    continue
-                rows.append({"model_name": run["model_name"], "task": task, "measure": measure, "breakdown": "all",
-                             "group": "all", **_stat_row(entry["agreement"])})
-                for by in ("by_confidence", "by_policy_pair", "by_subsplit"):
-                    for group, stat in entry[by].items():
-                        rows.append({"model_name": run["model_name"], "task": task, "measure": measure,
-                                     "breakdown": by, "group": group, **_stat_row(stat)})
-    return rows
-
-
-def preference_model_rows(summary: dict) -> list[dict]:
-    rows = []
-    for run in summary["runs"]:
-        for task, measures in run["cmp"].items():
-            for fit_name, fit in measures["preference_model"].items():
+        for task, block in run["cmp"].items():
+            for fit_name, fit in block["preference_model"].items():
                 if fit_name == "calibration":
                     continue
                 for i, term in enumerate(fit["names"]):
-                    rows.append({"model_name": run["model_name"], "task": task, "fit": fit_name, "term": term,
+                    rows.append({"model": run["model_name"], "task": task, "fit": fit_name, "term": term,
                                  "coef": fit["coef"][i] if fit["coef"] else None,
                                  "se": fit["se"][i] if fit["se"] else None,
                                  "p_value": fit["p_values"][i] if fit["p_values"] else None,
@@ -82,31 +70,18 @@ def preference_model_rows(summary: dict) -> list[dict]:
     return rows
 
 
-def comparison_rows(summary: dict) -> list[dict]:
-    """Every stat object under summary["comparisons"], addressed by its key path."""
-    rows = []
-
-    def walk(node, path: list[str], entry: dict) -> None:
-        if isinstance(node, dict) and "estimate" in node and "n" in node:
-            rows.append({"reference": entry["reference"], "model_name": entry["model_name"],
-                         "path": "/".join(path), **_stat_row(node)})
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, [*path, str(key)], entry)
-
-    for entry in summary.get("comparisons", []):
-        walk({k: v for k, v in entry.items() if k not in ("reference", "model_name")}, [], entry)
-    return rows
-
-
-def write_tables(summary: dict, folder: Path) -> list[Path]:
+def write_tables(summary: Mapping, table: pd.DataFrame, folder: Path) -> list[Path]:
+    """tables/statistics.csv, its filters and preference_model.csv (a file only when it has rows)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, rows in (("axis_correlations", axis_rows(summary)), ("axis_breakdowns", axis_breakdown_rows(summary)),
-                       ("agreement", agreement_rows(summary)), ("preference_model", preference_model_rows(summary)),
-                       ("comparisons", comparison_rows(summary))):
-        if rows:
+    written = [write_statistics_csv(table, folder / "statistics.csv")]
+    for name, rows in csv_views(table).items():
+        if len(rows):
             path = folder / f"{name}.csv"
-            pd.DataFrame(rows).to_csv(path, index=False)
+            csv_frame(rows).to_csv(path, index=False, na_rep="")
             written.append(path)
+    fits = preference_model_rows(summary)
+    if fits:
+        path = folder / "preference_model.csv"
+        pd.DataFrame(fits).to_csv(path, index=False)
+        written.append(path)
     return written

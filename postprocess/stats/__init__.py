@@ -6,11 +6,12 @@ dataclass with `to_dict()`); see the defining modules for the methods:
 - `postprocess.stats.correlation`: `spearman`, `pearson`, `kendall`, `partial_spearman`
 - `postprocess.stats.agreement`: `agreement`, `pair_outcomes`, `confidence_bucket`, `by_group`
 - `postprocess.stats.preference_model`: `bradley_terry_fit`, `calibration_curve`
-- `postprocess.stats.bootstrap`: `ClusterResamples`, `cluster_bootstrap`, `resampled`, `percentile_interval`
-  (and `Settings`, how intervals are made)
+- `postprocess.stats.bootstrap`: `ClusterResamples`, `draw_unless_given`, `resampled`,
+  `ratio_of_sums_replicates`, `percentile_interval`, `cluster_bootstrap` (the reference path) and `Settings`,
+  how intervals are made
 - `postprocess.stats.weighted`: the same correlations on many resamples at once (frequency weights)
 - `postprocess.stats.measures`: the log-probability measures (`MEASURES`, `measure_values`)
-- `postprocess.stats.result`: `Stat`, the result type
+- `postprocess.stats.result`: `Stat`, the result type, and `format_stat`, a statistic in words
 
 The modules of this package import only numpy, scipy, statsmodels, pandas and each other
 (tests/test_architecture.py checks it).
@@ -27,16 +28,18 @@ from postprocess.stats.bootstrap import (
     ClusterResamples,
     Interval,
     cluster_bootstrap,
+    draw_unless_given,
     percentile_interval,
+    ratio_of_sums_replicates,
     resampled,
 )
 from postprocess.stats.correlation import kendall, partial_spearman, pearson, spearman
 from postprocess.stats.preference_model import Calibration, LogitFit, bradley_terry_fit, calibration_curve
-from postprocess.stats.result import Stat
+from postprocess.stats.result import Stat, format_stat
 
 __all__ = [
     "CONFIDENCE_BUCKETS", "Calibration", "ClusterResamples", "Interval", "LogitFit", "Stat",
     "agreement", "bradley_terry_fit", "by_group", "calibration_curve", "cluster_bootstrap",
-    "confidence_bucket", "kendall", "pair_outcomes", "partial_spearman", "pearson",
-    "percentile_interval", "resampled", "spearman",
+    "confidence_bucket", "draw_unless_given", "format_stat", "kendall", "pair_outcomes", "partial_spearman",
+    "pearson", "percentile_interval", "ratio_of_sums_replicates", "resampled", "spearman",
 ]

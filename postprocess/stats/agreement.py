@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from postprocess.stats.bootstrap import ClusterResamples, percentile_interval
+from postprocess.stats.bootstrap import (
+    ClusterResamples,
+    draw_unless_given,
+    ratio_of_sums_replicates,
+    stat_with_interval,
+)
 from postprocess.stats.result import PMethod, Stat
 
 # `extra.confidence` is one 9-point scale over the pair (Stiennon et al. 2020): 1 = summary A is
@@ -101,20 +106,11 @@ def agreement(
     details = {"n_ties": n_ties, "n_agree": n_agree, "n_clusters": len(np.unique(labels[keep]))}
     untied = n - n_ties
     p_independent = float(sps.binomtest(n_agree, untied, 0.5).pvalue) if untied else None
-    low = high = p_cluster = None
-    if with_ci:
-        if resamples is None:
-            resamples = ClusterResamples.draw(labels, n_resamples, seed)
-        tot = resamples.cluster_totals(np.column_stack([w, np.ones_like(w)]), labels[keep])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            interval = percentile_interval(tot[:, 0] / tot[:, 1], confidence)
-        low, high, p_cluster = interval.low, interval.high, interval.p_value(0.5)
-        details.update(interval.details(), seed=resamples.seed)
-    if p_method == "cluster":
-        p_value, details["p_value_independent"] = p_cluster, p_independent
-    else:
-        p_value, details["p_value_cluster"] = p_independent, p_cluster
-    return Stat(float(w.mean()), low, high, p_value, n, method, n_dropped, None, details)
+    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
+    reps = None if resamples is None else ratio_of_sums_replicates(w, labels[keep], resamples)
+    return stat_with_interval(float(w.mean()), reps, resamples, null=0.5, p_independent=p_independent,
+                              p_method=p_method, confidence=confidence, n=n, method=method, n_dropped=n_dropped,
+                              details=details)
 
 
 def confidence_bucket(confidence) -> np.ndarray:
@@ -141,7 +137,8 @@ def by_group(
 ) -> pd.DataFrame:
     """One `Stat` per value of `group_col` (e.g. policy, split, confidence bucket), as a table.
 
-    Rows whose group is missing are left out. `order` fixes the row order (e.g. low, mid, high) and
+    Rows whose group is missing are left out. `order` fixes the row order (e.g. the confidence buckets
+    slight, moderate, strong, definite) and
     keeps groups with no rows as undefined rows; otherwise groups come sorted.
 
     Examples

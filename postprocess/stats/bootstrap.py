@@ -14,11 +14,14 @@ Design, so dozens of statistics fit in seconds:
 * `ClusterResamples.draw(clusters, n_resamples, seed)` draws once: a (B, K) matrix of how many
   times each of the K clusters is drawn in each resample. Row subsets (e.g. rows whose `coverage`
   rating is present) reuse the same draws: a drawn cluster simply brings only its kept rows.
-* A generic path, `cluster_bootstrap(statistic, clusters, ...)`, calls ``statistic(idx)`` on the row
-  indices of every resample (a Python loop; fine for cheap statistics).
+  `draw_unless_given` is how every statistic gets its draws: the shared ones when given, else its own.
 * A vectorised path, `resampled(fn, clusters, resamples)`, hands ``fn`` a (b, n) matrix of row
   weights (row i appears w[r, i] times in resample r), chunked to bound memory; the weighted
   statistics in `postprocess.stats.weighted` compute one value per resample row at once.
+* Ratios of sums (agreement rates, means, net flips), `ratio_of_sums_replicates`: per-cluster sums
+  times the (B, K) counts, one matrix product.
+* The reference path, `cluster_bootstrap(statistic, clusters, ...)`, calls ``statistic(idx)`` on the
+  row indices of every resample (a Python loop): the tests check the vectorised paths against it.
 * Paired comparisons (model A minus model B on the same rows) use the same draws: pass a statistic
   that returns the difference, or subtract two replicate vectors computed from the same
   `ClusterResamples`, then call `percentile_interval` on the difference.
@@ -32,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from postprocess.stats.result import PMethod, Stat
 
 # Cells of a (b, n) weight chunk handed to vectorised statistics: 4M float64 cells = 32 MB per
 # temporary; the few alive at once stay far below the 2 GB report budget.
@@ -107,11 +112,17 @@ class ClusterResamples:
         return pos
 
     def row_weights(self, clusters, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """(b, n) times each row appears in resamples start..stop (a row inherits its cluster's)."""
+        """(b, n) times each row appears in resamples start..stop (a row inherits its cluster's).
+
+        A reference form: `resampled` hands the same weights out in memory-bounded chunks; this one
+        builds them at once, to check a weighted statistic on small data."""
         return self.counts[start:stop][:, self.codes(clusters)]
 
     def indices(self, clusters, b: int) -> np.ndarray:
-        """Row indices of resample `b` (rows of a cluster drawn twice appear twice)."""
+        """Row indices of resample `b` (rows of a cluster drawn twice appear twice).
+
+        A reference form: the explicit resample that `cluster_bootstrap` evaluates a statistic on and
+        that the vectorised paths must agree with."""
         codes = self.codes(clusters)
         return np.repeat(np.arange(len(codes)), self.counts[b, codes])
 
@@ -129,6 +140,46 @@ class ClusterResamples:
         return self.counts.astype(float) @ per_cluster
 
 
+def draw_unless_given(resamples: ClusterResamples | None, clusters, n_resamples: int,
+                      seed: int) -> ClusterResamples | None:
+    """The draws a statistic uses: `resamples` when given (shared with other statistics), else new draws of
+    `n_resamples` over `clusters` with `seed`; None when neither (n_resamples 0: no interval).
+
+    Examples
+    --------
+    >>> r = draw_unless_given(None, ["p1", "p2", "p2"], 4, seed=0)
+    >>> r.counts.shape, draw_unless_given(r, ["p1"], 0, seed=1) is r, draw_unless_given(None, [], 0, 0)
+    ((4, 2), True, None)
+    """
+    if resamples is not None:
+        return resamples
+    if n_resamples <= 0:
+        return None
+    return ClusterResamples.draw(clusters, n_resamples, seed)
+
+
+def ratio_of_sums_replicates(numerator, clusters, resamples: ClusterResamples, denominator=None) -> np.ndarray:
+    """(B,) resampled sum of `numerator` over resampled sum of `denominator` (default 1 per row: the
+    resampled mean), from per-cluster sums (`ClusterResamples.cluster_totals`); NaN where a resample
+    holds no row (its denominator is 0).
+
+    Agreement rates, net flips and paired mean differences are all such ratios: one matrix product per
+    statistic, whatever the number of rows.
+
+    Examples
+    --------
+    >>> r = ClusterResamples.draw(["a", "a", "b"], n_resamples=3, seed=0)
+    >>> reps = ratio_of_sums_replicates([1.0, 0.0, 1.0], ["a", "a", "b"], r)
+    >>> reps.shape, bool(np.all((reps >= 0) & (reps <= 1)))
+    ((3,), True)
+    """
+    num = np.asarray(numerator, dtype=float)
+    den = np.ones_like(num) if denominator is None else np.asarray(denominator, dtype=float)
+    tot = resamples.cluster_totals(np.column_stack([num, den]), clusters)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tot[:, 0] / tot[:, 1]
+
+
 def _as_labels(clusters) -> np.ndarray:
     lab = np.asarray(clusters)
     if lab.ndim != 1:
@@ -138,11 +189,11 @@ def _as_labels(clusters) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Interval:
-    """A percentile bootstrap interval and the replicates it came from.
+    """A percentile bootstrap interval.
 
     `n_dropped` counts resamples on which the statistic was undefined (NaN), e.g. a resample whose
     ratings are all equal; they are left out of the quantiles. `low`/`high` are None when no
-    resample was defined.
+    resample was defined. The p-value that inverts it is `percentile_p_value` of the same replicates.
     """
 
     low: float | None
@@ -150,7 +201,6 @@ class Interval:
     confidence: float
     n_resamples: int
     n_dropped: int
-    replicates: np.ndarray
 
     def details(self) -> dict:
         """JSON-ready counts for `Stat.details`."""
@@ -159,10 +209,6 @@ class Interval:
             "n_resamples": self.n_resamples,
             "n_resamples_dropped": self.n_dropped,
         }
-
-    def p_value(self, null: float) -> float | None:
-        """The two-sided p-value of `null` that this interval implies (`percentile_p_value`)."""
-        return percentile_p_value(self.replicates, null)
 
 
 def percentile_interval(replicates, confidence: float = 0.95) -> Interval:
@@ -180,10 +226,34 @@ def percentile_interval(replicates, confidence: float = 0.95) -> Interval:
     ok = reps[np.isfinite(reps)]
     n_dropped = int(reps.size - ok.size)
     if ok.size == 0:
-        return Interval(None, None, confidence, int(reps.size), n_dropped, reps)
+        return Interval(None, None, confidence, int(reps.size), n_dropped)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(ok, [alpha, 1 - alpha])
-    return Interval(float(low), float(high), confidence, int(reps.size), n_dropped, reps)
+    return Interval(float(low), float(high), confidence, int(reps.size), n_dropped)
+
+
+def stat_with_interval(
+    estimate: float, replicates: np.ndarray | None, resamples: ClusterResamples | None, *, null: float,
+    p_independent: float | None, p_method: PMethod, confidence: float, n: int, method: str, n_dropped: int,
+    details: dict,
+) -> Stat:
+    """A single-run statistic as a `Stat`: its estimate, the percentile interval of its bootstrap `replicates`
+    (None: no interval) and two p-values against `null`.
+
+    The cluster-bootstrap p inverts that interval (`percentile_p_value`); `p_independent` is the classical
+    test on rows taken as independent. `p_method` picks which is ``p_value``; the other is kept in `details`
+    (``p_value_independent`` / ``p_value_cluster``), after the interval's counts and the draws' seed.
+    """
+    low = high = p_cluster = None
+    if replicates is not None:
+        interval = percentile_interval(replicates, confidence)
+        low, high, p_cluster = interval.low, interval.high, percentile_p_value(replicates, null)
+        details.update(interval.details(), seed=resamples.seed)
+    if p_method == "cluster":
+        p_value, details["p_value_independent"] = p_cluster, p_independent
+    else:
+        p_value, details["p_value_cluster"] = p_independent, p_cluster
+    return Stat(estimate, low, high, p_value, n, method, n_dropped, None, details)
 
 
 def percentile_p_value(replicates, null: float) -> float | None:
@@ -247,6 +317,10 @@ def cluster_bootstrap(
 ) -> Interval:
     """Percentile interval of ``statistic(idx)`` over cluster resamples of the rows.
 
+    The reference implementation (a Python loop over explicit resamples): the report's statistics use the
+    vectorised paths (`resampled`, `ratio_of_sums_replicates`), which the tests check against this one
+    on the same draws.
+
     Parameters
     ----------
     statistic : callable
@@ -270,12 +344,7 @@ def cluster_bootstrap(
     """
     if resamples is None:
         resamples = ClusterResamples.draw(clusters, n_resamples, seed)
-    codes = resamples.codes(clusters)
-    rows = np.arange(len(codes))
-    reps = np.array(
-        [statistic(np.repeat(rows, resamples.counts[b, codes])) for b in range(resamples.n_resamples)],
-        dtype=float,
-    )
+    reps = np.array([statistic(resamples.indices(clusters, b)) for b in range(resamples.n_resamples)], dtype=float)
     return percentile_interval(reps, confidence)
 
 

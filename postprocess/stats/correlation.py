@@ -20,9 +20,14 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats as sps
 
-from postprocess.stats.bootstrap import ClusterResamples, percentile_interval, resampled
+from postprocess.stats.bootstrap import ClusterResamples, draw_unless_given, resampled, stat_with_interval
 from postprocess.stats.result import PMethod, Stat, finite_or_none
-from postprocess.stats.weighted import weighted_kendall, weighted_partial_spearman, weighted_spearman
+from postprocess.stats.weighted import (
+    weighted_kendall,
+    weighted_partial_spearman,
+    weighted_pearson,
+    weighted_spearman,
+)
 
 MIN_PAIRS = 4
 # Up to this many pairs Spearman's p-value is a permutation test (the t approximation is poor for
@@ -120,37 +125,16 @@ def _correlation(
         estimate, p_independent = point(*kept)
     if not np.isfinite(estimate):
         return Stat.undefined(n, method, nan_reason, n_dropped, details)
-    low = high = p_cluster = None
-    if n_resamples > 0 or resamples is not None:
-        if resamples is None:
-            resamples = ClusterResamples.draw(labels, n_resamples, seed)
-        reps = replicates(kept, labels[keep], resamples)
-        interval = percentile_interval(reps, confidence)
-        low, high, p_cluster = interval.low, interval.high, interval.p_value(0.0)
-        details.update(interval.details(), seed=resamples.seed)
-    if p_method == "cluster":
-        p_value, details["p_value_independent"] = p_cluster, finite_or_none(p_independent)
-    else:
-        p_value, details["p_value_cluster"] = finite_or_none(p_independent), p_cluster
-    return Stat(float(estimate), low, high, p_value, n, method, n_dropped, None, details)
+    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
+    reps = None if resamples is None else replicates(kept, labels[keep], resamples)
+    return stat_with_interval(float(estimate), reps, resamples, null=0.0, p_independent=finite_or_none(p_independent),
+                              p_method=p_method, confidence=confidence, n=n, method=method, n_dropped=n_dropped,
+                              details=details)
 
 
 def _via_weights(fn: Callable[..., np.ndarray]):
     """Replicates from a weighted statistic fn(*arrays, w) evaluated on row-weight chunks."""
     return lambda kept, labels, res: resampled(lambda w: fn(*kept, w), labels, res)
-
-
-def _pearson_replicates(kept, labels, res: ClusterResamples) -> np.ndarray:
-    """Pearson r per resample from resampled cluster sums of 1, x, y, x^2, y^2, xy (x, y centred)."""
-    x, y = kept[0] - kept[0].mean(), kept[1] - kept[1].mean()
-    n, sx, sy, sxx, syy, sxy = res.cluster_totals(
-        np.column_stack([np.ones_like(x), x, y, x * x, y * y, x * y]), labels
-    ).T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vx, vy = sxx - sx * sx / n, syy - sy * sy / n
-        r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
-    bad = (n < 2) | (vx <= 1e-14 * sxx) | (vy <= 1e-14 * syy)
-    return np.clip(np.where(bad, np.nan, r), -1.0, 1.0)
 
 
 _DOC_PARAMS = """
@@ -216,7 +200,7 @@ def pearson(
     """
     return _correlation(
         "pearson r", ("x", "y"), (x, y), clusters,
-        lambda a, b: tuple(sps.pearsonr(a, b)), _pearson_replicates,
+        lambda a, b: tuple(sps.pearsonr(a, b)), _via_weights(weighted_pearson),
         "scipy pearsonr exact under normality (rows independent)",
         n_resamples, seed, confidence, resamples, p_method,
     )

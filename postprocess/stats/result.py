@@ -51,6 +51,60 @@ def interval_warning(stat: Mapping | None) -> str | None:
     return "; ".join(interval_problems(stat).values()) or None
 
 
+# How a table marks an interval that supports no directional claim, by kind of `interval_problems`.
+INTERVAL_MARKS = {"few_clusters": "†", "zero_width": "‡"}
+
+
+def interval_marks(stat: Mapping | None) -> str:
+    """The marks of what makes `stat`'s interval unreliable ('' when nothing does)."""
+    return "".join(INTERVAL_MARKS[kind] for kind in interval_problems(stat))
+
+
+def confidence_label(confidence: float) -> str:
+    """An interval's coverage as a percentage, as the report writes it.
+
+    Examples
+    --------
+    >>> confidence_label(0.95), confidence_label(0.9), confidence_label(0.975)
+    ('95%', '90%', '97.5%')
+    """
+    return f"{round(100 * confidence, 6):g}%"
+
+
+def format_stat(stat: Stat | Mapping | None, digits: int = 3, confidence: float | None = None, *,
+                marks: bool = False) -> str:
+    """A statistic in words: the estimate and its interval, `0.214 [0.101, 0.318]`.
+
+    `digits` decimals; `confidence` (e.g. 0.95) adds the coverage, `0.214 [0.101, 0.318] (95% CI)`;
+    `marks` adds † / ‡ after an unreliable interval (`interval_marks`). An undefined statistic reads
+    `undefined (reason)`, a missing one `n/a`. Takes a `Stat` or its `to_dict()` (as summary.json holds it).
+
+    Examples
+    --------
+    >>> s = {"estimate": 0.2141, "ci_low": 0.1012, "ci_high": 0.3178, "details": {"n_clusters": 7}}
+    >>> format_stat(s), format_stat(s, 2, confidence=0.9), format_stat(s, marks=True)
+    ('0.214 [0.101, 0.318]', '0.21 [0.10, 0.32] (90% CI)', '0.214 [0.101, 0.318]†')
+    >>> format_stat({"estimate": 0.5, "ci_low": None, "ci_high": None}, confidence=0.95)
+    '0.500'
+    >>> format_stat(Stat.undefined(3, "m", "only 3 complete pairs")), format_stat(None)
+    ('undefined (only 3 complete pairs)', 'n/a')
+    """
+    if isinstance(stat, Stat):
+        stat = stat.to_dict()
+    if not stat:
+        return "n/a"
+    if stat.get("estimate") is None:
+        return f"undefined ({stat.get('reason') or 'not computed'})"
+    text = f"{stat['estimate']:.{digits}f}"
+    if stat.get("ci_low") is not None and stat.get("ci_high") is not None:
+        text += f" [{stat['ci_low']:.{digits}f}, {stat['ci_high']:.{digits}f}]"
+        if marks:
+            text += interval_marks(stat)
+        if confidence is not None:
+            text += f" ({confidence_label(confidence)} CI)"
+    return text
+
+
 @dataclass(frozen=True)
 class Stat:
     """A point estimate with its confidence interval and test.

@@ -12,13 +12,16 @@ strictly smaller values gets rank S_v + (T_v + 1) / 2.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 # Kendall's vectorised path loops over the distinct values of the coarser variable (a 1-7 rating has
 # seven); above this many it falls back to scipy per resample.
 KENDALL_MAX_LEVELS = 64
-# A variance this small relative to the mean square is a constant variable up to rounding.
-_REL_ZERO_VAR = 1e-20
+# One-pass moments of centred values leave a constant variable a variance of rounding size: this small
+# relative to its sum of squares means constant.
+_REL_ZERO_VAR = 1e-14
 
 
 def _weights(w) -> np.ndarray:
@@ -26,35 +29,26 @@ def _weights(w) -> np.ndarray:
     return wf[None, :] if wf.ndim == 1 else wf
 
 
-def _wcorr(a: np.ndarray, b: np.ndarray, wf: np.ndarray) -> np.ndarray:
-    """Weighted Pearson r per weight row; a, b are (n,) or (rows, n). Two-pass for accuracy."""
-    tot = wf.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        da = a - (np.sum(wf * a, axis=1) / tot)[:, None]
-        db = b - (np.sum(wf * b, axis=1) / tot)[:, None]
-        vaa = np.sum(wf * da * da, axis=1)
-        vbb = np.sum(wf * db * db, axis=1)
-        vab = np.sum(wf * da * db, axis=1)
-        scale_a = np.sum(wf * a * a, axis=1)
-        scale_b = np.sum(wf * b * b, axis=1)
-        r = vab / np.sqrt(vaa * vbb)
-    bad = (tot < 2) | (vaa <= _REL_ZERO_VAR * scale_a) | (vbb <= _REL_ZERO_VAR * scale_b)
-    return np.clip(np.where(bad, np.nan, r), -1.0, 1.0)
-
-
-def weighted_mean(v, w) -> np.ndarray:
-    """Mean of `v` per weight row (NaN where the weights sum to 0)."""
-    wf = _weights(w)
-    tot = wf.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot > 0, wf @ np.asarray(v, dtype=float) / tot, np.nan)
-
-
 def weighted_pearson(x, y, w) -> np.ndarray:
-    """Pearson r of the expanded samples (x, y centred first so moments do not cancel)."""
+    """Pearson r of the expanded samples, from their weighted moments (one matrix product per chunk).
+
+    x and y are centred on their (unweighted) means first, so the one-pass moments
+    sum w (x - sx / n)^2 = sxx - sx^2 / n do not cancel: a resample's mean lies close to the full
+    sample's. The single-run Pearson interval and the paired difference both use this function, so
+    they share these numerics.
+    """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    return _wcorr(x - x.mean(), y - y.mean(), _weights(w))
+    wf = _weights(w)
+    if len(x) == 0:
+        return np.full(wf.shape[0], np.nan)
+    xc, yc = x - x.mean(), y - y.mean()
+    n, sx, sy, sxx, syy, sxy = (wf @ np.column_stack([np.ones_like(xc), xc, yc, xc * xc, yc * yc, xc * yc])).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vx, vy = sxx - sx * sx / n, syy - sy * sy / n
+        r = (sxy - sx * sy / n) / np.sqrt(vx * vy)
+    bad = (n < 2) | (vx <= _REL_ZERO_VAR * sxx) | (vy <= _REL_ZERO_VAR * syy)
+    return np.clip(np.where(bad, np.nan, r), -1.0, 1.0)
 
 
 def _tie_groups(x: np.ndarray):
@@ -75,15 +69,6 @@ def _ranks(x: np.ndarray, wf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     tot = np.add.reduceat(wf[:, order], starts, axis=1)
     mid = np.cumsum(tot, axis=1) - (tot - 1) / 2
     return mid[:, group], np.sum(tot**3 - tot, axis=1)
-
-
-def weighted_ranks(x, w) -> np.ndarray:
-    """(b, n) midranks of each row's value within each expanded sample."""
-    x = np.asarray(x, dtype=float)
-    wf = _weights(w)
-    if len(x) == 0:
-        return np.zeros_like(wf)
-    return _ranks(x, wf)[0]
 
 
 def _rank_corr(ra, ta, rb, tb, wf, tot) -> np.ndarray:
@@ -157,7 +142,7 @@ def weighted_kendall(x, y, w) -> np.ndarray:
     s = np.zeros(wf.shape[0])
     below = np.zeros((wf.shape[0], len(x) + 1))  # below[:, k] = weight of y < m in sorted rows < k
     lower = np.zeros_like(ws)
-    for prev, level in zip(levels[:-1], levels[1:]):
+    for prev, level in itertools.pairwise(levels):
         lower += ws * (ys == prev)
         np.cumsum(lower, axis=1, out=below[:, 1:])
         rows = np.flatnonzero(ys == level)

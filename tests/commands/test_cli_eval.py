@@ -1,4 +1,4 @@
-"""`summ-pref eval` is lm-eval's own CLI plus the plugin: the exact call from the issue, and bad data."""
+"""`summ-pref eval` is lm-eval's own CLI plus the plugin: the documented call on real rows, and bad data."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_the_issue_call_writes_results_and_samples(issue_call_run):
-    (model_dir,) = [p for p in issue_call_run.iterdir() if p.is_dir()]
+def test_the_eval_call_writes_results_and_samples(cli_eval_run):
+    (model_dir,) = [p for p in cli_eval_run.iterdir() if p.is_dir()]
     results = json.loads(next(model_dir.glob("results_*.json")).read_text())
     assert results["versions"]["summ_pref_cmp"] == 1.1 and results["versions"]["summ_pref_axis_cnndm"] == 1.1
     for task, n_summaries in (("summ_pref_cmp", 2), ("summ_pref_axis_cnndm", 1)):

@@ -19,7 +19,7 @@ from tests.helpers.paths import REPO
 
 
 class FakeEval:
-    """Stands in for run_lm_eval: records the arguments and writes a run; `fail` makes it write part of a
+    """Stands in for run_checked: records the arguments and writes a run; `fail` makes it write part of a
     run and then fail, as a crash in the middle of scoring would."""
 
     def __init__(self, fail: bool = False):
@@ -30,18 +30,18 @@ class FakeEval:
         self.calls.append(list(args))
         write_fake_run(list(args), drop_task="summ_pref_axis" if self.fail else None)
         if self.fail:
-            raise SystemExit("summ-pref eval: error: scoring crashed")
+            raise DataError("scoring crashed")
 
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path) -> FakeEval:
     """No model conversion and no scoring; the report in this process with few resamples."""
-    monkeypatch.setattr(demo, "ensure_default_model", lambda log: tmp_path / "model")
+    monkeypatch.setattr(demo, "ensure_default_model", lambda: tmp_path / "model")
     monkeypatch.setattr(demo, "default_device", lambda: "cpu")
     monkeypatch.setattr(demo, "build_report", lambda dirs, out, **kw: build_report(
         dirs, out, **{**kw, "settings": Settings(n_resamples=50), "jobs": 1, "progress": False}))
     fake = FakeEval()
-    monkeypatch.setattr(demo, "run_lm_eval", fake)
+    monkeypatch.setattr(demo, "run_checked", fake)
     return fake
 
 
@@ -50,7 +50,7 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 
 def quiet(out: Path, **kw) -> dict:
-    return demo.run_demo(out, log=lambda m: None, **kw)
+    return demo.run_demo(out, **kw)
 
 
 def test_second_demo_replaces_the_first_without_accumulating(fake, tmp_path):
@@ -75,8 +75,8 @@ def test_failed_scoring_keeps_the_previous_demo(fake, monkeypatch, tmp_path):
     out = tmp_path / "summ_pref_demo"
     quiet(out, limit=40)
     before = files_of(out)
-    monkeypatch.setattr(demo, "run_lm_eval", FakeEval(fail=True))
-    with pytest.raises(SystemExit, match="scoring crashed"):
+    monkeypatch.setattr(demo, "run_checked", FakeEval(fail=True))
+    with pytest.raises(DataError, match="scoring crashed"):
         quiet(out, limit=48)
     assert files_of(out) == before and [p.name for p in tmp_path.iterdir()] == ["summ_pref_demo"]
 

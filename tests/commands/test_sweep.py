@@ -28,8 +28,7 @@ def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_mod
         calls.append(cmd)
         return run(cmd)
 
-    kw = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST,
-          "log": lambda m: None}
+    kw = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST}
     summary = run_sweep(preset, tmp_path / "sweep", runner=counting_runner, **kw)
     assert len(calls) == 2
     assert summary["reference"] == str(tiny_bos_model)

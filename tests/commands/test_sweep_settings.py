@@ -67,7 +67,7 @@ def must_not_run(cmd):
 
 
 def sweep_once(preset: Path, out: Path, runner=None, **kw) -> dict:
-    kw = {"limit": 6, "metadata": {"data_dir": "@sample"}, "log": lambda m: None, **kw}
+    kw = {"limit": 6, "metadata": {"data_dir": "@sample"}, **kw}
     return sweep.run_sweep(preset, out, runner=runner or Runner(), **kw)
 
 
@@ -196,7 +196,7 @@ def test_runs_of_an_older_sweep_without_settings_are_not_taken_as_current(preset
     for name in ("base", "tuned"):  # the layout older sweeps wrote: runs/<name>/<lm-eval model folder>/
         write_fake_run(["--model_args", f"pretrained=org/{name}", "--output_path", str(out / "runs" / name),
                         "--limit", "6"])
-    with pytest.raises(DataError, match="base, tuned: settings not recorded.*--rescore"):
+    with pytest.raises(DataError, match=r"base, tuned: settings not recorded.*--rescore"):
         sweep_once(preset, out, must_not_run)
     runner = Runner()
     sweep_once(preset, out, runner, rescore=True)
@@ -229,3 +229,18 @@ def test_sweep_help_describes_every_option():
     assert "examples: summ-pref sweep configs/" in text
     bad = run([SUMM_PREF, "sweep", "p.yaml", "--out", "o", "--limit", "0"])
     assert bad.returncode == 2 and "--limit: must be at least 1" in bad.stderr
+
+
+def test_console_shows_the_progress_lines(preset, tmp_path):
+    """`summ-pref sweep` prints its progress as `[summ-pref] ...` lines on stdout (the sweep logs them; the
+    command's console shows them); here every model is already scored, so none is scored again."""
+    out = tmp_path / "out"
+    sweep_once(preset, out)
+    proc = run([SUMM_PREF, "sweep", str(preset), "--out", str(out), "--limit", "6", "--metadata",
+                '{"data_dir": "@sample"}', "--n-resamples", "20"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for i, name in enumerate(("base", "tuned"), start=1):
+        folder = out / "runs" / name / "run-1"
+        assert f"[summ-pref] sweep {i}/2: {name} already scored with these settings in {folder}, skipping" in lines
+    assert lines[-1] == f"[summ-pref] report written to {out / 'report' / 'report.md'}"

@@ -21,13 +21,23 @@ from postprocess.compare.concentration import (
     shift_vs_reference,
 )
 from postprocess.compare.implicit_reward import implicit_reward, implicit_reward_agreement, implicit_reward_correlation
-from postprocess.compare.paired import CORRELATIONS, agreement_difference, correlation_difference, measure
+from postprocess.compare.paired import agreement_difference, correlation_difference, measure
 from postprocess.compare.statistics import compare_runs
+from postprocess.report.summary_view import summary_from_table
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap
 from postprocess.stats.correlation import kendall, partial_spearman, pearson, spearman
+from postprocess.stats.registry import statistics
+from postprocess.stats.table import statistics_table
 
-SINGLE = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman_length": partial_spearman}
+SINGLE = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman": partial_spearman}
+PAIRED = [s.name for s in statistics(kind="axis", paired=True)]
+
+
+def entry_of(compared: tuple[list[dict], dict]) -> dict:
+    """The summary.json entry of `compare_runs`: its skeleton with its rows placed in it."""
+    rows, skeleton = compared
+    return summary_from_table(statistics_table(rows), {"comparisons": [skeleton]})["comparisons"][0]
 
 
 def _frames(seed: int = 0, n_posts: int = 12, entropy: bool = True, tokens: bool = True):
@@ -195,7 +205,7 @@ def test_implicit_reward_correlation_equals_scipy(runs):
 
 # --- paired differences ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", CORRELATIONS)
+@pytest.mark.parametrize("name", PAIRED)
 @pytest.mark.parametrize("m", ["sum", "per_byte", "per_token"])
 def test_correlation_difference_equals_single_run_difference(runs, name, m):
     ref_axis, _, mod_axis, _ = runs
@@ -203,7 +213,7 @@ def test_correlation_difference_equals_single_run_difference(runs, name, m):
     y, z, posts = f["coverage"].to_numpy(float), f["n_bytes"].to_numpy(float), f["post_id"].to_numpy()
     d = correlation_difference(measure(f, m, "ref"), measure(f, m, "model"), y, posts, statistic=name,
                                covariate=z, n_resamples=60, seed=3)
-    extra = (z,) if name == "partial_spearman_length" else ()
+    extra = (z,) if name == "partial_spearman" else ()
     # The single-run functions on each run's own table, as the single-run report computes them.
     den = {"sum": 1.0, "per_byte": ref_axis["n_bytes"], "per_token": ref_axis["n_tokens"]}[m]
     ref_stat = SINGLE[name](ref_axis["logprob"] / den, ref_axis["coverage"], *(ref_axis["n_bytes"],)[:len(extra)],
@@ -255,7 +265,7 @@ def test_agreement_difference_equals_single_run_difference(runs):
 
 
 def test_identical_runs_differ_by_exactly_zero(runs):
-    ref_axis, ref_cmp, _, _ = runs
+    _, ref_cmp, _, _ = runs
     f = align(ref_cmp, ref_cmp, "cmp").frame
     m = [measure(f, "sum", run, s) for run in ("ref", "model") for s in ("a", "b")]
     d = agreement_difference(*m, f["choice"], f["post_id"].to_numpy(), n_resamples=40)
@@ -354,9 +364,9 @@ def test_entropy_comparison_and_note(runs):
 
 def test_compare_runs_entry_shape_and_key_paths(runs):
     ref_axis, ref_cmp, mod_axis, mod_cmp = runs
-    entry = compare_runs({"ax": ref_axis, "cm": ref_cmp, "gone": ref_cmp.iloc[:3]},
-                         {"ax": mod_axis, "cm": mod_cmp.iloc[2:]}, {"ax": "axis", "cm": "cmp", "gone": "cmp"},
-                         reference_name="A", model_name="B", n_resamples=30, seed=1)
+    entry = entry_of(compare_runs({"ax": ref_axis, "cm": ref_cmp, "gone": ref_cmp.iloc[:3]},
+                                  {"ax": mod_axis, "cm": mod_cmp.iloc[2:]}, {"ax": "axis", "cm": "cmp", "gone": "cmp"},
+                                  reference_name="A", model_name="B", n_resamples=30, seed=1))
     json.dumps(entry, allow_nan=False)
     assert entry["reference"] == "A" and entry["model_name"] == "B"
     assert entry["left_out"]["cm"] == {"only in reference run": 2, "only in model run": 0}
@@ -367,7 +377,8 @@ def test_compare_runs_entry_shape_and_key_paths(runs):
                                                           n_resamples=0).estimate
     assert entry["axis"]["ax"]["implicit_reward"]["overall"]["spearman"]["ci_low"] is not None
     assert set(entry["axis"]["ax"]["differences"]) == {"sum", "per_byte", "per_token"}
-    assert set(entry["axis"]["ax"]["differences"]["per_byte"]["coherence"]) == set(CORRELATIONS)
+    assert set(entry["axis"]["ax"]["differences"]["per_byte"]["coherence"]) == {
+        "spearman", "pearson", "kendall", "partial_spearman_length"}
     assert set(entry["cmp"]["cm"]["flip_table"]) == {"sum", "per_byte", "per_token"}
     assert entry["concentration"]["ax"]["n_summaries"] == 48
     assert set(entry["concentration"]["ax"]["shift_vs_rating"]) == {"overall", "accuracy", "coverage", "coherence"}
@@ -377,8 +388,8 @@ def test_compare_runs_entry_shape_and_key_paths(runs):
 def test_compare_runs_without_token_detail():
     ref_axis, _ = _frames(entropy=False, tokens=False)
     mod_axis = ref_axis.assign(logprob=ref_axis["logprob"] * 0.9)
-    entry = compare_runs({"ax": ref_axis}, {"ax": mod_axis}, {"ax": "axis"}, reference_name="A", model_name="B",
-                         n_resamples=0)
+    entry = entry_of(compare_runs({"ax": ref_axis}, {"ax": mod_axis}, {"ax": "axis"}, reference_name="A",
+                                  model_name="B", n_resamples=0))
     assert set(entry["axis"]["ax"]["differences"]) == {"sum", "per_byte"}
     assert "per_token" in entry["measures_absent"]["ax"]
     assert "not logged" in entry["entropy"]["note"]

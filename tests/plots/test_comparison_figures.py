@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from postprocess.plots import comparison_figures as cf
 
-# What `postprocess.report.figures.model_correlation_table` / `implicit_reward_table` build from the summary
+# What `postprocess.report.figures.model_correlation_table` / `implicit_reward_table` filter from the statistics table
 # of tests/report/test_figures.py (checked there).
 CORRELATIONS = pd.DataFrame({"model": ["ref", "ref", "dpo", "dpo"], "axis": ["overall", "accuracy"] * 2,
                              "estimate": [0.1, 0.05, 0.2, 0.1], "ci_low": [0.05, 0.0, 0.15, 0.05],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lm_eval_tasks.rows import RATING_AXES
 from postprocess.plots import run_figures, style
 from postprocess.stats import (
     CONFIDENCE_BUCKETS,
@@ -19,6 +22,7 @@ from postprocess.stats import (
     calibration_curve,
     confidence_bucket,
 )
+from postprocess.stats.measures import MEASURES
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +33,7 @@ def data():
     rows = [dict(measure=m, axis=a, model=f"model{k % 2}", estimate=e, ci_low=e - 0.05,
                  ci_high=e + 0.06)
             for k, (m, a, e) in enumerate((m, a, rng.uniform(-0.1, 0.4))
-                                           for m in ("sum", "per_byte", "per_token")
-                                           for a in ("overall", "accuracy", "coverage", "coherence"))]
+                                           for m in MEASURES for a in RATING_AXES)]
     bars = pd.DataFrame(rows)
     bars.loc[0, ["estimate", "ci_low", "ci_high"]] = np.nan  # an undefined statistic
     n = 900
@@ -82,7 +85,7 @@ def test_no_tick_labels_overlap(data):
         renderer = canvas.get_renderer()
         for axis in (ax.xaxis, ax.yaxis):
             boxes = [t.get_window_extent(renderer) for t in axis.get_ticklabels() if t.get_text()]
-            for a, b in zip(boxes, boxes[1:]):
+            for a, b in itertools.pairwise(boxes):
                 assert not a.overlaps(b), f"{name}: tick labels overlap"
 
 

@@ -22,7 +22,8 @@ FAST = Settings(n_resamples=100)
 def eval_run(model_dir: Path, data_dir: Path, out: Path, limit: int = 25) -> Path:
     proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={model_dir},dtype=float32",
                 "--tasks", "summ_pref_cmp,summ_pref_axis_cnndm", "--metadata", json.dumps({"data_dir": str(data_dir)}),
-                "--limit", str(limit), "--batch_size", "8", "--device", "cpu", "--log_samples", "--output_path", str(out)])
+                "--limit", str(limit), "--batch_size", "8", "--device", "cpu", "--log_samples",
+                "--output_path", str(out)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -43,30 +44,30 @@ def scores(run_dir: Path, task: str) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def comparison(reference_run, issue_call_run, tmp_path_factory) -> dict:
+def comparison(reference_run, cli_eval_run, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("cmp") / "out"
-    proc = run([SUMM_PREF, "report", str(reference_run), str(issue_call_run), "--reference",
+    proc = run([SUMM_PREF, "report", str(reference_run), str(cli_eval_run), "--reference",
                 model_name(reference_run), "--out", str(out), "--n-resamples", "200"])
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {"out": out, "summary": json.loads((out / "summary.json").read_text())}
 
 
-def test_implicit_reward_agreement_equals_independent_computation(comparison, reference_run, issue_call_run):
-    ref, model = scores(reference_run, "summ_pref_cmp"), scores(issue_call_run, "summ_pref_cmp")
+def test_implicit_reward_agreement_equals_independent_computation(comparison, reference_run, cli_eval_run):
+    ref, model = scores(reference_run, "summ_pref_cmp"), scores(cli_eval_run, "summ_pref_cmp")
     assert set(ref) == set(model) and len(ref) == 25  # same seed, same held-out rows
     wins = []
     for key, r in ref.items():
         reward = [m["logprob"] - s["logprob"] for m, s in zip(model[key]["summaries"], r["summaries"])]
         wins.append(0.5 if reward[0] == reward[1] else float((reward[1] > reward[0]) == (r["choice"] == 1)))
     (entry,) = comparison["summary"]["comparisons"]
-    assert entry["reference"] == model_name(reference_run) and entry["model_name"] == model_name(issue_call_run)
+    assert entry["reference"] == model_name(reference_run) and entry["model_name"] == model_name(cli_eval_run)
     stat = entry["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]
     assert stat["estimate"] == pytest.approx(np.mean(wins), abs=1e-12) and stat["n"] == 25
     assert stat["ci_low"] <= stat["estimate"] <= stat["ci_high"]
 
 
-def test_implicit_reward_correlation_and_differences(comparison, reference_run, issue_call_run):
-    ref, model = scores(reference_run, "summ_pref_axis_cnndm"), scores(issue_call_run, "summ_pref_axis_cnndm")
+def test_implicit_reward_correlation_and_differences(comparison, reference_run, cli_eval_run):
+    ref, model = scores(reference_run, "summ_pref_axis_cnndm"), scores(cli_eval_run, "summ_pref_axis_cnndm")
     keys = sorted(ref)
     reward = np.array([model[k]["summaries"][0]["logprob"] - ref[k]["summaries"][0]["logprob"] for k in keys])
     overall = np.array([ref[k]["ratings"]["overall"] for k in keys], dtype=float)
@@ -94,20 +95,20 @@ def _copy(run_dir: Path, tmp: Path, name: str) -> Path:
     return dest
 
 
-def test_different_task_versions_are_refused(reference_run, issue_call_run, tmp_path):
-    other = _copy(issue_call_run, tmp_path, "other")
+def test_different_task_versions_are_refused(reference_run, cli_eval_run, tmp_path):
+    other = _copy(cli_eval_run, tmp_path, "other")
     (results,) = other.glob("*/results_*.json")
     data = json.loads(results.read_text())
     data["versions"]["summ_pref_cmp"] = 2.0
     results.write_text(json.dumps(data))
-    with pytest.raises(DataError, match="summ_pref_cmp.*task_version"):
+    with pytest.raises(DataError, match=r"summ_pref_cmp.*task_version"):
         build_report([reference_run, other], tmp_path / "out", reference=model_name(reference_run), settings=FAST,
-                     progress=False, log=lambda m: None)
+                     progress=False)
     assert not (tmp_path / "out").exists()
 
 
-def test_different_prompts_are_refused(reference_run, issue_call_run, tmp_path):
-    other = _copy(issue_call_run, tmp_path, "other")
+def test_different_prompts_are_refused(reference_run, cli_eval_run, tmp_path):
+    other = _copy(cli_eval_run, tmp_path, "other")
     (path,) = other.glob("*/samples_summ_pref_cmp_*.jsonl")
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     for sample in lines:
@@ -115,13 +116,13 @@ def test_different_prompts_are_refused(reference_run, issue_call_run, tmp_path):
     path.write_text("".join(json.dumps(s) + "\n" for s in lines))
     with pytest.raises(DataError, match="prompt_sha"):
         build_report([reference_run, other], tmp_path / "out", reference=model_name(reference_run), settings=FAST,
-                     progress=False, log=lambda m: None)
+                     progress=False)
 
 
 def test_only_rows_in_every_run_are_compared_and_counted(reference_run, tiny_nobos_model, sff_dir, tmp_path):
     shorter = eval_run(tiny_nobos_model, sff_dir, tmp_path / "short", limit=20)
     summary = build_report([reference_run, shorter], tmp_path / "out", reference=model_name(reference_run),
-                           settings=FAST, progress=False, log=lambda m: None)
+                           settings=FAST, progress=False)
     (entry,) = summary["comparisons"]
     assert entry["rows_not_in_every_run"]["reference"]["summ_pref_cmp"] == {"not in every run": 5}
     assert entry["rows_not_in_every_run"]["model"]["summ_pref_cmp"] == {"not in every run": 0}

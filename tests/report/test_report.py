@@ -14,19 +14,18 @@ from scipy import stats
 from transformers import AutoTokenizer
 
 from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.rows import RATING_AXES
 from postprocess.io.runs import sha256_file
 from postprocess.io.synthetic_runs import write_run
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
 
-AXES = ("overall", "accuracy", "coverage", "coherence")
-
 
 @pytest.fixture(scope="module")
-def report(issue_call_run, tmp_path_factory) -> Path:
+def report(cli_eval_run, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "out"
-    proc = run([SUMM_PREF, "report", str(issue_call_run), "--out", str(out), "--n-resamples", "300"])
+    proc = run([SUMM_PREF, "report", str(cli_eval_run), "--out", str(out), "--n-resamples", "300"])
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -40,14 +39,14 @@ def summary_of(report: Path) -> dict:
     return json.loads((report / "summary.json").read_text())
 
 
-def test_axis_statistics_equal_scipy_on_the_logged_samples(report, issue_call_run):
+def test_axis_statistics_equal_scipy_on_the_logged_samples(report, cli_eval_run):
     summary = summary_of(report)
     axis = summary["runs"][0]["axis"]["summ_pref_axis_cnndm"]
-    recs = records(issue_call_run, "summ_pref_axis_cnndm")
+    recs = records(cli_eval_run, "summ_pref_axis_cnndm")
     logprob = np.array([r["summaries"][0]["logprob"] for r in recs])
     n_bytes = np.array([r["summaries"][0]["n_bytes"] for r in recs], dtype=float)
     for measure, x in (("sum", logprob), ("per_byte", logprob / n_bytes)):
-        for name in AXES:
+        for name in RATING_AXES:
             y = np.array([np.nan if r["ratings"][name] is None else r["ratings"][name] for r in recs], dtype=float)
             keep = ~np.isnan(y)
             got = axis[measure][name]
@@ -65,22 +64,22 @@ def test_axis_statistics_equal_scipy_on_the_logged_samples(report, issue_call_ru
             assert got["spearman"]["n"] == keep.sum()
 
 
-def test_agreement_equals_a_hand_count(report, issue_call_run):
+def test_agreement_equals_a_hand_count(report, cli_eval_run):
     summary = summary_of(report)
     cmp = summary["runs"][0]["cmp"]["summ_pref_cmp"]
     for measure in ("sum", "per_byte"):
         wins = []
-        for r in records(issue_call_run, "summ_pref_cmp"):
+        for r in records(cli_eval_run, "summ_pref_cmp"):
             a, b = (s["logprob"] / (s["n_bytes"] if measure == "per_byte" else 1) for s in r["summaries"])
             wins.append(0.5 if a == b else float((b > a) == (r["choice"] == 1)))
         assert cmp[measure]["agreement"]["estimate"] == pytest.approx(sum(wins) / len(wins), abs=1e-12)
         assert cmp[measure]["agreement"]["n"] == 25
 
 
-def test_per_token_uses_the_runs_tokenizer_like_lm_eval(report, issue_call_run, tiny_nobos_model):
+def test_per_token_uses_the_runs_tokenizer_like_lm_eval(report, cli_eval_run, tiny_nobos_model):
     summary = summary_of(report)
     assert "recounted" in summary["runs"][0]["token_counts"]
-    (path,) = issue_call_run.glob("*/samples_summ_pref_cmp_*.jsonl")
+    (path,) = cli_eval_run.glob("*/samples_summ_pref_cmp_*.jsonl")
     tok = AutoTokenizer.from_pretrained(tiny_nobos_model)
     wins = []
     for line in path.read_text().splitlines():
@@ -114,7 +113,7 @@ def test_intervals_contain_their_estimates(report):
         assert s["ci_low"] <= s["estimate"] <= s["ci_high"], s
 
 
-def test_summary_schema_and_provenance(report, issue_call_run):
+def test_summary_schema_and_provenance(report, cli_eval_run):
     summary = summary_of(report)
     run0 = summary["runs"][0]
     assert run0["model_args"]["pretrained"].endswith("tiny_nobos0")
@@ -149,10 +148,9 @@ FAST = Settings(n_resamples=50)
 
 def test_same_seed_same_numbers_and_seed_recorded(tmp_path):
     runs = synthetic(tmp_path)
-    first = build_report([runs], tmp_path / "r1", settings=FAST, progress=False, log=lambda m: None)
-    again = build_report([runs], tmp_path / "r2", settings=FAST, progress=False, log=lambda m: None)
-    other = build_report([runs], tmp_path / "r3", settings=Settings(n_resamples=50, seed=1), progress=False,
-                         log=lambda m: None)
+    first = build_report([runs], tmp_path / "r1", settings=FAST, progress=False)
+    again = build_report([runs], tmp_path / "r2", settings=FAST, progress=False)
+    other = build_report([runs], tmp_path / "r3", settings=Settings(n_resamples=50, seed=1), progress=False)
     pick = lambda s: s["runs"][0]["cmp"]["summ_pref_cmp"]["sum"]["agreement"]  # noqa: E731
     assert pick(first) == pick(again) and pick(first)["ci_low"] != pick(other)["ci_low"]
     assert pick(first)["details"]["seed"] == 0 and first["settings"]["seed"] == 0
@@ -164,7 +162,7 @@ def test_existing_output_is_never_overwritten(tmp_path):
     out.mkdir()
     (out / "notes.md").write_text("mine")
     with pytest.raises(DataError, match="output folder exists and is not empty"):
-        build_report([runs], out, settings=FAST, progress=False, log=lambda m: None)
+        build_report([runs], out, settings=FAST, progress=False)
     assert [p.name for p in out.iterdir()] == ["notes.md"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left behind
 
@@ -179,7 +177,7 @@ def test_duplicated_samples_are_an_error_with_counts(tmp_path):
     (path,) = runs.glob("m/samples_summ_pref_cmp_*.jsonl")
     _rewrite(path, lambda lines: lines + lines[:3])
     with pytest.raises(DataError, match=r"3 duplicated sample\(s\) .* among 63"):
-        build_report([runs], tmp_path / "out", settings=FAST, progress=False, log=lambda m: None)
+        build_report([runs], tmp_path / "out", settings=FAST, progress=False)
     assert not (tmp_path / "out").exists()
 
 
@@ -193,14 +191,14 @@ def test_mixed_prompts_are_refused(tmp_path):
 
     _rewrite(path, edit)
     with pytest.raises(DataError, match="different prompts mixed in one file"):
-        build_report([runs], tmp_path / "out", settings=FAST, progress=False, log=lambda m: None)
+        build_report([runs], tmp_path / "out", settings=FAST, progress=False)
 
 
-def test_unmatched_samples_are_an_error_with_counts(issue_call_run, tmp_path):
+def test_unmatched_samples_are_an_error_with_counts(cli_eval_run, tmp_path):
     import shutil
 
     copy = tmp_path / "runs"
-    shutil.copytree(issue_call_run, copy)
+    shutil.copytree(cli_eval_run, copy)
     (path,) = copy.glob("*/samples_summ_pref_cmp_*.jsonl")
 
     def edit(lines):
@@ -210,7 +208,7 @@ def test_unmatched_samples_are_an_error_with_counts(issue_call_run, tmp_path):
 
     _rewrite(path, edit)
     with pytest.raises(DataError, match="2 of 25 samples match no row of the dataset"):
-        build_report([copy], tmp_path / "out", settings=FAST, progress=False, log=lambda m: None)
+        build_report([copy], tmp_path / "out", settings=FAST, progress=False)
 
 
 def test_not_a_summ_pref_sample_names_file_and_line(tmp_path):
@@ -223,12 +221,12 @@ def test_not_a_summ_pref_sample_names_file_and_line(tmp_path):
 
     _rewrite(path, edit)
     with pytest.raises(DataError, match=rf"^{re.escape(str(path))}:2: field 'record'"):
-        build_report([runs], tmp_path / "out", settings=FAST, progress=False, log=lambda m: None)
+        build_report([runs], tmp_path / "out", settings=FAST, progress=False)
 
 
 def test_degenerate_data_gives_undefined_with_reasons(tmp_path):
     runs = synthetic(tmp_path, n_axis=3, n_posts_axis=2, n_pairs=2, n_posts_cmp=1)
-    summary = build_report([runs], tmp_path / "out", settings=FAST, progress=False, log=lambda m: None)
+    summary = build_report([runs], tmp_path / "out", settings=FAST, progress=False)
     stat = summary["runs"][0]["axis"]["summ_pref_axis"]["sum"]["overall"]["spearman"]
     assert stat["estimate"] is None and stat["reason"]
     assert math.isfinite(summary["runs"][0]["cmp"]["summ_pref_cmp"]["sum"]["agreement"]["estimate"])

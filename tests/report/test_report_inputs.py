@@ -5,10 +5,12 @@ sample named by file, line and field: tests/io/test_samples.py.)"""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
 
+from lm_eval_tasks.console import PREFIX
 from lm_eval_tasks.errors import DataError
 from postprocess.io.runs import sha256_file
 from postprocess.report.build import build_report
@@ -19,9 +21,26 @@ from tests.helpers.run_files import rewrite, samples_file, synthetic
 FAST = Settings(n_resamples=50)
 
 
+class _Lines(logging.Handler):
+    """Collects the console lines `summ-pref` would print (`[summ-pref] message`)."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__(logging.INFO)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{PREFIX}{record.getMessage()}")
+
+
 def report(run_dirs: list[Path], out: Path, logs: list[str] | None = None, **kw) -> dict:
-    sink = logs.append if logs is not None else (lambda message: None)
-    return build_report(run_dirs, out, settings=FAST, progress=False, log=sink, jobs=1, **kw)
+    logger, handler = logging.getLogger("postprocess"), _Lines([] if logs is None else logs)
+    level, logger.level = logger.level, logging.INFO
+    logger.addHandler(handler)
+    try:
+        return build_report(run_dirs, out, settings=FAST, progress=False, jobs=1, **kw)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def hashes(root: Path) -> dict[str, str]:

@@ -8,12 +8,11 @@ from scipy import stats as sps
 
 from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap, percentile_interval, resampled
 from postprocess.stats.weighted import (
+    _ranks,
     partial_from_pairwise,
     weighted_kendall,
-    weighted_mean,
     weighted_partial_spearman,
     weighted_pearson,
-    weighted_ranks,
     weighted_spearman,
 )
 
@@ -153,9 +152,11 @@ def test_weighted_partial_spearman_matches_formula(clustered_data):
         assert reps[b] == pytest.approx(expected, abs=1e-12)
 
 
-def test_weighted_ranks_are_midranks_of_expanded_sample():
+def test_ranks_are_midranks_of_expanded_sample():
     # values 3, 1, 3 with weights 1, 2, 1: expanded sample 3, 1, 1, 3 -> midranks 3.5, 1.5, 3.5
-    np.testing.assert_array_equal(weighted_ranks([3, 1, 3], [[1, 2, 1]]), [[3.5, 1.5, 3.5]])
+    ranks, ties = _ranks(np.array([3.0, 1.0, 3.0]), np.array([[1.0, 2.0, 1.0]]))
+    np.testing.assert_array_equal(ranks, [[3.5, 1.5, 3.5]])
+    np.testing.assert_array_equal(ties, [(2**3 - 2) + (2**3 - 2)])  # two tie groups of total weight 2
 
 
 def test_constant_resample_gives_nan_not_garbage():
@@ -165,7 +166,6 @@ def test_constant_resample_gives_nan_not_garbage():
     for f in (weighted_pearson, weighted_spearman, weighted_kendall):
         out = f(x, y, w)
         assert np.isnan(out[0]) and np.isfinite(out[1])
-    assert np.isnan(weighted_mean([1.0, 2.0], [[0, 0]]))[0]
     assert np.isnan(partial_from_pairwise(0.5, 1.0, 0.2))
 
 

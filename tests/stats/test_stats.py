@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -93,7 +94,7 @@ def test_vectorised_ci_equals_generic_bootstrap(fn, ratings):
     assert s.ci_high == pytest.approx(generic.high, abs=1e-12)
 
 
-@pytest.mark.parametrize("fn", CORRELATIONS + [partial_spearman], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", [*CORRELATIONS, partial_spearman], ids=lambda f: f.__name__)
 @pytest.mark.parametrize(
     "x, y, why",
     [
@@ -282,9 +283,18 @@ def test_calibration_curve_bins_and_exact_cis():
     assert calibration_curve([1.0, 2.0], [1, 0], 10).n.tolist() == [1, 1]
 
 
+SCHEMA = ("estimate", "ci_low", "ci_high", "p_value", "n", "method", "n_dropped", "reason", "details")
+
+
 def test_stat_to_dict_keeps_schema():
-    s = spearman([1, 2, 3, 4, 5], [1, 3, 2, 5, 4], n_resamples=50)
-    d = s.to_dict()
-    for key in ("estimate", "ci_low", "ci_high", "p_value", "n", "method", "n_dropped", "reason"):
-        assert key in d
-    assert isinstance(Stat.undefined(0, "m", "r"), Stat)
+    # Exactly these keys, in this order (summary.json and the CSV tables are written from them), JSON-ready.
+    d = spearman([1, 2, 3, 4, 5], [1, 3, 2, 5, 4], n_resamples=50).to_dict()
+    assert tuple(d) == SCHEMA
+    assert all(isinstance(d[k], float) for k in ("estimate", "ci_low", "ci_high", "p_value"))
+    assert d["n"] == 5 and d["n_dropped"] == 0 and d["reason"] is None and d["details"]["n_resamples"] == 50
+    assert json.loads(json.dumps(d, allow_nan=False)) == d
+    undefined = Stat.undefined(3, "m", "r", n_dropped=2).to_dict()
+    assert undefined == {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None, "n": 3, "method": "m",
+                         "n_dropped": 2, "reason": "r", "details": None}
+    # NaN never reaches JSON: it becomes None.
+    assert Stat(float("nan"), 0.1, float("nan"), None, 4, "m").to_dict()["estimate"] is None

@@ -21,8 +21,18 @@ import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
 from lm_eval_tasks.models.hf_prefix import HFPrefixLM
 from tests.helpers.paths import REPO
 
-torch.set_num_threads(1)
 TOL = 1e-4
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """One intra-op thread for this module's models and tests (a test may set another count: conftest restores
+    it after each test); the count as it was for the next module."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 POST = "SUBREDDIT: r/relationships TITLE: Advice needed POST: We argued about money again. TL;DR:"
 NEWS = "The article reports that the minister resigned after the budget was leaked to the press."
@@ -154,10 +164,9 @@ def test_truncation_cuts_the_context_only_and_records_it(tiny_dir, caplog):
         budget = max_length + 1 - len(cont_ids)
         truncated = len(ctx_ids) > budget
         assert result[5] is truncated
+        kept = ctx_ids
         if truncated:
-            kept = [bos] + ctx_ids[-(budget - 1):] if adds_bos else ctx_ids[-budget:]
-        else:
-            kept = ctx_ids
+            kept = [bos, *ctx_ids[-(budget - 1):]] if adds_bos else ctx_ids[-budget:]
         assert len(kept) + len(cont_ids) - 1 <= max_length
         token_lp, entropy = independent_scores(model, kept, cont_ids)
         assert result[2] == len(cont_ids)

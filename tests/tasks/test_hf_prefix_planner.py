@@ -82,7 +82,7 @@ def test_build_plan_splits_a_group_over_rows_and_places_longest_first():
 
 
 def test_build_plan_truncation_makes_distinct_groups():
-    ctx = [BOS] + list(range(1, 20))
+    ctx = [BOS, *range(1, 20)]
     plan = build_plan([(ctx, [30, 31]), (ctx, [32] * 8)], max_length=12, max_row_tokens=100, keep_first=BOS)
     assert plan.n_truncated == 2
     assert plan.max_dropped == (20 + 8 - 1) - 12

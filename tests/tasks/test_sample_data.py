@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lm_eval_tasks.rows import RATING_AXES
 from lm_eval_tasks.sample import generate
 from tests.helpers.paths import REPO, SFF_DIR, require_shared
 
@@ -26,7 +27,6 @@ EXPECTED_ROWS = {
     generate.TLDR_AXIS: 16 * 4,
     generate.CNNDM_AXIS: 4 * 3,
 }
-AXES = ("overall", "accuracy", "coverage", "coherence")
 
 
 def _read(path: Path) -> list[dict]:
@@ -185,7 +185,7 @@ def test_ratings_are_likert_or_null():
         for row in _load(rel):
             axes = row["summary"]["axes"]
             assert axes["compatible"] is None
-            for name in AXES:
+            for name in RATING_AXES:
                 v = axes[name]
                 assert v is None or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 7), (name, v)
                 ratings.append(v)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lm_eval_tasks.prompts import continuation
+from lm_eval_tasks.rows import RATING_AXES
 from tests.helpers.harness_utils import IndependentScorer, evaluate
 
 TASKS = ["summ_pref_axis", "summ_pref_cmp", "summ_pref_axis_cnndm", "summ_pref_cmp_oai"]
@@ -63,7 +64,7 @@ def test_record_is_complete_native_json(run):
         assert s["n_bytes"] == len(s["continuation"].encode()) and s["n_chars"] == len(s["continuation"])
         assert isinstance(s["logprob"], float) and s["policy"]
     axis = res["samples"]["summ_pref_axis"][0]["record"]
-    assert set(axis["ratings"]) == {"overall", "accuracy", "coverage", "coherence"}
+    assert tuple(axis["ratings"]) == RATING_AXES
 
 
 def test_harness_metrics_equal_their_definitions(run):

@@ -4,7 +4,7 @@ the summary generated from the table equals the summary as it was.
 
 Run from the repository root: `python tests/report/golden/make_golden_summary.py`. Volatile fields (creation
 time, elapsed time, absolute paths) are removed by `stable_summary`, which the test applies too. The imports
-below name the modules' paths after the move into sub-packages (issue 10); summary.json was written before it,
+below name the modules' paths after the move into sub-packages; summary.json was written before that move,
 by the same code under its old module paths.
 """
 
@@ -48,7 +48,7 @@ def build(root: Path) -> dict:
 
     folders = write_runs(root)
     summary = build_report(folders, root / "report", settings=Settings(n_resamples=N_RESAMPLES), reference="base",
-                           log=lambda _: None, progress=False, jobs=1)
+                           progress=False, jobs=1)
     return stable_summary(summary)
 
 

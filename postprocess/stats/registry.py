@@ -1,0 +1,144 @@
+"""The registry of every statistic the report computes: one entry per value of the `statistic` column.
+
+Why one place: the report computes, tabulates, renders and places into summary.json whatever the
+registry lists, so adding a statistic is one estimator (a pure function, arrays in, `Stat` out) plus
+one entry here. An entry says what the statistic is (`label`), how to compute it on one run
+(`point`) and on bootstrap resamples (`replicates`, weighted by resample counts), which rows of the
+tidy table it fills (`kind`, the measures, breakdowns, comparisons) and where summary.json keeps it
+(`path`, `group_path`: its key paths, kept stable because users' scripts read them).
+
+Path templates name the table's columns in braces: `{model}`, `{task}`, `{measure}`, `{axis}`, and for
+grouped rows `{by}` / `{value}` (a row's group "policy=ppo" has by "by_policy", value "ppo").
+`runs` and `comparisons` are lists in summary.json, indexed by the row's model.
+
+Examples
+--------
+>>> REGISTRY["partial_spearman"].path
+('runs', '{model}', 'axis', '{task}', '{measure}', '{axis}', 'partial_spearman_length')
+>>> [s.name for s in statistics(kind="axis", breakdowns=True)]
+['spearman', 'partial_spearman']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .agreement import agreement
+from .correlation import kendall, partial_spearman, pearson, spearman
+from .weighted import weighted_kendall, weighted_partial_spearman, weighted_pearson, weighted_spearman
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """One statistic: how it is computed, named and placed.
+
+    kind: "axis" (a measure against a rating, one row per rated summary), "cmp" (a measure against
+    the human choice of pairs) or "comparison" (a model against the reference, computed by
+    `postprocess.compare`). `point(x, y, [covariate,] clusters, **bootstrap)` returns a `Stat`;
+    `replicates(x, y, [covariate,] weights)` returns one value per resample (rows of `weights`).
+    `covariate` names the frame column passed as the third array (e.g. the summary's bytes).
+    """
+
+    name: str
+    label: str
+    kind: str
+    path: tuple[str, ...]
+    point: Callable | None = None
+    replicates: Callable | None = None
+    covariate: str | None = None
+    breakdowns: bool = False
+    paired: bool = False
+    group_path: tuple[str, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """Its key in summary.json (the last element of its path)."""
+        return self.path[-1]
+
+
+def _axis(name: str, label: str, point: Callable, replicates: Callable, key: str | None = None, *,
+          covariate: str | None = None, breakdowns: bool = False) -> Statistic:
+    key = key or name
+    return Statistic(name, label, "axis", ("runs", "{model}", "axis", "{task}", "{measure}", "{axis}", key), point,
+                     replicates, covariate, breakdowns, True,
+                     ("runs", "{model}", "axis_breakdowns", "{task}", "{by}", "{value}", "{measure}", "{axis}", key))
+
+
+def _comparison(name: str, label: str, *path: str) -> Statistic:
+    return Statistic(name, label, "comparison", ("comparisons", "{model}", *path))
+
+
+_ENTRIES = (
+    _axis("spearman", "Spearman ρ", spearman, weighted_spearman, breakdowns=True),
+    _axis("partial_spearman", "partial Spearman ρ given bytes", partial_spearman, weighted_partial_spearman,
+          "partial_spearman_length", covariate="n_bytes", breakdowns=True),
+    _axis("pearson", "Pearson r", pearson, weighted_pearson),
+    _axis("kendall", "Kendall τ-b", kendall, weighted_kendall),
+    Statistic("agreement", "agreement with the human choice", "cmp",
+              ("runs", "{model}", "cmp", "{task}", "{measure}", "agreement"), agreement, None, None, True, True,
+              ("runs", "{model}", "cmp", "{task}", "{measure}", "{by}", "{value}")),
+    # Comparisons against the reference (`postprocess.compare`): differences of the single-run
+    # statistics above are `<name>_difference`, placed by `difference_path`.
+    _comparison("implicit_reward_spearman", "Spearman ρ of the implicit reward with the rating",
+                "axis", "{task}", "implicit_reward", "{axis}", "{key}"),
+    _comparison("implicit_reward_agreement", "agreement of the implicit reward with the human choice",
+                "cmp", "{task}", "implicit_reward", "{key}"),
+    _comparison("net_flip", "net flip (model-only minus reference-only agreements)",
+                "cmp", "{task}", "flip_table", "{measure}", "net_flip"),
+    _comparison("preferred_shift", "shift per byte of the preferred summaries",
+                "cmp", "{task}", "preferred_vs_rejected_shift", "preferred"),
+    _comparison("rejected_shift", "shift per byte of the rejected summaries",
+                "cmp", "{task}", "preferred_vs_rejected_shift", "rejected"),
+    _comparison("preferred_vs_rejected_shift", "shift per byte, preferred minus rejected",
+                "cmp", "{task}", "preferred_vs_rejected_shift", "difference"),
+    _comparison("shift_vs_reference", "Spearman ρ of the shift with the reference log-prob",
+                "concentration", "{task}", "shift_vs_reference"),
+    _comparison("shift_vs_rating", "Spearman ρ of the shift with the rating",
+                "concentration", "{task}", "shift_vs_rating", "{axis}"),
+    _comparison("mean_entropy_reference", "mean token entropy of the reference (nats)",
+                "entropy", "{task}", "reference"),
+    _comparison("mean_entropy_model", "mean token entropy of the model (nats)", "entropy", "{task}", "model"),
+    _comparison("mean_entropy_difference", "mean token entropy, model minus reference (nats)",
+                "entropy", "{task}", "difference"),
+)
+REGISTRY: dict[str, Statistic] = {s.name: s for s in _ENTRIES}
+DIFFERENCE = "_difference"
+# The implicit reward's keys in summary.json name the measure: r = logprob_model - logprob_reference,
+# summed ("sum") or per byte.
+IMPLICIT_REWARD_KEYS = {("implicit_reward_spearman", "sum"): "spearman",
+                        ("implicit_reward_spearman", "per_byte"): "spearman_per_byte",
+                        ("implicit_reward_agreement", "sum"): "agreement",
+                        ("implicit_reward_agreement", "per_byte"): "agreement_per_byte"}
+
+
+def statistics(*, kind: str, breakdowns: bool = False, paired: bool = False) -> list[Statistic]:
+    """The registered statistics of one kind, optionally only those repeated in breakdowns or compared
+    between runs, in registry order."""
+    return [s for s in _ENTRIES if s.kind == kind and (s.breakdowns or not breakdowns) and (s.paired or not paired)]
+
+
+def difference_name(name: str) -> str:
+    """The statistic name of a single-run statistic's model-minus-reference difference."""
+    return name + DIFFERENCE
+
+
+def difference_path(single: Statistic) -> tuple[str, ...]:
+    """Where summary.json keeps a difference: beside the comparison's other statistics of the task."""
+    if single.kind == "axis":
+        return ("comparisons", "{model}", "axis", "{task}", "differences", "{measure}", "{axis}", single.key)
+    return ("comparisons", "{model}", "cmp", "{task}", "differences", "{measure}", single.key)
+
+
+def lookup(name: str) -> tuple[Statistic, tuple[str, ...]]:
+    """The entry of a `statistic` column value and its summary.json path (differences included).
+
+    >>> lookup("kendall_difference")[1][-1]
+    'kendall'
+    """
+    if name in REGISTRY:
+        return REGISTRY[name], REGISTRY[name].path
+    if name.endswith(DIFFERENCE) and name[: -len(DIFFERENCE)] in REGISTRY:
+        single = REGISTRY[name[: -len(DIFFERENCE)]]
+        return single, difference_path(single)
+    raise KeyError(f"unknown statistic {name!r}: not in postprocess.stats.registry.REGISTRY")

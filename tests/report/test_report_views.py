@@ -1,0 +1,190 @@
+"""report.md, the findings, the CSV tables and the figures' tables are views of the statistics table: every
+number report.md prints is a row of tables/statistics.csv, each table cell holds the statistic a rendering
+that walks summary.json's key paths puts there, each finding quotes the row it is about, the CSVs are
+filters of the table's rows, and every "95%" follows --confidence."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lm_eval_tasks.rows import RATING_AXES
+from postprocess.report.build import build_report
+from postprocess.report.tables import DETAIL_COLUMNS
+from postprocess.stats.bootstrap import Settings
+from postprocess.stats.result import interval_marks
+from postprocess.stats.table import COLUMNS
+from tests.report.golden.make_golden_summary import N_RESAMPLES, write_runs
+
+TRIPLE = r"(-?\d+\.\d{3}) \[(-?\d+\.\d{3}), (-?\d+\.\d{3})\]"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, Path]:
+    """The golden runs' reports: both runs against the reference "base", the first run alone, and the first
+    run alone at 90% coverage."""
+    root = tmp_path_factory.mktemp("views")
+    folders = write_runs(root)
+    kw = {"progress": False, "jobs": 1}
+    build_report(folders, root / "two", settings=Settings(n_resamples=N_RESAMPLES), reference="base", **kw)
+    build_report(folders[:1], root / "single", settings=Settings(n_resamples=N_RESAMPLES), **kw)
+    build_report(folders[:1], root / "ninety", settings=Settings(n_resamples=50, confidence=0.9), **kw)
+    return {name: root / name for name in ("two", "single", "ninety")}
+
+
+def _statistics(report: Path) -> pd.DataFrame:
+    return pd.read_csv(report / "tables" / "statistics.csv", keep_default_na=False)
+
+
+def _triple(estimate, low, high) -> str:
+    return f"{float(estimate):.3f} [{float(low):.3f}, {float(high):.3f}]"
+
+
+# --- a summary-walking rendering of the statistics tables of report.md (the code before the table existed) ---
+
+def _fmt(stat: dict | None) -> str:
+    if not stat or stat.get("estimate") is None:
+        return f"undefined ({stat.get('reason')})" if stat else "n/a"
+    text = f"{stat['estimate']:.3f}"
+    if stat.get("ci_low") is not None and stat.get("ci_high") is not None:
+        text += f" [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]{interval_marks(stat)}"
+    return text
+
+
+def _p(stat: dict) -> str:
+    value, n_resamples = stat.get("p_value"), (stat.get("details") or {}).get("n_resamples")
+    if value is None:
+        return ""
+    if n_resamples and value < 1 / n_resamples:
+        return f"<{1 / n_resamples:.2g}{interval_marks(stat)}"
+    return ("<1e-4" if value < 1e-4 else f"{value:.3g}") + interval_marks(stat)
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _walked_lines(run: dict, task: str, ci: str) -> list[str]:
+    """The headings and table rows of one task's section, read from summary.json's key paths."""
+    if task in run["axis"]:
+        stats = run["axis"][task]
+        lines = []
+        for key in ("spearman", "partial_spearman_length", "pearson", "kendall"):
+            lines += [f"{key.replace('_', ' ')} (estimate [{ci} CI], posts resampled):", _row("measure", *RATING_AXES),
+                      *(_row(m, *(_fmt(stats[m][a][key]) for a in RATING_AXES)) for m in stats)]
+        return lines + [_row(m, *(f"{stats[m][a]['spearman']['n']} / {_p(stats[m][a]['spearman'])}"
+                                  for a in RATING_AXES)) for m in stats]
+    stats = {m: block for m, block in run["cmp"][task].items() if m != "preference_model"}
+    lines = [_row("measure", f"agreement [{ci} CI]", "ties", "p (cluster bootstrap)"),
+             *(_row(m, _fmt(s["agreement"]), str(s["agreement"]["details"].get("n_ties", "")), _p(s["agreement"]))
+               for m, s in stats.items())]
+    for by in ("by_confidence", "by_subsplit"):
+        groups = list(next(iter(stats.values()))[by])
+        lines += [_row("measure", *groups), *(_row(m, *(_fmt(s[by][g]) for g in groups)) for m, s in stats.items())]
+    return lines
+
+
+def _in_order(expected: list[str], lines: list[str]) -> list[str]:
+    """The expected lines not found, in order, among `lines` (empty when all are)."""
+    it = iter(lines)
+    return [line for line in expected if not any(line == got for got in it)]
+
+
+@pytest.mark.parametrize("name", ["two", "single"])
+def test_every_statistics_cell_is_what_walking_the_summary_gives(reports, name):
+    text = (reports[name] / "report.md").read_text()
+    summary = json.loads((reports[name] / "summary.json").read_text())
+    checked = 0
+    for run in summary["runs"]:
+        section = text.split(f"\n## {run['display_name']}\n")[1].split("\n## ")[0]
+        for task in run["tasks"]:
+            lines = section.split(f"\n### {task}\n")[1].split("\n### ")[0].splitlines()
+            expected = _walked_lines(run, task, "95%")
+            assert _in_order(expected, lines) == [], (run["model_name"], task)
+            checked += len(expected)
+    assert checked == 35 * len(summary["runs"])  # 23 lines of an axis task, 12 of a pair task
+
+
+@pytest.mark.parametrize("name", ["two", "single"])
+def test_every_number_of_report_md_is_a_row_of_statistics_csv(reports, name):
+    text = (reports[name] / "report.md").read_text()
+    rows = _statistics(reports[name])
+    known = {_triple(*r) for r in rows[["estimate", "ci_low", "ci_high"]].itertuples(index=False) if r[0] != ""}
+    printed = [_triple(*m) for m in re.findall(TRIPLE, text)]
+    assert len(printed) > (140 if name == "two" else 70)
+    assert [p for p in printed if p not in known] == []
+
+
+# Each kind of finding and the row of the statistics table it quotes (model, reference from the sentence).
+FINDINGS = [
+    (r"^\*\*(?P<task>\w+)\*\* \(log-prob per byte\): (?P<model>\w+) tracks humans best by agreement with the human "
+     rf"choice, {TRIPLE}", {"statistic": "agreement", "measure": "per_byte", "reference": "", "group": "all"}),
+    (r"^\*\*(?P<task>\w+)\*\* \(log-prob per byte\): (?P<model>\w+) (?:tracks humans best by|reaches) Spearman ρ with "
+     rf"the overall rating,? {TRIPLE}", {"statistic": "spearman", "measure": "per_byte", "axis": "overall",
+                                         "reference": "", "group": "all"}),
+    (rf"^\*\*(?P<task>\w+)\*\* \(log-prob per byte\): (?P<model>\w+) reaches agreement with the human choice {TRIPLE}",
+     {"statistic": "agreement", "measure": "per_byte", "reference": "", "group": "all"}),
+    (r"^\*\*(?P<task>\w+)\*\*: the implicit reward of (?P<model>\w+) \(log-prob minus (?P<reference>\w+)'s\) agrees "
+     rf"with the human choice at {TRIPLE}", {"statistic": "implicit_reward_agreement", "measure": "sum"}),
+    (r"^\*\*(?P<task>\w+)\*\*, (?P<model>\w+) vs (?P<reference>\w+): Spearman of the per-byte shift with the "
+     rf"reference's per-byte log-prob is {TRIPLE}", {"statistic": "shift_vs_reference"}),
+    (r"^\*\*(?P<task>\w+)\*\*, (?P<model>\w+) vs (?P<reference>\w+): per-byte shift on preferred minus rejected "
+     rf"summaries is {TRIPLE}", {"statistic": "preferred_vs_rejected_shift"}),
+    (r"^\*\*(?P<task>\w+)\*\*: mean token entropy along the summaries, (?P<model>\w+) minus (?P<reference>\w+), is "
+     rf"{TRIPLE}", {"statistic": "mean_entropy_difference"}),
+]
+
+
+@pytest.mark.parametrize("name", ["two", "single"])
+def test_each_finding_quotes_its_row_of_the_table(reports, name):
+    text = (reports[name] / "report.md").read_text()
+    bullets = [line[2:] for line in text.split("## Findings\n")[1].split("\n## ")[0].splitlines()
+               if line.startswith("- ")]
+    rows = _statistics(reports[name])
+    quoted = 0
+    for bullet in bullets:
+        for pattern, where in FINDINGS:
+            if match := re.match(pattern, bullet):
+                found = match.groupdict()
+                keep = pd.Series(True, index=rows.index)
+                for column, value in {**where, **found}.items():
+                    keep &= rows[column] == value
+                (row,) = rows[keep].itertuples(index=False)
+                assert _triple(row.estimate, row.ci_low, row.ci_high) in bullet, bullet
+                assert "(95% CI)" in bullet
+                quoted += 1
+                break
+    numbered = [b for b in bullets if re.search(TRIPLE, b)]
+    assert quoted == len(numbered) == (8 if name == "two" else 2)
+
+
+@pytest.mark.parametrize("name", ["two", "single"])
+def test_csv_tables_are_filters_of_the_statistics_table(reports, name):
+    tables = reports[name] / "tables"
+    statistics = _statistics(reports[name])
+    parts = []
+    for csv in ("axis_correlations", "axis_breakdowns", "agreement", "comparisons"):
+        if csv == "comparisons" and name == "single":
+            assert not (tables / "comparisons.csv").exists()
+            continue
+        part = pd.read_csv(tables / f"{csv}.csv", keep_default_na=False)
+        assert tuple(part.columns) == (*COLUMNS, *DETAIL_COLUMNS)
+        parts.append(part.loc[:, list(COLUMNS)])
+    together = pd.concat(parts).astype(str).sort_values(list(COLUMNS)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(together, statistics.astype(str).sort_values(list(COLUMNS)).reset_index(drop=True))
+    fits = pd.read_csv(tables / "preference_model.csv")
+    assert fits.columns.tolist()[:4] == ["model", "task", "fit", "term"]
+    assert len(fits) == 3 * (2 if name == "two" else 1)  # the terms of the two fits of each run
+
+
+def test_every_coverage_follows_confidence(reports):
+    text = (reports["ninety"] / "report.md").read_text()
+    assert "95%" not in text
+    assert "Intervals: 90% percentile cluster bootstrap" in text
+    assert "spearman (estimate [90% CI], posts resampled):" in text and "| agreement [90% CI] |" in text
+    assert "with the median per rating level and its 90% CI." in text and "bars are 90% cluster-bootstrap" in text
+    assert re.search(rf"reaches agreement with the human choice {TRIPLE} \(90% CI\)", text)

@@ -1,0 +1,88 @@
+"""The statistics table is the report's single intermediate: summary.json is made from it and equals the
+summary the report wrote before the table existed; tables/statistics.csv has exactly the table's columns."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from postprocess.report.summary_view import summary_from_table, summary_path
+from postprocess.stats import registry
+from postprocess.stats.result import Stat
+from postprocess.stats.table import COLUMNS, stat_row, statistics_table
+from tests.report.golden.make_golden_summary import GOLDEN, build
+
+
+def differences(got, want, path=()) -> list:
+    """Every place two JSON values differ (floats within 1e-12, relative)."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        return [d for k in set(got) | set(want)
+                for d in ([("missing", (*path, k))] if k not in got else [("extra", (*path, k))] if k not in want
+                          else differences(got[k], want[k], (*path, k)))]
+    if isinstance(want, list) and isinstance(got, list):
+        if len(got) != len(want):
+            return [("length", path)]
+        return [d for i, (g, w) in enumerate(zip(got, want, strict=True)) for d in differences(g, w, (*path, i))]
+    if isinstance(want, float) and isinstance(got, float):
+        return [] if math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15) else [("value", path, got, want)]
+    return [] if got == want else [("value", path, got, want)]
+
+
+@pytest.fixture(scope="module")
+def golden_build(tmp_path_factory) -> tuple[dict, Path]:
+    root = tmp_path_factory.mktemp("golden")
+    return build(root), root / "report"
+
+
+def test_summary_from_the_table_equals_the_summary_before_the_table(golden_build):
+    got, _ = golden_build
+    assert differences(json.loads(json.dumps(got)), json.loads(GOLDEN.read_text())) == []
+
+
+def test_statistics_csv_has_exactly_the_columns_and_one_row_per_statistic(golden_build):
+    summary, report = golden_build
+    table = pd.read_csv(report / "tables" / "statistics.csv", keep_default_na=False)
+    assert tuple(table.columns) == COLUMNS
+
+    def count(node) -> int:
+        if isinstance(node, dict):
+            return 1 if {"estimate", "ci_low", "ci_high", "n"} <= set(node) else sum(map(count, node.values()))
+        return sum(map(count, node)) if isinstance(node, list) else 0
+
+    # every statistic of summary.json is one row (the fits and calibration curves are model objects, not Stats)
+    assert len(table) == count({"runs": summary["runs"], "comparisons": summary["comparisons"]})
+    assert set(table["reference"]) == {"", "base"}
+    assert set(table[table["reference"] == ""]["model"]) == {"base", "tuned"}
+    assert not table.duplicated(list(COLUMNS[:7])).any()
+    assert set(table["statistic"]) <= {*registry.REGISTRY, *(f"{n}_difference" for n in registry.REGISTRY)}
+    assert (table["group"] != "").all() and (table.loc[table["reference"] == "", "measure"] != "").all()
+
+
+def test_every_row_has_its_own_path():
+    rows = [stat_row(Stat(0.1, 0.0, 0.2, 0.5, 10, "m"), model="m", task="t", statistic="spearman", measure="sum",
+                     axis="overall", group="policy=ppo"),
+            stat_row(Stat(0.6, 0.5, 0.7, 0.01, 10, "m"), model="m", task="c", statistic="agreement", measure="per_byte",
+                     group="confidence=strong"),
+            stat_row(Stat(0.6, 0.5, 0.7, 0.01, 10, "m"), model="m", reference="r", task="c",
+                     statistic="implicit_reward_agreement", measure="per_byte"),
+            stat_row(Stat(0.1, 0.0, 0.2, 0.5, 10, "m"), model="m", reference="r", task="t",
+                     statistic="partial_spearman_difference", measure="sum", axis="overall")]
+    assert [summary_path(r) for r in rows] == [
+        ["runs", "m", "axis_breakdowns", "t", "by_policy", "ppo", "sum", "overall", "spearman"],
+        ["runs", "m", "cmp", "c", "per_byte", "by_confidence", "strong"],
+        ["comparisons", "m", "cmp", "c", "implicit_reward", "agreement_per_byte"],
+        ["comparisons", "m", "axis", "t", "differences", "sum", "overall", "partial_spearman_length"]]
+    summary = summary_from_table(statistics_table(rows), {"runs": [{"model_name": "m"}],
+                                                          "comparisons": [{"model_name": "m"}]})
+    assert summary["runs"][0]["cmp"]["c"]["per_byte"]["by_confidence"]["strong"]["estimate"] == 0.6
+    assert summary["comparisons"][0]["axis"]["t"]["differences"]["sum"]["overall"]["partial_spearman_length"]["n"] == 10
+
+
+def test_unknown_statistic_is_refused():
+    row = stat_row(Stat(0.1, 0.0, 0.2, 0.5, 10, "m"), model="m", task="t", statistic="no_such", measure="sum")
+    with pytest.raises(KeyError, match="no_such"):
+        summary_path(row)
