@@ -20,13 +20,14 @@ from postprocess.stats.table import ALL, split_group, stat_dict
 def summary_path(row: Mapping) -> list[str]:
     """The key path of one row in summary.json (`runs` and `comparisons` indexed by model name)."""
     entry, path = lookup(row["statistic"])
-    if row["group"] != ALL:
-        if entry.group_path is None:
-            raise ValueError(f"statistic {row['statistic']!r} has no breakdowns, got group {row['group']!r}")
+    if row["group"] != ALL and entry.group_path is not None:
         path = entry.group_path
-    by, value = split_group(row["group"]) if row["group"] != ALL else ("", "")
+    elif row["group"] != ALL and "{group}" not in "".join(path):
+        raise ValueError(f"statistic {row['statistic']!r} has no breakdowns, got group {row['group']!r}")
+    by, value = split_group(row["group"]) if "=" in row["group"] else ("", "")
     fields = {"model": row["model"], "task": row["task"], "measure": row["measure"], "axis": row["axis"],
-              "by": by, "value": value, "key": IMPLICIT_REWARD_KEYS.get((row["statistic"], row["measure"]), "")}
+              "group": row["group"], "by": by, "value": value,
+              "key": IMPLICIT_REWARD_KEYS.get((row["statistic"], row["measure"]), "")}
     return [part.format(**fields) for part in path]
 
 

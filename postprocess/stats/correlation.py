@@ -23,6 +23,7 @@ from scipy import stats as sps
 from postprocess.stats.bootstrap import ClusterResamples, draw_unless_given, resampled, stat_with_interval
 from postprocess.stats.result import PMethod, Stat, finite_or_none
 from postprocess.stats.weighted import (
+    partial_from_pairwise,
     weighted_kendall,
     weighted_partial_spearman,
     weighted_pearson,
@@ -230,19 +231,23 @@ def kendall(
     )
 
 
-def partial_spearman_point(x, y, z) -> tuple[float, float]:
-    """Partial Spearman r_xy.z and its two-sided p-value (t-test with n - 3 degrees of freedom)."""
-    rx, ry, rz = (sps.rankdata(v) for v in (x, y, z))
-    r_xy, r_xz, r_yz = (np.corrcoef(a, b)[0, 1] for a, b in ((rx, ry), (rx, rz), (ry, rz)))
+def _partial_point(x, y, z) -> tuple[float, float]:
+    """Pearson partial r_xy.z of the given values and its two-sided p-value (t-test, n - 3 dof)."""
+    r_xy, r_xz, r_yz = (np.corrcoef(a, b)[0, 1] for a, b in ((x, y), (x, z), (y, z)))
     den = (1 - r_xz**2) * (1 - r_yz**2)
     if den <= 1e-12:
         return np.nan, np.nan
     r = float(np.clip((r_xy - r_xz * r_yz) / np.sqrt(den), -1.0, 1.0))
-    dof = len(rx) - 3
+    dof = len(x) - 3
     if abs(r) == 1.0:
         return r, 0.0
     t = r * np.sqrt(dof / (1 - r**2))
     return r, float(2 * sps.t.sf(abs(t), dof))
+
+
+def partial_spearman_point(x, y, z) -> tuple[float, float]:
+    """Partial Spearman r_xy.z and its two-sided p-value (t-test with n - 3 degrees of freedom)."""
+    return _partial_point(*(sps.rankdata(v) for v in (x, y, z)))
 
 
 def partial_spearman(
@@ -275,5 +280,38 @@ def partial_spearman(
     )
 
 
-for _f in (spearman, pearson, kendall, partial_spearman):
+def weighted_partial_pearson(x, y, z, w) -> np.ndarray:
+    """Partial Pearson of x and y given z on the expanded samples, from the weighted pairwise correlations."""
+    return partial_from_pairwise(weighted_pearson(x, y, w), weighted_pearson(x, z, w), weighted_pearson(y, z, w))
+
+
+def partial_pearson(
+    x, y, covariate, clusters=None, *, n_resamples: int = 1000, seed: int = 0,
+    confidence: float = 0.95, resamples: ClusterResamples | None = None, p_method: PMethod = "independent",
+) -> Stat:
+    """Pearson correlation of x and y with `covariate` partialled out: the linear length control.
+
+    A summed log-probability falls roughly linearly with length, so holding bytes fixed linearly is the
+    natural control on the `sum` measure, beside the rank-based `partial_spearman`. Same formula on the
+    values instead of their ranks; the p-value is the t-test with n - 3 degrees of freedom (rows
+    independent).
+    {params}
+    Examples
+    --------
+    Correlations r_xy = 0.8050, r_xz = 0.6261, r_yz = 0.6 give
+    (0.8050 - 0.6261 * 0.6) / sqrt((1 - 0.6261^2) * (1 - 0.36)) = 0.4293 / 0.6238 = 0.6882.
+
+    >>> s = partial_pearson([1, 2, 3, 4, 10], [2, 1, 4, 3, 5], [1, 2, 3, 5, 4], n_resamples=0)
+    >>> round(s.estimate, 4), s.n
+    (0.6882, 5)
+    """
+    return _correlation(
+        "partial pearson", ("x", "y", "covariate"), (x, y, covariate), clusters, _partial_point,
+        _via_weights(weighted_partial_pearson), "t-test with n-3 dof (rows independent)",
+        n_resamples, seed, confidence, resamples, p_method,
+        nan_reason="the covariate determines x or y linearly (|r| = 1)",
+    )
+
+
+for _f in (spearman, pearson, kendall, partial_spearman, partial_pearson):
     _f.__doc__ = _f.__doc__.replace("{params}", _DOC_PARAMS)

@@ -7,8 +7,9 @@ one entry here. An entry says what the statistic is (`label`), how to compute it
 tidy table it fills (`kind`, the measures, breakdowns, comparisons) and where summary.json keeps it
 (`path`, `group_path`: its key paths, kept stable because users' scripts read them).
 
-Path templates name the table's columns in braces: `{model}`, `{task}`, `{measure}`, `{axis}`, and for
-grouped rows `{by}` / `{value}` (a row's group "policy=ppo" has by "by_policy", value "ppo").
+Path templates name the table's columns in braces: `{model}`, `{task}`, `{measure}`, `{axis}`, `{group}`,
+and for breakdown rows `{by}` / `{value}` (a row's group "policy=ppo" has by "by_policy", value "ppo").
+An entry whose `path` holds `{group}` keeps every group under its own key and needs no `group_path`.
 `runs` and `comparisons` are lists in summary.json, indexed by the row's model.
 
 Examples
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .agreement import agreement
-from .correlation import kendall, partial_spearman, pearson, spearman
+from .correlation import kendall, partial_pearson, partial_spearman, pearson, spearman, weighted_partial_pearson
 from .weighted import weighted_kendall, weighted_partial_spearman, weighted_pearson, weighted_spearman
 
 
@@ -74,6 +75,8 @@ _ENTRIES = (
     _axis("partial_spearman", "partial Spearman ρ given bytes", partial_spearman, weighted_partial_spearman,
           "partial_spearman_length", covariate="n_bytes", breakdowns=True),
     _axis("pearson", "Pearson r", pearson, weighted_pearson),
+    _axis("partial_pearson", "partial Pearson r given bytes", partial_pearson, weighted_partial_pearson,
+          "partial_pearson_length", covariate="n_bytes"),
     _axis("kendall", "Kendall τ-b", kendall, weighted_kendall),
     Statistic("agreement", "agreement with the human choice", "cmp",
               ("runs", "{model}", "cmp", "{task}", "{measure}", "agreement"), agreement, None, None, True, True,

@@ -26,11 +26,12 @@ from postprocess.compare.statistics import compare_runs
 from postprocess.report.summary_view import summary_from_table
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap
-from postprocess.stats.correlation import kendall, partial_spearman, pearson, spearman
+from postprocess.stats.correlation import kendall, partial_pearson, partial_spearman, pearson, spearman
 from postprocess.stats.registry import statistics
 from postprocess.stats.table import statistics_table
 
-SINGLE = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman": partial_spearman}
+SINGLE = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman": partial_spearman,
+          "partial_pearson": partial_pearson}
 PAIRED = [s.name for s in statistics(kind="axis", paired=True)]
 
 
@@ -213,7 +214,7 @@ def test_correlation_difference_equals_single_run_difference(runs, name, m):
     y, z, posts = f["coverage"].to_numpy(float), f["n_bytes"].to_numpy(float), f["post_id"].to_numpy()
     d = correlation_difference(measure(f, m, "ref"), measure(f, m, "model"), y, posts, statistic=name,
                                covariate=z, n_resamples=60, seed=3)
-    extra = (z,) if name == "partial_spearman" else ()
+    extra = (z,) if name.startswith("partial_") else ()
     # The single-run functions on each run's own table, as the single-run report computes them.
     den = {"sum": 1.0, "per_byte": ref_axis["n_bytes"], "per_token": ref_axis["n_tokens"]}[m]
     ref_stat = SINGLE[name](ref_axis["logprob"] / den, ref_axis["coverage"], *(ref_axis["n_bytes"],)[:len(extra)],
@@ -378,7 +379,7 @@ def test_compare_runs_entry_shape_and_key_paths(runs):
     assert entry["axis"]["ax"]["implicit_reward"]["overall"]["spearman"]["ci_low"] is not None
     assert set(entry["axis"]["ax"]["differences"]) == {"sum", "per_byte", "per_token"}
     assert set(entry["axis"]["ax"]["differences"]["per_byte"]["coherence"]) == {
-        "spearman", "pearson", "kendall", "partial_spearman_length"}
+        "spearman", "pearson", "kendall", "partial_spearman_length", "partial_pearson_length"}
     assert set(entry["cmp"]["cm"]["flip_table"]) == {"sum", "per_byte", "per_token"}
     assert entry["concentration"]["ax"]["n_summaries"] == 48
     assert set(entry["concentration"]["ax"]["shift_vs_rating"]) == {"overall", "accuracy", "coverage", "coherence"}

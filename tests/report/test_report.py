@@ -61,6 +61,10 @@ def test_axis_statistics_equal_scipy_on_the_logged_samples(report, cli_eval_run)
             design = np.column_stack([np.ones_like(rz), rz])
             res = [v - design @ np.linalg.lstsq(design, v, rcond=None)[0] for v in (rx, ry)]
             assert got["partial_spearman_length"]["estimate"] == pytest.approx(np.corrcoef(*res)[0, 1], abs=1e-9)
+            # partial Pearson: the same on the values themselves
+            design = np.column_stack([np.ones(keep.sum()), n_bytes[keep]])
+            res = [v - design @ np.linalg.lstsq(design, v, rcond=None)[0] for v in (x[keep], y[keep])]
+            assert got["partial_pearson_length"]["estimate"] == pytest.approx(np.corrcoef(*res)[0, 1], abs=1e-9)
             assert got["spearman"]["n"] == keep.sum()
 
 
@@ -119,7 +123,7 @@ def test_summary_schema_and_provenance(report, cli_eval_run):
     assert run0["model_args"]["pretrained"].endswith("tiny_nobos0")
     assert run0["task_versions"] == {"summ_pref_axis_cnndm": 1.1, "summ_pref_cmp": 1.1}
     assert set(run0["axis"]["summ_pref_axis_cnndm"]["per_byte"]["overall"]) == {
-        "spearman", "pearson", "kendall", "partial_spearman_length"}
+        "spearman", "pearson", "kendall", "partial_spearman_length", "partial_pearson_length"}
     assert set(run0["cmp"]["summ_pref_cmp"]["sum"]["agreement"]) >= {"estimate", "ci_low", "ci_high", "p_value", "n"}
     assert summary["settings"] == {"n_resamples": 300, "seed": 0, "confidence": 0.95}
     assert summary["package"]["name"] == "summ-pref" and summary["lm_eval_version"] == "0.4.13"

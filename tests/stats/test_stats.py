@@ -23,6 +23,7 @@ from postprocess.stats import (
     pearson,
     spearman,
 )
+from postprocess.stats.correlation import partial_pearson
 from postprocess.stats.result import Stat
 
 CORRELATIONS = [spearman, pearson, kendall]
@@ -298,3 +299,15 @@ def test_stat_to_dict_keeps_schema():
                          "n_dropped": 2, "reason": "r", "details": None}
     # NaN never reaches JSON: it becomes None.
     assert Stat(float("nan"), 0.1, float("nan"), None, 4, "m").to_dict()["estimate"] is None
+
+
+def test_partial_pearson_is_the_correlation_of_the_residuals():
+    """Independent computation: regress x and y on z (with intercept) and correlate the residuals."""
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=200)
+    x, y = z + rng.normal(size=200), 0.5 * z + rng.normal(size=200)
+    rx, ry = (v - np.polyval(np.polyfit(z, v, 1), z) for v in (x, y))
+    stat = partial_pearson(x, y, z, n_resamples=0)
+    assert stat.estimate == pytest.approx(np.corrcoef(rx, ry)[0, 1], abs=1e-12)
+    t = stat.estimate * np.sqrt(197 / (1 - stat.estimate**2))
+    assert stat.p_value == pytest.approx(2 * sps.t.sf(abs(t), 197), rel=1e-12)
