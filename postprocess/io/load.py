@@ -10,7 +10,7 @@ import pandas as pd
 from lm_eval_tasks.data_sources import SAMPLE_NAME
 from lm_eval_tasks.task_docs import build_docs
 from postprocess.io.runs import Run, sha256_file
-from postprocess.io.samples import read_samples, verify_against_docs
+from postprocess.io.samples import CopyMeasure, read_samples, verify_against_docs
 from postprocess.io.token_counts import LazyCounter
 
 
@@ -51,11 +51,14 @@ def verify(frame: pd.DataFrame, info: dict, path: Path) -> str:
     return f"all {n} samples matched their dataset rows ({info['data_origin']})"
 
 
-def load_run(run: Run, progress: bool = True) -> LoadedRun:
+def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None = None) -> LoadedRun:
+    """Every task of a run read and checked; `copy_measure` (see `postprocess.io.samples.read_samples`) adds
+    each summary's copy columns where the samples logged the source text."""
     loaded = LoadedRun(run)
     counter = LazyCounter(run.model_args)
     for name, files in sorted(run.tasks.items()):
-        frame, info = read_samples(files.samples, progress, count_tokens=counter, total=files.n_samples)
+        frame, info = read_samples(files.samples, progress, count_tokens=counter, total=files.n_samples,
+                                   copy_measure=copy_measure)
         loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
                                         verify(frame, info, files.samples))
         for path in (files.samples, files.results):

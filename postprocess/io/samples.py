@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -108,6 +109,9 @@ class Doc(_Strict):
     data_origin: str | None = None
     duplicates_dropped: int = Field(default=0, ge=0)
     empty_summaries: int = Field(default=0, ge=0)
+    # The post or article the summaries summarise (logged by task version 1.1 and later); the report reads it
+    # only to measure each summary's copying (`copy_*` columns) and keeps no text.
+    text: str | None = None
 
 
 class _Arguments(_Strict):
@@ -191,9 +195,27 @@ def _summary_columns(summary: Summary, post_id: str, n_tokens: int | None) -> di
     }
 
 
-def _row(record: AxisRecord | CmpRecord, n_tokens: list[int | None]) -> dict:
+# Each summary's copying from its source: coverage and density of Grusky et al. 2018 and the share of its 1-,
+# 2- and 3-grams found in the source; NaN without a logged source or without a `copy_measure`. The measure
+# itself is `postprocess.stats.extractiveness` (io may not import stats: the report passes it in, see
+# `postprocess.report.build.copy_measure`).
+COPY_COLUMNS = ("copy_coverage", "copy_density", "copy_ngram1", "copy_ngram2", "copy_ngram3")
+# (continuations, source text) -> one dict of `COPY_COLUMNS` per continuation.
+CopyMeasure = Callable[[list[str], str], list[dict]]
+
+
+def _copy_columns(summaries: list[Summary], source: str | None, copy_measure: CopyMeasure | None) -> list[dict]:
+    """The `COPY_COLUMNS` of each summary against the logged source text (NaN where none is logged)."""
+    if not source or copy_measure is None:
+        return [dict.fromkeys(COPY_COLUMNS, math.nan) for _ in summaries]
+    return copy_measure([s.continuation for s in summaries], source)
+
+
+def _row(record: AxisRecord | CmpRecord, n_tokens: list[int | None], source: str | None = None,
+         copy_measure: CopyMeasure | None = None) -> dict:
     base = {k: getattr(record, k) for k in ("key", "post_id", "source", "split", "subsplit", "batch", "worker")}
-    columns = [_summary_columns(s, record.post_id, n) for s, n in zip(record.summaries, n_tokens)]
+    columns = [{**_summary_columns(s, record.post_id, n), **copy}
+               for s, n, copy in zip(record.summaries, n_tokens, _copy_columns(record.summaries, source, copy_measure))]
     if isinstance(record, AxisRecord):
         return {**base, **record.ratings.model_dump(), **columns[0]}
     a, b = columns
@@ -223,11 +245,12 @@ def _token_counts(sample: Sample, count_tokens: TokenCounter | None) -> list[int
 
 
 def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter | None = None,
-                 total: int | None = None) -> tuple[pd.DataFrame, dict]:
+                 total: int | None = None, copy_measure: CopyMeasure | None = None) -> tuple[pd.DataFrame, dict]:
     """One task's records as a DataFrame (one row per human judgement) and what was checked.
 
     `count_tokens` fills token counts the backend did not log (see `token_counts`); `total` is the
-    number of samples expected (the results file's n-samples), for the progress bar. Rows with a NaN
+    number of samples expected (the results file's n-samples), for the progress bar; `copy_measure` fills the
+    `COPY_COLUMNS` from the logged doc's `text` (the source is read per line and not kept). Rows with a NaN
     logprob are dropped and counted in info["data_notes"], with the data's own notes from the docs.
     """
     rows, keys, prompts, origins = [], {}, set(), set()
@@ -252,7 +275,7 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
             if any(math.isnan(s.logprob) for s in record.summaries):
                 nan_dropped += 1
                 continue
-            rows.append(_row(record, _token_counts(checked, count_tokens)))
+            rows.append(_row(record, _token_counts(checked, count_tokens), checked.doc.text, copy_measure))
     if not rows:
         raise DataError(f"every one of the {nan_dropped} samples has a NaN logprob" if nan_dropped else "no samples",
                         path=path)

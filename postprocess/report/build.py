@@ -24,7 +24,7 @@ from lm_eval_tasks.errors import DataError
 from postprocess.io.load import LoadedRun, load_run
 from postprocess.io.provenance import describe_runs, synthetic_tasks
 from postprocess.io.runs import Run, discover_runs
-from postprocess.io.samples import describe_data_notes
+from postprocess.io.samples import COPY_COLUMNS, describe_data_notes
 from postprocess.report.comparisons import (
     check_same_scoring,
     compare_loaded,
@@ -39,11 +39,13 @@ from postprocess.report.run_statistics import (
     axis_breakdown_rows,
     axis_rows,
     cmp_rows,
+    hypothesis1_rows,
     preference_model,
 )
 from postprocess.report.summary_view import summary_from_table
 from postprocess.report.tables import write_tables
 from postprocess.stats.bootstrap import Settings
+from postprocess.stats.extractiveness import extractiveness_table
 from postprocess.stats.measures import available_measures
 from postprocess.stats.table import statistics_table
 
@@ -59,6 +61,15 @@ def package_version() -> str:
         return __version__
 
 
+def copy_measure(summaries: list[str], source: str) -> list[dict]:
+    """Each summary's copy columns (`postprocess.io.samples.COPY_COLUMNS`) against its source text, from
+    `postprocess.stats.extractiveness` (coverage, density, the 1-3-gram shares)."""
+    table = extractiveness_table(summaries, [source] * len(summaries))
+    fields = ("coverage", "density", "ngram_share_1", "ngram_share_2", "ngram_share_3")
+    return [{col: float(row[f]) for col, f in zip(COPY_COLUMNS, fields, strict=True)}
+            for row in table.to_dict("records")]
+
+
 def _job(kind: str, frame, settings: Settings, measures: list[str], by: str | None, model: str,
          task: str) -> tuple[list[dict], dict]:
     """One independent piece of statistics (module-level so worker processes can run it): its rows of
@@ -67,6 +78,10 @@ def _job(kind: str, frame, settings: Settings, measures: list[str], by: str | No
         return axis_rows(frame, settings, measures, model=model, task=task), {}
     if kind == "breakdown":
         return axis_breakdown_rows(frame, settings, measures, by, model=model, task=task), {}
+    if kind.startswith("typicality_"):  # typicality_<task kind>[_ceiling]: see compute_statistics
+        task_kind = kind.split("_")[1]
+        return hypothesis1_rows(frame, task_kind, settings, measures, model=model, task=task,
+                                ceiling=kind.endswith("_ceiling")), {}
     return cmp_rows(frame, settings, measures, model=model, task=task), {
         "preference_model": preference_model(frame, settings)}
 
@@ -86,6 +101,14 @@ def compute_statistics(loaded: list[LoadedRun], settings: Settings, jobs: int) -
                     work[(i, name, by)] = ("breakdown", task.frame, settings, measures, by, model, name)
             else:
                 work[(i, name, "cmp")] = ("cmp", task.frame, settings, measures, None, model, name)
+            # Hypothesis 1: alpha refits a logit on every resample, so each measure is its own job (they spread
+            # over the worker processes); the ranking and human-ceiling rows are one more job on pair tasks.
+            for m in measures:
+                work[(i, name, f"typicality:{m}")] = (f"typicality_{task.kind}", task.frame, settings, [m], None,
+                                                      model, name)
+            if task.kind != "axis":
+                work[(i, name, "human_ceiling")] = ("typicality_cmp_ceiling", task.frame, settings, measures, None,
+                                                    model, name)
     if jobs <= 1:
         return {key: _job(*args) for key, args in work.items()}
     results = {}
@@ -170,7 +193,7 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
     staging = prepare_out(out, force)
     try:
         started = time.time()
-        loaded = [load_run(run, progress) for run in runs]
+        loaded = [load_run(run, progress, copy_measure) for run in runs]
         for lr in loaded:
             for name, task in lr.tasks.items():
                 logger.info("%s / %s: %d rows; %s", lr.run.model_name, name, len(task.frame), task.verification)

@@ -156,7 +156,8 @@ def _ranking(view: _View, kind: str, task: str) -> str | None:
         warning = interval_warning(stat)
         verdict = {1: f"above {chance}", -1: f"below {chance}", 0: f"not distinguishable from {chance}",
                    None: f"no directional claim ({warning})" if warning else "no interval, so no claim"}[d]
-        return head + f"{names[name]} reaches {what} {view.fmt(stat)}: {verdict}." + notes
+        ceiling = _human_ceiling(view, name, task) if kind == "cmp" else ""
+        return head + f"{names[name]} reaches {what} {view.fmt(stat)}: {verdict}." + ceiling + notes
     best = max(defined, key=lambda m: defined[m]["estimate"])
     ahead, tied, unknown = [], [], []
     for other, s in stats.items():
@@ -181,6 +182,8 @@ def _ranking(view: _View, kind: str, task: str) -> str | None:
         text += f" Even its interval includes {chance}."
     elif warning := interval_warning(defined[best]):
         text += f" Its own interval supports no claim against {chance}: {warning}."
+    if kind == "cmp":
+        text += _human_ceiling(view, best, task)
     return text + notes
 
 
@@ -230,6 +233,85 @@ def _entropy(view: _View, rows: pd.DataFrame, model: str, reference: str) -> lis
     return out
 
 
+# Hypothesis 1 (issue 13): the typicality bias alpha on the headline measure, and the adjusted fit that
+# holds length (pair tasks) or quality and length (axis tasks) fixed.
+HEADLINE_MEASURES = ("per_token", "per_byte", "sum")
+ADJUSTED = (("length_adjusted", "length"), ("quality_length_adjusted", "quality and length"))
+# The unadjusted alpha: all pairs (pair tasks); on axis tasks, which have no group all, the pairs with equal
+# mean accuracy (Verbalized Sampling's headline: pairs with equal correctness, alpha alone).
+UNADJUSTED = (ALL, "tie_accuracy")
+
+
+def _human_ceiling(view: _View, model: str, task: str) -> str:
+    """' Labellers agree with each other at ... (95% CI).' from the run's `human_agreement` row, or ''."""
+    rows = select(view.table, model=model, reference="", task=task, statistic="human_agreement", group=ALL)
+    if rows.empty:
+        return ""
+    stat = stat_dict(rows.iloc[0])
+    if stat["estimate"] is None:
+        return f" Labellers' agreement with each other is {view.fmt(stat)}."
+    return f" Labellers agree with each other at {view.fmt(stat)} (the human ceiling)."
+
+
+def _confound(rows: pd.DataFrame, measure: str, adjusted: str) -> str:
+    """The confound that removed the effect: length on pairs; on axis tasks quality when the quality-only fit
+    already contains 0, else length."""
+    if adjusted == "length_adjusted":
+        return "length"
+    quality = stats_by(select(rows, measure=measure, group="quality_adjusted"), "measure").get((measure,))
+    return "quality" if direction(quality) == 0 else "length"
+
+
+def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
+    """Two sentences per run and task with `typicality_alpha` rows: does likelihood predict the human
+    preference (alpha, group all, headline measure), and does it still with length (and quality) fixed."""
+    out = []
+    alpha = select(own, statistic="typicality_alpha")
+    for model in levels(alpha, "model"):
+        for task in sorted(levels(select(alpha, model=model), "task")):
+            rows = select(alpha, model=model, task=task)
+            found = next(((m, g) for g in UNADJUSTED for m in HEADLINE_MEASURES
+                          if not select(rows, measure=m, group=g).empty), None)
+            if found is None:
+                continue
+            measure, first = found
+            stat = stat_dict(select(rows, measure=measure, group=first).iloc[0])
+            d_all = direction(stat)
+            pairs = " (pairs with equal mean accuracy)" if first == "tie_accuracy" else ""
+            head = f"**{task}**, hypothesis 1 ({MEASURE_WORDS[measure]}), {view.names[model]}: "
+            verdict = {1: "humans prefer the summary the model finds more likely",
+                       -1: "humans prefer the summary the model finds less likely",
+                       0: "no evidence that likelihood predicts the human preference at this sample size",
+                       None: no_claim(stat)}[d_all]
+            notes = view.notes((model,), task)
+            out.append(head + f"typicality bias α{pairs} {view.fmt(stat)} per rms unit of the log-prob difference; "
+                       f"{verdict}." + notes)
+            adjusted = next(((g, w) for g, w in ADJUSTED if not select(rows, measure=measure, group=g).empty), None)
+            if adjusted is None:
+                continue
+            group, held = adjusted
+            adj = stat_dict(select(rows, measure=measure, group=group).iloc[0])
+            d_adj = direction(adj)
+            if d_adj is None:
+                verdict = no_claim(adj)
+            elif d_adj == 0 and d_all in (1, -1):
+                verdict = (f"the interval now contains 0: the effect is mostly "
+                           f"{_confound(rows, measure, group)}")
+            elif d_adj == 0:
+                verdict = f"no evidence either way with {held} held fixed either"
+            elif d_all is not None and d_adj == -d_all:
+                verdict = f"the sign reverses with {held} held fixed"
+            elif d_adj == d_all:
+                verdict = (f"likelihood still predicts the human preference with {held} held fixed "
+                           f"({'more' if d_adj > 0 else 'less'} likely preferred)")
+            else:
+                verdict = (f"with {held} held fixed, humans prefer the summary the model finds "
+                           f"{'more' if d_adj > 0 else 'less'} likely ({held} masked it)")
+            out.append(f"**{task}**, hypothesis 1 with {held} held fixed ({MEASURE_WORDS[measure]}), "
+                       f"{view.names[model]}: α {view.fmt(adj)}; {verdict}." + notes)
+    return out
+
+
 def _synthetic(summary: Mapping) -> list[str]:
     scope = synthetic_scope(summary.get("runs", []))
     if scope is None:
@@ -275,8 +357,13 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
     -------
     list of str
         A warning when any task was scored on synthetic data, the models' weights and chat template,
-        which model tracks humans best per task (agreement; Spearman with the overall rating), then,
-        per comparison, the implicit reward against chance, the concentration test and entropy.
+        which model tracks humans best per task (agreement, with the labellers' agreement with each other
+        beside it where ``human_agreement`` rows exist; Spearman with the overall rating), hypothesis 1 per
+        run and task (``typicality_alpha`` of group ``all``, on axis tasks ``tie_accuracy``, on the headline
+        measure, per_token, else per_byte, else sum, and the fit with length, or quality and length, held
+        fixed: ``length_adjusted`` on pair tasks, ``quality_length_adjusted`` on axis tasks, naming the
+        confound when only the unadjusted interval excludes 0), then, per comparison, the implicit reward
+        against chance, the concentration test and entropy.
 
     Examples
     --------
@@ -306,6 +393,7 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
             line = _ranking(view, kind, task)
             if line:
                 out.append(line)
+    out += _hypothesis1(view, own)
     for model, reference in comparison_pairs(table):
         rows = select(table, model=model, reference=reference, group=ALL)
         out += (_implicit_reward(view, rows, model, reference) + _concentration(view, rows, model, reference)

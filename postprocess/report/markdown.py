@@ -12,6 +12,7 @@ from postprocess.io.provenance import synthetic_scope
 from postprocess.io.samples import describe_data_notes
 from postprocess.report.figures import SavedFigure
 from postprocess.report.findings import findings
+from postprocess.report.tables import HYPOTHESIS_1
 from postprocess.stats.registry import REGISTRY, statistics
 from postprocess.stats.result import INTERVAL_MARKS, MIN_CLUSTERS, confidence_label, format_stat, interval_marks
 from postprocess.stats.table import ALL, levels, select, split_group, stats_by
@@ -60,7 +61,7 @@ def axis_section(name: str, rows: pd.DataFrame, task_info: Mapping, ci: str) -> 
     lines = [f"#### {name} (axis ratings, n = {task_info['n']})", ""]
     stats = stats_by(rows, "statistic", "measure", "axis")
     measures = levels(rows, "measure")
-    present = set(rows["statistic"])
+    present = set(rows["statistic"]) - set(HYPOTHESIS_1)  # hypothesis 1 has its own tables (`typicality_lines`)
     for statistic in (s.name for s in statistics(kind="axis") if s.name in present):  # in registry order
         heading = REGISTRY[statistic].key.replace("_", " ")  # the summary.json key, as the report always named it
         lines += [f"{heading} (estimate [{ci} CI], posts resampled):", ""]
@@ -106,6 +107,146 @@ def cmp_section(name: str, rows: pd.DataFrame, fits: Mapping, task_info: Mapping
     lines += ["Logistic (Bradley-Terry) fit of the choice, no intercept:", ""]
     lines += markdown_table(["fit", "term", "coefficient ± SE", "p"], fit_rows)
     lines += ["Per policy pair: see `tables/agreement.csv`.", ""]
+    return lines
+
+
+# Hypothesis 1 (issue 13): the typicality bias alpha, the agreement as Verbalized Sampling reports it and the
+# human ceiling. Each block appears only when its rows are in the statistics table.
+TYPICALITY = ("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p")
+GROUP_WORDS = {
+    "all": "all pairs",
+    "length_adjusted": "+ log length ratio",
+    "policy_adjusted": "+ policy fixed effects",
+    "copy_adjusted": "+ extractiveness differences",
+    "tie_accuracy": "pairs with equal mean accuracy",
+    "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
+    "quality_length_adjusted": "+ quality and log length ratio",
+}
+CMP_GROUPS = ("all", "length_adjusted", "policy_adjusted", "copy_adjusted")
+AXIS_GROUPS = ("tie_accuracy", "quality_adjusted", "quality_length_adjusted", "copy_adjusted", "policy_adjusted")
+HEADLINE_SPLIT = "subsplit=valid2"
+
+
+def _group_label(group: str) -> str:
+    words = GROUP_WORDS.get(group)
+    return f"{group} ({words})" if words else group
+
+
+def _ordered_groups(rows: pd.DataFrame, fixed: tuple[str, ...]) -> list[str]:
+    """The fixed groups present (in their order), then the others (subsplits, policies) in table order,
+    the headline split valid2 first among them."""
+    present = levels(rows, "group")
+    rest = [g for g in present if g not in fixed]
+    rest.sort(key=lambda g: g != HEADLINE_SPLIT)
+    return [g for g in fixed if g in present] + rest
+
+
+def _cell_p(stat: Mapping | None) -> str:
+    """`cell` followed by the p-value, `0.214 [0.101, 0.318], p 0.003`."""
+    text = cell(stat)
+    value = p(stat)
+    return f"{text}, p {value}" if value else text
+
+
+def typicality_lines(rows: pd.DataFrame, kind: str, ci: str) -> list[str]:
+    """The alpha table (rows = groups, columns = measures) and the odds ratio / Δp table of one task, from
+    its `typicality_*` rows; [] when it has none."""
+    alpha_rows = select(rows, statistic="typicality_alpha")
+    if alpha_rows.empty:
+        return []
+    measures = levels(alpha_rows, "measure")
+    groups = _ordered_groups(alpha_rows, CMP_GROUPS if kind == "cmp" else AXIS_GROUPS)
+    stats = stats_by(rows[rows["statistic"].isin(TYPICALITY)], "statistic", "measure", "group")
+    outcome = ("1[overall_i > overall_j] over within-post pairs of distinct summaries (ratings averaged over "
+               "raters) whose mean overall ratings differ" if kind == "axis" else "the human choice")
+    lines = [f"Hypothesis 1: typicality bias α (Zhang et al. 2025): logistic regression of {outcome} on "
+             "z = Δ / rms(Δ), Δ the measure's difference within the pair, no intercept (the fit does not depend "
+             "on which summary is listed first), clustered by post"
+             + f". Cells: α [{ci} CI], p (cluster bootstrap; the cluster-robust Wald p is in summary.json's "
+             "details).", ""]
+    measure = next((m for m in ("per_token", "per_byte", "sum") if m in measures), measures[0])
+    headline = stats.get(("typicality_alpha", measure, HEADLINE_SPLIT))
+    if headline is not None:
+        lines += [f"Headline split valid2 ({measure}): α = {_cell_p(headline)}.", ""]
+    lines += markdown_table(["group", *measures],
+                            [[_group_label(g), *(_cell_p(stats.get(("typicality_alpha", m, g))) for m in measures)]
+                             for g in groups])
+    if any(s in set(rows["statistic"]) for s in TYPICALITY[1:]):
+        lines += [f"The same fits read as the odds ratio per rms unit of Δ and Δp, the win probability at z = +1 "
+                  f"minus at z = −1 (estimate [{ci} CI]):", ""]
+        lines += markdown_table(
+            ["group", *(f"{m}: {what}" for m in measures for what in ("odds ratio", "Δp"))],
+            [[_group_label(g), *(cell(stats.get((s, m, g))) for m in measures for s in TYPICALITY[1:])]
+             for g in groups])
+    ordinal = stats_by(select(rows, statistic="typicality_ordinal"), "measure")
+    if ordinal:
+        lines += [f"Ordered logit of the overall rating on accuracy, coverage, coherence and the standardised "
+                  f"measure, clustered by post (coefficient of the measure [{ci} CI], p):", ""]
+        lines += markdown_table(["measure", "ordinal coefficient"], [[m, _cell_p(s)] for (m,), s in ordinal.items()])
+    return lines
+
+
+def vs_agreement_lines(rows: pd.DataFrame, ci: str) -> list[str]:
+    """"Agreement as Verbalized Sampling reports it": per measure the agreement with its cluster-bootstrap
+    and its Wilson interval, Chen's R / R~, valid2, and the agreement by policy-pair class; [] when none of
+    these rows exist."""
+    wilson = stats_by(select(rows, statistic="agreement_wilson", group=ALL), "measure")
+    ranking = stats_by(select(rows, statistic="ranking_accuracy", group=ALL), "measure")
+    agreement = select(rows, statistic="agreement")
+    by_class = agreement[agreement["group"].str.startswith("policy_class=")]
+    if not wilson and not ranking and by_class.empty:
+        return []
+    overall = stats_by(select(agreement, group=ALL), "measure")
+    valid2 = stats_by(select(agreement, group=HEADLINE_SPLIT), "measure")
+    measures = [m for m in dict.fromkeys([*levels(agreement, "measure"), *(m for (m,) in wilson),
+                                          *(m for (m,) in ranking)])]
+    lines = ["Agreement as Verbalized Sampling reports it:", ""]
+    if wilson or ranking:
+        header = ["measure", f"agreement [{ci} CI, posts resampled]", f"agreement [{ci} Wilson CI, pairs independent]",
+                  "Chen's R (sum) / R~ (per token)"]
+        if valid2:
+            header.append(f"valid2 (headline split) [{ci} CI]")
+        table_rows = []
+        for m in measures:
+            r = ranking.get((m,))
+            row = [m, cell(overall.get((m,))), _cell_p(wilson.get((m,))) if (m,) in wilson else "n/a",
+                   _cell_p(r) if r is not None else ""]
+            if valid2:
+                row.append(cell(valid2.get((m,))))
+            table_rows.append(row)
+        lines += markdown_table(header, table_rows)
+        lines += ["Ties: the agreement counts a tied pair 1/2; Chen et al.'s ranking accuracy (R on the summed "
+                  "log-prob, R~ on the mean per-token log-prob) ranks a tied pair [1, 1], which matches no strict "
+                  "human ranking, so a model tie counts as a miss.", ""]
+    if not by_class.empty:
+        class_measures = levels(by_class, "measure")
+        lines += ["Agreement by policy-pair class (Stiennon et al. 2020, appendix G.7):", "",
+                  *_breakdown(agreement, class_measures, "by_policy_class")]
+    return lines
+
+
+def human_ceiling_lines(rows: pd.DataFrame, ci: str) -> list[str]:
+    """The human ceiling of one pair task: labeller-labeller agreement, the model's agreement with the
+    majority vote, Chen's idealised R* and the worker heterogeneity test; [] when none of these rows exist."""
+    names = ("majority_agreement", "idealised_ranking_accuracy", "worker_heterogeneity")
+    human = stats_by(select(rows, statistic="human_agreement", group=ALL), "measure")
+    per_measure = select(rows[rows["statistic"].isin(names)], group=ALL)
+    if not human and per_measure.empty:
+        return []
+    lines = ["Human ceiling:", ""]
+    for (_, stat) in human.items():
+        over = f" over {stat['n']} pairs" if stat["estimate"] is not None else ""
+        lines += [f"Labeller-labeller agreement (pairs judged by more than one worker, share of worker pairs that "
+                  f"agree, posts resampled): {_cell_p(stat)}{over}.", ""]
+    if not per_measure.empty:
+        stats = stats_by(per_measure, "statistic", "measure")
+        present = [s for s in names if s in set(per_measure["statistic"])]
+        heads = {"majority_agreement": f"agreement with the majority vote [{ci} CI], p",
+                 "idealised_ranking_accuracy": f"idealised R* [{ci} CI], p",
+                 "worker_heterogeneity": "worker heterogeneity (LR test of worker slopes), p"}
+        lines += markdown_table(["measure", *(heads[s] for s in present)],
+                                [[m, *(_cell_p(stats.get((s, m))) for s in present)]
+                                 for m in levels(per_measure, "measure")])
     return lines
 
 
@@ -176,9 +317,13 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
             rows = select(own, model=run["model_name"], task=task)
             if info["kind"] == "axis":
                 lines += axis_section(task, select(rows, group=ALL), info, ci)
+                lines += typicality_lines(rows, "axis", ci)
             else:
                 lines += cmp_section(task, select(rows, statistic="agreement"), run["cmp"][task]["preference_model"],
                                      info, ci)
+                lines += typicality_lines(rows, "cmp", ci)
+                lines += vs_agreement_lines(rows, ci)
+                lines += human_ceiling_lines(rows, ci)
             lines += figure_lines(figures, run["model_name"], task)
     lines += ["## Inputs", "", *markdown_table(["file", "sha256"], [[f"`{i['path']}`", i["sha256"][:16]]
                                                           for i in summary["inputs"]])]

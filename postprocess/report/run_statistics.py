@@ -23,14 +23,29 @@ from postprocess.stats import (
     confidence_bucket,
 )
 from postprocess.stats.bootstrap import Settings, draw_unless_given
+from postprocess.stats.human_ceiling import (
+    canonical_pairs,
+    human_agreement,
+    majority_agreement,
+    worker_heterogeneity,
+)
 from postprocess.stats.measures import measure_values
+from postprocess.stats.ranking import idealised_ranking_accuracy, ranking_accuracy, wilson_agreement
 from postprocess.stats.registry import REGISTRY, Statistic, statistics
 from postprocess.stats.table import group_label, stat_row
+from postprocess.stats.typicality import (
+    QUALITY_AXES,
+    axis_pairs,
+    policy_contrasts,
+    typicality_alpha,
+    typicality_ordinal,
+)
 
 # Breakdowns repeat the statistics the registry marks `breakdowns` (the rank statistics): Pearson and
 # Kendall add little within a policy and would double the report's run time on a full split.
 AXIS_BREAKDOWNS = {"by_policy": "policy", "by_subsplit": "subsplit"}
-CMP_BREAKDOWNS = {"by_confidence": "confidence_bucket", "by_policy_pair": "policy_pair", "by_subsplit": "subsplit"}
+CMP_BREAKDOWNS = {"by_confidence": "confidence_bucket", "by_policy_pair": "policy_pair",
+                  "by_policy_class": "policy_class", "by_subsplit": "subsplit"}
 
 
 def _kw(settings: Settings, frame: pd.DataFrame, *, shared: bool = True) -> dict:
@@ -72,11 +87,46 @@ def _agreement(frame: pd.DataFrame, measure: str, kw: dict) -> Stat:
                                        frame["choice"].to_numpy(dtype=float), **kw)
 
 
+def policy_role(policy: object) -> str:
+    """A policy name's role, for Stiennon et al.'s appendix G.7 classes: "ref" is the human reference; a name
+    containing "ppo" or "rl" is RL, "sup" or "sft" supervised; anything else ("pretrain", "title", "lead",
+    ...) is "other". Checked in that order, case-insensitively."""
+    name = str(policy).lower()
+    if name == "ref":
+        return "human"
+    if "ppo" in name or "rl" in name:
+        return "RL"
+    if "sup" in name or "sft" in name:
+        return "supervised"
+    return "other"
+
+
+def policy_class(policy_a: object, policy_b: object) -> str:
+    """The pair's class (Stiennon et al. 2020, appendix G.7): "human reference vs any" when either summary is
+    the reference, else "supervised vs supervised", "RL vs RL", "RL vs supervised", or "other".
+
+    >>> policy_class("sup4_ppo_rm3", "sup2"), policy_class("ref", "pretrain"), policy_class("title", "sup2")
+    ('RL vs supervised', 'human reference vs any', 'other')
+    """
+    roles = {policy_role(policy_a), policy_role(policy_b)}
+    if "human" in roles:
+        return "human reference vs any"
+    if roles == {"supervised"}:
+        return "supervised vs supervised"
+    if roles == {"RL"}:
+        return "RL vs RL"
+    if roles == {"RL", "supervised"}:
+        return "RL vs supervised"
+    return "other"
+
+
 def with_pair_groups(frame: pd.DataFrame) -> pd.DataFrame:
-    """The pair table with the breakdown columns: annotator confidence bucket and policy pair."""
+    """The pair table with the breakdown columns: annotator confidence bucket, policy pair and its class."""
+    pairs = list(zip(frame["policy_a"], frame["policy_b"], strict=True))
     return frame.assign(
         confidence_bucket=confidence_bucket(frame["confidence"].to_numpy(dtype=float)),
-        policy_pair=[" vs ".join(sorted(map(str, p))) for p in zip(frame["policy_a"], frame["policy_b"], strict=True)],
+        policy_pair=[" vs ".join(sorted(map(str, p))) for p in pairs],
+        policy_class=[policy_class(a, b) for a, b in pairs],
     )
 
 
@@ -109,3 +159,210 @@ def preference_model(frame: pd.DataFrame, settings: Settings) -> dict:
         "logprob_diff_and_length": bradley_terry_fit(diff, chose_a, length_ratio).to_dict(),
         "calibration": calibration_curve(diff, chose_a, confidence=settings.confidence).to_dict(),
     }
+
+
+# --- Hypothesis 1 as the field measures it: typicality bias alpha, ranking accuracy, the human ceiling ---
+
+TYPICALITY_NAMES = ("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p")
+# The copy covariates of alpha: coverage (equal to the unigram share wherever every copied token counts, so
+# the share itself is left out), density and the 2- and 3-gram shares.
+COPY_COLUMNS = ("copy_coverage", "copy_density", "copy_ngram2", "copy_ngram3")
+# alpha per policy (axis tasks) needs this many within-policy pairs; R*'s KL weight (DPO's usual beta).
+MIN_POLICY_PAIRS = 20
+IDEAL_BETA = 0.1
+
+
+def _alpha_kw(settings: Settings, posts: np.ndarray) -> dict:
+    """typicality_alpha's bootstrap: one set of draws over the posts given, p = the bootstrap p that inverts
+    the interval (the cluster-robust Wald p goes to details)."""
+    return {"n_resamples": settings.n_resamples, "seed": settings.seed, "confidence": settings.confidence,
+            "resamples": draw_unless_given(None, posts, settings.n_resamples, settings.seed),
+            "p_method": "bootstrap"}
+
+
+def _fit_rows(fit, *, model: str, task: str, measure: str, group: str) -> list[dict]:
+    return [stat_row(stat, model=model, task=task, statistic=name, measure=measure, group=group)
+            for name, stat in zip(TYPICALITY_NAMES, fit, strict=True)]
+
+
+def _copy_present(frame: pd.DataFrame, suffixes: tuple[str, ...]) -> list[str]:
+    """The copy columns logged (finite somewhere) on every side given."""
+    return [c for c in COPY_COLUMNS
+            if all(f"{c}{s}" in frame and np.isfinite(frame[f"{c}{s}"].to_numpy(dtype=float)).any() for s in suffixes)]
+
+
+def independent_columns(covariates: pd.DataFrame, delta: np.ndarray | None = None) -> pd.DataFrame:
+    """The covariates without columns that add nothing on the complete rows: each column is kept only if it
+    raises the rank of [delta, the columns kept so far] (so a constant-0 difference, or coverage where it
+    equals the unigram share, is left out rather than making the whole fit undefined)."""
+    values = covariates.to_numpy(dtype=float)
+    base = np.zeros((len(covariates), 0)) if delta is None else np.asarray(delta, dtype=float)[:, None]
+    rows = np.all(np.isfinite(np.column_stack([base, values])), axis=1)
+    kept, matrix = [], base[rows]
+    for j, name in enumerate(covariates.columns):
+        trial = np.column_stack([matrix, values[rows, j]])
+        if trial.shape[0] and np.linalg.matrix_rank(trial) > (np.linalg.matrix_rank(matrix) if matrix.size else 0):
+            kept.append(name)
+            matrix = trial
+    return covariates[kept]
+
+
+def _log_length_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((a > 0) & (b > 0), np.log(a / b), np.nan)
+
+
+def cmp_typicality_covariates(frame: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
+    """The covariates of each alpha group of a pair task (differences A minus B, so no intercept is needed):
+    `all` none, `length_adjusted` the log length ratio (bytes), `policy_adjusted` policy contrasts,
+    `copy_adjusted` the differences of the copy columns (only where the samples logged the source text)."""
+    out: dict[str, pd.DataFrame | None] = {
+        "all": None,
+        "length_adjusted": pd.DataFrame({"log_length_ratio": _log_length_ratio(
+            frame["n_bytes_a"].to_numpy(dtype=float), frame["n_bytes_b"].to_numpy(dtype=float))}),
+        "policy_adjusted": policy_contrasts(frame["policy_a"].to_numpy(), frame["policy_b"].to_numpy()),
+    }
+    copy = _copy_present(frame, ("_a", "_b"))
+    if copy:
+        out["copy_adjusted"] = independent_columns(pd.DataFrame(
+            {f"d_{c}": frame[f"{c}_a"].to_numpy(dtype=float) - frame[f"{c}_b"].to_numpy(dtype=float) for c in copy}))
+    return out
+
+
+def cmp_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str,
+                        task: str) -> list[dict]:
+    """alpha (and its odds ratio and delta_p) of every measure on a pair task: the human choice of summary A
+    on z = (measure_A - measure_B) / rms, no intercept, clustered by post; groups as
+    `cmp_typicality_covariates` and one per subsplit (its own draws)."""
+    posts = frame["post_id"].to_numpy()
+    chose_a = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
+    covariates = cmp_typicality_covariates(frame)
+    subsplits = sorted(frame["subsplit"].dropna().unique()) if "subsplit" in frame else []
+    rows = []
+    for m in measures:
+        delta = measure_values(frame, m, "_a") - measure_values(frame, m, "_b")
+        kw = _alpha_kw(settings, posts)
+        for group, cov in covariates.items():
+            rows += _fit_rows(typicality_alpha(delta, chose_a, posts, cov, **kw), model=model, task=task,
+                              measure=m, group=group)
+        for value in subsplits:
+            keep = (frame["subsplit"] == value).to_numpy()
+            fit = typicality_alpha(delta[keep], chose_a[keep], posts[keep], **_alpha_kw(settings, posts[keep]))
+            rows += _fit_rows(fit, model=model, task=task, measure=m, group=group_label("by_subsplit", value))
+    return rows
+
+
+def agreement_outcomes(score_a: np.ndarray, score_b: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    """Per pair: 1 when the higher-scored summary is the human's choice, 0 when not, 1/2 on a model tie, NaN
+    where a score or the choice is missing (the outcomes `agreement` averages)."""
+    with np.errstate(invalid="ignore"):
+        picked_a = score_a > score_b
+        hit = np.where(score_a == score_b, 0.5, (picked_a == (choice == 0)).astype(float))
+    return np.where(np.isfinite(score_a) & np.isfinite(score_b) & np.isfinite(choice), hit, np.nan)
+
+
+def ranking_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str, task: str) -> list[dict]:
+    """Per measure, agreement with the Wilson interval (pairs independent, as Verbalized Sampling), and Chen
+    et al.'s ranking accuracy (R on `sum`, R~ on `per_token`; a model tie is a miss)."""
+    kw = _kw(settings, frame)
+    kw.pop("p_method")
+    posts = kw.pop("clusters")
+    choice = frame["choice"].to_numpy(dtype=float)
+    rows = []
+    for m in measures:
+        a, b = measure_values(frame, m, "_a"), measure_values(frame, m, "_b")
+        wilson = wilson_agreement(agreement_outcomes(a, b, choice), confidence=settings.confidence)
+        rows.append(stat_row(wilson, model=model, task=task, statistic="agreement_wilson", measure=m))
+        if m in ("sum", "per_token"):
+            rows.append(stat_row(ranking_accuracy(a, b, choice, posts, **kw), model=model, task=task,
+                                 statistic="ranking_accuracy", measure=m))
+    return rows
+
+
+def human_ceiling_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str,
+                       task: str) -> list[dict]:
+    """The human ceiling of a pair task: labeller-labeller agreement (measure ""), and per measure the
+    model's agreement with the majority vote, the idealised ranking accuracy R* (beta `IDEAL_BETA`, from the
+    raters' shares of pairs judged at least twice) and the likelihood-ratio test of worker-specific slopes."""
+    kw = _kw(settings, frame)
+    kw.pop("p_method")
+    posts = kw.pop("clusters")
+    sid_a, sid_b = frame["sid_a"].to_numpy(), frame["sid_b"].to_numpy()
+    choice = frame["choice"].to_numpy(dtype=float)
+    workers = frame["worker"].fillna("").astype(str).to_numpy() if "worker" in frame else None
+    rows = [stat_row(human_agreement(sid_a, sid_b, choice, posts, workers, **kw), model=model, task=task,
+                     statistic="human_agreement")]
+    canon = canonical_pairs(sid_a, sid_b, choice)
+    flipped = canon["flipped"].to_numpy(dtype=bool)
+    votes = canon.assign(post=posts).groupby("pair_id", sort=True).agg(
+        share=("chose_first", "mean"), n_raters=("chose_first", "count"), post=("post", "first"))
+    first = canon.assign(row=np.arange(len(canon))).groupby("pair_id", sort=True)["row"].first().to_numpy()
+    for m in measures:
+        a, b = measure_values(frame, m, "_a"), measure_values(frame, m, "_b")
+        rows.append(stat_row(majority_agreement(a, b, sid_a, sid_b, choice, posts, **kw), model=model, task=task,
+                             statistic="majority_agreement", measure=m))
+        score_first, score_second = np.where(flipped, b, a)[first], np.where(flipped, a, b)[first]
+        ideal = idealised_ranking_accuracy(score_first, score_second, votes["share"].to_numpy(dtype=float),
+                                           votes["n_raters"].to_numpy(dtype=float), votes["post"].to_numpy(),
+                                           beta=IDEAL_BETA, n_resamples=settings.n_resamples, seed=settings.seed,
+                                           confidence=settings.confidence)
+        rows.append(stat_row(ideal, model=model, task=task, statistic="idealised_ranking_accuracy", measure=m))
+        if workers is not None:
+            het = worker_heterogeneity(a - b, (choice == 0).astype(float), workers, posts, **kw)
+            rows.append(stat_row(het.test, model=model, task=task, statistic="worker_heterogeneity", measure=m))
+    return rows
+
+
+def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str,
+                         task: str) -> list[dict]:
+    """alpha on a Likert task, the HelpSteer analogue (`postprocess.stats.typicality.axis_pairs`): every
+    within-post pair of distinct summaries (ratings averaged over raters) with different mean overall, the
+    outcome 1[overall_i > overall_j]. Groups: `tie_accuracy` (pairs with equal mean accuracy, alpha alone),
+    `quality_adjusted` (+ the accuracy, coverage and coherence differences), `quality_length_adjusted`
+    (+ the log length ratio), `copy_adjusted` (quality + the copy differences, where logged),
+    `policy_adjusted` (quality + policy contrasts), `policy=<name>` (alpha alone on the pairs of two summaries
+    of that policy, where it has `MIN_POLICY_PAIRS`); and the ordered logit `typicality_ordinal`."""
+    copy = _copy_present(frame, ("",))
+    quality = [f"d_{c}" for c in QUALITY_AXES]
+    rows = []
+    for m in measures:
+        data = frame.assign(_measure=measure_values(frame, m))
+        pairs = axis_pairs(data, "_measure", extra_cols=tuple(copy))
+        posts = pairs["post_id"].to_numpy()
+        delta, outcome = pairs["delta"].to_numpy(dtype=float), pairs["outcome"].to_numpy(dtype=float)
+        tie = (pairs["d_accuracy"] == 0).to_numpy()
+        fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], **_alpha_kw(settings, posts[tie]))
+        rows += _fit_rows(fit, model=model, task=task, measure=m, group="tie_accuracy")
+        groups = {"quality_adjusted": pairs[quality],
+                  "quality_length_adjusted": pairs[[*quality, "log_length_ratio"]]}
+        if copy:
+            groups["copy_adjusted"] = independent_columns(pairs[[*quality, *(f"d_{c}" for c in copy)]])
+        groups["policy_adjusted"] = pd.concat(
+            [pairs[quality].reset_index(drop=True), policy_contrasts(pairs["policy_i"], pairs["policy_j"])], axis=1)
+        kw = _alpha_kw(settings, posts)
+        for group, cov in groups.items():
+            rows += _fit_rows(typicality_alpha(delta, outcome, posts, cov, **kw), model=model, task=task, measure=m,
+                              group=group)
+        same = (pairs["policy_i"] == pairs["policy_j"]).to_numpy()
+        for policy, count in pairs[same]["policy_i"].value_counts().sort_index().items():
+            if count < MIN_POLICY_PAIRS:
+                continue
+            keep = same & (pairs["policy_i"] == policy).to_numpy()
+            fit = typicality_alpha(delta[keep], outcome[keep], posts[keep], **_alpha_kw(settings, posts[keep]))
+            rows += _fit_rows(fit, model=model, task=task, measure=m, group=group_label("by_policy", policy))
+        rows.append(stat_row(typicality_ordinal(data, "_measure", confidence=settings.confidence), model=model,
+                             task=task, statistic="typicality_ordinal", measure=m))
+    return rows
+
+
+def hypothesis1_rows(frame: pd.DataFrame, kind: str, settings: Settings, measures: list[str], *, model: str,
+                     task: str, ceiling: bool | None = None) -> list[dict]:
+    """The hypothesis-1 rows of one task: alpha (`ceiling` False), the ranking and human-ceiling rows of a
+    pair task (`ceiling` True), or all of them (None, the default)."""
+    if kind == "axis":
+        return [] if ceiling else axis_typicality_rows(frame, settings, measures, model=model, task=task)
+    rows = [] if ceiling else cmp_typicality_rows(frame, settings, measures, model=model, task=task)
+    if ceiling is not False:
+        rows += (ranking_rows(frame, settings, measures, model=model, task=task)
+                 + human_ceiling_rows(frame, settings, measures, model=model, task=task))
+    return rows

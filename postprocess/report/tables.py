@@ -12,6 +12,10 @@ when it is not), `n_clusters` (posts), `n_ties` (tied pairs of an agreement) and
 | `axis_breakdowns.csv` | the same statistics per group (`policy=…`, `subsplit=…`) |
 | `agreement.csv` | single-run statistics of pairs (kind "cmp"): agreement, overall and per group |
 | `comparisons.csv` | every statistic of a model against the reference (`reference` set) |
+| `typicality.csv` | hypothesis 1: the typicality bias alpha, its odds ratio and Δp, the ordinal coefficient |
+| `human_ceiling.csv` | labeller-labeller agreement, agreement with the majority, idealised R*, worker heterogeneity |
+
+The VS-comparable agreement rows (`agreement_wilson`, `ranking_accuracy`) sit in `agreement.csv`.
 
 `preference_model.csv` holds the Bradley-Terry fits, which are model objects in summary.json
 (`runs[].cmp[TASK].preference_model`), not rows of the statistics table.
@@ -28,6 +32,13 @@ from postprocess.stats.result import interval_warning
 from postprocess.stats.table import ALL, COLUMNS, single_run, stat_dict, write_statistics_csv
 
 DETAIL_COLUMNS = ("interval_warning", "n_clusters", "n_ties", "p_value_independent")
+# Hypothesis 1 (issue 13): statistic names of the typicality and human-ceiling CSVs, and the agreement rows
+# as Verbalized Sampling and Chen et al. report them (in agreement.csv), whatever registry kind they have.
+TYPICALITY_STATISTICS = ("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p", "typicality_ordinal")
+HUMAN_CEILING_STATISTICS = ("human_agreement", "majority_agreement", "idealised_ranking_accuracy",
+                            "worker_heterogeneity")
+VS_AGREEMENT_STATISTICS = ("agreement_wilson", "ranking_accuracy")
+HYPOTHESIS_1 = (*TYPICALITY_STATISTICS, *HUMAN_CEILING_STATISTICS, *VS_AGREEMENT_STATISTICS)
 
 
 def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -48,9 +59,15 @@ def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 def csv_views(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each CSV file's name and its rows of the statistics table."""
+    own = table[table["reference"] == ""]
     axis = single_run(table, "axis")
+    axis = axis[~axis["statistic"].isin(HYPOTHESIS_1)]
+    cmp = own["statistic"].isin(set(single_run(table, "cmp")["statistic"]) - set(HYPOTHESIS_1))
     return {"axis_correlations": axis[axis["group"] == ALL], "axis_breakdowns": axis[axis["group"] != ALL],
-            "agreement": single_run(table, "cmp"), "comparisons": table[table["reference"] != ""]}
+            "agreement": own[cmp | own["statistic"].isin(VS_AGREEMENT_STATISTICS)],
+            "typicality": own[own["statistic"].isin(TYPICALITY_STATISTICS)],
+            "human_ceiling": own[own["statistic"].isin(HUMAN_CEILING_STATISTICS)],
+            "comparisons": table[table["reference"] != ""]}
 
 
 def preference_model_rows(summary: Mapping) -> list[dict]:

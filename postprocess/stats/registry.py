@@ -66,6 +66,17 @@ def _axis(name: str, label: str, point: Callable, replicates: Callable, key: str
                      ("runs", "{model}", "axis_breakdowns", "{task}", "{by}", "{value}", "{measure}", "{axis}", key))
 
 
+def _computed(name: str, label: str, kind: str, *path: str) -> Statistic:
+    """A statistic that `postprocess.report.run_statistics` computes by its own function (a model fit or a
+    statistic of pairs judged more than once), not through `point`: its path holds `{group}` or is fixed."""
+    return Statistic(name, label, kind, ("runs", "{model}", *path))
+
+
+# Hypothesis 1 as the field measures it (Zhang et al. 2025's typicality bias alpha, Chen et al. 2024's ranking
+# accuracy, Stiennon et al. 2020's labeller agreement): kinds "typicality", "ranking" and "human_ceiling".
+_TYPICALITY = ("typicality", "{task}", "{measure}", "{group}")
+
+
 def _comparison(name: str, label: str, *path: str) -> Statistic:
     return Statistic(name, label, "comparison", ("comparisons", "{model}", *path))
 
@@ -81,6 +92,26 @@ _ENTRIES = (
     Statistic("agreement", "agreement with the human choice", "cmp",
               ("runs", "{model}", "cmp", "{task}", "{measure}", "agreement"), agreement, None, None, True, True,
               ("runs", "{model}", "cmp", "{task}", "{measure}", "{by}", "{value}")),
+    _computed("typicality_alpha", "typicality bias alpha (log-odds per rms unit of the difference)", "typicality",
+              *_TYPICALITY, "alpha"),
+    _computed("typicality_odds_ratio", "odds ratio of winning per rms unit of the difference", "typicality",
+              *_TYPICALITY, "odds_ratio"),
+    _computed("typicality_delta_p", "win probability at +1 minus at -1 rms unit", "typicality",
+              *_TYPICALITY, "delta_p"),
+    _computed("typicality_ordinal", "ordered-logit coefficient of the standardised measure on the overall rating",
+              "typicality", "typicality", "{task}", "{measure}", "ordinal"),
+    _computed("agreement_wilson", "agreement with the human choice, Wilson interval (pairs independent)", "ranking",
+              "cmp", "{task}", "{measure}", "agreement_wilson"),
+    _computed("ranking_accuracy", "ranking accuracy (Chen et al.'s R on sum, R~ on per_token)", "ranking",
+              "cmp", "{task}", "{measure}", "ranking_accuracy"),
+    _computed("human_agreement", "labeller-labeller agreement", "human_ceiling",
+              "human_ceiling", "{task}", "human_agreement"),
+    _computed("majority_agreement", "agreement with the majority vote of pairs judged more than once",
+              "human_ceiling", "human_ceiling", "{task}", "{measure}", "majority_agreement"),
+    _computed("idealised_ranking_accuracy", "idealised ranking accuracy R* (Chen et al.)", "human_ceiling",
+              "human_ceiling", "{task}", "{measure}", "idealised_ranking_accuracy"),
+    _computed("worker_heterogeneity", "likelihood-ratio test of worker-specific slopes of alpha", "human_ceiling",
+              "human_ceiling", "{task}", "{measure}", "worker_heterogeneity"),
     # Comparisons against the reference (`postprocess.compare`): differences of the single-run
     # statistics above are `<name>_difference`, placed by `difference_path`.
     _comparison("implicit_reward_spearman", "Spearman ρ of the implicit reward with the rating",

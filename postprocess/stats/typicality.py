@@ -362,7 +362,8 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
         if reps is None:
             low, high = det["wald_ci_low"], det["wald_ci_high"]
         else:
-            iv = percentile_interval(transform(reps), confidence)
+            with np.errstate(over="ignore"):  # exp of a diverged refit is inf: a legitimate, if useless, bound
+                iv = percentile_interval(transform(reps), confidence)
             low, high = iv.low, iv.high
         return Stat(float(transform(alpha)), low, high, p_value, n, method, n_dropped, None, det)
 

@@ -14,6 +14,7 @@ import pytest
 
 from lm_eval_tasks.rows import RATING_AXES
 from postprocess.report.build import build_report
+from postprocess.report.findings import MEASURE_WORDS
 from postprocess.report.tables import DETAIL_COLUMNS
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.result import interval_marks
@@ -136,7 +137,22 @@ FINDINGS = [
      rf"summaries is {TRIPLE}", {"statistic": "preferred_vs_rejected_shift"}),
     (r"^\*\*(?P<task>\w+)\*\*: mean token entropy along the summaries, (?P<model>\w+) minus (?P<reference>\w+), is "
      rf"{TRIPLE}", {"statistic": "mean_entropy_difference"}),
+    # hypothesis 1 (issue 13): alpha of group all, and of the fit with length (and quality) held fixed
+    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \((?P<measure>log-prob per \w+|summed log-prob)\), (?P<model>\w+): "
+     rf"typicality bias α {TRIPLE}", {"statistic": "typicality_alpha", "reference": "", "group": "all"}),
+    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \((?P<measure>log-prob per \w+|summed log-prob)\), (?P<model>\w+): "
+     rf"typicality bias α \(pairs with equal mean accuracy\) {TRIPLE}",
+     {"statistic": "typicality_alpha", "reference": "", "group": "tie_accuracy"}),
+    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 with length held fixed \((?P<measure>log-prob per \w+|summed log-prob)\), "
+     rf"(?P<model>\w+): α {TRIPLE}", {"statistic": "typicality_alpha", "reference": "", "group": "length_adjusted"}),
+    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 with quality and length held fixed "
+     rf"\((?P<measure>log-prob per \w+|summed log-prob)\), (?P<model>\w+): α {TRIPLE}",
+     {"statistic": "typicality_alpha", "reference": "", "group": "quality_length_adjusted"}),
 ]
+# The measure as a finding words it (`postprocess.report.findings.MEASURE_WORDS`), back to the column's value.
+MEASURES = {words: measure for measure, words in MEASURE_WORDS.items()}
+# The human ceiling beside an agreement finding quotes the run's human_agreement row.
+CEILING = rf"Labellers agree with each other at {TRIPLE}"
 
 
 @pytest.mark.parametrize("name", ["two", "single"])
@@ -150,6 +166,8 @@ def test_each_finding_quotes_its_row_of_the_table(reports, name):
         for pattern, where in FINDINGS:
             if match := re.match(pattern, bullet):
                 found = match.groupdict()
+                if "measure" in found:
+                    found["measure"] = MEASURES[found["measure"]]
                 keep = pd.Series(True, index=rows.index)
                 for column, value in {**where, **found}.items():
                     keep &= rows[column] == value
@@ -157,9 +175,17 @@ def test_each_finding_quotes_its_row_of_the_table(reports, name):
                 assert _triple(row.estimate, row.ci_low, row.ci_high) in bullet, bullet
                 assert "(95% CI)" in bullet
                 quoted += 1
+                if ceiling := re.search(CEILING, bullet):
+                    (human,) = rows[(rows["statistic"] == "human_agreement") & (rows["model"] == found["model"])
+                                    & (rows["task"] == found["task"]) & (rows["reference"] == "")].itertuples()
+                    assert _triple(*ceiling.groups()) == _triple(human.estimate, human.ci_low, human.ci_high)
                 break
     numbered = [b for b in bullets if re.search(TRIPLE, b)]
-    assert quoted == len(numbered) == (8 if name == "two" else 2)
+    # hypothesis 1: one sentence per run and task with alpha, one more where the adjusted fit exists
+    alpha = rows[(rows["statistic"] == "typicality_alpha") & (rows["reference"] == "")]
+    hypothesis_1 = sum(len(alpha[alpha["group"].isin(groups)][["model", "task"]].drop_duplicates())
+                       for groups in (["all", "tie_accuracy"], ["length_adjusted", "quality_length_adjusted"]))
+    assert quoted == len(numbered) == (8 if name == "two" else 2) + hypothesis_1
 
 
 @pytest.mark.parametrize("name", ["two", "single"])
@@ -167,10 +193,12 @@ def test_csv_tables_are_filters_of_the_statistics_table(reports, name):
     tables = reports[name] / "tables"
     statistics = _statistics(reports[name])
     parts = []
-    for csv in ("axis_correlations", "axis_breakdowns", "agreement", "comparisons"):
+    for csv in ("axis_correlations", "axis_breakdowns", "agreement", "comparisons", "typicality", "human_ceiling"):
         if csv == "comparisons" and name == "single":
             assert not (tables / "comparisons.csv").exists()
             continue
+        if csv in ("typicality", "human_ceiling") and not (tables / f"{csv}.csv").exists():
+            continue  # hypothesis 1's tables exist only where the runs give their rows
         part = pd.read_csv(tables / f"{csv}.csv", keep_default_na=False)
         assert tuple(part.columns) == (*COLUMNS, *DETAIL_COLUMNS)
         parts.append(part.loc[:, list(COLUMNS)])
