@@ -56,7 +56,8 @@ NEWTON_MAX_ITER = 100
 # A fitted probability this close to the observed 0/1 outcome on every row is a perfect prediction:
 # the maximum-likelihood estimate does not exist.
 PERFECT_FIT = 1e-8
-# A covariate coefficient this large (a factor of e^15 in the odds) means the covariate separates its rows.
+# A coefficient this large (a factor of e^15 in the odds) means its regressor separates the rows: for a
+# covariate it is reported; for alpha on a bootstrap resample, that resample is dropped and counted.
 SEPARATED_COEF = 15.0
 
 
@@ -180,13 +181,15 @@ def weighted_logit_fits(X: np.ndarray, y: np.ndarray, weights: np.ndarray, start
 
 def _alpha_replicates(X: np.ndarray, y: np.ndarray, delta: np.ndarray, labels: np.ndarray,
                       resamples: ClusterResamples, start: np.ndarray, rms: float) -> np.ndarray:
-    """(B,) alpha on each resample: the coefficient of z refitted, rescaled to the resample's own rms."""
+    """(B,) alpha on each resample: the coefficient of z refitted, rescaled to the resample's own rms; NaN
+    (dropped and counted by the interval) where the refit did not converge or z separates the resample."""
     codes = resamples.codes(labels)
     step = max(1, DEFAULT_CHUNK_CELLS // max(len(y), 1))
     out = []
     for first in range(0, resamples.n_resamples, step):
         w = resamples.counts[first : first + step][:, codes].astype(float)
         coef = weighted_logit_fits(X, y, w, start)[:, 0]
+        coef[np.abs(coef) > SEPARATED_COEF] = np.nan  # z separates the resample: its alpha does not exist
         with np.errstate(invalid="ignore", divide="ignore"):
             rms_b = np.sqrt((w @ delta**2) / w.sum(axis=1))
         out.append(coef * rms_b / rms)
