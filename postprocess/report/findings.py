@@ -233,7 +233,7 @@ def _entropy(view: _View, rows: pd.DataFrame, model: str, reference: str) -> lis
     return out
 
 
-# Hypothesis 1 (issue 13): the typicality bias alpha on the headline measure, and the adjusted fit that
+# Hypothesis 1: the typicality bias alpha on the headline measure, and the adjusted fit that
 # holds length (pair tasks) or quality and length (axis tasks) fixed.
 HEADLINE_MEASURES = ("per_token", "per_byte", "sum")
 ADJUSTED = (("length_adjusted", "length"), ("quality_length_adjusted", "quality and length"))
@@ -308,8 +308,22 @@ def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
                 verdict = (f"with {held} held fixed, humans prefer the summary the model finds "
                            f"{'more' if d_adj > 0 else 'less'} likely ({held} masked it)")
             out.append(f"**{task}**, hypothesis 1 with {held} held fixed ({MEASURE_WORDS[measure]}), "
-                       f"{view.names[model]}: α {view.fmt(adj)}; {verdict}." + notes)
+                       f"{view.names[model]}: α {view.fmt(adj)}; {verdict}." + _copying(view, rows, measure, d_all)
+                       + notes)
     return out
+
+
+def _copying(view: _View, rows: pd.DataFrame, measure: str, d_all: int | None) -> str:
+    """' With copying held fixed ...' when the effect's interval excludes 0 but the fit with the summaries'
+    extractiveness (`copy_adjusted`) does not: a summary that copies its source is likely through copying alone."""
+    copy = select(rows, measure=measure, group="copy_adjusted")
+    if copy.empty or d_all not in (1, -1):
+        return ""
+    stat = stat_dict(copy.iloc[0])
+    if direction(stat) != 0:
+        return ""
+    return (f" With the summaries' extractiveness held fixed, α is {view.fmt(stat)}: the interval contains 0, so "
+            "copying from the source may explain the effect.")
 
 
 def _synthetic(summary: Mapping) -> list[str]:

@@ -181,3 +181,19 @@ def test_new_rows_go_to_their_csvs_and_every_row_to_exactly_one():
     together = pd.concat(views.values())
     assert len(together) == len(table) and together.index.is_unique
     assert list(together.columns[: len(COLUMNS)]) == list(COLUMNS)
+
+
+def test_copying_is_named_when_the_copy_adjusted_interval_contains_zero():
+    def alpha(group, low, high):
+        return stat_row(Stat((low + high) / 2, low, high, 0.01, 300, "logit", details={"n_clusters": 60}),
+                        model="m", task="summ_pref_cmp", statistic="typicality_alpha", measure="per_token",
+                        group=group)
+
+    rows = [alpha("all", 0.1, 0.5), alpha("length_adjusted", 0.1, 0.6), alpha("copy_adjusted", -0.1, 0.4)]
+    text = " ".join(findings({"runs": [{"model_name": "m", "display_name": "m", "tasks": {}}],
+                              "settings": {"confidence": 0.95}}, statistics_table(rows)))
+    assert "extractiveness held fixed, α is 0.150 [-0.100, 0.400]" in text and "copying from the source" in text
+    rows[2] = alpha("copy_adjusted", 0.05, 0.4)
+    text = " ".join(findings({"runs": [{"model_name": "m", "display_name": "m", "tasks": {}}],
+                              "settings": {"confidence": 0.95}}, statistics_table(rows)))
+    assert "copying" not in text
