@@ -79,8 +79,9 @@ def bootstrap_p(replicates) -> float | None:
 
 
 def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None, method: str,
-                    confidence: float, seed: int | None) -> Stat:
-    """Combine two single-run stats and the paired replicates of their difference into one `Stat`."""
+                    confidence: float, seed: int | None, clusters: np.ndarray) -> Stat:
+    """Combine two single-run stats and the paired replicates of their difference into one `Stat`;
+    `clusters` are the labels of the rows both used (their count goes to details)."""
     n, n_dropped = model.n, model.n_dropped
     if not (reference.defined and model.defined):
         why = "; ".join(f"{who}: {s.reason}" for who, s in (("reference", reference), ("model", model))
@@ -92,6 +93,8 @@ def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None,
         interval = percentile_interval(replicates, confidence)
         low, high, p = interval.low, interval.high, bootstrap_p(replicates)
         details.update(interval.details(), seed=seed)
+    if len(clusters):
+        details["n_clusters"] = len(np.unique(clusters))
     return Stat(model.estimate - reference.estimate, low, high, p, n, method, n_dropped, None, details)
 
 
@@ -144,10 +147,8 @@ def correlation_difference(
         reps = resampled(lambda w: rep(xm, yy, *z, w) - rep(xr, yy, *z, w), labels[keep], resamples)
     unit = "row" if clusters is None else "cluster"
     method = f"difference model - reference of {entry.key}; {P_NOTE}; ci: paired {unit} bootstrap percentile"
-    out = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed)
-    if out.details is not None and keep.any():
-        out.details["n_clusters"] = len(np.unique(labels[keep]))
-    return out
+    return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
+                           labels[keep])
 
 
 def agreement_difference(
@@ -182,10 +183,8 @@ def agreement_difference(
         reps = ratio_of_sums_replicates(w_mod[keep] - w_ref[keep], labels[keep], resamples)
     unit = "row" if clusters is None else "cluster"
     method = f"difference model - reference of agreement (ties 1/2); {P_NOTE}; ci: paired {unit} bootstrap percentile"
-    out = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed)
-    if out.details is not None and keep.any():
-        out.details["n_clusters"] = len(np.unique(labels[keep]))
-    return out
+    return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
+                           labels[keep])
 
 
 def mean_difference(

@@ -27,6 +27,17 @@ from postprocess.stats.result import PMethod, Stat
 CONFIDENCE_BUCKETS = {"slight": 1, "moderate": 2, "strong": 3, "definite": 4}
 
 
+def checked_choice(choice, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`choice` as floats (NaN = missing) once it has the pairs' shape and holds nothing but 0 and 1."""
+    c = np.asarray(choice, dtype=float)
+    if not (a.shape == b.shape == c.shape):
+        raise ValueError(f"shapes differ: {a.shape}, {b.shape}, {c.shape}")
+    bad = np.isfinite(c) & (c != 0) & (c != 1)
+    if np.any(bad):
+        raise ValueError(f"choice must be 0 (A chosen) or 1 (B chosen); got {np.unique(c[bad])}")
+    return c
+
+
 def pair_outcomes(score_a, score_b, choice) -> np.ndarray:
     """Per pair 1 (model agrees with the human), 0 (disagrees) or 0.5 (model tie); NaN if missing.
 
@@ -39,12 +50,7 @@ def pair_outcomes(score_a, score_b, choice) -> np.ndarray:
     """
     a = np.asarray(score_a, dtype=float)
     b = np.asarray(score_b, dtype=float)
-    c = np.asarray(choice, dtype=float)
-    if not (a.shape == b.shape == c.shape):
-        raise ValueError(f"shapes differ: {a.shape}, {b.shape}, {c.shape}")
-    bad = np.isfinite(c) & (c != 0) & (c != 1)
-    if np.any(bad):
-        raise ValueError(f"choice must be 0 (A chosen) or 1 (B chosen); got {np.unique(c[bad])}")
+    c = checked_choice(choice, a, b)
     model_picks_b = (b > a).astype(float)
     out = np.where(a == b, 0.5, (model_picks_b == c).astype(float))
     return np.where(np.isfinite(a) & np.isfinite(b) & np.isfinite(c), out, np.nan)

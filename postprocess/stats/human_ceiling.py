@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from postprocess.stats.agreement import agreement
+from postprocess.stats.agreement import agreement, checked_choice
 from postprocess.stats.bootstrap import (
     ClusterResamples,
     draw_unless_given,
@@ -53,12 +53,7 @@ def canonical_pairs(summary_a, summary_b, choice) -> pd.DataFrame:
     """
     a = np.asarray(summary_a, dtype=object).astype(str)
     b = np.asarray(summary_b, dtype=object).astype(str)
-    c = np.asarray(choice, dtype=float)
-    if not (a.shape == b.shape == c.shape):
-        raise ValueError(f"shapes differ: {a.shape}, {b.shape}, {c.shape}")
-    bad = np.isfinite(c) & (c != 0) & (c != 1)
-    if np.any(bad):
-        raise ValueError(f"choice must be 0 (A chosen) or 1 (B chosen); got {np.unique(c[bad])}")
+    c = checked_choice(choice, a, b)
     flipped = b < a
     first = np.where(flipped, b, a)
     second = np.where(flipped, a, b)
