@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
-#   make demo   set up, then score the embedded sample with the embedded model and write the report
+#   make demo   set up, then compare the embedded model with a tempered (sharpened) copy of it on the embedded
+#               sample (scoring, generating, the samples scored) and write the report
 #   make test   set up, then lint (ruff) and run every test (the slow ones included: real model, wheel install),
 #               as CI does
 PYTHON ?= python3

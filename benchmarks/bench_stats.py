@@ -32,8 +32,10 @@ from postprocess.stats import (
     partial_spearman,
     pearson,
     spearman,
+    typicality,
 )
 from postprocess.stats.measures import MEASURES
+from postprocess.stats.typicality import policy_contrasts, typicality_alpha
 
 B = 1000
 
@@ -68,6 +70,7 @@ def synthetic(rng: np.random.Generator):
     cmp = pd.DataFrame({"post": post_c, "choice": choice,
                         "bucket": confidence_bucket(rng.integers(1, 10, size=m)),
                         "policy": rng.choice(["sup1", "sup2", "ppo", "ref"], size=m),
+                        "policy_b": rng.choice(["sup1", "sup2", "ppo", "ref"], size=m),
                         "bytes_a": ba, "bytes_b": bb})
     for name, f in (("sum", 1.0), ("per_byte", None), ("per_token", 4.2)):
         cmp[f"{name}_a"] = la if f == 1.0 else la / (ba if f is None else ba / f)
@@ -120,6 +123,29 @@ def main() -> None:
         bradley_terry_fit(d, 1 - cmp["choice"], np.log(cmp["bytes_a"] / cmp["bytes_b"]))
         calibration_curve(d, 1 - cmp["choice"], 10)
     timings["logit fits x6 + calibration x3"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    outcome = 1 - cmp["choice"].to_numpy()
+    covariates = {"all": None, "length_adjusted": np.log(cmp["bytes_a"] / cmp["bytes_b"]).to_numpy()[:, None],
+                  "policy_adjusted": policy_contrasts(cmp["policy"], cmp["policy_b"]).to_numpy()}
+    for meas in MEASURES:
+        d = (cmp[f"{meas}_a"] - cmp[f"{meas}_b"]).to_numpy()
+        for cov in covariates.values():
+            results["alpha", meas] = typicality_alpha(d, outcome, cmp["post"], cov, resamples=cmp_draws)
+    timings["typicality alpha x9 (3 measures x all, length, policy)"] = time.perf_counter() - t
+    d = (cmp["per_token_a"] - cmp["per_token_b"]).to_numpy()
+    t = time.perf_counter()
+    one_step = typicality_alpha(d, outcome, cmp["post"], covariates["length_adjusted"], resamples=cmp_draws)
+    t_one = time.perf_counter() - t
+    limit, typicality.FULL_REFIT_MAX_ROWS = typicality.FULL_REFIT_MAX_ROWS, len(d)
+    t = time.perf_counter()
+    refits = typicality_alpha(d, outcome, cmp["post"], covariates["length_adjusted"], resamples=cmp_draws)
+    t_full = time.perf_counter() - t
+    typicality.FULL_REFIT_MAX_ROWS = limit
+    print(f"alpha bootstrap, per_token length_adjusted on {len(d):,} pairs: one Newton step {t_one:.2f} s, full "
+          f"refits {t_full:.2f} s (ratio {t_full / t_one:.1f}x); interval one step "
+          f"[{one_step.alpha.ci_low:.5f}, {one_step.alpha.ci_high:.5f}], full refits "
+          f"[{refits.alpha.ci_low:.5f}, {refits.alpha.ci_high:.5f}]")
 
     total = time.perf_counter() - t_all
     for k, v in timings.items():

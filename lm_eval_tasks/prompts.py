@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
+from lm_eval_tasks.errors import DataError
+
 REDDIT = (
     "Here is a Reddit text post:\n\n"
     "<reddit_post>\n"
@@ -55,11 +57,30 @@ def news_prompt(doc: dict) -> str:
     return render("cnndm", doc)
 
 
-def continuation(summary: str, chat_template: bool = False) -> str:
-    """The scored string: the summary with exactly one leading space (none after a chat template).
+def continuation(summary: str, chat_template: bool = False, end: str = "") -> str:
+    """The scored string: the summary with exactly one leading space (none after a chat template),
+    followed by `end` (the `continuation_end` metadata, e.g. the tokenizer's EOS "<|endoftext|>").
 
     lm-eval adds no delimiter to loglikelihood continuations. Only ASCII spaces are stripped, so a
     summary starting with another character (e.g. a no-break space) keeps it.
+
+    >>> continuation("  my cat", end="<|endoftext|>")
+    ' my cat<|endoftext|>'
     """
     body = summary.lstrip(" ")
-    return body if chat_template else " " + body
+    return (body if chat_template else " " + body) + end
+
+
+def checked_end(value: object) -> str:
+    """The `continuation_end` metadata: a string appended to every scored summary ("" when not given).
+
+    Huang et al. 2024 scored (and DPO trained on) " summary" followed by the tokenizer's EOS token. A
+    literal special-token string works with every backend that tokenizes with a Hugging Face tokenizer, which
+    maps the string of an added special token to its id (e.g. "<|endoftext|>" to GPT-NeoX's EOS, id 0).
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DataError(f"expected a string appended to every scored summary (e.g. \"<|endoftext|>\"), got "
+                        f"{type(value).__name__} {value!r:.60}", field="continuation_end")
+    return value

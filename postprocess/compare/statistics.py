@@ -3,9 +3,10 @@ summary.json["comparisons"].
 
 `compare_runs` aligns each task's tables (`postprocess.compare.align`), draws one set of cluster
 resamples over the task's posts and uses it for every statistic of the task, so each difference, the
-implicit reward and the concentration test are all paired on the same resampled posts. The statistics
+implicit reward and the sharpening gamma are all paired on the same resampled posts. The statistics
 live in `postprocess.compare.paired` (differences), `postprocess.compare.implicit_reward` and
-`postprocess.compare.concentration` (concentration test, entropy, flip table).
+`postprocess.compare.concentration` (sharpening gamma, shifts, entropy, flip table); `predicted_gamma_rows` adds
+the gamma that hypothesis 1's typicality bias predicts where the model's KL coefficient beta is known.
 """
 
 from __future__ import annotations
@@ -19,14 +20,21 @@ from lm_eval_tasks.rows import RATING_AXES
 from postprocess.compare.align import Aligned, align, check_compatible, common_rows
 from postprocess.compare.concentration import (
     ENTROPY_NOTE,
+    SHARPENING_MEASURES,
     distinct_summaries,
     entropy_comparison,
     flip_table,
     preferred_vs_rejected_shift,
+    sharpening,
+    sharpening_points,
     shift_vs_rating,
-    shift_vs_reference,
 )
-from postprocess.compare.implicit_reward import implicit_reward, implicit_reward_agreement, implicit_reward_correlation
+from postprocess.compare.implicit_reward import (
+    implicit_reward,
+    implicit_reward_agreement,
+    implicit_reward_correlation,
+    implicit_reward_margin,
+)
 from postprocess.compare.paired import (
     agreement_difference,
     available_measures,
@@ -36,6 +44,7 @@ from postprocess.compare.paired import (
 from postprocess.stats.bootstrap import draw_unless_given
 from postprocess.stats.registry import difference_name, statistics
 from postprocess.stats.result import Stat
+from postprocess.stats.sharpening import predicted_gamma
 from postprocess.stats.table import stat_row
 
 __all__ = ["align", "check_compatible", "common_rows", "compare_runs", "compare_task", "implicit_reward"]
@@ -43,10 +52,11 @@ __all__ = ["align", "check_compatible", "common_rows", "compare_runs", "compare_
 
 def compare_task(
     aligned: Aligned, *, model: str, reference: str, task: str, axes: Sequence[str] = RATING_AXES,
-    n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95, beta: float | None = None,
 ) -> tuple[list[dict], dict]:
     """Every comparison statistic of one aligned task, as rows of the statistics table, and what is not
-    a statistic (flip-table counts, the number of distinct summaries, the entropy note).
+    a statistic (flip-table counts, the number of distinct summaries, the entropy note). `beta` scales the
+    implicit reward (the model's DPO KL coefficient; None: the plain log-ratio).
 
     Returns ``(rows, parts)`` with parts ``{"section": {...}, "concentration": {...}, "entropy": {...},
     "measures_absent": {...}}``, the skeleton of the entry under ``axis[TASK]`` or ``cmp[TASK]`` of
@@ -65,13 +75,15 @@ def compare_task(
         rows.append(stat_row(stat, model=model, reference=reference, task=task, statistic=statistic, measure=measure,
                              axis=axis))
 
-    add(shift_vs_reference(summaries, **kw), "shift_vs_reference", "per_byte")
+    for m in SHARPENING_MEASURES:
+        if m in measures:
+            add(sharpening(summaries, m, **kw), "sharpening_gamma", m)
     concentration = {"n_summaries": len(summaries)}
     if aligned.kind == "axis":
         axes = [a for a in axes if a in f]
         for a in axes:
-            add(implicit_reward_correlation(f, a, **kw), "implicit_reward_spearman", "sum", a)
-            add(implicit_reward_correlation(f, a, per_byte=True, **kw), "implicit_reward_spearman", "per_byte", a)
+            for m in measures:
+                add(implicit_reward_correlation(f, a, measure=m, beta=beta, **kw), "implicit_reward_spearman", m, a)
         for m in measures:
             for a in axes:
                 for entry in statistics(kind="axis", paired=True):
@@ -85,8 +97,9 @@ def compare_task(
         section: dict = {}
     else:
         choice = f["choice"].to_numpy(dtype=float)
-        add(implicit_reward_agreement(f, **kw), "implicit_reward_agreement", "sum")
-        add(implicit_reward_agreement(f, per_byte=True, **kw), "implicit_reward_agreement", "per_byte")
+        for m in measures:
+            add(implicit_reward_agreement(f, measure=m, beta=beta, **kw), "implicit_reward_agreement", m)
+            add(implicit_reward_margin(f, measure=m, beta=beta, **kw), "implicit_reward_margin", m)
         for m in measures:
             add(agreement_difference(measure(f, m, "ref", "a"), measure(f, m, "ref", "b"), measure(f, m, "model", "a"),
                                      measure(f, m, "model", "b"), choice, clusters, **kw),
@@ -113,7 +126,7 @@ def compare_task(
 def compare_runs(
     reference: Mapping[str, pd.DataFrame], model: Mapping[str, pd.DataFrame], kinds: Mapping[str, str], *,
     reference_name: str, model_name: str, axes: Sequence[str] = RATING_AXES, n_resamples: int = 1000,
-    seed: int = 0, confidence: float = 0.95,
+    seed: int = 0, confidence: float = 0.95, beta: float | None = None,
 ) -> tuple[list[dict], dict]:
     """The statistics of one model against the reference, as table rows, and the entry of
     summary.json["comparisons"] without them (its skeleton).
@@ -132,15 +145,17 @@ def compare_runs(
         Rating axes of axis tasks.
     n_resamples, seed, confidence
         Cluster bootstrap settings; the draws are made per task with `seed` over the aligned posts.
+    beta : float, optional
+        The model's KL coefficient (DPO's β), which scales its implicit reward; None: the plain log-ratio.
 
     Returns
     -------
     rows : list of dict
         `postprocess.stats.table.stat_row` rows, `reference` set: the differences of the
         single-run statistics (`<name>_difference`), the implicit reward, the flip table's net flip, the
-        preferred/rejected shift, the concentration test and the entropy comparison.
+        preferred/rejected shift, the sharpening gamma and the entropy comparison.
     entry : dict
-        ``{"reference", "model_name", "settings", "n_compared": {TASK: n}, "left_out": {TASK: {reason:
+        ``{"reference", "model_name", "beta", "settings", "n_compared": {TASK: n}, "left_out": {TASK: {reason:
         count}}, "measures_absent": {TASK: {measure: reason}}, "axis": {TASK: {}}, "cmp": {TASK:
         {"flip_table": {MEASURE: counts}}}, "concentration": {TASK: {"n_summaries"}}, "entropy": {TASK: {}}
         or {"note": ...}}``; `postprocess.report.summary_view` places the rows into it. A task only one
@@ -151,7 +166,7 @@ def compare_runs(
     DataError
         From `align`: the runs' human data differ on common rows, or they share no row of a task.
     """
-    out: dict = {"reference": reference_name, "model_name": model_name,
+    out: dict = {"reference": reference_name, "model_name": model_name, "beta": beta,
                  "settings": {"n_resamples": n_resamples, "seed": seed, "confidence": confidence},
                  "n_compared": {}, "left_out": {}, "measures_absent": {}, "axis": {}, "cmp": {},
                  "concentration": {}, "entropy": {}}
@@ -167,7 +182,7 @@ def compare_runs(
         out["n_compared"][task] = aligned.n
         out["left_out"][task] = dict(aligned.left_out)
         task_rows, parts = compare_task(aligned, model=model_name, reference=reference_name, task=task, axes=axes,
-                                        n_resamples=n_resamples, seed=seed, confidence=confidence)
+                                        n_resamples=n_resamples, seed=seed, confidence=confidence, beta=beta)
         rows += task_rows
         out[aligned.kind][task] = parts["section"]
         out["concentration"][task] = parts["concentration"]
@@ -179,7 +194,38 @@ def compare_runs(
     return rows, out
 
 
-def shift_points(aligned: Aligned) -> tuple[np.ndarray, np.ndarray]:
-    """(reference logprob per byte, shift per byte) of the distinct summaries, for `shift_hexbin`."""
-    s = distinct_summaries([aligned])
-    return s["ref_per_byte"].to_numpy(dtype=float), s["shift_per_byte"].to_numpy(dtype=float)
+def gamma_points(aligned: Aligned, measure: str = "sum") -> tuple[np.ndarray, np.ndarray]:
+    """The within-post demeaned (reference, model) log-probs of the task's distinct summaries, whose slope
+    through the origin is `sharpening_gamma`, for `postprocess.plots.comparison_figures.sharpening_scatter`."""
+    return sharpening_points(distinct_summaries([aligned]), measure)
+
+
+# The alpha of hypothesis 1 that predicts gamma: the unadjusted fit on the summed log-prob of the reference run,
+# over all pairs; on axis tasks, which have no group "all", the pairs with an equal mean quality rating
+# ("tie_accuracy" on TL;DR, "tie_<rating>" on other rating sets).
+ALPHA_GROUP = "all"
+ALPHA_TIE_PREFIX = "tie_"
+
+
+def predicted_gamma_rows(rows: Sequence[Mapping], reference: str, betas: Mapping[str, float]) -> list[dict]:
+    """`predicted_gamma` rows, gamma = 1 + alpha/beta (`postprocess.stats.sharpening.predicted_gamma`), beside
+    each measured `sharpening_gamma` on the summed scale of a model whose beta is in `betas` ({model_name: beta}).
+
+    alpha is the reference run's `typicality_alpha` of the same task on the summed log-prob (group `ALPHA_GROUP`,
+    else the first `tie_*` group): the typicality bias is measured with the base model's likelihood. A task
+    without such an alpha gets no row.
+    """
+    candidates = sorted((r["group"] != ALPHA_GROUP, r["group"], i) for i, r in enumerate(rows)
+                        if r["statistic"] == "typicality_alpha" and r["model"] == reference and r["reference"] == ""
+                        and r["measure"] == "sum"
+                        and (r["group"] == ALPHA_GROUP or r["group"].startswith(ALPHA_TIE_PREFIX)))
+    alphas: dict[str, Mapping] = {}
+    for _, _, i in candidates:
+        alphas.setdefault(rows[i]["task"], rows[i])
+    out = []
+    for r in rows:
+        if (r["statistic"] == "sharpening_gamma" and r["measure"] == "sum" and r["reference"] == reference
+                and r["model"] in betas and r["task"] in alphas):
+            out.append(stat_row(predicted_gamma(alphas[r["task"]], betas[r["model"]]), model=r["model"],
+                                reference=reference, task=r["task"], statistic="predicted_gamma", measure="sum"))
+    return out

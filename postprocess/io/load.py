@@ -9,6 +9,7 @@ import pandas as pd
 
 from lm_eval_tasks.data_sources import SAMPLE_NAME
 from lm_eval_tasks.task_docs import build_docs
+from postprocess.io.generations import LoadedGeneration, read_generation
 from postprocess.io.runs import Run, sha256_file
 from postprocess.io.samples import CopyMeasure, read_samples, verify_against_docs
 from postprocess.io.token_counts import LazyCounter
@@ -30,6 +31,7 @@ class LoadedRun:
     tasks: dict[str, LoadedTask] = field(default_factory=dict)
     inputs: list[dict] = field(default_factory=list)
     token_counts: str = ""
+    generation: dict[str, LoadedGeneration] = field(default_factory=dict)
 
 
 def origin_dir(origin: str | None) -> str | None:
@@ -44,6 +46,8 @@ def origin_dir(origin: str | None) -> str | None:
 
 def verify(frame: pd.DataFrame, info: dict, path: Path) -> str:
     data_dir = origin_dir(info["data_origin"])
+    if str(info["data_origin"]).startswith("files:"):  # the pref tasks' data_files
+        return "not re-checked: the report re-reads only the summ_pref tasks' data folders"
     if data_dir is None:
         return f"not re-checked: the run's data ({info['data_origin']}) is not readable here"
     docs = build_docs(info["kind"], info["source"], info["split"], data_dir, seed=int(info["seed"]))
@@ -64,4 +68,8 @@ def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None =
         for path in (files.samples, files.results):
             loaded.inputs.append({"path": str(path), "sha256": sha256_file(path)})
     loaded.token_counts = counter.description()
+    for name, files in sorted(run.generation.items()):
+        frame, info = read_generation(files.samples, progress, total=files.n_samples)
+        loaded.generation[name] = LoadedGeneration(files.task, info["kind"], frame, info, files.version)
+        loaded.inputs += [{"path": str(path), "sha256": sha256_file(path)} for path in (files.samples, files.results)]
     return loaded

@@ -131,11 +131,34 @@ def weights_note(model_args: str | Mapping | None) -> str | None:
     return None
 
 
+# `summ-pref tempered-copy` (postprocess.commands.tempered_copy.TEMPERED_FILE) records T and its source here.
+TEMPERED_FILE = "summ_pref_tempered.json"
+
+
+def tempered_note(model_args: str | Mapping | None) -> str | None:
+    """What a tempered copy is, in words, or None for any other model: a synthetic policy made by dividing a
+    model's logits by T must not pass for a trained one in a report."""
+    pretrained = model_args_dict(model_args).get("pretrained")
+    path = Path(pretrained).expanduser() / TEMPERED_FILE if isinstance(pretrained, str) else None
+    if path is None or not path.is_file():
+        return None
+    record = read_json(path)
+    temperature = record.get("temperature") if isinstance(record, dict) else None
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+        raise DataError("missing or not a number: the temperature the logits were divided by", path=path, line=1,
+                        field="temperature")
+    source = str(record.get("source_resolved") or record.get("source"))
+    kind = "sharpened" if temperature < 1 else "flattened" if temperature > 1 else "unchanged"
+    return (f"a synthetic {kind} copy of {_components(source)[-1]} (its logits divided by T = {temperature:g}, "
+            "written by `summ-pref tempered-copy`), not an RLHF model")
+
+
 def describe_runs(runs: list[dict]) -> list[dict]:
-    """summary.json's runs with `display_name` (unique short name) and `weights` (None or a note)."""
+    """summary.json's runs with `display_name` (unique short name), `weights` (None or a note) and `tempered`
+    (None, or what a tempered copy is)."""
     names = display_names(r["model_name"] for r in runs)
-    return [{**r, "display_name": names[r["model_name"]], "weights": weights_note(r.get("model_args"))}
-            for r in runs]
+    return [{**r, "display_name": names[r["model_name"]], "weights": weights_note(r.get("model_args")),
+             "tempered": tempered_note(r.get("model_args"))} for r in runs]
 
 
 def synthetic_tasks(runs: Iterable[Mapping]) -> list[str]:

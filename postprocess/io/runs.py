@@ -14,8 +14,11 @@ from pathlib import Path
 
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import read_json
+from postprocess.io.generations import peek
 
 _TIME = r"(\d{4}-\d{2}-\d{2}T[0-9\-.]+)"
+# The plugin's task names: summ_pref* and the preference-dataset tasks pref_pairs, pref_axis.
+PLUGIN_TASK_PREFIXES = ("summ_pref", "pref_")
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_{_TIME}\.jsonl$")
 RESULTS_RE = re.compile(rf"^results_{_TIME}\.json$")
 
@@ -40,6 +43,9 @@ class Run:
     lm_eval_version: str | None
     transformers_version: str | None
     tasks: dict[str, TaskFiles] = field(default_factory=dict)
+    # The generation tasks (records of kind gen, samples, post: `postprocess.io.generations`), by task name; a
+    # samples-scoring task has one entry per generating model, "<task>:<model>".
+    generation: dict[str, TaskFiles] = field(default_factory=dict)
 
     @property
     def task_versions(self) -> dict[str, object]:
@@ -55,17 +61,23 @@ def sha256_file(path: Path) -> str:
 
 
 def read_run(folder: Path) -> Run | None:
-    """The run in one model folder, or None when it holds no summ_pref samples."""
+    """The run in one model folder, or None when it holds no summ_pref samples.
+
+    The first line of each samples file says whether it is a generation task (`peek`); the newest file of each
+    task is kept, and of a samples-scoring task the newest per generating model."""
     results_by_time = {m.group(1): p for p in folder.glob("results_*.json") if (m := RESULTS_RE.match(p.name))}
-    newest: dict[str, tuple[str, Path]] = {}
+    newest: dict[tuple[str, str], tuple[str, Path, str | None]] = {}
     for path in folder.glob("samples_*.jsonl"):
         m = SAMPLES_RE.match(path.name)
-        if m and m.group("task").startswith("summ_pref") and m.group(2) > newest.get(m.group("task"), ("",))[0]:
-            newest[m.group("task")] = (m.group(2), path)
+        if not (m and m.group("task").startswith(PLUGIN_TASK_PREFIXES)):
+            continue
+        kind, generating_model = peek(path)
+        if m.group(2) > newest.get((m.group("task"), generating_model), ("",))[0]:
+            newest[(m.group("task"), generating_model)] = (m.group(2), path, kind)
     if not newest:
         return None
     run: Run | None = None
-    for task, (time, samples) in sorted(newest.items()):
+    for (task, generating_model), (time, samples, kind) in sorted(newest.items()):
         if time not in results_by_time:
             raise DataError(f"samples file has no results_{time}.json beside it (was the run interrupted?)",
                             path=samples)
@@ -81,8 +93,12 @@ def read_run(folder: Path) -> Run | None:
             raise DataError(f"task {task} was run with model_args {model_args!r}, other tasks in this folder with "
                             f"{run.model_args!r}: one folder must hold one model", path=results_by_time[time])
         n_samples = results.get("n-samples", {}).get(task, {}).get("effective")
-        run.tasks[task] = TaskFiles(task, samples, results_by_time[time], results.get("versions", {}).get(task),
-                                    n_samples if isinstance(n_samples, int) else None)
+        files = TaskFiles(task, samples, results_by_time[time], results.get("versions", {}).get(task),
+                          n_samples if isinstance(n_samples, int) else None)
+        if kind is None:
+            run.tasks[task] = files
+        else:
+            run.generation[f"{task}:{generating_model}" if generating_model else task] = files
     return run
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -26,6 +27,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     create_model,
+    model_validator,
 )
 from tqdm import tqdm
 
@@ -86,6 +88,7 @@ class _Record(_Strict):
     prompt: str
     prompt_sha: str
     chat_template: bool
+    continuation_end: str = ""  # logged from its introduction on; older records scored no end
     seed: int
 
 
@@ -93,6 +96,30 @@ class AxisRecord(_Record):
     kind: Literal["axis"]
     ratings: Ratings
     summaries: Annotated[list[Summary], Field(min_length=1, max_length=1)]
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("a rating must be a finite number or null")
+    return value
+
+
+class PrefAxisRecord(_Record):
+    """A rated response of `pref_axis`: ratings under the dataset's attribute names, on the dataset's own scale;
+    `outcome` is the attribute the typicality alpha predicts, `quality` those it holds fixed."""
+
+    kind: Literal["axis"]
+    ratings: Annotated[dict[str, Annotated[float | None, AfterValidator(_finite)]], Field(min_length=1)]
+    outcome: str
+    quality: list[str]
+    summaries: Annotated[list[Summary], Field(min_length=1, max_length=1)]
+
+    @model_validator(mode="after")
+    def _roles_are_ratings(self) -> PrefAxisRecord:
+        for name in (self.outcome, *self.quality):
+            if name not in self.ratings:
+                raise ValueError(f"outcome and quality must name ratings ({', '.join(self.ratings)}), got {name!r}")
+        return self
 
 
 class CmpRecord(_Record):
@@ -126,12 +153,22 @@ Arguments = Annotated[Annotated[dict[str, _Arguments], Tag("dict")]
                       Discriminator(lambda value: "dict" if isinstance(value, dict) else "list")]
 
 
+def _record_tag(record: object) -> str | None:
+    """The record's type: its `kind`, except that an axis record naming its `outcome` is a pref_axis one."""
+    kind = record.get("kind") if isinstance(record, dict) else None
+    if kind is None:
+        return None
+    return "pref_axis" if kind == "axis" and "outcome" in record else str(kind)
+
+
 class Sample(_Strict):
     """One line of a samples file, as far as the report reads it."""
 
+    doc_id: int | None = None  # the doc's position in the processed split (lm-eval writes it)
     doc: Doc
     arguments: Arguments = []
-    record: Annotated[AxisRecord | CmpRecord, Field(discriminator="kind")]
+    record: Annotated[Annotated[AxisRecord, Tag("axis")] | Annotated[PrefAxisRecord, Tag("pref_axis")]
+                      | Annotated[CmpRecord, Tag("cmp")], Discriminator(_record_tag)]
 
 
 _SAMPLE = TypeAdapter(Sample)
@@ -204,20 +241,55 @@ COPY_COLUMNS = ("copy_coverage", "copy_density", "copy_ngram1", "copy_ngram2", "
 CopyMeasure = Callable[[list[str], str], list[dict]]
 
 
-def _copy_columns(summaries: list[Summary], source: str | None, copy_measure: CopyMeasure | None) -> list[dict]:
-    """The `COPY_COLUMNS` of each summary against the logged source text (NaN where none is logged)."""
+def _copy_columns(summaries: list[Summary], source: str | None, copy_measure: CopyMeasure | None,
+                  end: str = "") -> list[dict]:
+    """The `COPY_COLUMNS` of each summary (the continuation without its `end`, e.g. an EOS token) against the
+    logged source text (NaN where none is logged)."""
     if not source or copy_measure is None:
         return [dict.fromkeys(COPY_COLUMNS, math.nan) for _ in summaries]
-    return copy_measure([s.continuation for s in summaries], source)
+    return copy_measure([s.continuation.removesuffix(end) if end else s.continuation for s in summaries], source)
 
 
-def _row(record: AxisRecord | CmpRecord, n_tokens: list[int | None], source: str | None = None,
-         copy_measure: CopyMeasure | None = None) -> dict:
+@dataclass(frozen=True)
+class RatingRoles:
+    """An axis task's rating columns, the one the typicality alpha predicts (`outcome`) and those it holds fixed
+    (`quality`): TL;DR's four axes (overall; accuracy, coverage, coherence), or a pref_axis task's attributes."""
+
+    axes: tuple[str, ...] = RATING_AXES
+    outcome: str = RATING_AXES[0]
+    quality: tuple[str, ...] = RATING_AXES[1:]
+
+
+TLDR_ROLES = RatingRoles()
+
+
+def rating_roles(info: Mapping) -> RatingRoles:
+    """The roles of a task read by `read_samples` (its info["rating_roles"]; TL;DR's where absent)."""
+    roles = info.get("rating_roles")
+    if not roles:
+        return TLDR_ROLES
+    return RatingRoles(tuple(roles["axes"]), roles["outcome"], tuple(roles["quality"]))
+
+
+def _ratings(record: AxisRecord | PrefAxisRecord, path: Path, line_no: int, taken: Mapping) -> dict:
+    """The rating columns of an axis row; a pref attribute may not take the name of another column."""
+    if isinstance(record, AxisRecord):
+        return record.ratings.model_dump()
+    for name in record.ratings:
+        if name in taken:
+            raise DataError(f"an attribute named {name!r} would overwrite that column: rename it in the task's "
+                            "fields", path=path, line=line_no, field=f"record.ratings.{name}")
+    return dict(record.ratings)
+
+
+def _row(record: AxisRecord | PrefAxisRecord | CmpRecord, n_tokens: list[int | None], source: str | None = None,
+         copy_measure: CopyMeasure | None = None, path: Path | None = None, line_no: int | None = None) -> dict:
     base = {k: getattr(record, k) for k in ("key", "post_id", "source", "split", "subsplit", "batch", "worker")}
     columns = [{**_summary_columns(s, record.post_id, n), **copy}
-               for s, n, copy in zip(record.summaries, n_tokens, _copy_columns(record.summaries, source, copy_measure))]
-    if isinstance(record, AxisRecord):
-        return {**base, **record.ratings.model_dump(), **columns[0]}
+               for s, n, copy in zip(record.summaries, n_tokens,
+                                     _copy_columns(record.summaries, source, copy_measure, record.continuation_end))]
+    if not isinstance(record, CmpRecord):
+        return {**base, **_ratings(record, path, line_no, {**base, **columns[0]}), **columns[0]}
     a, b = columns
     return {**base, "choice": record.choice, "confidence": record.confidence,
             **{f"{k}_a": v for k, v in a.items()}, **{f"{k}_b": v for k, v in b.items()}}
@@ -253,7 +325,7 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
     `COPY_COLUMNS` from the logged doc's `text` (the source is read per line and not kept). Rows with a NaN
     logprob are dropped and counted in info["data_notes"], with the data's own notes from the docs.
     """
-    rows, keys, prompts, origins = [], {}, set(), set()
+    rows, keys, prompts, origins, roles = [], {}, set(), set(), set()
     duplicates = nan_dropped = empty_summaries = 0
     duplicates_dropped: int | None = None
     with tqdm(total=total, desc=f"reading {path.name}", unit=" samples", disable=not progress, leave=False) as bar:
@@ -267,7 +339,7 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
                 duplicates += 1
                 continue
             keys[record.key] = line_no
-            prompts.add((record.prompt, record.prompt_sha, record.chat_template))
+            prompts.add((record.prompt, record.prompt_sha, record.chat_template, record.continuation_end))
             origins.add((checked.doc.data_origin, record.seed, record.kind, record.source, record.split))
             if duplicates_dropped is None:
                 duplicates_dropped = checked.doc.duplicates_dropped
@@ -275,7 +347,10 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
             if any(math.isnan(s.logprob) for s in record.summaries):
                 nan_dropped += 1
                 continue
-            rows.append(_row(record, _token_counts(checked, count_tokens), checked.doc.text, copy_measure))
+            if isinstance(record, PrefAxisRecord):
+                roles.add((tuple(record.ratings), record.outcome, tuple(record.quality)))
+            rows.append((checked.doc_id, _row(record, _token_counts(checked, count_tokens), checked.doc.text,
+                                              copy_measure, path, line_no)))
     if not rows:
         raise DataError(f"every one of the {nan_dropped} samples has a NaN logprob" if nan_dropped else "no samples",
                         path=path)
@@ -285,21 +360,32 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
                         "this", path=path)
     if len(prompts) > 1:
         raise DataError(f"samples made with different prompts mixed in one file: {sorted(prompts)}", path=path)
-    (prompt, prompt_sha, chat) = prompts.pop()
+    (prompt, prompt_sha, chat, end) = prompts.pop()
     if len(origins) > 1:
         raise DataError(f"samples drawn from different data, seeds or splits mixed in one file: {sorted(origins)}",
                         path=path)
     origin, seed, kind, source, split = origins.pop()
-    frame = pd.DataFrame(rows)
-    for axis in RATING_AXES:
+    if len(roles) > 1:
+        raise DataError(f"samples with different rating attributes or roles mixed in one file: {sorted(roles)}",
+                        path=path)
+    rating = RatingRoles(*roles.pop()) if roles else None
+    # A data-parallel run logs each rank's docs together; the split's order makes its table (and every
+    # resampling drawn from it) that of a one-process run.
+    if all(doc_id is not None for doc_id, _ in rows):
+        rows.sort(key=lambda item: item[0])
+    frame = pd.DataFrame([row for _, row in rows])
+    for axis in (rating or TLDR_ROLES).axes:
         if axis in frame:
             frame[axis] = frame[axis].astype(float)
     if "confidence" in frame:
         frame["confidence"] = frame["confidence"].astype(float)
-    info = {"prompt": prompt, "prompt_sha": prompt_sha, "chat_template": chat, "n": len(frame), "kind": kind,
+    info = {"prompt": prompt, "prompt_sha": prompt_sha, "chat_template": chat, "continuation_end": end,
+            "n": len(frame), "kind": kind,
             "source": source, "split": split, "data_origin": origin, "seed": seed,
             "data_notes": {"logprob_nan_dropped": nan_dropped, "duplicates_dropped": duplicates_dropped or 0,
                            "empty_summaries": empty_summaries}}
+    if rating is not None:
+        info["rating_roles"] = {"axes": list(rating.axes), "outcome": rating.outcome, "quality": list(rating.quality)}
     return frame, info
 
 

@@ -8,62 +8,50 @@ draw are built from summary.json by `postprocess.report.figures` (`model_correla
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from postprocess.plots.run_figures import correlation_bars
-from postprocess.plots.style import LEGEND_SIZE, PALETTE, TICK_SIZE, column_axes, median_ci, style_axes
-from postprocess.stats.result import confidence_label
+from postprocess.plots.style import LEGEND_SIZE, PALETTE, TICK_SIZE, column_axes, style_axes
+from postprocess.stats.result import confidence_label, format_stat
 
 
-def shift_hexbin(
-    ref_per_byte, shift_per_byte, *, ax: Axes | None = None, gridsize: int = 30, n_bins: int = 10,
-    n_resamples: int = 200, seed: int = 0, colorbar: bool = True, confidence: float = 0.95,
+def sharpening_scatter(
+    ref_demeaned, model_demeaned, gamma: Mapping | None = None, *, ax: Axes | None = None, title: str | None = None,
+    confidence: float = 0.95, max_points: int = 4000, seed: int = 0,
 ) -> Axes:
-    """The likelihood shift per byte against the reference's per-byte logprob, one point per summary.
+    """The model's log-prob against the reference's, both demeaned within post, one point per distinct summary,
+    with the fitted slope gamma (a line through the origin) and the identity line (slope 1).
 
-    A hexbin (log-scaled counts) shows where the summaries lie; the fit is the median shift in
-    `n_bins` equal-count bins of the reference logprob, with a seeded row-bootstrap interval of each
-    median at `confidence` (a display aid; the reported statistic is the Spearman of `shift_vs_reference`). A rising
-    fit above the zero line means fine-tuning raised most what the reference already found likely.
+    A fitted line steeper than the identity means gamma > 1: the model stretches the reference's differences
+    between summaries of a post (it sharpens the reference); flatter means gamma < 1. `gamma` is the
+    `sharpening_gamma` statistic (as `Stat.to_dict()` gives it); the legend shows it with its interval at
+    `confidence`. Beyond `max_points` summaries a seeded random subset is drawn (the fit is gamma's, from all).
     """
     ax = column_axes(ax, height=2.6)
-    x = np.asarray(ref_per_byte, dtype=float)
-    y = np.asarray(shift_per_byte, dtype=float)
+    x = np.asarray(ref_demeaned, dtype=float)
+    y = np.asarray(model_demeaned, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
-    if len(x):
-        hb = ax.hexbin(x, y, gridsize=gridsize, mincnt=1, cmap="Blues", norm=LogNorm(), linewidths=0.1,
-                       rasterized=True)
-        if colorbar:
-            cb = ax.figure.colorbar(hb, ax=ax, pad=0.02, fraction=0.05)
-            cb.set_label("summaries", fontsize=TICK_SIZE)
-            # Plain counts ("1", "10", "100"): the default log labels read "6 x 10^0" at this size.
-            cb.ax.yaxis.set_major_locator(LogLocator(base=10))
-            cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
-            cb.ax.yaxis.set_minor_formatter(NullFormatter())
-            cb.ax.tick_params(labelsize=TICK_SIZE - 1)
-        edges = np.unique(np.quantile(x, np.linspace(0, 1, min(n_bins, len(x)) + 1)))
-        which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max(len(edges) - 2, 0))
-        rng = np.random.default_rng(seed)
-        mx, med, lo, hi = [], [], [], []
-        for b in np.unique(which):
-            v = y[which == b]
-            mx.append(np.median(x[which == b]))
-            med.append(np.median(v))
-            a, c = median_ci(v, rng, n_resamples, confidence) if len(v) > 1 else (v[0], v[0])
-            lo.append(a)
-            hi.append(c)
-        med = np.asarray(med)
-        ax.errorbar(mx, med, yerr=[med - np.asarray(lo), np.asarray(hi) - med], color=PALETTE[1], marker="o",
-                    markersize=2.5, linewidth=1, capsize=1.5,
-                    label=f"binned median, {confidence_label(confidence)} CI")
-        ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="best")
-    ax.axhline(0, color="black", linewidth=0.6, linestyle="--")
-    style_axes(ax, "reference log-prob per byte (nats)", "shift per byte, model − ref.")
+    if len(x) > max_points:
+        shown = np.random.default_rng(seed).choice(len(x), max_points, replace=False)
+        x, y = x[shown], y[shown]
+    ax.scatter(x, y, s=4, alpha=0.5, color=PALETTE[0], linewidths=0, rasterized=True)
+    reach = float(np.max(np.abs(x))) if len(x) else 1.0
+    line = np.array([-reach, reach])
+    ax.plot(line, line, color="grey", linestyle="--", linewidth=0.8, label="identity (γ = 1)")
+    if gamma and gamma.get("estimate") is not None:
+        text = format_stat(gamma, 2)
+        if gamma.get("ci_low") is not None:
+            text += f" ({confidence_label(confidence)} CI)"
+        ax.plot(line, gamma["estimate"] * line, color=PALETTE[1], linewidth=1.2, label=f"fit: γ = {text}")
+    ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="upper left")
+    if title:
+        ax.set_title(title, fontsize=TICK_SIZE)
+    style_axes(ax, "log π_ref, demeaned within post (nats)", "log π_model, demeaned (nats)")
     return ax
 
 
@@ -103,4 +91,31 @@ def implicit_reward_agreement_bars(
     title = "implicit reward vs " + (reference if reference else "reference") + "\n(dashed line: chance)"
     ax.set_title(title, fontsize=TICK_SIZE)
     style_axes(ax, "agreement with human choice", "")
+    return ax
+
+
+def mode_collapse_map(
+    table: pd.DataFrame, *, ax: Axes | None = None, reference: str | None = None, confidence: float = 0.95,
+    diversity_label: str = "per-input diversity (EAD)",
+) -> Axes:
+    """Per model, the per-input diversity of its samples (y) against the reference's per-token log-prob of
+    them (x), each with its interval: the mode-collapse map.
+
+    `table` has one row per model: model, x, x_low, x_high, y, y_low, y_high (NaN where an interval is
+    missing). Down and to the right of the reference (less diverse, more likely under it) is concentration
+    seen in generations; the reference's own samples are the hollow marker.
+    """
+    ax = column_axes(ax, height=2.6)
+    for i, row in enumerate(table.itertuples(index=False)):
+        own = reference is not None and row.model == reference
+        color = "black" if own else PALETTE[i % len(PALETTE)]
+        xerr = np.nan_to_num([[row.x - row.x_low], [row.x_high - row.x]])
+        yerr = np.nan_to_num([[row.y - row.y_low], [row.y_high - row.y]])
+        ax.errorbar([row.x], [row.y], xerr=np.clip(xerr, 0, None), yerr=np.clip(yerr, 0, None), fmt="o",
+                    color=color, markerfacecolor="white" if own else color, markersize=4, elinewidth=0.8,
+                    capsize=2, label=f"{row.model} (reference)" if own else str(row.model))
+    if len(table):
+        ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="best")
+    ax.set_title(f"points: estimates; bars: {confidence_label(confidence)} CIs", fontsize=TICK_SIZE)
+    style_axes(ax, "log-prob per token under the reference (nats)", diversity_label)
     return ax

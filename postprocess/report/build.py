@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
@@ -21,10 +22,11 @@ from pathlib import Path
 import lm_eval
 
 from lm_eval_tasks.errors import DataError
+from postprocess.compare.statistics import predicted_gamma_rows
 from postprocess.io.load import LoadedRun, load_run
 from postprocess.io.provenance import describe_runs, synthetic_tasks
 from postprocess.io.runs import Run, discover_runs
-from postprocess.io.samples import COPY_COLUMNS, describe_data_notes
+from postprocess.io.samples import COPY_COLUMNS, TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
 from postprocess.report.comparisons import (
     check_same_scoring,
     compare_loaded,
@@ -32,7 +34,13 @@ from postprocess.report.comparisons import (
     row_coverage,
     shared_tasks,
 )
-from postprocess.report.figures import draw_comparison_figures, draw_run_figures
+from postprocess.report.figures import draw_comparison_figures, draw_generation_figures, draw_run_figures
+from postprocess.report.generation_statistics import (
+    comparison_entries,
+    generation_rows,
+    generation_tasks_info,
+    scoring_runs,
+)
 from postprocess.report.markdown import render_report
 from postprocess.report.run_statistics import (
     AXIS_BREAKDOWNS,
@@ -71,17 +79,18 @@ def copy_measure(summaries: list[str], source: str) -> list[dict]:
 
 
 def _job(kind: str, frame, settings: Settings, measures: list[str], by: str | None, model: str,
-         task: str) -> tuple[list[dict], dict]:
+         task: str, roles: RatingRoles = TLDR_ROLES) -> tuple[list[dict], dict]:
     """One independent piece of statistics (module-level so worker processes can run it): its rows of
-    the statistics table and what is not a statistic (the preference model of a pair task)."""
+    the statistics table and what is not a statistic (the preference model of a pair task). `roles`: the
+    rating columns of an axis task (`postprocess.io.samples.rating_roles`)."""
     if kind == "axis":
-        return axis_rows(frame, settings, measures, model=model, task=task), {}
+        return axis_rows(frame, settings, measures, model=model, task=task, roles=roles), {}
     if kind == "breakdown":
-        return axis_breakdown_rows(frame, settings, measures, by, model=model, task=task), {}
+        return axis_breakdown_rows(frame, settings, measures, by, model=model, task=task, roles=roles), {}
     if kind.startswith("typicality_"):  # typicality_<task kind>[_ceiling]: see compute_statistics
         task_kind = kind.split("_")[1]
         return hypothesis1_rows(frame, task_kind, settings, measures, model=model, task=task,
-                                ceiling=kind.endswith("_ceiling")), {}
+                                ceiling=kind.endswith("_ceiling"), roles=roles), {}
     return cmp_rows(frame, settings, measures, model=model, task=task), {
         "preference_model": preference_model(frame, settings)}
 
@@ -109,11 +118,12 @@ def compute_statistics(loaded: list[LoadedRun], settings: Settings, jobs: int) -
             if task.kind != "axis":
                 work[(i, name, "human_ceiling")] = ("typicality_cmp_ceiling", task.frame, settings, measures, None,
                                                     model, name)
+    roles = {(i, name): rating_roles(task.info) for i, lr in enumerate(loaded) for name, task in lr.tasks.items()}
     if jobs <= 1:
-        return {key: _job(*args) for key, args in work.items()}
+        return {key: _job(*args, roles=roles[key[:2]]) for key, args in work.items()}
     results = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_job, *args): key for key, args in work.items()}
+        futures = {pool.submit(_job, *args, roles=roles[key[:2]]): key for key, args in work.items()}
         for done, future in enumerate(as_completed(futures), start=1):
             key = futures[future]
             results[key] = future.result()
@@ -158,7 +168,8 @@ def check_out_apart(out: Path, run_dirs: list[Path], runs: list[Run]) -> None:
     """Refuse an OUT that is, contains or lies inside anything the report reads (symlinks resolved):
     --force replaces OUT, which would delete the very runs being analysed."""
     target = out.resolve()
-    files = [path for run in runs for tf in run.tasks.values() for path in (tf.samples, tf.results)]
+    files = [path for run in runs for tf in (*run.tasks.values(), *run.generation.values())
+             for path in (tf.samples, tf.results)]
     inputs = [(path, path.resolve()) for path in [*run_dirs, *(run.folder for run in runs), *files]]
     for relation, overlaps in (("is", lambda real: target == real), ("contains", lambda real: target in real.parents),
                                ("lies inside", lambda real: real in target.parents)):
@@ -181,15 +192,30 @@ def prepare_out(out: Path, force: bool) -> Path:
 DEFAULT_SETTINGS = Settings()
 
 
+def check_betas(betas: Mapping[str, float], reference: str | None, names: list[str]) -> None:
+    """Each beta names a compared model (not the reference) and is a positive number."""
+    for name, beta in betas.items():
+        if reference is None or name == reference or name not in names:
+            raise DataError(f"--beta {name}={beta}: {name!r} is not a model compared against the reference "
+                            f"{reference!r} (model_names: {sorted(names)})")
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
+            raise DataError(f"--beta {name}={beta}: beta must be a positive number (DPO's KL coefficient)")
+
+
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
                  reference: str | None = None, force: bool = False, progress: bool = True,
-                 jobs: int | None = None) -> dict:
-    """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary."""
+                 jobs: int | None = None, betas: Mapping[str, float] | None = None) -> dict:
+    """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary.
+
+    `betas` ({model_name: beta}) gives a compared model's KL coefficient (DPO's β): its implicit reward is
+    then β·(log-prob minus the reference's); a model without one gets the plain log-ratio."""
     runs = discover_runs(run_dirs)
     check_out_apart(out, run_dirs, runs)
     if reference is not None and reference not in {r.model_name for r in runs}:
         raise DataError(f"--reference {reference!r} is not the model_name of any run: "
                         f"{sorted(r.model_name for r in runs)}")
+    betas = dict(betas or {})
+    check_betas(betas, reference, [r.model_name for r in runs])
     staging = prepare_out(out, force)
     try:
         started = time.time()
@@ -200,8 +226,9 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
                 for note in describe_data_notes(task.info["data_notes"]):
                     logger.info("%s / %s: %s", lr.run.model_name, name, note)
         check_same_scoring(loaded)
-        if reference is not None:
-            shared_tasks(loaded)
+        scoring = scoring_runs(loaded, reference)
+        if reference is not None and scoring:
+            shared_tasks(scoring)
         coverage = row_coverage(loaded)
         if len(loaded) > 1:
             for line in coverage_lines(coverage, [lr.run.model_name for lr in loaded]):
@@ -217,18 +244,28 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             "row_coverage": coverage,
         }
         skeleton["synthetic_data"] = bool(synthetic_tasks(skeleton["runs"]))
+        for entry, lr in zip(skeleton["runs"], loaded):
+            if lr.generation:
+                entry["generation_tasks"] = generation_tasks_info(lr)
         rows = [row for task_rows, _ in results.values() for row in task_rows]
+        generation_single, generation_compared = generation_rows(loaded, settings, reference)
+        rows += generation_single
         aligned = {}
         if reference is not None:
             skeleton["reference"] = reference
-            skeleton["comparisons"], comparison_rows, aligned = compare_loaded(loaded, reference, settings)
-            rows += comparison_rows
+            skeleton["comparisons"], comparison_rows, aligned = (
+                compare_loaded(scoring, reference, settings, betas) if scoring else ([], [], {}))
+            rows += comparison_rows + generation_compared
+            rows += predicted_gamma_rows(rows, reference, betas)  # issue 11: gamma = 1 + alpha/beta beside gamma
+            skeleton["comparisons"] = comparison_entries(skeleton["comparisons"], generation_compared, reference,
+                                                         settings)
         table = statistics_table(rows)
         summary = summary_from_table(table, skeleton)
         summary["elapsed_s"] = round(time.time() - started, 2)
         figures = draw_run_figures(loaded, summary, table, staging / "figures", settings)
         if aligned:
             figures += draw_comparison_figures(summary, table, aligned, staging / "figures", settings)
+        figures += draw_generation_figures(summary, table, staging / "figures", settings)
         write_tables(summary, table, staging / "tables")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
         (staging / "report.md").write_text(render_report(summary, table, figures))

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import Aligned, align, check_compatible, common_rows
 from postprocess.compare.statistics import compare_runs
 from postprocess.io.load import LoadedRun
+from postprocess.io.samples import rating_roles
 from postprocess.stats.bootstrap import Settings
 
 logger = logging.getLogger(__name__)
@@ -16,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 def task_meta(lr: LoadedRun) -> dict:
     return {name: {"task_version": t.version, "prompt": t.info["prompt"], "prompt_sha": t.info["prompt_sha"],
-                   "chat_template": t.info["chat_template"]} for name, t in lr.tasks.items()}
+                   "chat_template": t.info["chat_template"], "continuation_end": t.info.get("continuation_end", "")}
+            for name, t in lr.tasks.items()}
 
 
 def check_same_scoring(loaded: list[LoadedRun]) -> None:
@@ -67,10 +70,12 @@ def coverage_lines(coverage: dict[str, dict], names: list[str]) -> list[str]:
     return lines
 
 
-def compare_loaded(loaded: list[LoadedRun], reference: str,
-                   settings: Settings) -> tuple[list[dict], list[dict], dict[tuple[str, str], Aligned]]:
+def compare_loaded(loaded: list[LoadedRun], reference: str, settings: Settings,
+                   betas: Mapping[str, float] | None = None) -> tuple[list[dict], list[dict],
+                                                                      dict[tuple[str, str], Aligned]]:
     """Per non-reference run, its summary.json entry (without statistics) and its rows of the
-    statistics table; and the aligned tables the figures need.
+    statistics table; and the aligned tables the figures need. `betas` ({model_name: beta}) scales each
+    listed model's implicit reward (`postprocess.compare.implicit_reward`).
 
     Runs whose shared tasks differ in version or prompt, or that share no task, are refused
     (DataError); only rows present in every run are compared, and each entry says how many rows of
@@ -86,13 +91,16 @@ def compare_loaded(loaded: list[LoadedRun], reference: str,
             restricted[name][task] = kept[name]
             not_in_every_run[name][task] = left[name]
     entries, rows, aligned = [], [], {}
+    # every axis task's ratings (TL;DR's axes, a pref task's attributes); each task uses those its rows have
+    axes = list(dict.fromkeys(a for task in shared for a in rating_roles(by_name[reference].tasks[task].info).axes
+                              if kinds[task] == "axis"))
     for name in by_name:
         if name == reference:
             continue
         logger.info("comparing %s against %s on %s ...", name, reference, ", ".join(shared))
         entry_rows, entry = compare_runs(restricted[reference], restricted[name], kinds, reference_name=reference,
-                             model_name=name, n_resamples=settings.n_resamples, seed=settings.seed,
-                             confidence=settings.confidence)
+                             model_name=name, axes=axes, n_resamples=settings.n_resamples, seed=settings.seed,
+                             confidence=settings.confidence, beta=(betas or {}).get(name))
         entry["rows_not_in_every_run"] = {"reference": not_in_every_run[reference], "model": not_in_every_run[name]}
         entry["tasks_not_in_every_run"] = sorted(set().union(*(lr.tasks for lr in loaded)) - set(shared))
         entries.append(entry)

@@ -13,19 +13,24 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lm_eval_tasks.rows import RATING_AXES
 from postprocess.compare.align import Aligned
-from postprocess.compare.statistics import shift_points
+from postprocess.compare.statistics import gamma_points
 from postprocess.io.load import LoadedRun
 from postprocess.io.provenance import display_name_map
-from postprocess.plots.comparison_figures import implicit_reward_agreement_bars, model_correlation_bars, shift_hexbin
+from postprocess.io.samples import TLDR_ROLES, RatingRoles, rating_roles
+from postprocess.plots.comparison_figures import (
+    implicit_reward_agreement_bars,
+    mode_collapse_map,
+    model_correlation_bars,
+    sharpening_scatter,
+)
 from postprocess.plots.run_figures import agreement_by_confidence, calibration_plot, correlation_bars, rating_scatter
 from postprocess.plots.style import COLUMN_WIDTH_IN
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.preference_model import Calibration, LogitFit
 from postprocess.stats.result import confidence_label
-from postprocess.stats.table import ALL, group_label, select, split_group
+from postprocess.stats.table import ALL, group_label, select, split_group, stats_by
 
 DPI = 200
 
@@ -49,12 +54,18 @@ def save(fig: Figure, folder: Path, name: str) -> str:
     return f"{folder.name}/{name}"
 
 
-def ratings_figure(frame: pd.DataFrame, *, confidence: float) -> Figure:
-    fig = Figure(figsize=(2 * COLUMN_WIDTH_IN, 4.6), layout="constrained")
+def ratings_figure(frame: pd.DataFrame, *, confidence: float, roles: RatingRoles = TLDR_ROLES) -> Figure:
+    """One panel per rating of `roles`, two to a row (TL;DR: 2 x 2, its 1-7 scale named)."""
+    n_rows = -(-len(roles.axes) // 2)
+    fig = Figure(figsize=(2 * COLUMN_WIDTH_IN, 2.3 * n_rows), layout="constrained")
     values = measure_values(frame, "per_byte")
-    for ax, axis in zip(fig.subplots(2, 2).ravel(), RATING_AXES):
-        rating_scatter(values, frame[axis].to_numpy(dtype=float), ax=ax, rating_label=f"{axis} rating (1-7)",
+    panels = fig.subplots(n_rows, 2, squeeze=False).ravel()
+    scale = " (1-7)" if roles == TLDR_ROLES else ""
+    for ax, axis in zip(panels, roles.axes):
+        rating_scatter(values, frame[axis].to_numpy(dtype=float), ax=ax, rating_label=f"{axis} rating{scale}",
                        confidence=confidence)
+    for ax in panels[len(roles.axes):]:
+        ax.set_axis_off()
     return fig
 
 
@@ -101,7 +112,8 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
             base = f"{slug(run.get('display_name', name))}__{task_name}"
             if task.kind == "axis":
                 saved.append(SavedFigure(name, task_name, "Log-probability against each rating",
-                                         save(ratings_figure(task.frame, confidence=settings.confidence), folder,
+                                         save(ratings_figure(task.frame, confidence=settings.confidence,
+                                                            roles=rating_roles(task.info)), folder,
                                               f"{base}__ratings.png"),
                                          "Per-byte log-probability of each summary against its rating (jittered), "
                                          f"with the median per rating level and its {ci} CI."))
@@ -111,12 +123,14 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
                                          f"Spearman ρ per measure and rating; bars are {ci} "
                                          "cluster-bootstrap CIs (posts resampled)."))
             else:
-                ax = agreement_by_confidence(confidence_table(table, model=name, task=task_name), hue="measure")
-                saved.append(SavedFigure(name, task_name, "Agreement with the human choice by annotator confidence",
-                                         save(ax.figure, folder, f"{base}__agreement_by_confidence.png"),
-                                         "Fraction of pairs where the higher-likelihood summary is the one the "
-                                         "labeller chose (tie = 1/2), per confidence level, with cluster-bootstrap "
-                                         "CIs; dashed: chance."))
+                by_confidence = confidence_table(table, model=name, task=task_name)
+                if by_confidence["estimate"].notna().any():  # data without confidences (pref tasks) has no figure
+                    ax = agreement_by_confidence(by_confidence, hue="measure")
+                    saved.append(SavedFigure(name, task_name, "Agreement with the human choice by annotator confidence",
+                                             save(ax.figure, folder, f"{base}__agreement_by_confidence.png"),
+                                             "Fraction of pairs where the higher-likelihood summary is the one the "
+                                             "labeller chose (tie = 1/2), per confidence level, with cluster-bootstrap "
+                                             "CIs; dashed: chance."))
                 model = run["cmp"][task_name]["preference_model"]
                 ax = calibration_plot(_calibration(model["calibration"]), _fit(model["logprob_diff"]))
                 saved.append(SavedFigure(name, task_name, "Calibration of P(human prefers A)",
@@ -151,21 +165,45 @@ def implicit_reward_table(table: pd.DataFrame, task: str, names: Mapping[str, st
     return _figure_table(rows, {"model": "model"}, n=True)
 
 
+# The scale of the sharpening figure: the summed log-prob, the sequence probability the theory of gamma is about.
+SHARPENING_FIGURE_MEASURE = "sum"
+
+
+def sharpening_figure(panels: list[tuple[str, tuple[np.ndarray, np.ndarray], Mapping | None]], *,
+                      confidence: float) -> Figure:
+    """One `sharpening_scatter` panel per (model name, (x, y) demeaned points, its gamma statistic), three to a row."""
+    n_cols = min(3, max(len(panels), 1))
+    n_rows = -(-len(panels) // n_cols)
+    fig = Figure(figsize=(COLUMN_WIDTH_IN * n_cols, 2.6 * n_rows), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    for ax, (name, (x, y), gamma) in zip(axes, panels):
+        sharpening_scatter(x, y, gamma, ax=ax, title=name, confidence=confidence)
+    for ax in axes[len(panels):]:
+        ax.set_axis_off()
+    return fig
+
+
 def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tuple[str, str], Aligned],
                             folder: Path, settings: Settings) -> list[SavedFigure]:
-    """The figures of the models against the reference: each model's shift (from the aligned rows), and
-    per task the models' correlations or implicit-reward agreements (from the statistics table)."""
+    """The figures of the models against the reference: per task the sharpening gamma of every model (its points
+    from the aligned rows, its fit from the statistics table), and the models' correlations or implicit-reward
+    agreements (from the statistics table)."""
     saved = []
     names = display_name_map(summary)
     reference = names[summary["reference"]]
-    for (model_name, task), rows in sorted(aligned.items()):
-        ax = shift_hexbin(*shift_points(rows), confidence=settings.confidence)
-        name = names[model_name]
-        saved.append(SavedFigure(None, None, f"Likelihood shift of {name} against {reference} ({task})",
-                                 save(ax.figure, folder, f"shift__{slug(name)}__{task}.png"),
-                                 "Per distinct summary: the reference's log-prob per byte (x) and the model's "
-                                 "change of it (y), hexbin counts, binned medians with CIs; a rising trend means "
-                                 "probability moved further into what the reference already found likely."))
+    ci = confidence_label(settings.confidence)
+    for task in sorted({task for _, task in aligned}):
+        models = sorted(model for model, t in aligned if t == task)
+        gammas = stats_by(select(table, task=task, statistic="sharpening_gamma", measure=SHARPENING_FIGURE_MEASURE,
+                                 group=ALL), "model")
+        fig = sharpening_figure([(names[m], gamma_points(aligned[(m, task)], SHARPENING_FIGURE_MEASURE),
+                                  gammas.get((m,))) for m in models], confidence=settings.confidence)
+        saved.append(SavedFigure(None, None, f"Sharpening γ against {reference} ({task})",
+                                 save(fig, folder, f"sharpening__{task}.png"),
+                                 f"Per distinct summary, the model's summed log-prob (y) against {reference}'s (x), "
+                                 "both demeaned within post; one panel per model. Orange: the fitted within-post "
+                                 f"slope γ with its {ci} cluster-bootstrap CI; dashed: the identity (γ = 1). Steeper "
+                                 "than the identity: the model sharpens the reference (concentration)."))
     kinds = {task: rows.kind for (_, task), rows in aligned.items()}
     for task, kind in sorted(kinds.items()):
         if kind == "axis":
@@ -180,4 +218,44 @@ def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tu
                                      save(ax.figure, folder, f"implicit_reward__{task}.png"),
                                      f"Agreement of r = log-prob(model) − log-prob({reference}) with the human "
                                      "choice, with cluster-bootstrap CIs; dashed: chance."))
+    return saved
+
+
+# --- generated samples (issue 11): the mode-collapse map ---
+MAP_DIVERSITY = "ead"
+
+
+def mode_collapse_table(table: pd.DataFrame, task: str, names: Mapping[str, str] | None = None, *,
+                        diversity: str = MAP_DIVERSITY) -> pd.DataFrame:
+    """Columns model, x, x_low, x_high, y, y_low, y_high: per model with both, the reference's per-token
+    log-prob of its samples (`sample_ref_logprob`) and the per-input `diversity` of its samples, in run order;
+    `model` is the display name from `names`."""
+    own = select(table, reference="", task=task)
+    x = _figure_table(select(own, statistic="sample_ref_logprob"), {"model": "model"})
+    y = _figure_table(select(own, statistic=diversity, group="per_input"), {"model": "model"})
+    both = x.merge(y, on="model", suffixes=("_x", "_y"))
+    out = pd.DataFrame({"model": [(names or {}).get(m, m) for m in both["model"]],
+                        "x": both["estimate_x"], "x_low": both["ci_low_x"], "x_high": both["ci_high_x"],
+                        "y": both["estimate_y"], "y_low": both["ci_low_y"], "y_high": both["ci_high_y"]})
+    return out.dropna(subset=["x", "y"]).reset_index(drop=True)
+
+
+def draw_generation_figures(summary: dict, table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
+    """Per generation task with `sample_ref_logprob` rows, the mode-collapse map (`run` None, `task` the task)."""
+    names = display_name_map(summary)
+    reference = summary.get("reference")
+    saved = []
+    tasks = select(table, reference="", statistic="sample_ref_logprob")["task"]
+    for task in sorted(set(tasks)):
+        data = mode_collapse_table(table, task, names)
+        if data.empty:
+            continue
+        ax = mode_collapse_map(data, reference=names.get(reference, reference), confidence=settings.confidence)
+        ci = confidence_label(settings.confidence)
+        saved.append(SavedFigure(None, task, f"Mode-collapse map ({task})",
+                                 save(ax.figure, folder, f"mode_collapse__{task}.png"),
+                                 f"Per model: the per-input diversity of its samples (EAD of the K samples of a post, "
+                                 f"averaged over posts) against the reference's mean per-token log-prob of them, "
+                                 f"with {ci} cluster-bootstrap CIs (posts resampled). Lower and to the right of the "
+                                 "reference (hollow) is concentration seen in generations."))
     return saved

@@ -2,9 +2,9 @@
 
 Wording follows the intervals, never the point estimates alone: a direction is claimed only when the
 confidence interval excludes the null (0 for correlations and differences, 0.5 for agreement with
-the human choice). Otherwise the sentence says the data show no evidence either way, or that models
-are indistinguishable. A statistic without an interval (n_resamples = 0), undefined on the data
-(estimate None), or whose interval is unreliable (from fewer than 10 posts, or of zero width:
+the human choice, 1 for the sharpening gamma). Otherwise the sentence says the data show no evidence
+either way, or that models are indistinguishable. A statistic without an interval (n_resamples = 0),
+undefined on the data (estimate None), or whose interval is unreliable (from fewer than 10 posts, or of zero width:
 `postprocess.stats.result.interval_warning`) supports no directional claim, and the sentence says why.
 The p-values of the report's tables invert the same intervals, so no sentence contradicts its table.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from postprocess.io.provenance import chat_template_note, display_name_map, synthetic_scope
-from postprocess.io.samples import describe_data_notes
+from postprocess.io.samples import describe_data_notes, rating_roles
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.registry import difference_name
 from postprocess.stats.result import format_stat, interval_warning
@@ -95,9 +95,18 @@ def _by_task(rows: pd.DataFrame, statistic: str, **where: object) -> list[tuple[
                                                                "task").items())
 
 
+def _ranked(view: _View, kind: str, task: str) -> tuple[str, str]:
+    """`RANKED[kind]`, with an axis task's own outcome rating (`rating_roles`; overall on TL;DR)."""
+    statistic, axis = RANKED[kind]
+    if kind == "axis":
+        infos = [run.get("tasks", {}).get(task) for run in view.summary.get("runs", [])]
+        axis = next((rating_roles(info).outcome for info in infos if info), axis)
+    return statistic, axis
+
+
 def _paired(view: _View, a: str, b: str, kind: str, task: str, measure: str) -> dict | None:
     """The paired difference a - b of the ranked statistic when one of them is the reference, else None."""
-    statistic, axis = RANKED[kind]
+    statistic, axis = _ranked(view, kind, task)
     rows = select(view.table, task=task, measure=measure, axis=axis, statistic=difference_name(statistic), group=ALL)
     for row in rows.to_dict("records"):
         if {row["model"], row["reference"]} == {a, b}:
@@ -132,7 +141,7 @@ def _ahead(view: _View, best: str, best_stat: Mapping, other: str, other_stat: M
 
 def _ranking(view: _View, kind: str, task: str) -> str | None:
     """The sentence ranking the runs of one task by `RANKED[kind]`, on the first measure all runs have."""
-    statistic, axis = RANKED[kind]
+    statistic, axis = _ranked(view, kind, task)
     rows = select(view.table, reference="", task=task, statistic=statistic, axis=axis, group=ALL)
     runs = levels(rows, "model")
     measure = next((m for m in PREFERRED_MEASURES if set(runs) <= set(select(rows, measure=m)["model"])), None)
@@ -187,18 +196,36 @@ def _ranking(view: _View, kind: str, task: str) -> str | None:
     return text + notes
 
 
+def _sharpening(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
+    """Hypothesis 2's headline, per task: is the sharpening gamma above 1 by its interval (summed log-prob, the
+    per-token gamma beside it), with the gamma = 1 + alpha/beta that hypothesis 1's alpha predicts where beta is
+    known."""
+    out = []
+    who = f"{view.names[model]} vs {view.names[reference]}"
+    per_token = dict(_by_task(rows, "sharpening_gamma", measure="per_token"))
+    predicted = dict(_by_task(rows, "predicted_gamma", measure="sum"))
+    for task, s in _by_task(rows, "sharpening_gamma", measure="sum"):
+        verdict = {1: "γ > 1: the model sharpens the reference, raising most what the reference already found "
+                      "likely (concentration, as mode collapse predicts)",
+                   -1: "γ < 1: the model flattens the reference, spreading probability away from what it found "
+                       "likely",
+                   0: "not distinguishable from 1: no evidence of sharpening or flattening at this sample size",
+                   None: no_claim(s)}[direction(s, 1.0)]
+        text = (f"**{task}**, hypothesis 2, {who}: sharpening γ (within-post slope of the model's summed log-prob "
+                f"on the reference's) is {view.fmt(s)}; {verdict}.")
+        if task in per_token:
+            text += f" Per token, γ is {view.fmt(per_token[task])}."
+        if task in predicted:
+            beta = (predicted[task].get("details") or {}).get("beta")
+            text += (f" Predicted from the reference's typicality bias, γ = 1 + α/β (β = {beta:g}) is "
+                     f"{view.fmt(predicted[task])}.")
+        out.append(text + view.notes((model, reference), task))
+    return out
+
+
 def _concentration(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
     out = []
     who = f"{view.names[model]} vs {view.names[reference]}"
-    for task, s in _by_task(rows, "shift_vs_reference"):
-        verdict = {1: "the concentration effect holds: fine-tuning raised most the summaries the reference "
-                      "already found likely",
-                   -1: "the opposite of concentration: fine-tuning raised most the summaries the reference "
-                       "found unlikely",
-                   0: "no evidence either way at this sample size",
-                   None: no_claim(s)}[direction(s)]
-        out.append(f"**{task}**, {who}: Spearman of the per-byte shift with the reference's per-byte log-prob "
-                   f"is {view.fmt(s)}; {verdict}." + view.notes((model, reference), task))
     for task, diff in _by_task(rows, "preferred_vs_rejected_shift"):
         verdict = {1: "fine-tuning raised the human-preferred summaries more than the rejected ones",
                    -1: "fine-tuning raised the rejected summaries more than the human-preferred ones",
@@ -210,12 +237,20 @@ def _concentration(view: _View, rows: pd.DataFrame, model: str, reference: str) 
 
 
 def _implicit_reward(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
+    """Agreement of the summed implicit reward with the human choice, then its mean margin on the same scale,
+    scaled by the model's β where the comparison has one (`comparisons[].beta`)."""
     out = []
+    beta = next((c.get("beta") for c in view.summary.get("comparisons", []) if c["model_name"] == model), None)
+    scale = "β = 1, the plain log-ratio" if beta is None else f"scaled by the model's β = {beta:g}"
+    margins = dict(_by_task(rows, "implicit_reward_margin", measure="sum"))
     for task, s in _by_task(rows, "implicit_reward_agreement", measure="sum"):
         verdict = {1: "above chance", -1: "below chance", 0: "not distinguishable from chance (0.5)",
                    None: no_claim(s)}[direction(s, 0.5)]
+        margin = margins.get(task)
+        shown = (f"; its mean margin, chosen minus rejected ({scale}), is {view.fmt(margin)}" if margin is not None
+                 else "")
         out.append(f"**{task}**: the implicit reward of {view.names[model]} (log-prob minus "
-                   f"{view.names[reference]}'s) agrees with the human choice at {view.fmt(s)}: {verdict}."
+                   f"{view.names[reference]}'s) agrees with the human choice at {view.fmt(s)}: {verdict}{shown}."
                    + view.notes((model, reference), task))
     return out
 
@@ -227,9 +262,53 @@ def _entropy(view: _View, rows: pd.DataFrame, model: str, reference: str) -> lis
                    -1: "lower entropy than the reference, as mode collapse would show",
                    0: "no evidence of a change in entropy at this sample size",
                    None: no_claim(diff)}[direction(diff)]
-        out.append(f"**{task}**: mean token entropy along the summaries, {view.names[model]} minus "
+        texts = "each model's own samples" if _generated(view, task) else "the summaries"
+        out.append(f"**{task}**: mean token entropy along {texts}, {view.names[model]} minus "
                    f"{view.names[reference]}, is {view.fmt(diff)} nats: {verdict}."
                    + view.notes((model, reference), task))
+    return out
+
+
+# Generated samples (issue 11): mode collapse as the samples show it. Concentration seen in generations: the
+# model's samples are less diverse per post (EAD of its K samples, paired difference) AND more likely under the
+# reference (the reference's per-token log-prob of them) than the reference's own samples.
+def _generated(view: _View, task: str) -> bool:
+    """Whether `task` is a generation task (its rows hold the samples' diversity)."""
+    return not select(view.table, task=task, statistic="ead").empty
+
+
+def _mode_collapse(view: _View, model: str, reference: str) -> list[str]:
+    """One sentence per generation task compared: per-input diversity and likelihood under the reference."""
+    out = []
+    rows = select(view.table, model=model, reference=reference)
+    for task, div in _by_task(rows, difference_name("ead"), group="per_input"):
+        lik = dict(_by_task(rows, difference_name("sample_ref_logprob"))).get(task)
+        who = f"{view.names[model]} vs {view.names[reference]}"
+        head = (f"**{task}**, {who}: per-input diversity of the samples (EAD, model minus reference) "
+                f"{view.fmt(div)}")
+        d_div = direction(div)
+        if lik is None:
+            verdict = {1: "the model's samples are more diverse per post", -1: "the model's samples are less diverse "
+                       "per post (its likelihood under the reference was not scored)",
+                       0: "no evidence of a change in diversity at this sample size", None: no_claim(div)}[d_div]
+            out.append(f"{head}; {verdict}." + view.notes((model, reference), task))
+            continue
+        d_lik = direction(lik)
+        head += f"; the reference's log-prob per token of them, minus of its own samples, {view.fmt(lik)}"
+        if d_div is None or d_lik is None:
+            verdict = no_claim(div if d_div is None else lik)
+        elif d_div == -1 and d_lik == 1:
+            verdict = ("concentration seen in generations: the samples are less diverse and more likely under the "
+                       "reference, as mode collapse would show")
+        elif d_div == -1:
+            verdict = "less diverse, but not more likely under the reference"
+        elif d_lik == 1:
+            verdict = "more likely under the reference, but not less diverse per post"
+        elif d_div == 0 and d_lik == 0:
+            verdict = "no evidence of mode collapse in the generations at this sample size"
+        else:
+            verdict = "no sign of mode collapse in the generations"
+        out.append(f"{head}: {verdict}." + view.notes((model, reference), task))
     return out
 
 
@@ -270,14 +349,15 @@ def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
     for model in levels(alpha, "model"):
         for task in sorted(levels(select(alpha, model=model), "task")):
             rows = select(alpha, model=model, task=task)
-            found = next(((m, g) for g in UNADJUSTED for m in HEADLINE_MEASURES
+            tied = [g for g in levels(rows, "group") if g.startswith("tie_")]  # tie_accuracy; a pref task's own
+            found = next(((m, g) for g in (*UNADJUSTED, *tied) for m in HEADLINE_MEASURES
                           if not select(rows, measure=m, group=g).empty), None)
             if found is None:
                 continue
             measure, first = found
             stat = stat_dict(select(rows, measure=measure, group=first).iloc[0])
             d_all = direction(stat)
-            pairs = " (pairs with equal mean accuracy)" if first == "tie_accuracy" else ""
+            pairs = f" (pairs with equal mean {first.removeprefix('tie_')})" if first.startswith("tie_") else ""
             head = f"**{task}**, hypothesis 1 ({MEASURE_WORDS[measure]}), {view.names[model]}: "
             verdict = {1: "humans prefer the summary the model finds more likely",
                        -1: "humans prefer the summary the model finds less likely",
@@ -363,9 +443,9 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
     table : pandas.DataFrame
         The statistics table (`postprocess.stats.table`): the ranked statistics are the rows
         ``agreement`` and ``spearman`` (axis ``overall``) with `reference` empty, group ``all``; the
-        paired differences and the comparisons (``implicit_reward_agreement`` of the summed measure,
-        ``shift_vs_reference``, ``preferred_vs_rejected_shift``, ``mean_entropy_difference``) are the
-        rows with `reference` set.
+        paired differences and the comparisons (``sharpening_gamma`` and ``predicted_gamma``,
+        ``implicit_reward_agreement`` of the summed measure, ``preferred_vs_rejected_shift``,
+        ``mean_entropy_difference``) are the rows with `reference` set.
 
     Returns
     -------
@@ -376,8 +456,11 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
         run and task (``typicality_alpha`` of group ``all``, on axis tasks ``tie_accuracy``, on the headline
         measure, per_token, else per_byte, else sum, and the fit with length, or quality and length, held
         fixed: ``length_adjusted`` on pair tasks, ``quality_length_adjusted`` on axis tasks, naming the
-        confound when only the unadjusted interval excludes 0), then, per comparison, the implicit reward
-        against chance, the concentration test and entropy.
+        confound when only the unadjusted interval excludes 0), then, per comparison, the headline: the
+        sharpening gamma against 1 (beside it the per-token gamma and the predicted 1 + alpha/beta), the
+        implicit reward against chance, the preferred-minus-rejected shift and entropy, and per generation task
+        mode collapse in the samples (``ead_difference`` of group ``per_input`` beside
+        ``sample_ref_logprob_difference``: less diverse and more likely under the reference is concentration).
 
     Examples
     --------
@@ -402,14 +485,17 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
     view = _View(summary, table, names, confidence)
     out = _synthetic(summary) + _models(summary, names)
     own = table[table["reference"] == ""]
-    for kind, (statistic, axis) in RANKED.items():
-        for task in sorted(levels(select(own, statistic=statistic, axis=axis, group=ALL), "task")):
+    for kind, (statistic, _) in RANKED.items():
+        for task in sorted(levels(select(own, statistic=statistic, group=ALL), "task")):
+            if _ranked(view, kind, task)[1] not in set(select(own, statistic=statistic, task=task)["axis"]):
+                continue
             line = _ranking(view, kind, task)
             if line:
                 out.append(line)
     out += _hypothesis1(view, own)
     for model, reference in comparison_pairs(table):
         rows = select(table, model=model, reference=reference, group=ALL)
-        out += (_implicit_reward(view, rows, model, reference) + _concentration(view, rows, model, reference)
-                + _entropy(view, rows, model, reference))
+        out += (_sharpening(view, rows, model, reference) + _implicit_reward(view, rows, model, reference)
+                + _concentration(view, rows, model, reference) + _entropy(view, rows, model, reference)
+                + _mode_collapse(view, model, reference))
     return out

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from lm_eval_tasks.rows import RATING_AXES
 from postprocess.io.provenance import synthetic_scope
-from postprocess.io.samples import describe_data_notes
+from postprocess.io.samples import TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
 from postprocess.report.figures import SavedFigure
 from postprocess.report.findings import findings
+from postprocess.report.run_statistics import tie_group
 from postprocess.report.tables import HYPOTHESIS_1
-from postprocess.stats.registry import REGISTRY, statistics
+from postprocess.stats.registry import REGISTRY, difference_name, statistics
 from postprocess.stats.result import INTERVAL_MARKS, MIN_CLUSTERS, confidence_label, format_stat, interval_marks
-from postprocess.stats.table import ALL, levels, select, split_group, stats_by
+from postprocess.stats.table import ALL, group_label, levels, select, split_group, stats_by
 
 # The single-run statistics of an axis task, one markdown table each, in this order.
 # Each unreliable-interval mark (`INTERVAL_MARKS`) is explained under the table that shows it.
@@ -57,20 +57,21 @@ def figure_lines(figures: list[SavedFigure], run: str | None, task: str | None) 
 
 def axis_section(name: str, rows: pd.DataFrame, task_info: Mapping, ci: str) -> list[str]:
     """One axis task of one run: `rows` are its statistics (group `all`) from the statistics table; `ci`
-    the intervals' coverage ("95%")."""
+    the intervals' coverage ("95%"). Columns: the task's ratings (`rating_roles`)."""
     lines = [f"#### {name} (axis ratings, n = {task_info['n']})", ""]
+    axes = list(rating_roles(task_info).axes)
     stats = stats_by(rows, "statistic", "measure", "axis")
     measures = levels(rows, "measure")
     present = set(rows["statistic"]) - set(HYPOTHESIS_1)  # hypothesis 1 has its own tables (`typicality_lines`)
     for statistic in (s.name for s in statistics(kind="axis") if s.name in present):  # in registry order
         heading = REGISTRY[statistic].key.replace("_", " ")  # the summary.json key, as the report always named it
         lines += [f"{heading} (estimate [{ci} CI], posts resampled):", ""]
-        lines += markdown_table(["measure", *RATING_AXES],
-                                [[m, *(cell(stats.get((statistic, m, a))) for a in RATING_AXES)] for m in measures])
-    n_rows = [[m, *(f"{s['n']} / {p(s)}" if (s := stats.get(("spearman", m, a))) else "n/a" for a in RATING_AXES)]
+        lines += markdown_table(["measure", *axes],
+                                [[m, *(cell(stats.get((statistic, m, a))) for a in axes)] for m in measures])
+    n_rows = [[m, *(f"{s['n']} / {p(s)}" if (s := stats.get(("spearman", m, a))) else "n/a" for a in axes)]
               for m in measures]
     lines += ["Spearman: rows used / p-value (cluster bootstrap, from the interval's resamples):", "",
-              *markdown_table(["measure", *RATING_AXES], n_rows)]
+              *markdown_table(["measure", *axes], n_rows)]
     return lines
 
 
@@ -93,9 +94,11 @@ def cmp_section(name: str, rows: pd.DataFrame, fits: Mapping, task_info: Mapping
         s = overall.get((m,))
         table_rows.append([m, cell(s), str(((s or {}).get("details") or {}).get("n_ties", "")), p(s)])
     lines += markdown_table(["measure", f"agreement [{ci} CI]", "ties", "p (cluster bootstrap)"], table_rows)
-    if measures:
-        lines += ["Agreement by annotator confidence:", "", *_breakdown(rows, measures, "by_confidence")]
-        lines += ["Agreement by split:", "", *_breakdown(rows, measures, "by_subsplit")]
+    for by, heading in (("by_confidence", "Agreement by annotator confidence:"),
+                        ("by_subsplit", "Agreement by split:")):
+        groups = rows[rows["group"].str.startswith(group_label(by, ""))]
+        if measures and groups["estimate"].notna().any():  # data without confidences or splits (pref) has none
+            lines += [heading, "", *_breakdown(rows, measures, by)]
     fit_rows = []
     for fit_name in ("logprob_diff", "logprob_diff_and_length"):
         fit = fits[fit_name]
@@ -127,8 +130,12 @@ AXIS_GROUPS = ("tie_accuracy", "quality_adjusted", "quality_length_adjusted", "c
 HEADLINE_SPLIT = "subsplit=valid2"
 
 
-def _group_label(group: str) -> str:
+def _group_label(group: str, roles: RatingRoles = TLDR_ROLES) -> str:
     words = GROUP_WORDS.get(group)
+    if group == "quality_adjusted" and roles != TLDR_ROLES:
+        words = "+ " + ", ".join(f"Δ{q}" for q in roles.quality)
+    elif words is None and group.startswith("tie_"):
+        words = f"pairs with equal mean {group.removeprefix('tie_')}"
     return f"{group} ({words})" if words else group
 
 
@@ -148,17 +155,19 @@ def _cell_p(stat: Mapping | None) -> str:
     return f"{text}, p {value}" if value else text
 
 
-def typicality_lines(rows: pd.DataFrame, kind: str, ci: str) -> list[str]:
+def typicality_lines(rows: pd.DataFrame, kind: str, ci: str, roles: RatingRoles = TLDR_ROLES) -> list[str]:
     """The alpha table (rows = groups, columns = measures) and the odds ratio / Δp table of one task, from
-    its `typicality_*` rows; [] when it has none."""
+    its `typicality_*` rows; [] when it has none. `roles`: an axis task's outcome and quality ratings."""
     alpha_rows = select(rows, statistic="typicality_alpha")
     if alpha_rows.empty:
         return []
     measures = levels(alpha_rows, "measure")
-    groups = _ordered_groups(alpha_rows, CMP_GROUPS if kind == "cmp" else AXIS_GROUPS)
+    tied = [group] if (group := tie_group(roles)) else []
+    groups = _ordered_groups(alpha_rows, CMP_GROUPS if kind == "cmp" else (*tied, *AXIS_GROUPS[1:]))
     stats = stats_by(rows[rows["statistic"].isin(TYPICALITY)], "statistic", "measure", "group")
-    outcome = ("1[overall_i > overall_j] over within-post pairs of distinct summaries (ratings averaged over "
-               "raters) whose mean overall ratings differ" if kind == "axis" else "the human choice")
+    best = roles.outcome
+    outcome = (f"1[{best}_i > {best}_j] over within-post pairs of distinct summaries (ratings averaged over "
+               f"raters) whose mean {best} ratings differ" if kind == "axis" else "the human choice")
     lines = [f"Hypothesis 1: typicality bias α (Zhang et al. 2025): logistic regression of {outcome} on "
              "z = Δ / rms(Δ), Δ the measure's difference within the pair, no intercept (the fit does not depend "
              "on which summary is listed first), clustered by post"
@@ -169,18 +178,18 @@ def typicality_lines(rows: pd.DataFrame, kind: str, ci: str) -> list[str]:
     if headline is not None:
         lines += [f"Headline split valid2 ({measure}): α = {_cell_p(headline)}.", ""]
     lines += markdown_table(["group", *measures],
-                            [[_group_label(g), *(_cell_p(stats.get(("typicality_alpha", m, g))) for m in measures)]
-                             for g in groups])
+                            [[_group_label(g, roles), *(_cell_p(stats.get(("typicality_alpha", m, g)))
+                                                         for m in measures)] for g in groups])
     if any(s in set(rows["statistic"]) for s in TYPICALITY[1:]):
         lines += [f"The same fits read as the odds ratio per rms unit of Δ and Δp, the win probability at z = +1 "
                   f"minus at z = −1 (estimate [{ci} CI]):", ""]
         lines += markdown_table(
             ["group", *(f"{m}: {what}" for m in measures for what in ("odds ratio", "Δp"))],
-            [[_group_label(g), *(cell(stats.get((s, m, g))) for m in measures for s in TYPICALITY[1:])]
+            [[_group_label(g, roles), *(cell(stats.get((s, m, g))) for m in measures for s in TYPICALITY[1:])]
              for g in groups])
     ordinal = stats_by(select(rows, statistic="typicality_ordinal"), "measure")
     if ordinal:
-        lines += [f"Ordered logit of the overall rating on accuracy, coverage, coherence and the standardised "
+        lines += [f"Ordered logit of the {best} rating on {', '.join(roles.quality)} and the standardised "
                   f"measure, clustered by post (coefficient of the measure [{ci} CI], p):", ""]
         lines += markdown_table(["measure", "ordinal coefficient"], [[m, _cell_p(s)] for (m,), s in ordinal.items()])
     return lines
@@ -250,6 +259,58 @@ def human_ceiling_lines(rows: pd.DataFrame, ci: str) -> list[str]:
     return lines
 
 
+def _gamma_verdict(stat: Mapping | None) -> str:
+    """Is gamma above 1 by its interval: "> 1", "< 1", "CI contains 1", or "no claim" (no interval, or an
+    unreliable one)."""
+    if not stat or stat.get("estimate") is None or stat.get("ci_low") is None or interval_marks(stat):
+        return "no claim"
+    return "> 1" if stat["ci_low"] > 1 else "< 1" if stat["ci_high"] < 1 else "CI contains 1"
+
+
+def sharpening_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+    """Hypothesis 2's headline table: per compared model and task, the sharpening gamma on the summed and
+    per-token log-prob, whether it is above 1 by its interval, and the predicted 1 + alpha/beta where beta is
+    known; [] without `sharpening_gamma` rows."""
+    rows = select(table[table["reference"] != ""], group=ALL)
+    gamma = stats_by(select(rows, statistic="sharpening_gamma"), "model", "task", "measure")
+    if not gamma:
+        return []
+    predicted = stats_by(select(rows, statistic="predicted_gamma"), "model", "task")
+    names = {run["model_name"]: run.get("display_name", run["model_name"]) for run in summary["runs"]}
+    body = []
+    for model, task in dict.fromkeys((m, t) for m, t, _ in gamma):
+        total, per_token = gamma.get((model, task, "sum")), gamma.get((model, task, "per_token"))
+        body.append([names.get(model, model), task, _cell_p(total), _gamma_verdict(total),
+                     _cell_p(per_token) if per_token else "n/a", _cell_p(predicted.get((model, task)))
+                     if (model, task) in predicted else "β unknown"])
+    return ["Sharpening γ (hypothesis 2): the within-post slope of the model's log-prob on the reference's over the "
+            "distinct summaries of a task (post fixed effects; p against γ = 1, cluster bootstrap). γ > 1: the model "
+            "sharpens the reference, raising most what it already found likely (concentration; mode collapse); "
+            "γ < 1: it flattens it. KL-regularised RLHF with a typicality-biased reward predicts γ = 1 + α/β "
+            "(Verbalized Sampling), α the reference's typicality bias per nat (hypothesis 1, summed log-prob):", "",
+            *markdown_table(["model", "task", f"γ, summed log-prob [{ci} CI], p", "γ vs 1",
+                             f"γ, per token [{ci} CI], p", f"predicted 1 + α/β [{ci} CI], p"], body)]
+
+
+def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+    """The implicit reward of each compared model on each pair task: its β, and per measure its agreement with
+    the human choice and its mean margin (chosen minus rejected); [] without such rows."""
+    rows = select(table[table["reference"] != ""], group=ALL)
+    agreement = stats_by(select(rows, statistic="implicit_reward_agreement"), "model", "task", "measure")
+    margin = stats_by(select(rows, statistic="implicit_reward_margin"), "model", "task", "measure")
+    if not agreement:
+        return []
+    names = {run["model_name"]: run.get("display_name", run["model_name"]) for run in summary["runs"]}
+    betas = {c["model_name"]: c.get("beta") for c in summary["comparisons"]}
+    body = [[names.get(model, model), task, "1 (log-ratio)" if betas.get(model) is None else f"{betas[model]:g}",
+             measure, cell(stat), _cell_p(margin.get((model, task, measure)))]
+            for (model, task, measure), stat in agreement.items()]
+    return ["Implicit reward r = β·(log-prob − the reference's log-prob), DPO's reward where the model's β is known "
+            "(else β = 1, the plain log-ratio). Its agreement with the human choice does not depend on β; the mean "
+            "margin, r of the chosen summary minus r of the rejected one, does (nats times β):", "",
+            *markdown_table(["model", "task", "β", "measure", f"agreement [{ci} CI]", f"margin [{ci} CI], p"], body)]
+
+
 def rows_scored(summary: dict) -> list[str]:
     """Rows each run scored per task and how many all runs share: with several runs, statistics
     side by side are only comparable on the same judgements, so a difference must be visible."""
@@ -272,6 +333,122 @@ def synthetic_banner(summary: dict) -> list[str]:
              "report; it only shows what a report on real data looks like."), ""]
 
 
+def tempered_banner(summary: Mapping) -> list[str]:
+    """The warning after the synthetic-data banner when a run is a tempered copy (`summ-pref tempered-copy`)."""
+    return [line for run in summary["runs"] if run.get("tempered") for line in (
+        f"> **Synthetic model**: {run.get('display_name', run['model_name'])} is {run['tempered']}. Its "
+        "differences from its source are made by construction, a known truth for the sharpening γ and the "
+        "generation statistics; they say nothing about RLHF.", "")]
+
+
+# Generated samples (issue 11): the diversity of each model's samples, their likelihood under the reference and
+# the next-token entropies; each table appears only when the statistics table has its rows.
+GENERATION_ROWS = (
+    *((name, "per_input", f"{label}, per input") for name, label in (
+        ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2"), ("distinct_3", "distinct-3"), ("ead", "EAD"),
+        ("self_bleu", "self-BLEU (lower: more diverse)"),
+        ("compression_ratio", "compression ratio (lower: more diverse)"))),
+    *((name, "across_input", f"{label}, across inputs") for name, label in (
+        ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2"), ("distinct_3", "distinct-3"), ("ead", "EAD"),
+        ("self_bleu", "self-BLEU (lower: more diverse)"),
+        ("compression_ratio", "compression ratio (lower: more diverse)"))),
+    ("mean_length", ALL, "mean length (words)"),
+    ("sample_ref_logprob", ALL, "the reference's log-prob per token of the samples (nats)"),
+    ("mean_entropy", ALL, "next-token entropy along the model's own samples (nats)"),
+)
+POST_ROWS = (("post_entropy", "next-token entropy over the posts (nats)"),
+             ("post_perplexity", "perplexity over the posts"))
+
+
+def _names(summary: Mapping) -> dict[str, str]:
+    return {r["model_name"]: r.get("display_name", r["model_name"]) for r in summary["runs"]}
+
+
+def _generation_settings(summary: Mapping, task: str) -> str:
+    """Samples per post, prompt and generation settings of a generation task, once when every run that generated
+    it used the same, else per run (their statistics are then not comparable as they stand)."""
+    described: dict[str, list[str]] = {}
+    for run in summary["runs"]:
+        for info in (run.get("generation_tasks") or {}).values():
+            if info.get("kind") == "gen" and info.get("task") == task:
+                k = info.get("samples_per_post") or {}
+                per_post = k.get("min") if k.get("min") == k.get("max") else f"{k.get('min')}-{k.get('max')}"
+                settings = ", ".join(f"{key}={value}" for key, value in (info.get("generation") or {}).items()
+                                     if key != "torch_seed")
+                chat = " inside the model's chat template" if info.get("chat_template") else ""
+                text = (f"{per_post} samples per post, data {info.get('data_origin')}, prompt `{info.get('prompt')}`"
+                        f"{chat}; {settings}")
+                described.setdefault(text, []).append(run.get("display_name", run["model_name"]))
+    if len(described) == 1:
+        return f"Generation: {next(iter(described))}."
+    return ("Generation settings differ between the runs: "
+            + "; ".join(f"{', '.join(who)}: {text}" for text, who in described.items()) + ".")
+
+
+def _by_model_table(rows: pd.DataFrame, spec: tuple, names: Mapping[str, str]) -> list[str]:
+    """Rows = the statistics of `spec` ((statistic, group, label), ...) present, columns = the models."""
+    models = [m for m in names if m in set(rows["model"])]
+    stats = stats_by(rows, "statistic", "group", "model")
+    body = [[label, *(cell(stats.get((name, group, m))) for m in models)] for name, group, label in spec
+            if any((name, group, m) in stats for m in models)]
+    return markdown_table(["statistic", *(names[m] for m in models)], body) if body else []
+
+
+def _difference_table(rows: pd.DataFrame, spec: tuple, names: Mapping[str, str], reference: str) -> list[str]:
+    """Rows = the differences of `spec` present, columns = each model minus the reference (cell, p)."""
+    models = [m for m in names if m in set(rows["model"])]
+    stats = stats_by(rows, "statistic", "group", "model")
+    body = [[label, *(_cell_p(stats.get((difference_name(name), group, m))) for m in models)]
+            for name, group, label in spec if any((difference_name(name), group, m) in stats for m in models)]
+    return markdown_table(["statistic", *(f"{names[m]} − {names[reference]}" for m in models)], body) if body else []
+
+
+def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure], ci: str) -> list[str]:
+    """The "Generated samples" section: per generation task, each model's statistics and its differences from
+    the reference, the mode-collapse map; then the entropy and perplexity over the posts; [] without such rows."""
+    names = _names(summary)
+    generation = [s.name for s in statistics(kind="generation")]
+    rows = table[table["statistic"].isin([*generation, *map(difference_name, generation)])]
+    own, compared = rows[rows["reference"] == ""], rows[rows["reference"] != ""]
+    gen_tasks = levels(own[own["statistic"] == "ead"], "task")
+    post_tasks = levels(own[own["statistic"].isin([name for name, _ in POST_ROWS])], "task")
+    if not gen_tasks and not post_tasks:
+        return []
+    lines = ["## Generated samples", "",
+             ("Per input: the statistic of the K samples of a post, averaged over posts "
+              f"({ci} CI, cluster bootstrap, posts resampled). Across inputs: the statistic of the first sample of "
+              f"every post ({ci} CI: delete-d jackknife on half-samples of posts, normal; a bootstrap resample would "
+              "repeat texts). distinct-n: unique / all n-grams (lowercased words); EAD: expectation-adjusted "
+              "distinct, averaged over n = 1-5 (Kirk et al. 2024); self-BLEU: sacrebleu, each sample against the "
+              "others, 0-100; compression ratio: bytes / gzip bytes (Shaib et al. 2024). Differences: model minus "
+              "reference on the posts both have, the same resampled posts (p: bootstrap two-sided; across inputs: "
+              "normal)."), ""]
+    for task in gen_tasks:
+        lines += [f"### {task}", "", _generation_settings(summary, task), ""]
+        lines += _by_model_table(select(own, task=task), GENERATION_ROWS, names)
+        if summary.get("reference"):
+            lines += _difference_table(select(compared, task=task), GENERATION_ROWS, names, summary["reference"])
+        lines += figure_lines(figures, None, task)
+    if post_tasks:
+        lines += ["### Next-token entropy and perplexity over the posts", "",
+                  f"Every token of every post scored after the prompt's header ({ci} CI, posts resampled):", ""]
+        for task in post_tasks:
+            spec = tuple((name, ALL, f"{label} ({task})") for name, label in POST_ROWS)
+            lines += _by_model_table(select(own, task=task), spec, names)
+            if summary.get("reference"):
+                lines += _difference_table(select(compared, task=task), spec, names, summary["reference"])
+    return lines
+
+
+def human_entropy_line(rows: pd.DataFrame) -> list[str]:
+    """One sentence with the run's mean next-token entropy along the task's human-written summaries, or []."""
+    stat = stats_by(select(rows, statistic="mean_entropy", group=ALL), "task")
+    if not stat:
+        return []
+    (value,) = stat.values()
+    return [f"Mean next-token entropy along the distinct human-written summaries: {cell(value)} nats.", ""]
+
+
 def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure]) -> str:
     """report.md of a summary (provenance, settings, tasks, fits), its statistics table and its figures."""
     settings = summary["settings"]
@@ -280,6 +457,7 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
         "# summ-pref report",
         "",
         *synthetic_banner(summary),
+        *tempered_banner(summary),
         (f"summ-pref {summary['package']['version']}, lm-eval {summary['lm_eval_version']}, created "
         f"{summary['created']}. Intervals: {ci} percentile cluster bootstrap "
         f"({settings['n_resamples']} resamples of posts, seed {settings['seed']}). "
@@ -299,7 +477,10 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
     lines += rows_scored(summary)
     if summary.get("comparisons"):
         lines += ["## Comparisons against the reference", ""]
+        lines += sharpening_lines(summary, table, ci)
+        lines += implicit_reward_lines(summary, table, ci)
         lines += figure_lines(figures, None, None)
+    lines += generation_lines(summary, table, figures, ci)
     own = table[table["reference"] == ""]
     for run in summary["runs"]:
         weights = f"; weights {run['weights']}" if run.get("weights") else ""
@@ -310,20 +491,23 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
             lines += [f"### {task}", "",
                       f"Data: {info['data_origin']} (split {info['split']}, seed {info['seed']}); "
                       f"prompt `{info['prompt']}` (sha {info['prompt_sha']}), chat template "
-                      f"{'applied' if info['chat_template'] else 'not applied'}; {info['verification']}."
+                      f"{'applied' if info['chat_template'] else 'not applied'}"
+                      + (f", `{info['continuation_end']}` appended to every summary (continuation_end)"
+                         if info.get("continuation_end") else "") + f"; {info['verification']}."
                       + "".join(f" Measure `{m}` absent: {r}." for m, r in info["measures_absent"].items()), ""]
             notes = describe_data_notes(info.get("data_notes") or {})
             lines += [f"Data notes: {'; '.join(notes)}.", ""] if notes else []
             rows = select(own, model=run["model_name"], task=task)
             if info["kind"] == "axis":
                 lines += axis_section(task, select(rows, group=ALL), info, ci)
-                lines += typicality_lines(rows, "axis", ci)
+                lines += typicality_lines(rows, "axis", ci, rating_roles(info))
             else:
                 lines += cmp_section(task, select(rows, statistic="agreement"), run["cmp"][task]["preference_model"],
                                      info, ci)
                 lines += typicality_lines(rows, "cmp", ci)
                 lines += vs_agreement_lines(rows, ci)
                 lines += human_ceiling_lines(rows, ci)
+            lines += human_entropy_line(rows)
             lines += figure_lines(figures, run["model_name"], task)
     lines += ["## Inputs", "", *markdown_table(["file", "sha256"], [[f"`{i['path']}`", i["sha256"][:16]]
                                                           for i in summary["inputs"]])]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lm_eval_tasks.rows import RATING_AXES
+from postprocess.io.samples import TLDR_ROLES, RatingRoles
 from postprocess.stats import (
     CONFIDENCE_BUCKETS,
     Stat,
@@ -34,7 +34,6 @@ from postprocess.stats.ranking import idealised_ranking_accuracy, ranking_accura
 from postprocess.stats.registry import REGISTRY, Statistic, statistics
 from postprocess.stats.table import group_label, stat_row
 from postprocess.stats.typicality import (
-    QUALITY_AXES,
     axis_pairs,
     policy_contrasts,
     typicality_alpha,
@@ -65,21 +64,22 @@ def axis_stat(entry: Statistic, frame: pd.DataFrame, measure: str, axis: str, kw
 
 
 def axis_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str, task: str,
-              group: str = "all", entries: list[Statistic] | None = None) -> list[dict]:
-    """Every registered axis statistic (or `entries`) of every measure against every rating axis."""
+              group: str = "all", entries: list[Statistic] | None = None,
+              roles: RatingRoles = TLDR_ROLES) -> list[dict]:
+    """Every registered axis statistic (or `entries`) of every measure against every rating axis of `roles`."""
     kw = _kw(settings, frame)
     return [stat_row(axis_stat(entry, frame, m, axis, kw), model=model, task=task, statistic=entry.name, measure=m,
                      axis=axis, group=group)
-            for m in measures for axis in RATING_AXES for entry in entries or statistics(kind="axis")]
+            for m in measures for axis in roles.axes for entry in entries or statistics(kind="axis")]
 
 
 def axis_breakdown_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], by: str, *, model: str,
-                        task: str) -> list[dict]:
+                        task: str, roles: RatingRoles = TLDR_ROLES) -> list[dict]:
     """The breakdown statistics within each value of one column (each group with its own draws)."""
     entries = statistics(kind="axis", breakdowns=True)
     return [row for value, sub in frame.groupby(AXIS_BREAKDOWNS[by], sort=True, dropna=True)
             for row in axis_rows(sub, settings, measures, model=model, task=task, group=group_label(by, value),
-                                 entries=entries)]
+                                 entries=entries, roles=roles)]
 
 
 def _agreement(frame: pd.DataFrame, measure: str, kw: dict) -> Stat:
@@ -313,26 +313,36 @@ def human_ceiling_rows(frame: pd.DataFrame, settings: Settings, measures: list[s
     return rows
 
 
+def tie_group(roles: RatingRoles) -> str | None:
+    """The alpha group of pairs tied on the first quality rating (`tie_accuracy` on TL;DR, Verbalized
+    Sampling's pairs of equal correctness on HelpSteer); None without quality ratings."""
+    return f"tie_{roles.quality[0]}" if roles.quality else None
+
+
 def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, model: str,
-                         task: str) -> list[dict]:
+                         task: str, roles: RatingRoles = TLDR_ROLES) -> list[dict]:
     """alpha on a Likert task, the HelpSteer analogue (`postprocess.stats.typicality.axis_pairs`): every
     within-post pair of distinct summaries (ratings averaged over raters) with different mean overall, the
     outcome 1[overall_i > overall_j]. Groups: `tie_accuracy` (pairs with equal mean accuracy, alpha alone),
     `quality_adjusted` (+ the accuracy, coverage and coherence differences), `quality_length_adjusted`
     (+ the log length ratio), `copy_adjusted` (quality + the copy differences, where logged),
     `policy_adjusted` (quality + policy contrasts), `policy=<name>` (alpha alone on the pairs of two summaries
-    of that policy, where it has `MIN_POLICY_PAIRS`); and the ordered logit `typicality_ordinal`."""
+    of that policy, where it has `MIN_POLICY_PAIRS`); and the ordered logit `typicality_ordinal`. On a pref_axis
+    task `roles` names the outcome (for overall) and the quality ratings (for accuracy, coverage, coherence)."""
     copy = _copy_present(frame, ("",))
-    quality = [f"d_{c}" for c in QUALITY_AXES]
+    quality = [f"d_{c}" for c in roles.quality]
+    tied = tie_group(roles)
     rows = []
     for m in measures:
         data = frame.assign(_measure=measure_values(frame, m))
-        pairs = axis_pairs(data, "_measure", extra_cols=tuple(copy))
+        pairs = axis_pairs(data, "_measure", overall_col=roles.outcome, quality_cols=roles.quality,
+                           extra_cols=tuple(copy))
         posts = pairs["post_id"].to_numpy()
         delta, outcome = pairs["delta"].to_numpy(dtype=float), pairs["outcome"].to_numpy(dtype=float)
-        tie = (pairs["d_accuracy"] == 0).to_numpy()
-        fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], **_alpha_kw(settings, posts[tie]))
-        rows += _fit_rows(fit, model=model, task=task, measure=m, group="tie_accuracy")
+        if tied is not None:
+            tie = (pairs[quality[0]] == 0).to_numpy()
+            fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], **_alpha_kw(settings, posts[tie]))
+            rows += _fit_rows(fit, model=model, task=task, measure=m, group=tied)
         groups = {"quality_adjusted": pairs[quality],
                   "quality_length_adjusted": pairs[[*quality, "log_length_ratio"]]}
         if copy:
@@ -350,17 +360,19 @@ def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list
             keep = same & (pairs["policy_i"] == policy).to_numpy()
             fit = typicality_alpha(delta[keep], outcome[keep], posts[keep], **_alpha_kw(settings, posts[keep]))
             rows += _fit_rows(fit, model=model, task=task, measure=m, group=group_label("by_policy", policy))
-        rows.append(stat_row(typicality_ordinal(data, "_measure", confidence=settings.confidence), model=model,
-                             task=task, statistic="typicality_ordinal", measure=m))
+        ordinal = typicality_ordinal(data, "_measure", overall_col=roles.outcome, quality_cols=roles.quality,
+                                     confidence=settings.confidence)
+        rows.append(stat_row(ordinal, model=model, task=task, statistic="typicality_ordinal", measure=m))
     return rows
 
 
 def hypothesis1_rows(frame: pd.DataFrame, kind: str, settings: Settings, measures: list[str], *, model: str,
-                     task: str, ceiling: bool | None = None) -> list[dict]:
+                     task: str, ceiling: bool | None = None, roles: RatingRoles = TLDR_ROLES) -> list[dict]:
     """The hypothesis-1 rows of one task: alpha (`ceiling` False), the ranking and human-ceiling rows of a
-    pair task (`ceiling` True), or all of them (None, the default)."""
+    pair task (`ceiling` True), or all of them (None, the default); `roles`: an axis task's ratings."""
     if kind == "axis":
-        return [] if ceiling else axis_typicality_rows(frame, settings, measures, model=model, task=task)
+        return [] if ceiling else axis_typicality_rows(frame, settings, measures, model=model, task=task,
+                                                       roles=roles)
     rows = [] if ceiling else cmp_typicality_rows(frame, settings, measures, model=model, task=task)
     if ceiling is not False:
         rows += (ranking_rows(frame, settings, measures, model=model, task=task)

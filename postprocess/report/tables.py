@@ -14,6 +14,7 @@ when it is not), `n_clusters` (posts), `n_ties` (tied pairs of an agreement) and
 | `comparisons.csv` | every statistic of a model against the reference (`reference` set) |
 | `typicality.csv` | hypothesis 1: the typicality bias alpha, its odds ratio and Δp, the ordinal coefficient |
 | `human_ceiling.csv` | labeller-labeller agreement, agreement with the majority, idealised R*, worker heterogeneity |
+| `generation.csv` | one run's statistics of generated samples and next-token entropy (registry kind "generation") |
 
 The VS-comparable agreement rows (`agreement_wilson`, `ranking_accuracy`) sit in `agreement.csv`.
 
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from postprocess.stats.registry import statistics
 from postprocess.stats.result import interval_warning
 from postprocess.stats.table import ALL, COLUMNS, single_run, stat_dict, write_statistics_csv
 
@@ -39,6 +41,8 @@ HUMAN_CEILING_STATISTICS = ("human_agreement", "majority_agreement", "idealised_
                             "worker_heterogeneity")
 VS_AGREEMENT_STATISTICS = ("agreement_wilson", "ranking_accuracy")
 HYPOTHESIS_1 = (*TYPICALITY_STATISTICS, *HUMAN_CEILING_STATISTICS, *VS_AGREEMENT_STATISTICS)
+# Issue 11: the statistics of generated samples and next-token entropies (their differences: comparisons.csv).
+GENERATION_STATISTICS = tuple(s.name for s in statistics(kind="generation"))
 
 
 def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +71,8 @@ def csv_views(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "agreement": own[cmp | own["statistic"].isin(VS_AGREEMENT_STATISTICS)],
             "typicality": own[own["statistic"].isin(TYPICALITY_STATISTICS)],
             "human_ceiling": own[own["statistic"].isin(HUMAN_CEILING_STATISTICS)],
-            "comparisons": table[table["reference"] != ""]}
+            "comparisons": table[table["reference"] != ""],
+            "generation": own[own["statistic"].isin(GENERATION_STATISTICS)]}
 
 
 def preference_model_rows(summary: Mapping) -> list[dict]:

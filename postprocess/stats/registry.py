@@ -81,6 +81,11 @@ def _comparison(name: str, label: str, *path: str) -> Statistic:
     return Statistic(name, label, "comparison", ("comparisons", "{model}", *path))
 
 
+def _generation(name: str, label: str, *path: str) -> Statistic:
+    """A statistic of generated samples or of texts scored apart from any human judgement (kind "generation")."""
+    return Statistic(name, label, "generation", ("runs", "{model}", *path))
+
+
 _ENTRIES = (
     _axis("spearman", "Spearman ρ", spearman, weighted_spearman, breakdowns=True),
     _axis("partial_spearman", "partial Spearman ρ given bytes", partial_spearman, weighted_partial_spearman,
@@ -118,6 +123,8 @@ _ENTRIES = (
                 "axis", "{task}", "implicit_reward", "{axis}", "{key}"),
     _comparison("implicit_reward_agreement", "agreement of the implicit reward with the human choice",
                 "cmp", "{task}", "implicit_reward", "{key}"),
+    _comparison("implicit_reward_margin", "mean implicit-reward margin, chosen minus rejected (β-scaled)",
+                "cmp", "{task}", "implicit_reward", "{key}"),
     _comparison("net_flip", "net flip (model-only minus reference-only agreements)",
                 "cmp", "{task}", "flip_table", "{measure}", "net_flip"),
     _comparison("preferred_shift", "shift per byte of the preferred summaries",
@@ -126,8 +133,12 @@ _ENTRIES = (
                 "cmp", "{task}", "preferred_vs_rejected_shift", "rejected"),
     _comparison("preferred_vs_rejected_shift", "shift per byte, preferred minus rejected",
                 "cmp", "{task}", "preferred_vs_rejected_shift", "difference"),
-    _comparison("shift_vs_reference", "Spearman ρ of the shift with the reference log-prob",
-                "concentration", "{task}", "shift_vs_reference"),
+    # Hypothesis 2: the sharpening exponent gamma (`postprocess.stats.sharpening`) and the gamma = 1 + alpha/beta
+    # that hypothesis 1's alpha predicts where the model's KL coefficient beta is known.
+    _comparison("sharpening_gamma", "sharpening γ (within-post slope of log π_model on log π_ref)",
+                "sharpening", "{task}", "{measure}", "gamma"),
+    _comparison("predicted_gamma", "predicted γ = 1 + α/β (α: the reference's typicality bias per nat)",
+                "sharpening", "{task}", "{measure}", "predicted_gamma"),
     _comparison("shift_vs_rating", "Spearman ρ of the shift with the rating",
                 "concentration", "{task}", "shift_vs_rating", "{axis}"),
     _comparison("mean_entropy_reference", "mean token entropy of the reference (nats)",
@@ -135,15 +146,35 @@ _ENTRIES = (
     _comparison("mean_entropy_model", "mean token entropy of the model (nats)", "entropy", "{task}", "model"),
     _comparison("mean_entropy_difference", "mean token entropy, model minus reference (nats)",
                 "entropy", "{task}", "difference"),
+    # Generated samples (issue 11: diversity, likelihood under the reference, next-token entropy), computed by
+    # `postprocess.report.generation_statistics`; `<name>_difference` (model minus reference, paired by post)
+    # sits at the same path under `comparisons` (`difference_path`).
+    *(_generation(name, label, "generation", "{task}", "{group}", name) for name, label in (
+        ("distinct_1", "distinct-1 (unique / all unigrams)"), ("distinct_2", "distinct-2 (unique / all bigrams)"),
+        ("distinct_3", "distinct-3 (unique / all trigrams)"), ("ead", "expectation-adjusted distinct n-grams (EAD)"),
+        ("self_bleu", "self-BLEU (0-100)"), ("compression_ratio", "gzip compression ratio"))),
+    _generation("mean_length", "mean length of the samples (words)", "generation", "{task}", "mean_length"),
+    _generation("sample_ref_logprob", "the reference's mean per-token log-prob of the samples (nats)",
+                "generation", "{task}", "sample_ref_logprob"),
+    _generation("mean_entropy", "mean next-token entropy along the texts (nats)", "token_entropy", "{task}",
+                "mean_entropy"),
+    _generation("post_entropy", "mean next-token entropy over the posts' tokens (nats)", "posts", "{task}",
+                "post_entropy"),
+    _generation("post_perplexity", "perplexity over the posts' tokens", "posts", "{task}", "post_perplexity"),
 )
 REGISTRY: dict[str, Statistic] = {s.name: s for s in _ENTRIES}
 DIFFERENCE = "_difference"
-# The implicit reward's keys in summary.json name the measure: r = logprob_model - logprob_reference,
-# summed ("sum") or per byte.
+# The implicit reward's keys in summary.json name the statistic and the measure: r = beta * (logprob_model -
+# logprob_reference) (beta = 1 without a known beta), summed ("sum"), per byte or per token.
 IMPLICIT_REWARD_KEYS = {("implicit_reward_spearman", "sum"): "spearman",
                         ("implicit_reward_spearman", "per_byte"): "spearman_per_byte",
+                        ("implicit_reward_spearman", "per_token"): "spearman_per_token",
                         ("implicit_reward_agreement", "sum"): "agreement",
-                        ("implicit_reward_agreement", "per_byte"): "agreement_per_byte"}
+                        ("implicit_reward_agreement", "per_byte"): "agreement_per_byte",
+                        ("implicit_reward_agreement", "per_token"): "agreement_per_token",
+                        ("implicit_reward_margin", "sum"): "margin",
+                        ("implicit_reward_margin", "per_byte"): "margin_per_byte",
+                        ("implicit_reward_margin", "per_token"): "margin_per_token"}
 
 
 def statistics(*, kind: str, breakdowns: bool = False, paired: bool = False) -> list[Statistic]:
@@ -161,6 +192,8 @@ def difference_path(single: Statistic) -> tuple[str, ...]:
     """Where summary.json keeps a difference: beside the comparison's other statistics of the task."""
     if single.kind == "axis":
         return ("comparisons", "{model}", "axis", "{task}", "differences", "{measure}", "{axis}", single.key)
+    if single.kind == "generation":
+        return ("comparisons", "{model}", *single.path[2:])
     return ("comparisons", "{model}", "cmp", "{task}", "differences", "{measure}", single.key)
 
 

@@ -1,5 +1,7 @@
 """`summ-pref demo` owns its --out: each run replaces the previous one whole, only once the new output is
-complete, and a folder it did not make is never touched. Scoring is replaced by a fake run (tests/fake_eval.py)."""
+complete, and a folder it did not make is never touched; it compares the embedded model with a tempered copy of
+it (T = 0.7) and says so. Scoring is replaced by fakes (tests/helpers/fake_generation.py), except in the slow
+test at the end (the real model, a smaller generation)."""
 
 from __future__ import annotations
 
@@ -8,19 +10,24 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file, save_file
 
 from lm_eval_tasks.errors import DataError
 from postprocess.commands import demo
+from postprocess.commands.tempered_copy import TEMPERED_FILE
+from postprocess.io.provenance import TEMPERED_FILE as PROVENANCE_TEMPERED_FILE
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
-from tests.helpers.fake_eval import write_fake_run
+from tests.helpers.fake_eval import option, write_fake_run
+from tests.helpers.fake_generation import write_fake_step
 from tests.helpers.paths import REPO
 
 
 class FakeEval:
-    """Stands in for run_checked: records the arguments and writes a run; `fail` makes it write part of a
-    run and then fail, as a crash in the middle of scoring would."""
+    """Stands in for run_checked: records the arguments and writes what the step leaves; `fail` makes the first
+    call write part of a run and then fail, as a crash in the middle of scoring would."""
 
     def __init__(self, fail: bool = False):
         self.calls: list[list[str]] = []
@@ -28,15 +35,21 @@ class FakeEval:
 
     def __call__(self, args: list[str]) -> None:
         self.calls.append(list(args))
-        write_fake_run(list(args), drop_task="summ_pref_axis" if self.fail else None)
         if self.fail:
+            write_fake_run(list(args), drop_task="summ_pref_axis")
             raise DataError("scoring crashed")
+        write_fake_step(list(args))
 
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path) -> FakeEval:
-    """No model conversion and no scoring; the report in this process with few resamples."""
+def fake(monkeypatch, tmp_path, tmp_path_factory) -> FakeEval:
+    """No model conversion, no tempered copy written (a folder with its record) and no scoring; the report in
+    this process with few resamples."""
+    tempered = tmp_path_factory.mktemp("cache") / "model-T0.7"
+    tempered.mkdir()
+    (tempered / TEMPERED_FILE).write_text(json.dumps({"temperature": 0.7, "source_resolved": str(tmp_path / "model")}))
     monkeypatch.setattr(demo, "ensure_default_model", lambda: tmp_path / "model")
+    monkeypatch.setattr(demo, "ensure_tempered_copy", lambda source, name: tempered)
     monkeypatch.setattr(demo, "default_device", lambda: "cpu")
     monkeypatch.setattr(demo, "build_report", lambda dirs, out, **kw: build_report(
         dirs, out, **{**kw, "settings": Settings(n_resamples=50), "jobs": 1, "progress": False}))
@@ -55,35 +68,84 @@ def quiet(out: Path, **kw) -> dict:
 
 def test_second_demo_replaces_the_first_without_accumulating(fake, tmp_path):
     out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=40)
-    quiet(out, limit=48)
+    quiet(out, limit=8)
+    quiet(out, limit=10)
     assert sorted(p.name for p in out.iterdir()) == [demo.MARKER, "report", "runs"]
-    assert len(list(out.glob("runs/*/results_*.json"))) == 1
+    assert sorted(str(p.relative_to(out)) for p in out.glob("runs/*/*")) == [
+        "runs/embedded/run-1", "runs/tempered-T0.7/run-1"]
     summary = json.loads((out / "report" / "summary.json").read_text())
-    assert summary["runs"][0]["cmp"]["summ_pref_cmp"]["sum"]["agreement"]["n"] == 48
+    assert summary["runs"][0]["cmp"]["summ_pref_cmp"]["sum"]["agreement"]["n"] == 10
     assert summary["runs"][0]["run_folder"].startswith(str(out / "runs"))  # final paths, not the staging folder
     assert [p.name for p in tmp_path.iterdir()] == ["summ_pref_demo"]  # no staging folder left behind
 
 
 def test_demo_scores_the_embedded_sample_by_its_name(fake, tmp_path):
     quiet(tmp_path / "out", limit=6)
-    (args,) = fake.calls
-    assert json.loads(args[args.index("--metadata") + 1]) == {"data_dir": "@sample"}
+    assert [option(args, "--tasks") for args in fake.calls] == [
+        *(t for _ in range(2) for t in ("summ_pref_axis,summ_pref_cmp", "summ_pref_gen", "summ_pref_posts",
+                                        "summ_pref_samples")), "summ_pref_samples"]
+    assert json.loads(option(fake.calls[0], "--metadata")) == {"data_dir": "@sample"}
+    gen = fake.calls[1]
+    assert json.loads(option(gen, "--metadata")) == {"data_dir": "@sample", "k": demo.GENERATE["k"]}
+    assert option(gen, "--limit") == str(demo.GENERATE["posts"]) and "--apply_chat_template" in gen
+    assert "--apply_chat_template" in fake.calls[3] and "--apply_chat_template" in fake.calls[-1]
+
+
+def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
+    summary = quiet(tmp_path / "out", limit=6)
+    model = str(tmp_path / "model")
+    (tempered,) = (r["model_name"] for r in summary["runs"] if r["model_name"] != model)
+    assert tempered.endswith("/model-T0.7")
+    assert summary["reference"] == model
+    assert [c["model_name"] for c in summary["comparisons"]] == [tempered]
+    notes = {r["model_name"]: r["tempered"] for r in summary["runs"]}
+    assert notes[model] is None
+    assert notes[tempered] == ("a synthetic sharpened copy of model (its logits divided by T = 0.7, written by "
+                               "`summ-pref tempered-copy`), not an RLHF model")
+    report = (tmp_path / "out" / "report" / "report.md").read_text()
+    assert "> **Synthetic data**" in report
+    assert f"> **Synthetic model**: model-T0.7 is {notes[tempered]}." in report
+    assert "## Generated samples" in report and "Sharpening γ" in report
+
+
+def test_the_report_and_the_copy_name_the_same_record_file():
+    assert PROVENANCE_TEMPERED_FILE == TEMPERED_FILE
+
+
+def test_tempered_copy_is_written_once_then_reused_and_checked(tiny_bos_model, tmp_path, monkeypatch):
+    """The cached copy is reused (not written again) while its record and head are the source's at T; a copy at
+    another T or with another head is refused, naming the remedy."""
+    monkeypatch.setenv("SUMM_PREF_CACHE", str(tmp_path))
+    folder = demo.ensure_tempered_copy(str(tiny_bos_model), "tiny")
+    assert folder == tmp_path / "tiny-T0.7" and json.loads((folder / TEMPERED_FILE).read_text())["temperature"] == 0.7
+    monkeypatch.setattr(demo, "write_tempered_copy", lambda *a: pytest.fail("written again"))
+    assert demo.ensure_tempered_copy(str(tiny_bos_model), "tiny") == folder
+    folder.rename(tmp_path / "tiny-T0.5")  # the folder the copy at T = 0.5 would be, holding the one at 0.7
+    with pytest.raises(DataError, match=r"tiny-T0.5: is a tempered copy of .* at T = 0.7, not of .* at T = 0.5; "
+                                        "delete the folder"):
+        demo.ensure_tempered_copy(str(tiny_bos_model), "tiny", temperature=0.5)
+    (tmp_path / "tiny-T0.5").rename(folder)
+    weights = load_file(folder / "model.safetensors")
+    weights["lm_head.weight"] = weights["lm_head.weight"] * 1.001
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(DataError, match=r"its output head is not the source's divided by T = 0.7"):
+        demo.ensure_tempered_copy(str(tiny_bos_model), "tiny")
+    assert torch.equal(load_file(folder / "model.safetensors")["lm_head.weight"], weights["lm_head.weight"])
 
 
 def test_failed_scoring_keeps_the_previous_demo(fake, monkeypatch, tmp_path):
     out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=40)
+    quiet(out, limit=8)
     before = files_of(out)
     monkeypatch.setattr(demo, "run_checked", FakeEval(fail=True))
     with pytest.raises(DataError, match="scoring crashed"):
-        quiet(out, limit=48)
+        quiet(out, limit=10)
     assert files_of(out) == before and [p.name for p in tmp_path.iterdir()] == ["summ_pref_demo"]
 
 
 def test_failed_report_puts_the_previous_demo_back(fake, monkeypatch, tmp_path):
     out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=40)
+    quiet(out, limit=8)
     before = files_of(out)
 
     def broken_report(dirs, report, **kw):
@@ -91,7 +153,7 @@ def test_failed_report_puts_the_previous_demo_back(fake, monkeypatch, tmp_path):
 
     monkeypatch.setattr(demo, "build_report", broken_report)
     with pytest.raises(RuntimeError, match="report failed"):
-        quiet(out, limit=48)
+        quiet(out, limit=10)
     assert files_of(out) == before and [p.name for p in tmp_path.iterdir()] == ["summ_pref_demo"]
 
 
@@ -102,17 +164,18 @@ def test_a_folder_the_demo_did_not_make_is_refused(fake, tmp_path, contents):
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text)
     with pytest.raises(DataError, match=r"mine: folder is not empty and was not made by summ-pref demo"):
-        quiet(out, limit=40)
+        quiet(out, limit=8)
     assert files_of(out) == {name: text.encode() for name, text in contents.items()} and not fake.calls
 
 
 def test_a_demo_folder_with_other_files_is_refused(fake, tmp_path):
     out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=40)
+    quiet(out, limit=8)
+    steps = len(fake.calls)
     (out / "my_notes.md").write_text("keep me")
     with pytest.raises(DataError, match=r"holds files the demo did not write \(my_notes.md\)"):
-        quiet(out, limit=40)
-    assert (out / "my_notes.md").read_text() == "keep me" and len(fake.calls) == 1
+        quiet(out, limit=8)
+    assert (out / "my_notes.md").read_text() == "keep me" and len(fake.calls) == steps
 
 
 def test_out_that_is_a_file_is_refused(fake, tmp_path):
@@ -132,8 +195,27 @@ def test_demo_help_describes_every_option():
     proc = run([SUMM_PREF, "demo", "--help"])
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
-    for option in ("--out", "--hub", "--limit", "--backend"):
-        assert option in text
+    for name in ("--out", "--hub", "--limit", "--backend"):
+        assert name in text
     assert "(default: ./summ_pref_demo)" in text and "(default: hf-prefix" in text
     assert "(default: every row)" in text and ".summ-pref-demo" in text and "examples: summ-pref demo" in text
     assert "--force" not in text
+
+
+@pytest.mark.slow
+def test_demo_on_the_real_model_shows_the_known_sharpening(smollm2_dir, tmp_path, monkeypatch):
+    """The real pipeline, smaller (6 docs per task, 2 samples on 2 posts; the tempered copy written into a temporary
+    cache): the copy at T = 0.7 sharpens the embedded model, so gamma > 1 and its samples' entropy is lower."""
+    monkeypatch.setattr(demo, "cache_root", lambda: tmp_path / "cache")
+    monkeypatch.setattr(demo, "GENERATE", {**demo.GENERATE, "k": 2, "posts": 2})
+    summary = demo.run_demo(tmp_path / "out", limit=6)
+    tempered = str(tmp_path / "cache" / f"{smollm2_dir.name}-T0.7")
+    assert summary["reference"] == str(smollm2_dir)
+    (comparison,) = summary["comparisons"]
+    assert comparison["model_name"] == tempered
+    assert comparison["sharpening"]["summ_pref_cmp"]["sum"]["gamma"]["estimate"] > 1
+    entropy = {r["model_name"]: r["token_entropy"]["summ_pref_gen"]["mean_entropy"]["estimate"]
+               for r in summary["runs"]}
+    assert entropy[tempered] < entropy[str(smollm2_dir)]
+    report = (tmp_path / "out" / "report" / "report.md").read_text()
+    assert "**Synthetic model**" in report and "T = 0.7" in report and "inside the model's chat template" in report

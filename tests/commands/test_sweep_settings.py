@@ -1,5 +1,6 @@
 """`summ-pref sweep` reuses a model's run only when it was scored with the current settings; otherwise it
-stops and names the differences, or with --rescore scores again into a new folder, keeping the old runs."""
+stops and names the differences, or with --rescore scores again into a new folder, keeping the old runs. An
+interrupted run resumes in its own folder."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from postprocess.commands import sweep
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
-from tests.helpers.fake_eval import write_fake_run
+from tests.helpers.fake_eval import option, write_fake_run
 
 FAST = Settings(n_resamples=50)
 TASKS = ["summ_pref_axis", "summ_pref_cmp"]
@@ -154,15 +155,18 @@ def test_a_preset_naming_a_group_resumes(tmp_path):
     sweep_once(group, tmp_path / "out", must_not_run)
 
 
-def test_interrupted_model_is_scored_again_and_failure_is_a_data_error(preset, tmp_path):
+def test_interrupted_model_resumes_in_its_folder_and_failure_is_a_data_error(preset, tmp_path):
+    """The interrupted invocation left summ_pref_cmp but not summ_pref_axis: only the missing task is scored
+    again, into the same run folder (the newest file of each task is what the report reads)."""
     out = tmp_path / "out"
-    with pytest.raises(DataError, match=r"run-1: scoring tuned failed \(exit 1\).*rerun the same command"):
+    with pytest.raises(DataError, match=r"run-1: scoring tuned \(summ_pref_axis, summ_pref_cmp\) failed \(exit 1\)"
+                                        r".*rerun the same command"):
         sweep_once(preset, out, Runner(fail="org/tuned"))
     runner = Runner()
     summary = sweep_once(preset, out, runner)
-    assert runner.models() == ["pretrained=org/tuned"]
-    assert (out / "runs" / "tuned" / "run-2").is_dir() and (out / "runs" / "tuned" / "run-1").is_dir()
-    assert {Path(r["run_folder"]).parent.name for r in summary["runs"]} == {"run-1", "run-2"}
+    assert runner.models() == ["pretrained=org/tuned"] and option(runner.calls[0], "--tasks") == "summ_pref_axis"
+    assert not (out / "runs" / "tuned" / "run-2").exists()
+    assert {Path(r["run_folder"]).parent.name for r in summary["runs"]} == {"run-1"}
 
 
 def test_run_with_a_results_file_cut_short_is_scored_again(preset, tmp_path):
@@ -173,18 +177,19 @@ def test_run_with_a_results_file_cut_short_is_scored_again(preset, tmp_path):
         return subprocess.CompletedProcess(cmd, 1)
 
     out = tmp_path / "out"
-    with pytest.raises(DataError, match="scoring base failed"):
+    with pytest.raises(DataError, match=r"scoring base \(.*\) failed"):
         sweep_once(preset, out, cut_short)
     runner = Runner()
     sweep_once(preset, out, runner)
     assert runner.models() == ["pretrained=org/base", "pretrained=org/tuned"]
-    assert (out / "runs" / "base" / "run-2").is_dir()
+    assert option(runner.calls[0], "--tasks") == "summ_pref_axis,summ_pref_cmp"
+    assert not (out / "runs" / "base" / "run-2").exists()  # scored again into run-1, beside the broken files
 
 
 def test_interrupted_rescore_resumes_without_asking_again(preset, tmp_path):
     out = tmp_path / "out"
     sweep_once(preset, out)
-    with pytest.raises(DataError, match="scoring tuned failed"):
+    with pytest.raises(DataError, match=r"scoring tuned \(.*\) failed"):
         sweep_once(preset, out, Runner(fail="org/tuned"), limit=8, rescore=True)
     runner = Runner()
     summary = sweep_once(preset, out, runner, limit=8)
@@ -222,9 +227,9 @@ def test_sweep_help_describes_every_option():
     proc = run([SUMM_PREF, "sweep", "--help"])
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
-    for option in ("preset", "--out", "--limit", "--metadata", "--batch_size", "--device", "--rescore",
-                   "--n-resamples", "--seed", "--confidence"):
-        assert option in text
+    for flag in ("preset", "--out", "--limit", "--metadata", "--batch_size", "--device", "--rescore",
+                 "--n-resamples", "--seed", "--confidence"):
+        assert flag in text
     assert "(default: auto)" in text and "(default: every row)" in text and "sweep_settings.json" in text
     assert "examples: summ-pref sweep configs/" in text
     bad = run([SUMM_PREF, "sweep", "p.yaml", "--out", "o", "--limit", "0"])

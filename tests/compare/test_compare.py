@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.formula.api as smf
 from scipy import stats as sps
 
 from lm_eval_tasks.errors import DataError
@@ -17,8 +18,8 @@ from postprocess.compare.concentration import (
     entropy_comparison,
     flip_table,
     preferred_vs_rejected_shift,
+    sharpening,
     shift_vs_rating,
-    shift_vs_reference,
 )
 from postprocess.compare.implicit_reward import implicit_reward, implicit_reward_agreement, implicit_reward_correlation
 from postprocess.compare.paired import agreement_difference, correlation_difference, measure
@@ -174,7 +175,7 @@ def test_implicit_reward_agreement_hand_worked():
     assert "implicit reward" in s.method
     # per byte: pair 1 with n_bytes (5, 20): r_a = 1/5 = 0.2 > r_b = 2/20 = 0.1 -> A, human A -> 1
     g = _pairs([-10], [-9], [-9], [-7], [0], [5], [20])
-    assert implicit_reward_agreement(g, per_byte=True, n_resamples=0).estimate == 1.0
+    assert implicit_reward_agreement(g, measure="per_byte", n_resamples=0).estimate == 1.0
     assert implicit_reward_agreement(g, n_resamples=0).estimate == 0.0
 
 
@@ -200,7 +201,7 @@ def test_implicit_reward_correlation_equals_scipy(runs):
     s = implicit_reward_correlation(f, "coverage", n_resamples=50)
     assert s.estimate == pytest.approx(sps.spearmanr(r[keep], f["coverage"][keep]).statistic, abs=1e-12)
     assert s.n_dropped == int((~keep).sum())
-    rb = implicit_reward(f, per_byte=True)
+    rb = implicit_reward(f, measure="per_byte")
     assert np.allclose(rb, r / f["n_bytes"])
 
 
@@ -282,7 +283,7 @@ def test_difference_is_undefined_when_either_run_is():
 
 # --- concentration test ------------------------------------------------------------------------------
 
-def test_shift_spearman_equals_scipy_on_deduplicated_summaries(runs):
+def test_sharpening_gamma_equals_statsmodels_on_deduplicated_summaries(runs):
     ref_axis, ref_cmp, mod_axis, mod_cmp = runs
     parts = [align(ref_axis, mod_axis, "axis"), align(ref_cmp, mod_cmp, "cmp")]
     summaries = distinct_summaries(parts)
@@ -292,12 +293,13 @@ def test_shift_spearman_equals_scipy_on_deduplicated_summaries(runs):
         for s in ([""] if "sid" in t_ref else ["_a", "_b"]):
             for r, m in zip(t_ref.itertuples(), t_mod.itertuples()):
                 seen.setdefault(getattr(r, f"sid{s}"), (getattr(r, f"logprob{s}"), getattr(m, f"logprob{s}"),
-                                                        getattr(r, f"n_bytes{s}")))
+                                                        r.post_id))
     assert len(summaries) == len(seen) == 48  # 12 posts x 4 summaries
-    ref_pb = np.array([v[0] / v[2] for v in seen.values()])
-    shift = np.array([(v[1] - v[0]) / v[2] for v in seen.values()])
-    s = shift_vs_reference(summaries, n_resamples=50)
-    assert s.estimate == pytest.approx(sps.spearmanr(ref_pb, shift).statistic, abs=1e-12)
+    # gamma: OLS of the model's log-prob on the reference's with post dummies, one row per distinct summary
+    data = pd.DataFrame(list(seen.values()), columns=["r", "m", "post"])
+    fit = smf.ols("m ~ r + C(post)", data=data).fit()
+    s = sharpening(summaries, "sum", n_resamples=50)
+    assert s.estimate == pytest.approx(fit.params["r"], rel=1e-10)
     assert s.n == 48 and s.details["n_clusters"] == 12
     assert summaries["n_rows"].sum() == len(ref_axis) + 2 * len(ref_cmp)
 

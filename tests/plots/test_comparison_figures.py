@@ -28,19 +28,22 @@ def _png(ax: Axes, tmp_path, name: str) -> None:
     assert abs(ax.figure.get_size_inches()[0] - 3.4) < 1e-9
 
 
-def test_shift_hexbin_draws_fit_and_zero_line(tmp_path):
+def test_sharpening_scatter_draws_the_fit_and_the_identity_line(tmp_path):
     before = dict(matplotlib.rcParams)
     rng = np.random.default_rng(0)
-    x = rng.uniform(-1.6, -0.8, 500)
-    y = 0.3 * (x + 1.2) + rng.normal(0, 0.05, 500)
+    x = rng.normal(0, 5, 500)
+    y = 1.4 * x + rng.normal(0, 1, 500)
     y[0] = np.nan
-    ax = cf.shift_hexbin(x, y, n_bins=8)
-    assert len(ax.lines) >= 2  # binned medians and the zero line
-    _png(ax, tmp_path, "hexbin")
+    gamma = {"estimate": 1.4, "ci_low": 1.3, "ci_high": 1.5}
+    ax = cf.sharpening_scatter(x, y, gamma, title="dpo")
+    slopes = sorted(np.ptp(line.get_ydata()) / np.ptp(line.get_xdata()) for line in ax.lines)
+    assert slopes == [1.0, 1.4]  # the identity line and the fitted gamma, through the origin
+    assert "1.40 [1.30, 1.50] (95% CI)" in ax.get_legend().get_texts()[1].get_text()
+    _png(ax, tmp_path, "sharpening")
     fig = Figure()
     own = fig.add_subplot()
-    assert cf.shift_hexbin(x, y, ax=own, colorbar=False) is own
-    assert cf.shift_hexbin([], [], colorbar=False).get_xlabel()  # empty input still labelled
+    assert cf.sharpening_scatter(x, y, None, ax=own) is own and len(own.lines) == 1  # no gamma: identity only
+    assert cf.sharpening_scatter([], [], {"estimate": None}).get_xlabel()  # empty input still labelled
     assert dict(matplotlib.rcParams) == before
 
 

@@ -19,14 +19,14 @@ def _run(name, agree, rho) -> list[dict]:
             stat_row(rho, model=name, task="t_axis", statistic="spearman", measure="per_byte", axis="overall")]
 
 
-def _comparison(model, *, agree_diff, rho_diff, reward, shift, pref, entropy=None) -> list[dict]:
+def _comparison(model, *, agree_diff, rho_diff, reward, gamma, pref, entropy=None) -> list[dict]:
     at = {"model": model, "reference": "base"}
     rows = [stat_row(agree_diff, **at, task="t_cmp", statistic="agreement_difference", measure="per_byte"),
             stat_row(reward, **at, task="t_cmp", statistic="implicit_reward_agreement", measure="sum"),
             stat_row(pref, **at, task="t_cmp", statistic="preferred_vs_rejected_shift", measure="per_byte"),
             stat_row(rho_diff, **at, task="t_axis", statistic="spearman_difference", measure="per_byte",
                      axis="overall"),
-            stat_row(shift, **at, task="t_axis", statistic="shift_vs_reference", measure="per_byte")]
+            stat_row(gamma, **at, task="t_axis", statistic="sharpening_gamma", measure="sum")]
     if entropy is not None:
         rows.append(stat_row(entropy, **at, task="t_axis", statistic="mean_entropy_difference"))
     return rows
@@ -49,14 +49,15 @@ def test_interval_crossing_zero_yields_no_claim():
     table = statistics_table([*_run("base", _s(0.55, 0.52, 0.58), _s(0.10, 0.05, 0.15)),
                               *_run("dpo", _s(0.57, 0.54, 0.60), _s(0.12, 0.07, 0.17)),
                               *_comparison("dpo", agree_diff=_s(0.02, -0.01, 0.05), rho_diff=_s(0.02, -0.02, 0.06),
-                                           reward=_s(0.52, 0.49, 0.55), shift=_s(0.05, -0.03, 0.13),
+                                           reward=_s(0.52, 0.49, 0.55), gamma=_s(1.05, 0.97, 1.13),
                                            pref=_s(0.01, -0.02, 0.04))])
     text = "\n".join(findings(_summary("base", "dpo"), table))
     assert "dpo tracks humans best by agreement" in text
     assert text.count("indistinguishable from base") == 2
     assert "not distinguishable from chance (0.5)" in text
-    assert text.count("no evidence either way at this sample size") == 2
-    for claim in ("holds", "ahead of", "above chance", "raised the human-preferred"):
+    assert "no evidence either way at this sample size" in text
+    assert "not distinguishable from 1: no evidence of sharpening or flattening" in text
+    for claim in ("sharpens", "flattens", "ahead of", "above chance", "raised the human-preferred"):
         assert claim not in text
 
 
@@ -64,13 +65,13 @@ def test_claims_where_intervals_exclude_the_null():
     table = statistics_table([*_run("base", _s(0.55, 0.52, 0.58), _s(0.10, 0.05, 0.15)),
                               *_run("dpo", _s(0.60, 0.57, 0.63), _s(0.20, 0.15, 0.25)),
                               *_comparison("dpo", agree_diff=_s(0.05, 0.02, 0.08), rho_diff=_s(0.1, 0.05, 0.15),
-                                           reward=_s(0.58, 0.55, 0.61), shift=_s(0.3, 0.2, 0.4),
+                                           reward=_s(0.58, 0.55, 0.61), gamma=_s(1.3, 1.2, 1.4),
                                            pref=_s(-0.05, -0.08, -0.02), entropy=_s(-0.3, -0.4, -0.2))])
     lines = findings(_summary("base", "dpo"), table)
     text = "\n".join(lines)
     assert "ahead of every other model (base)" in text
     assert "above chance" in text
-    assert "the concentration effect holds" in text
+    assert "γ > 1: the model sharpens the reference" in text
     assert "raised the rejected summaries more" in text
     assert "as mode collapse would show" in text
     assert "0.600 [0.570, 0.630] (95% CI)" in text
@@ -90,7 +91,7 @@ def test_without_paired_difference_overlapping_intervals_are_indistinguishable()
 def test_undefined_statistics_are_reported_not_claimed():
     table = statistics_table([*_run("a", UNDEFINED, UNDEFINED), *_run("b", _s(0.6, 0.55, 0.65), UNDEFINED),
                               *_comparison("b", agree_diff=UNDEFINED, rho_diff=UNDEFINED, reward=UNDEFINED,
-                                           shift=UNDEFINED, pref=UNDEFINED)])
+                                           gamma=UNDEFINED, pref=UNDEFINED)])
     text = "\n".join(findings(_summary("a", "b"), table))
     assert "undefined for every model (a: undefined (overall is constant)" in text
     assert "not comparable with a" in text

@@ -173,7 +173,7 @@ def test_models_are_named_by_a_short_unique_name(built):
     assert {f"## {run['display_name']}" for run in summary["runs"]} <= set(headings)
     for png in (out / "figures").glob("*.png"):
         assert "home_u" not in png.name and ".cache" not in png.name, png.name
-    assert (out / "figures" / "shift__cache_SmolLM2-135M-Instruct-0.1.2__summ_pref_cmp.png").exists()
+    assert (out / "figures" / "sharpening__summ_pref_cmp.png").exists()  # one panel per model, named in its title
     assert (out / "figures" / "summ-pref_SmolLM2-135M-Instruct-0.1.2__summ_pref_cmp__calibration.png").exists()
 
 

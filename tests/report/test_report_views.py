@@ -131,8 +131,9 @@ FINDINGS = [
      {"statistic": "agreement", "measure": "per_byte", "reference": "", "group": "all"}),
     (r"^\*\*(?P<task>\w+)\*\*: the implicit reward of (?P<model>\w+) \(log-prob minus (?P<reference>\w+)'s\) agrees "
      rf"with the human choice at {TRIPLE}", {"statistic": "implicit_reward_agreement", "measure": "sum"}),
-    (r"^\*\*(?P<task>\w+)\*\*, (?P<model>\w+) vs (?P<reference>\w+): Spearman of the per-byte shift with the "
-     rf"reference's per-byte log-prob is {TRIPLE}", {"statistic": "shift_vs_reference"}),
+    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 2, (?P<model>\w+) vs (?P<reference>\w+): sharpening γ \(within-post slope "
+     rf"of the model's summed log-prob on the reference's\) is {TRIPLE}",
+     {"statistic": "sharpening_gamma", "measure": "sum"}),
     (r"^\*\*(?P<task>\w+)\*\*, (?P<model>\w+) vs (?P<reference>\w+): per-byte shift on preferred minus rejected "
      rf"summaries is {TRIPLE}", {"statistic": "preferred_vs_rejected_shift"}),
     (r"^\*\*(?P<task>\w+)\*\*: mean token entropy along the summaries, (?P<model>\w+) minus (?P<reference>\w+), is "
@@ -193,12 +194,13 @@ def test_csv_tables_are_filters_of_the_statistics_table(reports, name):
     tables = reports[name] / "tables"
     statistics = _statistics(reports[name])
     parts = []
-    for csv in ("axis_correlations", "axis_breakdowns", "agreement", "comparisons", "typicality", "human_ceiling"):
+    for csv in ("axis_correlations", "axis_breakdowns", "agreement", "comparisons", "typicality", "human_ceiling",
+                "generation"):
         if csv == "comparisons" and name == "single":
             assert not (tables / "comparisons.csv").exists()
             continue
-        if csv in ("typicality", "human_ceiling") and not (tables / f"{csv}.csv").exists():
-            continue  # hypothesis 1's tables exist only where the runs give their rows
+        if csv in ("typicality", "human_ceiling", "generation") and not (tables / f"{csv}.csv").exists():
+            continue  # hypothesis 1's and the generation tables exist only where the runs give their rows
         part = pd.read_csv(tables / f"{csv}.csv", keep_default_na=False)
         assert tuple(part.columns) == (*COLUMNS, *DETAIL_COLUMNS)
         parts.append(part.loc[:, list(COLUMNS)])

@@ -1,6 +1,7 @@
 """hf-prefix against lm-eval's hf backend and against an independent transformers computation.
 
 Fast tests use the tiny Llama fixtures (both tokenizer styles); `slow` ones the real SmolLM2-135M.
+Long rows (news articles of up to ~2,500 tokens, many summaries each) go through the same checks.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from transformers import AutoModelForCausalLM
 
 import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
 from lm_eval_tasks.models.hf_prefix import HFPrefixLM
+from lm_eval_tasks.models.prefix_plan import Layout
+from lm_eval_tasks.prompts import news_prompt
+from lm_eval_tasks.sample.content import ARTICLES
 from tests.helpers.paths import REPO
 
 TOL = 1e-4
@@ -148,6 +152,15 @@ def test_cache_hook_receives_every_request(tiny_dir):
 LONG_POST = " ".join(["I (24F) and my boyfriend (26M) have been together for three years and it is hard."] * 6)
 
 
+def kept_context(lm, ctx_ids: list[int], cont_ids: list[int], max_length: int) -> list[int]:
+    """The truncation rule, written out again: drop from the left, keeping a leading BOS."""
+    budget = max_length + 1 - len(cont_ids)
+    if len(ctx_ids) <= budget:
+        return ctx_ids
+    bos = lm.tokenizer.bos_token_id
+    return [bos, *ctx_ids[-(budget - 1):]] if lm.tok_encode("a")[0] == bos else ctx_ids[-budget:]
+
+
 def test_truncation_cuts_the_context_only_and_records_it(tiny_dir, caplog):
     max_length = 40
     lm = load("hf-prefix", tiny_dir, batch_size=2, max_length=max_length)
@@ -157,16 +170,10 @@ def test_truncation_cuts_the_context_only_and_records_it(tiny_dir, caplog):
         got = lm.loglikelihood(make_requests(pairs), disable_tqdm=True)
     warnings = [r for r in caplog.records if "hf-prefix" in r.getMessage()]
     assert len(warnings) == 1 and "2 of 3" in warnings[0].getMessage()
-    bos = lm.tokenizer.bos_token_id
-    adds_bos = lm.tok_encode("a")[0] == bos
     for (context, continuation), result in zip(pairs, got, strict=True):
         ctx_ids, cont_ids = encode_like_lm_eval(lm, context, continuation)
-        budget = max_length + 1 - len(cont_ids)
-        truncated = len(ctx_ids) > budget
-        assert result[5] is truncated
-        kept = ctx_ids
-        if truncated:
-            kept = [bos, *ctx_ids[-(budget - 1):]] if adds_bos else ctx_ids[-budget:]
+        kept = kept_context(lm, ctx_ids, cont_ids, max_length)
+        assert result[5] is (kept != ctx_ids)
         assert len(kept) + len(cont_ids) - 1 <= max_length
         token_lp, entropy = independent_scores(model, kept, cont_ids)
         assert result[2] == len(cont_ids)
@@ -287,6 +294,130 @@ def test_import_registers_hf_prefix_without_hiding_builtin_models():
         "assert get_model('hf-prefix').__name__ == 'HFPrefixLM'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+# ---------------------------------------------------------------- long rows
+ARTICLE_TEXT = " ".join(article for _, _, article, _ in ARTICLES)
+SUMMARIES = [summary for *_, summaries in ARTICLES for summary in summaries.values()]
+# news prompts of about 520, 1,500 and 2,450 tokens (tiny tokenizers) with the 12 summaries each, and a
+# one-token context (an empty prefix in the same batch)
+LONG_PAIRS = [
+    (news_prompt({"title": f"Digest {k}", "text": " ".join([ARTICLE_TEXT] * k)}), summary)
+    for k in (1, 3, 5)
+    for summary in SUMMARIES
+] + [("I", " quit")]
+ONE_BATCH = {"batch_size": 8, "max_row_tokens": 8192, "max_padding": 1.0}
+
+
+@pytest.fixture(scope="module")
+def long_reference(tiny_dir):
+    return load("hf", tiny_dir, batch_size=4).loglikelihood(make_requests(LONG_PAIRS), disable_tqdm=True)
+
+
+def record_layouts(lm: HFPrefixLM) -> list[Layout]:
+    """The layout of every batch `lm` scores from now on."""
+    layouts: list[Layout] = []
+    scorer = lm._logits
+
+    def spy(layout, lengths):
+        layouts.append(layout)
+        return scorer(layout, lengths)
+
+    lm._logits = spy
+    return layouts
+
+
+def segments_per_row(layout: Layout) -> list[int]:
+    return [sum(1 for r, _ in layout.starts if r == row) for row in range(len(layout.prefix_ids))]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        ONE_BATCH,  # one row per context, 12 segments each; the four prefix lengths in one batch
+        ONE_BATCH | {"attn_implementation": "eager"},
+        {"batch_size": "auto", "token_budget": 4096},  # the defaults: contexts longer than the row cap
+        {"batch_size": 1, "max_row_tokens": 100},  # every group split over rows, one row per pass
+    ],
+    ids=["one-batch", "one-batch-eager", "auto-defaults", "split-one-row"],
+)
+def test_long_rows_match_hf(tiny_dir, long_reference, settings):
+    lm = load("hf-prefix", tiny_dir, **settings)
+    assert lm.model.config._attn_implementation == settings.get("attn_implementation", "sdpa")
+    layouts = record_layouts(lm)
+    got = lm.loglikelihood(make_requests(LONG_PAIRS), disable_tqdm=True)
+    for (ll, greedy), result in zip(long_reference, got, strict=True):
+        assert abs(result[0] - ll) < TOL
+        assert result[1] == greedy
+        assert result[5] is False
+    cap = lm.max_row_tokens
+    rows = [(p, n_seg, sum(1 for label in labels if label))
+            for layout in layouts
+            for p, n_seg, labels in zip(layout.prefix_lens, segments_per_row(layout), layout.labels, strict=True)]
+    assert all(n_tokens <= cap or n_seg == 1 for _, n_seg, n_tokens in rows)
+    if settings["batch_size"] == 1:
+        assert len(layouts) == len(rows) > 4 + 3  # the three long groups split, each row repeating its context
+    else:
+        assert sorted(n_seg for _, n_seg, _ in rows) == [1, 12, 12, 12]  # one row per context
+    if settings["batch_size"] == "auto":
+        assert any(p > cap for p, _, _ in rows)  # the longest context exceeds the cap and is still computed once
+    if settings.get("max_padding") == 1.0:
+        assert len(layouts) == 1 and len({p for p, _, _ in rows}) == 4
+
+
+def test_long_rows_token_detail_matches_independent_computation(tiny_dir):
+    lm = load("hf-prefix", tiny_dir, **ONE_BATCH)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32).eval()
+    got = lm.loglikelihood(make_requests(LONG_PAIRS), disable_tqdm=True)
+    for (context, continuation), result in zip(LONG_PAIRS, got, strict=True):
+        token_lp, entropy = independent_scores(model, *encode_like_lm_eval(lm, context, continuation))
+        assert result[3] == pytest.approx(token_lp, abs=TOL)
+        assert result[4] == pytest.approx(entropy, abs=TOL)
+
+
+def test_long_rows_truncated_to_the_window(tiny_dir):
+    max_length = 1024  # the 1,500- and 2,450-token contexts lose their start, by a different count per summary
+    lm = load("hf-prefix", tiny_dir, max_length=max_length, **ONE_BATCH)
+    layouts = record_layouts(lm)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32).eval()
+    got = lm.loglikelihood(make_requests(LONG_PAIRS), disable_tqdm=True)
+    n_truncated = 0
+    for (context, continuation), result in zip(LONG_PAIRS, got, strict=True):
+        ctx_ids, cont_ids = encode_like_lm_eval(lm, context, continuation)
+        kept = kept_context(lm, ctx_ids, cont_ids, max_length)
+        n_truncated += kept != ctx_ids
+        assert result[5] is (kept != ctx_ids)
+        token_lp, entropy = independent_scores(model, kept, cont_ids)
+        assert result[3] == pytest.approx(token_lp, abs=TOL)
+        assert result[4] == pytest.approx(entropy, abs=TOL)
+    assert n_truncated == 24
+    assert max(p + len(ids) for layout in layouts for p, ids in zip(layout.prefix_lens, layout.segment_ids)) > 1000
+    assert max(pos for layout in layouts for row in layout.positions for pos in row) < max_length
+
+
+def test_prefix_takes_the_causal_kernel_and_only_segments_are_masked(tiny_bos_model, monkeypatch):
+    """The point of the two passes: the prefixes run with no mask (SDPA's causal kernel); the mask covers
+    [segment tokens] x [prefix + segment tokens] only, never [row x row]."""
+    calls = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+    def spy(query, key, value, attn_mask=None, *args, is_causal=False, **kwargs):
+        mask = None if attn_mask is None else tuple(attn_mask.shape)
+        calls.append((query.shape[-2], key.shape[-2], mask, is_causal))
+        return sdpa(query, key, value, attn_mask, *args, is_causal=is_causal, **kwargs)
+
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention", spy)
+    lm = load("hf-prefix", tiny_bos_model, **ONE_BATCH)
+    lm.loglikelihood(make_requests(LONG_PAIRS), disable_tqdm=True)
+    encoded = [encode_like_lm_eval(lm, *pair) for pair in LONG_PAIRS]
+    width = max(len(ctx) - 1 for ctx, _ in encoded)
+    segments: dict[tuple[int, ...], int] = {}
+    for ctx, cont in encoded:
+        segments[tuple(ctx)] = segments.get(tuple(ctx), 0) + len(cont)
+    seg = max(segments.values())
+    n_layers = lm.model.config.num_hidden_layers
+    segment_call = (seg, width + seg, (4, 1, seg, width + seg), False)
+    assert calls == [(width, width, None, True)] * n_layers + [segment_call] * n_layers
 
 
 def real_pairs(sff_dir: Path, n_posts: int) -> list[tuple[str, str]]:

@@ -1,10 +1,10 @@
-"""The pure planner behind hf-prefix: truncation rule, de-duplication, grouping, row packing, batching."""
+"""The pure planner behind hf-prefix: truncation rule, de-duplication, grouping, rows, batching, layout."""
 
 from __future__ import annotations
 
 import pytest
 
-from lm_eval_tasks.models.prefix_plan import Row, build_plan, make_batches, truncate_context
+from lm_eval_tasks.models.prefix_plan import Row, build_plan, layout_batch, make_batches, truncate_context
 
 BOS = 0
 
@@ -72,10 +72,13 @@ def test_build_plan_dedupes_groups_and_maps_back():
 def test_build_plan_splits_a_group_over_rows_and_places_longest_first():
     ctx = list(range(1, 11))  # prefix of 9 tokens
     conts = [[20] * 3, [21] * 5, [22] * 4]
-    plan = build_plan([(ctx, c) for c in conts], max_length=100, max_row_tokens=9 + 8)
+    plan = build_plan([(ctx, c) for c in conts], max_length=100, max_row_tokens=8)
     rows = plan.rows
     assert [[len(plan.uniques[m].continuation) for m in r.members] for r in rows] == [[5], [4, 3]]
-    assert all(r.n_tokens <= 17 for r in rows)
+    assert all(r.segment_tokens <= 8 and r.n_tokens == 9 + r.segment_tokens for r in rows)
+    # the context is not counted: a context longer than the cap still shares one row
+    plan = build_plan([(list(range(1, 101)), c) for c in conts], max_length=200, max_row_tokens=12)
+    assert len(plan.rows) == 1 and plan.rows[0].n_tokens == 99 + 12
     # a single continuation larger than the cap still gets a row of its own
     plan = build_plan([(ctx, [7] * 30)], max_length=100, max_row_tokens=4)
     assert len(plan.rows) == 1 and plan.rows[0].n_tokens == 9 + 30
@@ -119,3 +122,33 @@ def test_make_batches_padding_limit():
 def test_make_batches_rejects_zero_rows():
     with pytest.raises(ValueError):
         make_batches([_row(3)], max_rows=0)
+
+
+def test_make_batches_pads_prefixes_and_segments_apart():
+    long_prefix = Row(context=tuple(range(11)), members=[0], n_tokens=10 + 2)  # prefix 10, segments 2
+    long_segments = Row(context=(1, 2, 3), members=[0, 1], n_tokens=2 + 10)  # prefix 2, segments 10
+    # same total length, but together they pad to 2 x (10 + 10) = 40 for 24 real tokens
+    assert len(make_batches([long_prefix, long_segments], max_rows=8, max_padding=0.1)) == 2
+    assert len(make_batches([long_prefix, long_segments], max_rows=8, token_budget=39)) == 2
+    assert len(make_batches([long_prefix, long_segments], max_rows=8, token_budget=40)) == 1
+    # longest prefix first, then most segment tokens
+    same_prefix = Row(context=tuple(range(11)), members=[0], n_tokens=10 + 5)
+    batches = make_batches([long_segments, long_prefix, same_prefix], max_rows=2)
+    assert [[(r.prefix_len, r.segment_tokens) for r in b] for b in batches] == [[(10, 5), (10, 2)], [(2, 10)]]
+
+
+def test_layout_batch_right_pads_both_passes():
+    rows = [((5, 6, 7, 8), [(1,), (2, 3, 4)]), ((9, 10), [(11, 12)]), ((13,), [(14,), (15,), (16,)])]
+    lay = layout_batch(rows, pad_id=0)
+    assert lay.prefix_ids == [[5, 6, 7], [9, 0, 0], [0, 0, 0]]
+    assert lay.prefix_lens == [3, 1, 0]
+    # row 0: segment [8] then [8, 2, 3]; row 1: [10, 11]; row 2: three one-token segments [13]
+    assert lay.segment_ids == [[8, 8, 2, 3], [10, 11, 0, 0], [13, 13, 13, 0]]
+    assert lay.positions == [[3, 3, 4, 5], [1, 2, 0, 0], [0, 0, 0, 0]]
+    assert lay.labels == [[1, 2, 2, 2], [1, 1, 0, 0], [1, 2, 3, 0]]
+    assert lay.starts == [(0, 0), (0, 1), (1, 0), (2, 0), (2, 1), (2, 2)]
+    # every segment predicts its continuation: the token at a segment's i-th column is followed by cont[i]
+    for (r, s), cont in zip(lay.starts, [c for _, conts in rows for c in conts], strict=True):
+        assert lay.segment_ids[r][s] == rows[r][0][-1]
+        assert lay.segment_ids[r][s + 1 : s + len(cont)] == list(cont[:-1])
+        assert lay.positions[r][s : s + len(cont)] == list(range(lay.prefix_lens[r], lay.prefix_lens[r] + len(cont)))

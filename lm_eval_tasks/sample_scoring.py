@@ -1,0 +1,244 @@
+"""The samples-scoring task (summ_pref_samples): a generation run's samples scored under the run's model.
+
+`--metadata '{"samples_from": RUN_DIR}'` names the lm-eval output folder (or its model folder) of a run of
+the summ_pref_gen* tasks. Each post's K samples are scored after the same prompt the generation used (rebuilt
+from the logged post and prompt style), as K loglikelihood requests on one context, so hf-prefix computes
+the post once for all K.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+from lm_eval.api.instance import Instance
+from lm_eval.api.task import ConfigurableTask
+
+from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.json_files import iter_json_lines, read_json
+from lm_eval_tasks.metrics import measure
+from lm_eval_tasks.post_docs import POST_FIELDS, post_record
+from lm_eval_tasks.prompts import TEMPLATES, checked_end, continuation, render, template_sha
+from lm_eval_tasks.records import SCHEMA_VERSION, scored_continuation
+from lm_eval_tasks.task_docs import check_text_values, shared_load
+
+# lm-eval's file names: samples_<task>_<time>.jsonl beside results_<time>.json of the same invocation.
+_TIME = r"\d{4}-\d{2}-\d{2}T[0-9\-.]+"
+SAMPLES_RE = re.compile(rf"^samples_(?P<task>summ_pref_gen[A-Za-z0-9_]*?)_(?P<time>{_TIME})\.jsonl$")
+FEATURES = datasets.Features({
+    "key": datasets.Value("string"),
+    "post_id": datasets.Value("string"),
+    "source": datasets.Value("string"),
+    "split": datasets.Value("string"),
+    "subsplit": datasets.Value("string"),
+    **{name: datasets.Value("string") for name in POST_FIELDS},
+    "seed": datasets.Value("int64"),
+    "prompt": datasets.Value("string"),
+    "samples": [{"index": datasets.Value("int64"), "text": datasets.Value("string")}],
+    # the generation's provenance (run, model, settings) as a JSON object in a string: its keys vary with
+    # the --gen_kwargs given, which a fixed dataset schema cannot hold
+    "samples_from": datasets.Value("string"),
+})
+
+
+@dataclass(frozen=True)
+class GenerationFiles:
+    """The newest samples file of one generation task in a model folder, with its results file."""
+
+    task: str
+    samples: Path
+    results: Path
+
+
+def generation_files(folder: Path) -> dict[str, GenerationFiles]:
+    """The newest samples_summ_pref_gen*_<time>.jsonl of each task in `folder` (as the analysis reads runs)."""
+    newest: dict[str, tuple[str, Path]] = {}
+    for path in folder.glob("samples_summ_pref_gen*.jsonl"):
+        m = SAMPLES_RE.match(path.name)
+        if m and m.group("time") > newest.get(m.group("task"), ("",))[0]:
+            newest[m.group("task")] = (m.group("time"), path)
+    found = {}
+    for task, (time, samples) in sorted(newest.items()):
+        results = folder / f"results_{time}.json"
+        if not results.is_file():
+            raise DataError(f"samples file has no {results.name} beside it (was the run interrupted?)", path=samples)
+        found[task] = GenerationFiles(task, samples, results)
+    return found
+
+
+def find_generation(samples_from: str, samples_task: str | None) -> list[GenerationFiles]:
+    """The generation tasks to score: RUN_DIR itself or its one model folder holding generation samples."""
+    root = Path(samples_from).expanduser().absolute()
+    if not root.is_dir():
+        raise DataError("not a folder (expected an lm-eval --output_path of a summ_pref_gen run, or its model "
+                        "folder)", path=root, field="samples_from")
+    folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())]
+    found = {folder: files for folder in folders if (files := generation_files(folder))}
+    if not found:
+        raise DataError("no generation samples here: expected samples_summ_pref_gen*_<time>.jsonl in this folder or "
+                        "in a model folder inside it (run a summ_pref_gen task with --log_samples)", path=root,
+                        field="samples_from")
+    if len(found) > 1:
+        raise DataError(f"several model folders hold generation samples ({', '.join(p.name for p in found)}): give "
+                        f"one of them as samples_from", path=root, field="samples_from")
+    folder, files = next(iter(found.items()))
+    if samples_task is None:
+        return list(files.values())
+    if samples_task not in files:
+        raise DataError(f"no samples of task {samples_task!r} here; found {', '.join(files)}", path=folder,
+                        field="samples_task")
+    return [files[samples_task]]
+
+
+def _get(obj: dict, name: str, kind: type | tuple, where: tuple[Path, int], prefix: str = "") -> Any:
+    """obj[name] when it is of `kind` (bool is no int), else a DataError naming file:line:field."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    value = obj.get(name)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        shown = "missing" if name not in obj else f"{type(value).__name__} {value!r:.60}"
+        expected = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+        raise DataError(f"expected {expected}, got {shown}", path=where[0], line=where[1], field=prefix + name)
+    return value
+
+
+def provenance(files: GenerationFiles) -> dict:
+    """Who generated: the model and settings from the run's results file."""
+    results = read_json(files.results)
+    if not isinstance(results, dict):
+        raise DataError("expected a JSON object (lm-eval's results file)", path=files.results)
+    config = results.get("config") if isinstance(results.get("config"), dict) else {}
+    return {
+        "run": str(files.samples.parent),
+        "task": files.task,
+        "samples_file": files.samples.name,
+        "model": results.get("model_name") or config.get("model"),
+        "model_args": config.get("model_args"),
+        "backend": config.get("model"),
+        "task_version": (results.get("versions") or {}).get(files.task),
+        "lm_eval_version": results.get("lm_eval_version"),
+    }
+
+
+def sample_doc(line: object, where: tuple[Path, int], source: dict) -> tuple[int, dict]:
+    """(doc_id, doc) of one samples line of a generation task, every field it needs checked."""
+    if not isinstance(line, dict):
+        raise DataError(f"expected a JSON object (a line of lm-eval's samples file), got {type(line).__name__}",
+                        path=where[0], line=where[1])
+    doc_id = _get(line, "doc_id", int, where)
+    doc = _get(line, "doc", dict, where)
+    record = _get(line, "record", dict, where)
+    if record.get("schema") != SCHEMA_VERSION or record.get("kind") != "gen":
+        raise DataError(f"expected a generation record (schema {SCHEMA_VERSION}, kind 'gen'), got schema "
+                        f"{record.get('schema')!r}, kind {record.get('kind')!r}", path=where[0], line=where[1],
+                        field="record.kind")
+    prompt = _get(record, "prompt", str, where, "record.")
+    if prompt not in TEMPLATES:
+        raise DataError(f"unknown prompt style {prompt!r} (known: {', '.join(TEMPLATES)})", path=where[0],
+                        line=where[1], field="record.prompt")
+    sha = _get(record, "prompt_sha", str, where, "record.")
+    if sha != template_sha(prompt):
+        raise DataError(f"the {prompt!r} prompt template has changed since this generation (sha {sha}, now "
+                        f"{template_sha(prompt)}): the samples cannot be scored after the same prompt; generate "
+                        f"again", path=where[0], line=where[1], field="record.prompt_sha")
+    samples = _get(record, "samples", list, where, "record.")
+    if not samples:
+        raise DataError("no samples", path=where[0], line=where[1], field="record.samples")
+    for i, sample in enumerate(samples):
+        if not isinstance(sample, dict):
+            raise DataError("expected an object with index and text", path=where[0], line=where[1],
+                            field=f"record.samples[{i}]")
+        _get(sample, "index", int, where, f"record.samples[{i}].")
+        _get(sample, "text", str, where, f"record.samples[{i}].")
+    generation = _get(record, "generation", dict, where, "record.")
+    chat_template = _get(record, "chat_template", bool, where, "record.")
+    fields = {name: _get(record, name, str, where, "record.") for name in ("key", "post_id", "source", "split")}
+    fields["subsplit"] = _get(record, "subsplit", (str, type(None)), where, "record.")
+    fields["seed"] = _get(record, "seed", int, where, "record.")
+    post = {name: _get(doc, name, (str, type(None)), where, "doc.") for name in POST_FIELDS}
+    post["text"] = _get(doc, "text", str, where, "doc.")
+    origin = {**source, "generation": generation, "chat_template": chat_template}
+    return doc_id, {**fields, **post, "prompt": prompt,
+                    "samples": [{"index": s["index"], "text": s["text"]} for s in samples],
+                    "samples_from": json.dumps(origin, ensure_ascii=False)}
+
+
+def read_generation(files: GenerationFiles) -> list[tuple[int, dict]]:
+    """(doc_id, doc) of every line of one generation task's samples file, in doc_id order."""
+    source = provenance(files)
+    docs: dict[int, dict] = {}
+    for line_no, line in iter_json_lines(files.samples):
+        doc_id, doc = sample_doc(line, (files.samples, line_no), source)
+        if doc_id in docs:
+            raise DataError(f"doc_id {doc_id} appears twice", path=files.samples, line=line_no, field="doc_id")
+        docs[doc_id] = doc
+    if not docs:
+        raise DataError("empty file: no samples", path=files.samples)
+    return sorted(docs.items())
+
+
+def build_sample_docs(samples_from: str, samples_task: str | None = None) -> list[dict]:
+    """One doc per post of each generation task, posts in the generation's (shuffled) order, tasks
+    interleaved, so `--limit N` takes the first N posts the generation run had."""
+    numbered = [(doc_id, files.task, doc) for files in find_generation(samples_from, samples_task)
+                for doc_id, doc in read_generation(files)]
+    return [doc for _doc_id, _task, doc in sorted(numbered, key=lambda item: item[:2])]
+
+
+def custom_dataset(*, samples_from: str | None = None, samples_task: str | None = None, **_other_metadata
+                   ) -> datasets.DatasetDict:
+    """lm-eval's `custom_dataset` hook of summ_pref_samples."""
+    if samples_from is None:
+        raise DataError("summ_pref_samples scores the samples of a generation run: give its output folder with "
+                        "--metadata '{\"samples_from\": \"RUN_DIR\"}'", field="samples_from")
+    check_text_values(samples_from=samples_from, samples_task=samples_task)
+    args = ("samples", str(Path(samples_from).expanduser().absolute()), samples_task)
+    return shared_load(args, lambda: datasets.DatasetDict(
+        {"docs": datasets.Dataset.from_list(build_sample_docs(samples_from, samples_task), features=FEATURES)}))
+
+
+def generation_prompt(doc: dict) -> str:
+    """The prompt the samples were generated after (its style is in the doc)."""
+    return render(doc["prompt"], doc)
+
+
+class SamplesTask(ConfigurableTask):
+    """K loglikelihood requests per post, one per sample, all on the post's prompt."""
+
+    def __init__(self, config: dict | None = None) -> None:
+        config = {k: v for k, v in (config or {}).items() if k != "class"}
+        super().__init__(config={**config, "process_results": self.process_results})
+        self._chat_template = False
+        # --metadata continuation_end (e.g. the EOS token), as the summ_pref tasks append it to human summaries
+        self._end = checked_end((self.config.metadata or {}).get("continuation_end"))
+
+    def construct_requests(self, doc: dict, ctx: str, **kwargs) -> list[Instance]:
+        self._chat_template = bool(kwargs.pop("apply_chat_template", False))
+        kwargs.pop("chat_template", None)
+        return [
+            Instance(request_type="loglikelihood", doc=doc, idx=i,
+                     arguments=(ctx, continuation(sample["text"], self._chat_template, self._end)), **kwargs)
+            for i, sample in enumerate(doc["samples"])
+        ]
+
+    def process_results(self, doc: dict, results: list) -> dict:
+        summaries = [
+            {"index": sample["index"],
+             **scored_continuation(continuation(sample["text"], self._chat_template, self._end), result, self._end)}
+            for sample, result in zip(doc["samples"], results, strict=True)
+        ]
+        record = {
+            **post_record(doc, "samples", prompt=doc["prompt"], chat_template=self._chat_template),
+            "continuation_end": self._end,
+            "samples_from": json.loads(doc["samples_from"]),
+            "summaries": summaries,
+        }
+        n = len(summaries)
+        return {
+            "record": record,
+            "logprob": sum(s["logprob"] for s in summaries) / n,
+            "logprob_per_byte": sum(measure(s, "per_byte") for s in summaries) / n,
+        }

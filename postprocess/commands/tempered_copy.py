@@ -1,0 +1,130 @@
+"""`summ-pref tempered-copy MODEL T OUT`: a model whose logits are the source's divided by a temperature T.
+
+Why: a known truth for the sharpening exponent gamma (`postprocess.stats.sharpening`). Every next-token
+distribution of the copy is the source's at temperature T, p_T ∝ p^(1/T): T < 1 sharpens it (a policy that
+concentrates probability where the source was confident, as mode collapse would), T > 1 flattens it, T = 1 is
+the source. Scored beside the source, the copy must show gamma > 1 for T < 1 and gamma < 1 for T > 1.
+
+How: the output head is linear, so scaling its weight (and bias) by 1/T divides every logit by T. Where the head
+is tied to the input embeddings (one matrix for both, as in SmolLM2), it is untied first: the copy gets its own
+head and `config.tie_word_embeddings = False`, so the embeddings, and with them every hidden state, stay as they
+were. The weights keep the source's dtype (a bfloat16 head scaled by 1/T rounds each weight again; a power-of-two
+T is exact). A head whose logits are soft-capped (`final_logit_softcapping`) is refused: tanh does not commute
+with the division. The copy records T and its source in `summ_pref_tempered.json`.
+
+What gamma to expect: per token, the copy's log-prob of a text is 1/T times the source's plus the copy's
+normaliser, -log sum_i p_i^(1/T) at each position. Summed over a summary, that normaliser grows with its length
+as the summed log-prob falls with it, so gamma on the summed scale lies nearer 1 than 1/T (on 13 real TL;DR
+posts with SmolLM2-135M: 1.62 at T = 0.5, 0.90 at T = 2); on the per-token scale it is nearer 1/T.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+from lm_eval_tasks.default_model import resolve_pretrained
+from lm_eval_tasks.errors import DataError
+from postprocess import __version__
+
+logger = logging.getLogger(__name__)
+
+TEMPERED_FILE = "summ_pref_tempered.json"
+
+
+def check_temperature(temperature: float) -> float:
+    """T as a float; a DataError unless it is finite and positive (logits / 0 or / -T are no distribution)."""
+    value = float(temperature)
+    if not math.isfinite(value) or value <= 0:
+        raise DataError(f"the temperature T must be a positive number, got {temperature}", field="T")
+    return value
+
+
+def check_out(out: Path) -> None:
+    """Refuse an OUT that is a file or a non-empty folder: a copy never overwrites anything."""
+    if out.exists() and not out.is_dir():
+        raise DataError("OUT exists and is not a folder", path=out)
+    if out.is_dir() and any(out.iterdir()):
+        raise DataError("OUT exists and is not empty; a tempered copy never overwrites: choose a new folder",
+                        path=out)
+
+
+def temper(model, temperature: float) -> dict:
+    """Divide `model`'s logits by `temperature` in place: untie the output head from the input embeddings where
+    they share one matrix, then scale the head's weight and bias by 1 / temperature.
+
+    Returns what was done, for the record: ``{"untied": bool, "scaled": [parameter names]}``.
+    """
+    import torch
+
+    check_temperature(temperature)
+    head = model.get_output_embeddings()
+    if head is None or not isinstance(getattr(head, "weight", None), torch.Tensor):
+        raise DataError(f"{type(model).__name__} has no output head (lm_head) to scale")
+    configs = {id(c): c for c in (model.config, model.config.get_text_config())}.values()
+    if any(getattr(c, "final_logit_softcapping", None) for c in configs):
+        raise DataError("the model soft-caps its logits (final_logit_softcapping): scaling the head would not divide "
+                        "the logits by T")
+    embeddings = model.get_input_embeddings()
+    untied = embeddings is not None and head.weight.data_ptr() == embeddings.weight.data_ptr()
+    with torch.no_grad():
+        head.weight = torch.nn.Parameter(head.weight.detach().clone() / temperature)
+        scaled = ["weight"]
+        if getattr(head, "bias", None) is not None:
+            head.bias = torch.nn.Parameter(head.bias.detach().clone() / temperature)
+            scaled.append("bias")
+    if untied:
+        for config in configs:
+            if hasattr(config, "tie_word_embeddings"):
+                config.tie_word_embeddings = False
+        model.all_tied_weights_keys = {}
+    name = next(n for n, module in model.named_modules() if module is head)
+    return {"untied": untied, "scaled": [f"{name}.{p}" for p in scaled]}
+
+
+def write_tempered_copy(model: str, temperature: float, out: Path) -> Path:
+    """Write OUT, a transformers folder (weights, config, tokenizer) whose logits are MODEL's divided by
+    `temperature`, and `OUT/summ_pref_tempered.json` recording T and the source.
+
+    MODEL is a hub id, a local folder or `@default` (the embedded model, built on first use). The folder is
+    written beside OUT and moved into place at the end, so a failure leaves nothing half-written.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    temperature = check_temperature(temperature)
+    check_out(out)
+    source = resolve_pretrained(model)
+    logger.info("loading %s ...", source)
+    try:
+        loaded = AutoModelForCausalLM.from_pretrained(source, dtype="auto")
+        tokenizer = AutoTokenizer.from_pretrained(source)
+    except OSError as err:
+        raise DataError(f"could not load {model}: {err}", field="MODEL") from err
+    done = temper(loaded, temperature)
+    record = {"made_by": f"summ-pref {__version__} tempered-copy", "source": model, "source_resolved": source,
+              "temperature": temperature, "logits": "source logits / temperature", **done}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        loaded.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / TEMPERED_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        check_out(out)
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("tempered copy (T = %g%s) written to %s", temperature, ", head untied" if done["untied"] else "", out)
+    return out
+
+
+def read_tempered(folder: Path) -> dict | None:
+    """The record of a tempered copy (T, source), or None when `folder` is not one."""
+    path = Path(folder) / TEMPERED_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

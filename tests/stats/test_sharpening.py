@@ -1,0 +1,101 @@
+"""The sharpening exponent gamma against statsmodels (OLS with post dummies), on simulated data with a known slope,
+its degenerate inputs, its bootstrap against the explicit resamples, and the predicted gamma = 1 + alpha/beta."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap
+from postprocess.stats.sharpening import demeaned_pairs, predicted_gamma, sharpening_gamma
+
+
+def simulated(gamma: float, *, n_posts: int = 60, per_post: int = 4, noise: float = 1.0, seed: int = 0):
+    """log π_model = gamma log π_ref + post effect + noise, the post effect unrelated to the slope."""
+    rng = np.random.default_rng(seed)
+    posts = np.repeat([f"p{i}" for i in range(n_posts)], per_post)
+    post_level = np.repeat(rng.normal(-60, 15, n_posts), per_post)
+    ref = post_level + rng.normal(0, 6, len(posts))
+    model = gamma * ref + np.repeat(rng.normal(0, 30, n_posts), per_post) + rng.normal(0, noise, len(posts))
+    return ref, model, posts
+
+
+def test_gamma_equals_statsmodels_ols_with_post_dummies():
+    ref, model, posts = simulated(1.3, n_posts=15, per_post=3, noise=4.0, seed=3)
+    fit = smf.ols("m ~ r + C(post)", data=pd.DataFrame({"m": model, "r": ref, "post": posts})).fit()
+    s = sharpening_gamma(ref, model, posts, n_resamples=0)
+    assert s.estimate == pytest.approx(fit.params["r"], rel=1e-10)
+    assert s.details["se_ols"] == pytest.approx(fit.bse["r"], rel=1e-8)
+    assert s.details["p_value_independent"] == pytest.approx(float(fit.t_test("r = 1").pvalue), rel=1e-8)
+    assert s.n == 45 and s.n_dropped == 0 and s.details["n_clusters"] == 15
+    assert s.ci_low is None and s.p_value is None  # no resamples: no interval, no bootstrap p
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 2.0])
+def test_interval_covers_a_known_slope(gamma):
+    ref, model, posts = simulated(gamma, noise=3.0, seed=11)
+    s = sharpening_gamma(ref, model, posts, n_resamples=500, seed=1)
+    assert s.ci_low < gamma < s.ci_high
+    assert s.ci_high - s.ci_low < 0.2  # informative: 240 summaries on 60 posts
+    assert s.details["n_resamples"] == 500 and s.details["n_clusters"] == 60
+
+
+def test_identical_models_give_exactly_one():
+    ref, _, posts = simulated(1.0, seed=5)
+    s = sharpening_gamma(ref, ref.copy(), posts, n_resamples=200, seed=0)
+    assert s.estimate == 1.0 and s.ci_low == 1.0 and s.ci_high == 1.0
+    assert s.p_value == 1.0 and s.details["p_value_independent"] == 1.0 and s.details["se_ols"] == 0.0
+
+
+def test_posts_with_one_summary_and_missing_values_contribute_nothing():
+    ref, model, posts = simulated(1.5, n_posts=12, noise=2.0, seed=2)
+    base = sharpening_gamma(ref, model, posts, n_resamples=0)
+    more_ref = np.append(ref, [-40.0, np.nan, -55.0])
+    more_model = np.append(model, [-90.0, -70.0, np.nan])
+    more_posts = np.append(posts, ["single", "p0", "p1"])
+    s = sharpening_gamma(more_ref, more_model, more_posts, n_resamples=0)
+    assert s.estimate == pytest.approx(base.estimate, rel=1e-12)
+    assert s.n == base.n and s.n_dropped == 3 and s.details["n_single_posts"] == 1
+    assert s.details["n_clusters"] == 12
+
+
+def test_undefined_without_within_post_variation():
+    few = sharpening_gamma([-1.0, -2.0, -3.0], [-1.0, -2.0, -3.0], ["a", "b", "c"], n_resamples=0)
+    assert few.estimate is None and "only 0 summaries" in few.reason and few.n_dropped == 3
+    flat = sharpening_gamma([-5.0, -5.0, -7.0, -7.0], [-1.0, -2.0, -3.0, -4.0], ["a", "a", "b", "b"], n_resamples=0)
+    assert flat.estimate is None and "does not vary within any post" in flat.reason
+    with pytest.raises(ValueError, match="differ in length"):
+        sharpening_gamma([1.0, 2.0], [1.0], ["a", "a"])
+
+
+def test_replicates_equal_the_estimate_on_explicit_resamples():
+    ref, model, posts = simulated(0.7, n_posts=10, per_post=3, noise=5.0, seed=8)
+    draws = ClusterResamples.draw(posts, n_resamples=40, seed=4)
+    s = sharpening_gamma(ref, model, posts, resamples=draws, confidence=0.9)
+    # The reference path: OLS with post dummies refitted on each explicit resample (a post drawn twice brings
+    # its rows twice, as one post).
+    explicit = cluster_bootstrap(lambda idx: sharpening_gamma(ref[idx], model[idx], posts[idx], n_resamples=0).estimate,
+                                 posts, confidence=0.9, resamples=draws)
+    assert (s.ci_low, s.ci_high) == pytest.approx((explicit.low, explicit.high), rel=1e-10)
+
+
+def test_demeaned_pairs_have_the_slope_through_the_origin():
+    ref, model, posts = simulated(1.8, n_posts=8, noise=2.0, seed=9)
+    x, y = demeaned_pairs(ref, model, posts)
+    assert float(x @ y / (x @ x)) == pytest.approx(sharpening_gamma(ref, model, posts, n_resamples=0).estimate)
+    assert abs(x[:4].sum()) < 1e-9 and abs(y[:4].sum()) < 1e-9  # the first post, demeaned
+
+
+def test_predicted_gamma_maps_alpha_and_its_interval():
+    # alpha 0.3 per rms unit, rms 3 nats: 0.1 per nat; beta 0.05: gamma = 1 + 0.1 / 0.05 = 3.
+    alpha = {"estimate": 0.3, "ci_low": -0.15, "ci_high": 0.6, "p_value": 0.2, "n": 80, "n_dropped": 2,
+             "details": {"rms": 3.0, "n_clusters": 25, "n_resamples": 100}}
+    g = predicted_gamma(alpha, 0.05)
+    assert (g.estimate, g.ci_low, g.ci_high) == pytest.approx((3.0, 0.0, 5.0))
+    assert g.p_value == 0.2 and g.n == 80 and g.details["n_clusters"] == 25 and g.details["beta"] == 0.05
+    undefined = predicted_gamma({"estimate": None, "reason": "every outcome is 1", "n": 4}, 0.1)
+    assert undefined.estimate is None and "every outcome is 1" in undefined.reason
+    with pytest.raises(ValueError, match="beta must be positive"):
+        predicted_gamma(alpha, 0.0)
