@@ -41,31 +41,24 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# first: importing bench_hf_prefix_cpu sets the offline environment before torch and lm-eval load, and puts the
+# repository on sys.path
+from bench_hf_prefix_cpu import BATCH18, SFF_DIR, load_rows, random_pairs
 
+# isort: split
 import torch
 import torch.nn.functional as F
 from lm_eval.api.registry import get_model
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
+from lm_eval_tasks.default_model import ensure_default_model
+from lm_eval_tasks.models.hf_prefix import HFPrefixLM
+from lm_eval_tasks.models.prefix_plan import Plan, Row, build_plan, cut_batches
+from lm_eval_tasks.prompts import continuation, render
 
-from bench_hf_prefix_cpu import load_rows, random_pairs  # noqa: E402
-
-import lm_eval_tasks.models  # noqa: E402,F401  (registers hf-prefix)
-from lm_eval_tasks.default_model import ensure_default_model  # noqa: E402
-from lm_eval_tasks.models.hf_prefix import HFPrefixLM  # noqa: E402
-from lm_eval_tasks.models.prefix_plan import Plan, Row, build_plan  # noqa: E402
-from lm_eval_tasks.prompts import continuation, render  # noqa: E402
-
-DATA = REPO.parent / "shared" / "data" / "summarize_from_feedback"
-CNNDM3 = DATA / "axis_evals" / "cnndm3.json"
-BATCH0_CNNDM = DATA / "comparisons" / "batch0_cnndm.json"
-BATCH18 = DATA / "comparisons" / "batch18.json"
+CNNDM3 = SFF_DIR / "axis_evals" / "cnndm3.json"
+BATCH0_CNNDM = SFF_DIR / "comparisons" / "batch0_cnndm.json"
 
 Requests = list[tuple[tuple[str, str], list[int], list[int]]]
 
@@ -99,25 +92,9 @@ def encode(lm, pairs: list[tuple[str, str]]) -> Requests:
 # ---------------------------------------------------------------- the packed design (before issue 12)
 def old_make_batches(rows: Sequence[Row], max_rows: int | None = None, token_budget: int | None = None,
                      max_padding: float | None = None) -> list[list[Row]]:
-    """The batching of the packed design: rows sorted by total length, padded to the longest row."""
+    """The batching of the packed design: rows sorted by total length, padded to the longest row (one pass)."""
     ordered = sorted(rows, key=lambda r: (-r.n_tokens, r.context))
-    batches: list[list[Row]] = []
-    current: list[Row] = []
-    real = 0
-    for row in ordered:
-        longest = current[0].n_tokens if current else row.n_tokens
-        size = (len(current) + 1) * longest
-        too_many = max_rows is not None and len(current) + 1 > max_rows
-        too_big = token_budget is not None and size > token_budget
-        too_padded = max_padding is not None and (size - real - row.n_tokens) > max_padding * size
-        if current and (too_many or too_big or too_padded):
-            batches.append(current)
-            current, real = [], 0
-        current.append(row)
-        real += row.n_tokens
-    if current:
-        batches.append(current)
-    return batches
+    return cut_batches(ordered, lambda r: (r.n_tokens,), max_rows, token_budget, max_padding)
 
 
 class PackedLM(HFPrefixLM):
@@ -311,7 +288,8 @@ def main(argv=None) -> None:
     reports = [run_workload(name, workloads[name](), lm, packed, args.repeats, hf)
                for name in args.workloads.split(",")]
 
-    print(f"\ntorch {torch.__version__}, {args.threads} threads, batch_size={args.batch_size}, "
+    print(f"\ntorch {torch.__version__}, {args.threads} threads (OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}), "
+          f"batch_size={args.batch_size}, "
           f"hf-prefix max_padding={lm.max_padding}, model {model_dir.name}")
     for rep in reports:
         print(f"\n== {rep['workload']}: {rep['requests']} requests ({rep['distinct_requests']} distinct), "
@@ -326,7 +304,9 @@ def main(argv=None) -> None:
                 rounded = {k: round(v, 6) if isinstance(v, float) else v for k, v in rep[key].items()}
                 print(f"   {key}: {json.dumps(rounded)}")
     if args.out:
-        args.out.write_text(json.dumps(reports, indent=2))
+        settings = {"threads": args.threads, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+                    "torch": torch.__version__}
+        args.out.write_text(json.dumps([{**rep, "settings": settings} for rep in reports], indent=2))
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 
 import torch
 from lm_eval.api.instance import Instance
-from lm_eval.api.task import ConfigurableTask
 from lm_eval.models.utils import normalize_gen_kwargs
 
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.post_docs import post_record
+from lm_eval_tasks.task_base import PluginTask
 
 
 def keep_all(resps: Iterable[list[str]], docs: Sequence[dict]) -> Iterable[list[str]]:
@@ -44,21 +44,17 @@ def sample_words(text: str) -> int:
     return len(text.split())
 
 
-class GenerationTask(ConfigurableTask):
+class GenerationTask(PluginTask):
     """`generate_until` with K samples per post; `--metadata '{"k": K}'` overrides the YAML's `repeats`."""
 
     def __init__(self, config: dict | None = None) -> None:
-        config = {k: v for k, v in (config or {}).items() if k != "class"}
+        config = dict(config or {})
         metadata = config.get("metadata") or {}
         if "k" in metadata:
             config["repeats"] = checked_k(metadata["k"])
-        super().__init__(config={**config, "process_results": self.process_results})
+        super().__init__(config)
         self._chat_template = False
         self._torch_seed: int | None = None
-
-    @property
-    def prompt_name(self) -> str:
-        return self.config.metadata["prompt_style"]
 
     def construct_requests(self, doc: dict, ctx: str, **kwargs) -> Instance:
         # torch's seed as the harness set it (--seed, third value) before any request is built: sampling in

@@ -28,6 +28,7 @@ from lm_eval_tasks.default_model import (
     resolve_pretrained,
 )
 from lm_eval_tasks.errors import DEBUG_ENV, DataError
+from lm_eval_tasks.openmp import default_wait_policy
 from lm_eval_tasks.task_docs import METADATA_KEYS, check_user_metadata, sharing_loads
 
 DEBUG_HINT = f"({DEBUG_ENV}=1 shows the traceback)"
@@ -208,5 +209,6 @@ def run_checked(args: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
+    default_wait_policy()
     configure_console()
     run_lm_eval(sys.argv[1:])

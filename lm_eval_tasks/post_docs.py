@@ -31,7 +31,8 @@ from lm_eval_tasks.task_docs import (
 logger = logging.getLogger(__name__)
 
 POST_FIELDS = ("title", "subreddit", "site", "text")
-FEATURES = datasets.Features({
+# a post as every post-level task's doc shows it (the samples-scoring docs extend it)
+POST_FEATURES = {
     "key": datasets.Value("string"),
     "post_id": datasets.Value("string"),
     "source": datasets.Value("string"),
@@ -39,8 +40,8 @@ FEATURES = datasets.Features({
     "subsplit": datasets.Value("string"),
     **{name: datasets.Value("string") for name in POST_FIELDS},
     "seed": datasets.Value("int64"),
-    "data_origin": datasets.Value("string"),
-})
+}
+FEATURES = datasets.Features({**POST_FEATURES, "data_origin": datasets.Value("string")})
 
 
 def post_of(row: dict) -> dict:

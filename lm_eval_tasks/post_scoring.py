@@ -10,13 +10,13 @@ import math
 from collections.abc import Sequence
 
 from lm_eval.api.instance import Instance
-from lm_eval.api.task import ConfigurableTask
 
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.metrics import measure
 from lm_eval_tasks.post_docs import post_record
 from lm_eval_tasks.prompts import render
 from lm_eval_tasks.records import scored_continuation
+from lm_eval_tasks.task_base import PluginTask
 
 # Stands for the post text while the template is rendered, to find where the text starts.
 _TEXT_MARK = "\x00summ_pref_post_text\x00"
@@ -70,16 +70,8 @@ def mean_entropy(pairs: Sequence[Sequence[float | None]]) -> float:
     return per_token(pairs)
 
 
-class PostTask(ConfigurableTask):
+class PostTask(PluginTask):
     """One loglikelihood request per post: context = the header, continuation = the post text."""
-
-    def __init__(self, config: dict | None = None) -> None:
-        config = {k: v for k, v in (config or {}).items() if k != "class"}
-        super().__init__(config={**config, "process_results": self.process_results})
-
-    @property
-    def prompt_name(self) -> str:
-        return self.config.metadata["prompt_style"]
 
     def construct_requests(self, doc: dict, ctx: str, **kwargs) -> Instance:
         if kwargs.pop("apply_chat_template", False):

@@ -19,11 +19,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lm_eval.api.instance import Instance
-from lm_eval.api.task import ConfigurableTask
 
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.metrics import MEASURES, cmp_values, measure
 from lm_eval_tasks.records import SCHEMA_VERSION, scored_continuation
+from lm_eval_tasks.task_base import PluginTask
 
 # Messages without a chat template: "User: ...\n\nAssistant: ...", ending with the generation prompt
 # "Assistant:" (the response follows after one space).
@@ -93,14 +93,11 @@ def axis_values(record: dict) -> dict[str, Any]:
             **{f"spearman_{m}_outcome": [measure(response, m), outcome] for m in MEASURES}}
 
 
-class PrefTask(ConfigurableTask):
+class PrefTask(PluginTask):
     """Pair docs emit two requests, rated-response docs one; the requests of each doc are kept for its record."""
 
     def __init__(self, config: dict | None = None) -> None:
-        # lm-eval's factory passes the whole YAML dict, `class` key included; a set `process_results` tells the
-        # harness the metrics are ours (no registry lookup).
-        config = {k: v for k, v in (config or {}).items() if k != "class"}
-        super().__init__(config={**config, "process_results": self.process_results})
+        super().__init__(config)
         self._chat_template = False
         self._continuations: dict[str, list[str]] = {}
 

@@ -15,28 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import datasets
-from lm_eval.api.instance import Instance
-from lm_eval.api.task import ConfigurableTask
 
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import iter_json_lines, read_json
 from lm_eval_tasks.metrics import measure
-from lm_eval_tasks.post_docs import POST_FIELDS, post_record
-from lm_eval_tasks.prompts import TEMPLATES, checked_end, continuation, render, template_sha
+from lm_eval_tasks.post_docs import POST_FEATURES, POST_FIELDS, post_record
+from lm_eval_tasks.prompts import TEMPLATES, continuation, render, template_sha
 from lm_eval_tasks.records import SCHEMA_VERSION, scored_continuation
+from lm_eval_tasks.task_base import ContinuationsTask
 from lm_eval_tasks.task_docs import check_text_values, shared_load
 
 # lm-eval's file names: samples_<task>_<time>.jsonl beside results_<time>.json of the same invocation.
 _TIME = r"\d{4}-\d{2}-\d{2}T[0-9\-.]+"
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>summ_pref_gen[A-Za-z0-9_]*?)_(?P<time>{_TIME})\.jsonl$")
 FEATURES = datasets.Features({
-    "key": datasets.Value("string"),
-    "post_id": datasets.Value("string"),
-    "source": datasets.Value("string"),
-    "split": datasets.Value("string"),
-    "subsplit": datasets.Value("string"),
-    **{name: datasets.Value("string") for name in POST_FIELDS},
-    "seed": datasets.Value("int64"),
+    **POST_FEATURES,
     "prompt": datasets.Value("string"),
     "samples": [{"index": datasets.Value("int64"), "text": datasets.Value("string")}],
     # the generation's provenance (run, model, settings) as a JSON object in a string: its keys vary with
@@ -205,24 +198,12 @@ def generation_prompt(doc: dict) -> str:
     return render(doc["prompt"], doc)
 
 
-class SamplesTask(ConfigurableTask):
-    """K loglikelihood requests per post, one per sample, all on the post's prompt."""
+class SamplesTask(ContinuationsTask):
+    """K loglikelihood requests per post, one per sample, all on the post's prompt (with --metadata
+    continuation_end, as the summ_pref tasks append it to human summaries)."""
 
-    def __init__(self, config: dict | None = None) -> None:
-        config = {k: v for k, v in (config or {}).items() if k != "class"}
-        super().__init__(config={**config, "process_results": self.process_results})
-        self._chat_template = False
-        # --metadata continuation_end (e.g. the EOS token), as the summ_pref tasks append it to human summaries
-        self._end = checked_end((self.config.metadata or {}).get("continuation_end"))
-
-    def construct_requests(self, doc: dict, ctx: str, **kwargs) -> list[Instance]:
-        self._chat_template = bool(kwargs.pop("apply_chat_template", False))
-        kwargs.pop("chat_template", None)
-        return [
-            Instance(request_type="loglikelihood", doc=doc, idx=i,
-                     arguments=(ctx, continuation(sample["text"], self._chat_template, self._end)), **kwargs)
-            for i, sample in enumerate(doc["samples"])
-        ]
+    def texts(self, doc: dict) -> list[str]:
+        return [sample["text"] for sample in doc["samples"]]
 
     def process_results(self, doc: dict, results: list) -> dict:
         summaries = [

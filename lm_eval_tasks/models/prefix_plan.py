@@ -30,7 +30,7 @@ Decision rules (stated once, tested):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 TokenIds = tuple[int, ...]
@@ -226,23 +226,37 @@ def make_batches(
     if max_rows is not None and max_rows < 1:
         raise ValueError(f"max_rows must be >= 1, got {max_rows}")
     ordered = sorted(rows, key=lambda r: (-r.prefix_len, -r.segment_tokens, r.context))
+    return cut_batches(ordered, lambda r: (r.prefix_len, r.segment_tokens), max_rows, token_budget, max_padding)
+
+
+def cut_batches(
+    ordered: Sequence[Row],
+    widths: Callable[[Row], tuple[int, ...]],
+    max_rows: int | None,
+    token_budget: int | None,
+    max_padding: float | None,
+) -> list[list[Row]]:
+    """Cut rows, in the order given, into batches under `make_batches`' three limits.
+
+    `widths` gives a row's length in each pass padded on its own; a batch's padded size is its rows times
+    the sum over the passes of its widest row (one pass: the benchmark's packed baseline).
+    """
     batches: list[list[Row]] = []
     current: list[Row] = []
-    real = longest_prefix = most_segment = 0  # of the rows in `current`
+    real = 0  # tokens of the rows in `current`
+    widest: tuple[int, ...] = ()  # per pass, of the rows in `current`
     for row in ordered:
-        prefix = max(longest_prefix, row.prefix_len)
-        segment = max(most_segment, row.segment_tokens)
-        size = (len(current) + 1) * (prefix + segment)
+        grown = tuple(map(max, widest, widths(row))) if current else widths(row)
+        size = (len(current) + 1) * sum(grown)
         too_many = max_rows is not None and len(current) + 1 > max_rows
         too_big = token_budget is not None and size > token_budget
         too_padded = max_padding is not None and (size - real - row.n_tokens) > max_padding * size
         if current and (too_many or too_big or too_padded):
             batches.append(current)
-            current, real = [], 0
-            prefix, segment = row.prefix_len, row.segment_tokens
+            current, real, grown = [], 0, widths(row)
         current.append(row)
         real += row.n_tokens
-        longest_prefix, most_segment = prefix, segment
+        widest = grown
     if current:
         batches.append(current)
     return batches

@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from lm_eval_tasks.console import configure_console
 from lm_eval_tasks.errors import DEBUG_ENV, DataError
+from lm_eval_tasks.openmp import default_wait_policy
 from postprocess import __version__
 
 EPILOG = """examples:
@@ -383,6 +384,7 @@ def main(argv: list[str] | None = None) -> None:
     progress lines go to the console (`configure_console`), and a DataError ends the command with one line
     (exit 1) unless SUMM_PREF_DEBUG=1 asks for the traceback."""
     argv = sys.argv[1:] if argv is None else argv
+    default_wait_policy()
     configure_console()
     if argv and argv[0] == "eval":
         if HELP_FLAGS & set(argv[1:]):

@@ -11,8 +11,9 @@ scoring the preset's tasks; and where the preset has `generate:`, generating K s
 model's samples (summ_pref_samples with samples_from = that model's generation), after writing
 `sweep_samples_<model>_<run>.json`: which generation run it scores and the sha256 of that run's settings.
 
-A step is done when the newest samples file of each of its tasks (the file the report reads) is complete;
-an interrupted step is run again into the same folder, finished steps are reused. A model's run is reused
+A step is done when the newest samples file of each of its tasks (the file the report reads) is complete, and
+for samples-scoring, when it scored the newest generation file; an interrupted step is run again into the same
+folder, finished steps are reused. A model's run is reused
 only when its recorded settings equal the current ones; when its finished run was made with other settings,
 the sweep refuses and names the differences, unless --rescore asks to score again into a new run folder.
 Nothing is ever deleted or overwritten.
@@ -258,12 +259,13 @@ def find_run(folder: Path) -> Run | None:
 @dataclass(frozen=True)
 class Entry:
     """The newest samples file of one task in a run folder (of a samples-scoring task: per generating model),
-    the file the report reads; whether it is complete; for a samples-scoring file, the generation run it scored."""
+    the file the report reads; whether it is complete; for a samples-scoring file, the generation samples file it
+    scored (its run folder and file name, as summ_pref_samples records them)."""
 
     samples: Path
     results: Path
     complete: bool
-    samples_from: str | None = None
+    samples_from: Path | None = None
 
 
 def _first_record(path: Path) -> dict:
@@ -281,15 +283,19 @@ def _complete(samples: Path, results: Path, task: str) -> bool:
     is JSON and it has as many lines as the results file says docs were scored (when it says)."""
     try:
         summary = read_json(results)
-        lines = [line for line in samples.read_bytes().splitlines() if line.strip()]
-        if not lines:
+        count, last = 0, b""
+        with open(samples, "rb") as fh:  # streamed: a scoring run's samples file can be large
+            for line in fh:
+                if line.strip():
+                    count, last = count + 1, line
+        if not count:
             return False
-        parse_json(lines[-1].decode("utf-8", errors="replace"), samples)
+        parse_json(last.decode("utf-8", errors="replace"), samples)
     except (DataError, OSError):
         return False
     expected = ((summary.get("n-samples") or {}).get(task) or {}).get("effective") if isinstance(summary, dict) \
         else None
-    return not isinstance(expected, int) or expected == len(lines)
+    return not isinstance(expected, int) or expected == count
 
 
 def run_entries(folder: Path) -> dict[str, Entry]:
@@ -310,8 +316,10 @@ def run_entries(folder: Path) -> dict[str, Entry]:
     entries = {}
     for key, (time, samples, task) in newest.items():
         results = samples.parent / f"results_{time}.json"
-        origin = (_first_record(samples).get("samples_from") or {}).get("run") if task == SAMPLES_TASK else None
-        entries[key] = Entry(samples, results, _complete(samples, results, task), origin)
+        origin = _first_record(samples).get("samples_from") if task == SAMPLES_TASK else None
+        scored = Path(origin["run"]) / origin["samples_file"] \
+            if isinstance(origin, dict) and {"run", "samples_file"} <= set(origin) else None
+        entries[key] = Entry(samples, results, _complete(samples, results, task), scored)
     return entries
 
 
@@ -351,7 +359,7 @@ def is_finished(entries: dict[str, Entry], settings: dict | None, tasks: list[st
         return True
     gen = entries[generate["task"]]
     own = entries.get(f"{SAMPLES_TASK}:{generating_model(gen)}")
-    return own is not None and own.complete and same_path(own.samples_from, gen.samples.parent)
+    return own is not None and own.complete and same_path(own.samples_from, gen.samples)
 
 
 def past_runs(model_dir: Path, tasks: list[str]) -> list[PastRun]:
@@ -532,7 +540,7 @@ def run_own_steps(ctx: Context, model: dict, folder: Path, settings: dict, tasks
         entries, ran = run_entries(folder), True
         require(entries, posts_task, what, folder)
     key = f"{SAMPLES_TASK}:{generating_model(gen)}"
-    if not (done(key) and same_path(entries[key].samples_from, gen.samples.parent)):
+    if not (done(key) and same_path(entries[key].samples_from, gen.samples)):
         what = f"scoring {name}'s own samples ({SAMPLES_TASK})"
         run_step(ctx, model, [SAMPLES_TASK], folder, samples_args(gen.samples.parent, generate, ctx.metadata), what,
                  step)
@@ -561,7 +569,7 @@ def score_samples_under_reference(ctx: Context, reference: dict, ref_folder: Pat
         raise DataError(f"records another scoring of {gen_run}'s samples than this sweep's; it is never "
                         "overwritten: move it away, or score into a new run folder with --rescore", path=record_path)
     done = run_entries(ref_folder).get(key)
-    if done is not None and done.complete and same_path(done.samples_from, gen.samples.parent):
+    if done is not None and done.complete and same_path(done.samples_from, gen.samples):
         logger.info("sweep: %s's samples already scored by %s in %s, skipping", model["name"], reference["name"],
                     ref_folder)
         return

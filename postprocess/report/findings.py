@@ -291,7 +291,8 @@ def _mode_collapse(view: _View, model: str, reference: str) -> list[str]:
             verdict = {1: "the model's samples are more diverse per post", -1: "the model's samples are less diverse "
                        "per post (its likelihood under the reference was not scored)",
                        0: "no evidence of a change in diversity at this sample size", None: no_claim(div)}[d_div]
-            out.append(f"{head}; {verdict}." + view.notes((model, reference), task))
+            out.append(f"{head}; {verdict}." + _empty_samples(view, (model, reference), task)
+                       + view.notes((model, reference), task))
             continue
         d_lik = direction(lik)
         head += f"; the reference's log-prob per token of them, minus of its own samples, {view.fmt(lik)}"
@@ -308,8 +309,19 @@ def _mode_collapse(view: _View, model: str, reference: str) -> list[str]:
             verdict = "no evidence of mode collapse in the generations at this sample size"
         else:
             verdict = "no sign of mode collapse in the generations"
-        out.append(f"{head}: {verdict}." + view.notes((model, reference), task))
+        out.append(f"{head}: {verdict}." + _empty_samples(view, (model, reference), task)
+                   + view.notes((model, reference), task))
     return out
+
+
+def _empty_samples(view: _View, models: Iterable[str], task: str) -> str:
+    """' Empty samples (left out of the diversity statistics): MODEL x%, ...' when any model's share is above 0."""
+    shares = {m: dict(_by_task(select(view.table, model=m, reference=""), "empty_share")).get(task) for m in models}
+    if not any(s is not None and (s.get("estimate") or 0) > 0 for s in shares.values()):
+        return ""
+    parts = [f"{view.names[m]} {s['estimate']:.1%}" for m, s in shares.items()
+             if s is not None and s.get("estimate") is not None]
+    return f" Empty samples (left out of the diversity statistics): {', '.join(parts)}."
 
 
 # Hypothesis 1: the typicality bias alpha on the headline measure, and the adjusted fit that

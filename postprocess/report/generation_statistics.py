@@ -8,7 +8,10 @@ Per model and generation task (`postprocess.stats.diversity`):
 - group `across_input`: the same statistics of the first sample (lowest index) of every post; interval: the
   delete-d jackknife on half-samples of posts (`postprocess.stats.jackknife`: a bootstrap resample would
   duplicate texts);
-- `mean_length` (words per sample, averaged per post, then over posts), `sample_ref_logprob` (the reference's
+- `mean_length` (words per sample, averaged per post, then over posts), `empty_share` (the share of samples
+  without a word, averaged per post, then over posts: empty samples are left out of every diversity
+  statistic, and a post whose K samples are all empty has none, left out of the means and counted as
+  dropped), `sample_ref_logprob` (the reference's
   per-token log-prob of each sample, averaged per post, then over posts; from the reference's samples-scoring
   run of this model's samples) and `mean_entropy` of the samples (the model's own per-token entropies along its
   samples, from its samples-scoring run of its own samples).
@@ -46,8 +49,9 @@ from postprocess.stats.result import Stat
 from postprocess.stats.table import ALL, stat_row
 
 PER_INPUT, ACROSS_INPUT = "per_input", "across_input"
-# The per-post values averaged into a model's statistics: the diversity of its K samples and their length.
-PER_POST = (*DIVERSITY, "mean_length")
+# The per-post values averaged into a model's statistics: the diversity of its K samples, their length and the
+# share of them that is empty.
+PER_POST = (*DIVERSITY, "mean_length", "empty_share")
 
 
 # --- what each run holds ---
@@ -258,6 +262,9 @@ def run_rows(lr: LoadedRun, settings: Settings, reference: LoadedRun | None, tab
             add(stat, task, name, ACROSS_INPUT)
         add(mean_stat(table["mean_length"], draws, settings, "words per sample, mean per post, then over posts"),
             task, "mean_length")
+        add(mean_stat(table["empty_share"], draws, settings,
+                      "share of samples without a word (left out of the diversity statistics), mean over posts"),
+            task, "empty_share")
         if task in ref_scores:
             values = per_token_by_post(ref_scores[task], "logprob")
             stat = mean_stat(values, _draws(values.index, settings), settings,

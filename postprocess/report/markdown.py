@@ -353,6 +353,7 @@ GENERATION_ROWS = (
         ("self_bleu", "self-BLEU (lower: more diverse)"),
         ("compression_ratio", "compression ratio (lower: more diverse)"))),
     ("mean_length", ALL, "mean length (words)"),
+    ("empty_share", ALL, "empty samples (share; left out of the rows above)"),
     ("sample_ref_logprob", ALL, "the reference's log-prob per token of the samples (nats)"),
     ("mean_entropy", ALL, "next-token entropy along the model's own samples (nats)"),
 )

@@ -6,24 +6,33 @@ generalisation and diversity") measure the diversity of the K samples a model dr
 statistic here takes a set of texts; which set (the K samples of a post, or the first sample of every post)
 is the caller's choice.
 
+Empty texts (no whitespace token: a model that ends its summary at once) are left out of every diversity
+statistic, and a set without a non-empty text has none (NaN): an empty sample is a failure to summarise, not
+the least diverse summary (scored as a text, K empty samples would give distinct-n 0 and self-BLEU 0, the
+extremes of collapse and of diversity). How many samples were empty is its own statistic, `empty_share`.
+
 Conventions, one per statistic:
 
 - distinct-n: unique n-grams / all n-grams, pooled over the texts, on whitespace tokens after lowercasing
-  (`words`); 0 when the texts hold no n-gram (rlfh-gen-div's convention). K identical texts whose own n-grams
-  are all different give 1/K, the minimum for that text.
+  (`words`); 0 when the non-empty texts hold no n-gram of that order (rlfh-gen-div's convention). K identical
+  texts whose own n-grams are all different give 1/K, the minimum for that text.
 - EAD, expectation-adjusted distinct (Liu et al. 2022, "Rethinking and refining the distinct metric"; the
   per-input diversity of Kirk et al. 2024): unique n-grams over the number of unique n-grams expected when
   the same count C of n-grams is drawn uniformly from a vocabulary of V, V·(1 - ((V - 1)/V)^C), averaged over
   n = 1..5 with V = 50,257 at every n, as facebookresearch/rlfh-gen-div does (`ead_averaged_distinct_ngrams`,
-  GPT-2's vocabulary size); 0 for an order with no n-gram. Tokens as distinct-n (rlfh-gen-div splits on
-  spaces after removing periods, without lowercasing: its values differ slightly on the same texts).
+  GPT-2's vocabulary size); 0 for an order with no n-gram in the non-empty texts. Tokens as distinct-n
+  (rlfh-gen-div splits on spaces after removing periods, without lowercasing: its values differ slightly on the
+  same texts).
 - self-BLEU (Zhu et al. 2018, Texygen): each text's sentence BLEU (sacrebleu: 13a tokens, lowercased, exp
   smoothing, effective order; 0-100) with all the other texts as its references, averaged over the texts.
-  Texts without a token are left out (BLEU is undefined for them: sacrebleu would score K empty samples 0, as
-  if they were as different as can be); NaN with fewer than two texts left. K identical texts give 100.
+  Texts without a sacrebleu token are left out (BLEU is undefined for them: sacrebleu would score K empty
+  samples 0, as if they were as different as can be); NaN with fewer than two texts left. K identical texts
+  give 100.
 - compression ratio (Shaib et al. 2024, "Standardizing the measurement of text diversity"): the UTF-8 size
-  of the texts joined by a space over its gzip size (`gzip.compress`, level 9); higher means more repetitive.
-- mean length: whitespace tokens per text.
+  of the non-empty texts joined by a space over its gzip size (`gzip.compress`, level 9); higher means more
+  repetitive.
+- mean length: whitespace tokens per text, empty texts counted as 0 (it is the length the model generated).
+- empty share: the fraction of the texts without a whitespace token.
 
 Higher distinct-n and EAD mean more diverse; higher self-BLEU and compression ratio mean less diverse.
 
@@ -79,6 +88,24 @@ def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(tokens[i: i + n]) for i in range(len(tokens) - n + 1)]
 
 
+def non_empty(texts: Sequence[str]) -> list[str]:
+    """The texts with at least one whitespace token, the only ones every diversity statistic reads.
+
+    >>> non_empty(["a b", "", " \\n", "c"])
+    ['a b', 'c']
+    """
+    return [t for t in texts if words(t)]
+
+
+def empty_share(texts: Sequence[str]) -> float:
+    """The fraction of the texts without a whitespace token (NaN for no text).
+
+    >>> empty_share(["a", "", " "])
+    0.6666666666666666
+    """
+    return (len(texts) - len(non_empty(texts))) / len(texts) if texts else math.nan
+
+
 def _pooled(texts: Sequence[str], n: int) -> tuple[int, int]:
     """(unique n-grams, all n-grams) pooled over the texts."""
     grams = [g for text in texts for g in ngrams(words(text), n)]
@@ -86,7 +113,8 @@ def _pooled(texts: Sequence[str], n: int) -> tuple[int, int]:
 
 
 def distinct_n(texts: Sequence[str], n: int) -> float:
-    """Unique n-grams / all n-grams over the texts (0 when there is none).
+    """Unique n-grams / all n-grams over the texts (0 when there is none of order n; NaN when no text is
+    non-empty).
 
     Hand-worked: "the cat sat" and "the cat ran" hold bigrams (the cat), (cat sat), (the cat), (cat ran):
     3 unique of 4.
@@ -95,7 +123,11 @@ def distinct_n(texts: Sequence[str], n: int) -> float:
     0.75
     >>> distinct_n(["a b c", "a b c", "a b c"], 1)  # K identical texts: 1/K
     0.3333333333333333
+    >>> distinct_n(["", " "], 1)
+    nan
     """
+    if not non_empty(texts):
+        return math.nan
     unique, total = _pooled(texts, n)
     return unique / total if total else 0.0
 
@@ -107,13 +139,16 @@ def expected_unique(count: int, vocab_size: int = VOCAB_SIZE) -> float:
 
 
 def ead(texts: Sequence[str], *, orders: Sequence[int] = EAD_ORDERS, vocab_size: int = VOCAB_SIZE) -> float:
-    """Expectation-adjusted distinct, averaged over `orders`: unique n-grams / `expected_unique` of the count.
+    """Expectation-adjusted distinct, averaged over `orders`: unique n-grams / `expected_unique` of the count
+    (NaN when no text is non-empty).
 
     Hand-worked, V = 10, one order: "a b a" holds 3 unigrams, 2 unique; 10·(1 - 0.9³) = 2.71, EAD = 2/2.71.
 
     >>> round(ead(["a b a"], orders=(1,), vocab_size=10), 6), round(2 / 2.71, 6)
     (0.738007, 0.738007)
     """
+    if not non_empty(texts):
+        return math.nan
     values = []
     for n in orders:
         unique, total = _pooled(texts, n)
@@ -139,14 +174,17 @@ def self_bleu(texts: Sequence[str]) -> float:
 
 
 def compression_ratio(texts: Sequence[str]) -> float:
-    """UTF-8 bytes of the texts joined by a space over the bytes of their gzip (0 for no text at all).
+    """UTF-8 bytes of the non-empty texts joined by a space over the bytes of their gzip (NaN for none).
 
     >>> data = " ".join(["abc abc"] * 2).encode()
-    >>> compression_ratio(["abc abc", "abc abc"]) == len(data) / len(gzip.compress(data))
+    >>> compression_ratio(["abc abc", "", "abc abc"]) == len(data) / len(gzip.compress(data))
     True
     """
-    data = " ".join(texts).encode("utf-8")
-    return len(data) / len(gzip.compress(data)) if texts else 0.0
+    kept = non_empty(texts)
+    if not kept:
+        return math.nan
+    data = " ".join(kept).encode("utf-8")
+    return len(data) / len(gzip.compress(data))
 
 
 def mean_length(texts: Sequence[str]) -> float:
@@ -167,10 +205,11 @@ def set_statistics(texts: Sequence[str]) -> dict[str, float]:
 
 
 def per_input_table(groups: Sequence[Sequence[str]]) -> pd.DataFrame:
-    """One row per group of texts (the K samples of one post) with its `set_statistics`, in group order
-    (computed through `TextSet`, which counts each text's n-grams once; equal to `set_statistics`)."""
-    return pd.DataFrame([{**TextSet(texts).statistics(), "mean_length": mean_length(texts)} for texts in groups],
-                        columns=[*DIVERSITY, "mean_length"])
+    """One row per group of texts (the K samples of one post) with its `set_statistics` and `empty_share`, in
+    group order (computed through `TextSet`, which counts each text's n-grams once; equal to `set_statistics`)."""
+    return pd.DataFrame([{**TextSet(texts).statistics(), "mean_length": mean_length(texts),
+                          "empty_share": empty_share(texts)} for texts in groups],
+                        columns=[*DIVERSITY, "mean_length", "empty_share"])
 
 
 class TextSet:
@@ -195,6 +234,7 @@ class TextSet:
     def __init__(self, texts: Sequence[str]):
         self.texts = list(texts)
         self.n_texts = len(self.texts)
+        self._non_empty = np.array([bool(words(t)) for t in self.texts], dtype=bool)
         self._max_order = max(*EAD_ORDERS, *DISTINCT_ORDERS)
         self._words = self._counted_occurrences([Counter(g for n in range(1, self._max_order + 1)
                                                          for g in ngrams(words(t), n)) for t in self.texts])
@@ -235,14 +275,22 @@ class TextSet:
         total = np.bincount(occ["order"][sel] - 1, weights=occ["count"][sel], minlength=size)
         return unique, total
 
-    def distinct(self, n: int, keep: np.ndarray | None = None) -> float:
+    def _counted(self, keep: np.ndarray | None) -> dict[str, float]:
+        """distinct-n of every order and EAD of the subset from one pass (NaN when no kept text is non-empty)."""
+        names = [*(f"distinct_{n}" for n in DISTINCT_ORDERS), "ead"]
+        if not (self._keep(keep) & self._non_empty).any():
+            return dict.fromkeys(names, math.nan)
         unique, total = self._pooled(keep)
-        return float(unique[n - 1] / total[n - 1]) if total[n - 1] else 0.0
+        out = {f"distinct_{n}": float(unique[n - 1] / total[n - 1]) if total[n - 1] else 0.0 for n in DISTINCT_ORDERS}
+        out["ead"] = float(np.mean([unique[n - 1] / expected_unique(total[n - 1]) if total[n - 1] else 0.0
+                                    for n in EAD_ORDERS]))
+        return out
+
+    def distinct(self, n: int, keep: np.ndarray | None = None) -> float:
+        return self._counted(keep)[f"distinct_{n}"]
 
     def ead(self, keep: np.ndarray | None = None) -> float:
-        unique, total = self._pooled(keep)
-        return float(np.mean([unique[n - 1] / expected_unique(total[n - 1]) if total[n - 1] else 0.0
-                              for n in EAD_ORDERS]))
+        return self._counted(keep)["ead"]
 
     def compression_ratio(self, keep: np.ndarray | None = None) -> float:
         return compression_ratio([t for t, k in zip(self.texts, self._keep(keep)) if k])
@@ -300,9 +348,5 @@ class TextSet:
 
     def statistics(self, keep: np.ndarray | None = None) -> dict[str, float]:
         """Every statistic of `DIVERSITY` of the subset `keep` (all texts when None)."""
-        unique, total = self._pooled(keep)
-        out = {f"distinct_{n}": float(unique[n - 1] / total[n - 1]) if total[n - 1] else 0.0 for n in DISTINCT_ORDERS}
-        out["ead"] = float(np.mean([unique[n - 1] / expected_unique(total[n - 1]) if total[n - 1] else 0.0
-                                    for n in EAD_ORDERS]))
-        out.update(self_bleu=self.self_bleu(keep), compression_ratio=self.compression_ratio(keep))
-        return out
+        return {**self._counted(keep), "self_bleu": self.self_bleu(keep),
+                "compression_ratio": self.compression_ratio(keep)}

@@ -154,6 +154,8 @@ _ENTRIES = (
         ("distinct_3", "distinct-3 (unique / all trigrams)"), ("ead", "expectation-adjusted distinct n-grams (EAD)"),
         ("self_bleu", "self-BLEU (0-100)"), ("compression_ratio", "gzip compression ratio"))),
     _generation("mean_length", "mean length of the samples (words)", "generation", "{task}", "mean_length"),
+    _generation("empty_share", "share of empty samples (no word; left out of the diversity statistics)",
+                "generation", "{task}", "empty_share"),
     _generation("sample_ref_logprob", "the reference's mean per-token log-prob of the samples (nats)",
                 "generation", "{task}", "sample_ref_logprob"),
     _generation("mean_entropy", "mean next-token entropy along the texts (nats)", "token_entropy", "{task}",

@@ -140,14 +140,19 @@ def _solve(hessian: np.ndarray, gradient: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(hessian, gradient[..., None])[..., 0]
     except np.linalg.LinAlgError:
-        out = np.full(gradient.shape, np.nan)
-        for b in range(len(gradient)):
-            try:
-                out[b] = np.linalg.solve(hessian[b], gradient[b])
-            except np.linalg.LinAlgError:
-                if np.all(np.isfinite(hessian[b])) and np.all(np.isfinite(gradient[b])):
-                    out[b] = np.linalg.lstsq(hessian[b], gradient[b], rcond=None)[0]
-        return out
+        pass
+    # Some system is singular: solve the others as one stack (LU's zero pivot, which makes `solve` refuse,
+    # is slogdet's sign 0), and give the singular ones the pseudo-inverse's minimum-norm step, also as a
+    # stack; one call per system would cost seconds on small data, where singular resamples are common.
+    out = np.full(gradient.shape, np.nan)
+    regular = np.linalg.slogdet(hessian)[0] != 0
+    finite = np.isfinite(hessian).all(axis=(1, 2)) & np.isfinite(gradient).all(axis=1)
+    if regular.any():
+        out[regular] = np.linalg.solve(hessian[regular], gradient[regular][..., None])[..., 0]
+    singular = ~regular & finite
+    if singular.any():
+        out[singular] = (np.linalg.pinv(hessian[singular]) @ gradient[singular][..., None])[..., 0]
+    return out
 
 
 def weighted_logit_fits(X: np.ndarray, y: np.ndarray, weights: np.ndarray, start: np.ndarray) -> np.ndarray:

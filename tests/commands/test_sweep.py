@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,37 +20,50 @@ from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import run
 
 FAST = Settings(n_resamples=100)
+SWEEP = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST}
+
+
+def tiny_preset(path: Path, base: Path, tuned: Path, model: str, **extra) -> dict:
+    """Writes a preset of the two tiny models (`base` the reference) scoring summ_pref_cmp; returns its spec."""
+    spec = {"family": "tiny", "description": "two tiny local models", "reference": "base",
+            "tasks": ["summ_pref_cmp"], **extra,
+            "models": [{"name": name, "role": role, "model": model,
+                        "model_args": {"pretrained": str(folder), "dtype": "float32"}}
+                       for name, role, folder in (("base", "base", base), ("tuned", "dpo", tuned))]}
+    path.write_text(yaml.safe_dump(spec))
+    return spec
+
+
+class CountingRunner:
+    """A sweep runner that keeps each command it runs with `runner`."""
+
+    def __init__(self, runner: Callable[[list[str]], object]):
+        self.runner = runner
+        self.calls: list[list[str]] = []
+
+    def __call__(self, cmd: list[str]):
+        self.calls.append(cmd)
+        return self.runner(cmd)
+
+
+def must_not_run(cmd: list[str]):
+    raise AssertionError(f"a finished step ran again: {cmd}")
 
 
 def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_model, tmp_path):
     preset = tmp_path / "tiny.yaml"
-    preset.write_text(yaml.safe_dump({
-        "family": "tiny", "description": "two tiny local models", "reference": "base",
-        "tasks": ["summ_pref_cmp"],
-        "models": [{"name": "base", "role": "base", "model": "hf",
-                    "model_args": {"pretrained": str(tiny_bos_model), "dtype": "float32"}},
-                   {"name": "tuned", "role": "dpo", "model": "hf",
-                    "model_args": {"pretrained": str(tiny_nobos_model), "dtype": "float32"}}]}))
-    calls = []
-
-    def counting_runner(cmd):
-        calls.append(cmd)
-        return run(cmd)
-
-    kw = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST}
-    summary = run_sweep(preset, tmp_path / "sweep", runner=counting_runner, **kw)
-    assert len(calls) == 2
+    tiny_preset(preset, tiny_bos_model, tiny_nobos_model, "hf")
+    runner = CountingRunner(run)
+    summary = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
+    assert len(runner.calls) == 2
     assert summary["reference"] == str(tiny_bos_model)
     assert summary["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]["n"] == 6
 
-    def must_not_run(cmd):
-        raise AssertionError(f"a finished model was scored again: {cmd}")
-
-    run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **kw)
+    run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)
     shutil.rmtree(tmp_path / "sweep" / "runs" / "tuned")
-    calls.clear()
-    again = run_sweep(preset, tmp_path / "sweep", runner=counting_runner, **kw)
-    assert len(calls) == 1 and str(tiny_nobos_model) in " ".join(calls[0])
+    runner = CountingRunner(run)
+    again = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
+    assert len(runner.calls) == 1 and str(tiny_nobos_model) in " ".join(runner.calls[0])
     assert (again["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]["estimate"]
             == summary["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]["estimate"])
 
@@ -60,22 +75,11 @@ def test_sweep_with_generation_on_tiny_models_writes_every_output_and_resumes(ti
     scores its posts and its own samples; the reference scores the other's samples; the report reads them all. A
     second sweep runs nothing; another K is refused without --rescore."""
     preset = tmp_path / "tiny.yaml"
-    spec = {"family": "tiny", "description": "two tiny local models", "reference": "base",
-            "tasks": ["summ_pref_cmp"], "generate": {"k": 3, "temperature": 1.0, "posts": 3},
-            "models": [{"name": "base", "role": "base", "model": "hf-prefix",
-                        "model_args": {"pretrained": str(tiny_bos_model), "dtype": "float32"}},
-                       {"name": "tuned", "role": "dpo", "model": "hf-prefix",
-                        "model_args": {"pretrained": str(tiny_nobos_model), "dtype": "float32"}}]}
-    preset.write_text(yaml.safe_dump(spec))
-    calls = []
-
-    def counting_runner(cmd):
-        calls.append(cmd)
-        return in_process(cmd)
-
-    kw = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST}
-    summary = run_sweep(preset, tmp_path / "sweep", runner=counting_runner, **kw)
-    assert len(calls) == 9
+    spec = tiny_preset(preset, tiny_bos_model, tiny_nobos_model, "hf-prefix",
+                       generate={"k": 3, "temperature": 1.0, "posts": 3})
+    runner = CountingRunner(in_process)
+    summary = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
+    assert len(runner.calls) == 9
     base, tuned = (tmp_path / "sweep" / "runs" / name / "run-1" for name in ("base", "tuned"))
     tuned_model = next(p for p in tuned.iterdir() if p.is_dir())
     for folder in (base, tuned):
@@ -98,10 +102,7 @@ def test_sweep_with_generation_on_tiny_models_writes_every_output_and_resumes(ti
     assert comparison["generation"]["summ_pref_gen"]["sample_ref_logprob"]["n"] == 3
     assert "## Generated samples" in (tmp_path / "sweep" / "report" / "report.md").read_text()
 
-    def must_not_run(cmd):
-        raise AssertionError(f"a finished step ran again: {cmd}")
-
-    run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **kw)
+    run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)
     preset.write_text(yaml.safe_dump({**spec, "generate": {**spec["generate"], "k": 2}}))
     with pytest.raises(DataError, match=r"base, tuned: generate.k 3 -> 2\. Pass --rescore"):
-        run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **kw)
+        run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)

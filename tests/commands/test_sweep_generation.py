@@ -184,6 +184,38 @@ def test_a_model_can_leave_generation_out(tmp_path):
                                         .read_text())
 
 
+def test_a_reference_that_does_not_generate_still_scores_the_samples(tmp_path):
+    """Its run then depends on the samples-scoring task's version, recorded as `scores_samples`."""
+    runner = Runner()
+    preset = write_preset(tmp_path / "p.yaml", tuned={"generate": GENERATE})
+    sweep_once(preset, tmp_path / "out", runner)
+    assert runner.steps() == [("org/base", "summ_pref_axis,summ_pref_cmp"), *(("org/tuned", t) for t in OWN_STEPS),
+                              ("org/base", "summ_pref_samples")]
+    settings = json.loads((tmp_path / "out" / "runs" / "base" / "run-1" / sweep.SETTINGS_FILE).read_text())
+    assert "generate" not in settings and settings["scores_samples"] == {"summ_pref_samples": 1.0}
+    sweep_once(preset, tmp_path / "out", must_not_run)
+
+
+def test_an_incomplete_samples_file_is_a_step_to_run_again(tmp_path):
+    """A samples file with fewer lines than its results file counts, or a last line cut short, is not done; the
+    samples scored from an older generation file are scored again from the new one."""
+    preset, out = write_preset(tmp_path / "p.yaml", GENERATE), tmp_path / "out"
+    sweep_once(preset, out)
+    (gen,) = (out / "runs" / "tuned" / "run-1" / "org__tuned").glob("samples_summ_pref_gen_*.jsonl")
+    results = gen.with_name(gen.name.replace("samples_summ_pref_gen_", "results_").replace(".jsonl", ".json"))
+    results.write_text(json.dumps({**json.loads(results.read_text()), "n-samples": {"summ_pref_gen": {
+        "effective": 7}}}))
+    assert not sweep.run_entries(out / "runs" / "tuned" / "run-1")["summ_pref_gen"].complete
+    results.write_text(json.dumps({**json.loads(results.read_text()), "n-samples": {"summ_pref_gen": {
+        "effective": 6}}}))
+    assert sweep.run_entries(out / "runs" / "tuned" / "run-1")["summ_pref_gen"].complete
+    gen.write_text(gen.read_text()[:-30])
+    runner = Runner()
+    sweep_once(preset, out, runner)  # the posts stand; the samples scored from the cut file are scored again
+    assert runner.steps() == [("org/tuned", "summ_pref_gen"), ("org/tuned", "summ_pref_samples"),
+                              ("org/base", "summ_pref_samples")]
+
+
 def test_greedy_and_chat_template_reach_the_commands(tmp_path):
     runner = Runner()
     sweep_once(write_preset(tmp_path / "p.yaml", {"k": 2, "temperature": 0, "chat_template": True, "seed": 7}),

@@ -27,7 +27,7 @@ from postprocess.report.findings import findings
 from postprocess.report.markdown import sharpening_lines
 from postprocess.stats.result import Stat, format_stat
 from postprocess.stats.table import select, stat_dict, stat_row, statistics_table
-from tests.helpers.harness_utils import evaluate
+from tests.helpers.harness_runs import run_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def test_the_predicted_gamma_stands_beside_the_measured_one_in_the_report():
 
 def score(model_dir: Path, sff_dir: Path, out: Path) -> pd.DataFrame:
     """One in-process hf-prefix run of the pair task, read back as the report reads a samples file."""
-    res = evaluate(model_dir, [TASK], limit=LIMIT, model="hf-prefix", batch_size=8, data_dir=str(sff_dir))
+    res = run_tasks(model_dir, [TASK], limit=LIMIT, model="hf-prefix", batch_size=8, data_dir=str(sff_dir))
     out.write_text("".join(json.dumps(s, default=str) + "\n" for s in res["samples"][TASK]), encoding="utf-8")
     frame, _ = read_samples(out, progress=False)
     return frame

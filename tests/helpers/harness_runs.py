@@ -1,5 +1,5 @@
-"""In-process lm-eval runs that write their output folder as the CLI does (results and samples files), for the
-generation and samples-scoring tests."""
+"""In-process lm-eval runs of the plugin's tasks (the one `simple_evaluate` call of the tests), optionally writing
+their output folder as the CLI does (results and samples files)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
-"""Helpers for running the tasks in-process and checking scores independently of lm-eval."""
+"""The plugin's task manager, and scores checked independently of lm-eval (in-process runs: `harness_runs`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
-from lm_eval import simple_evaluate
 from lm_eval.tasks import TaskManager
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -15,21 +14,6 @@ from lm_eval_tasks import TASKS_DIR
 def task_manager(**metadata) -> TaskManager:
     """include_defaults=False: milliseconds instead of indexing ~14,000 built-in YAMLs."""
     return TaskManager(include_path=str(TASKS_DIR), include_defaults=False, metadata=metadata)
-
-
-def evaluate(model_dir: Path, tasks: list[str], *, limit: int | None, model: str = "hf", batch_size=4,
-             **metadata) -> dict:
-    return simple_evaluate(
-        model=model,
-        model_args=f"pretrained={model_dir},dtype=float32",
-        tasks=tasks,
-        task_manager=task_manager(**metadata),
-        limit=limit,
-        log_samples=True,
-        bootstrap_iters=0,
-        device="cpu",
-        batch_size=batch_size,
-    )
 
 
 class IndependentScorer:

@@ -25,6 +25,7 @@ from tests.helpers.generation_fixtures import (
     sample_logprob,
     tuned_samples,
     two_models,
+    write_generation,
 )
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.run_files import synthetic
@@ -143,10 +144,33 @@ def test_report_writes_the_section_the_map_the_csv_and_the_finding(report):
     assert "mean token entropy along each model's own samples, tuned minus base" in findings
     csv = pd.read_csv(out / "tables" / "generation.csv", keep_default_na=False)
     assert {"distinct_1", "ead", "sample_ref_logprob", "post_perplexity", "mean_entropy"} == set(csv["statistic"]) - {
-        "distinct_2", "distinct_3", "self_bleu", "compression_ratio", "mean_length", "post_entropy"}
+        "distinct_2", "distinct_3", "self_bleu", "compression_ratio", "mean_length", "empty_share", "post_entropy"}
     assert (csv["reference"] == "").all() and "interval_warning" in csv.columns
     compared = pd.read_csv(out / "tables" / "comparisons.csv", keep_default_na=False)
     assert {"ead_difference", "sample_ref_logprob_difference", "mean_entropy_difference"} <= set(compared["statistic"])
+
+
+def test_empty_samples_are_left_out_of_the_diversity_counted_and_named(tmp_path):
+    folders = two_models(tmp_path / "runs")
+    samples = tuned_samples()
+    samples[POSTS[0]] = [""] * 4  # no word in any sample: the post has no diversity statistic
+    samples[POSTS[1]] = [samples[POSTS[1]][0], "", samples[POSTS[1]][1], " "]
+    write_generation(folders["tuned"], "tuned", samples)  # the fixture's file, rewritten with empty samples
+    build_report([tmp_path / "runs"], tmp_path / "out", settings=SETTINGS, reference="base", progress=False, jobs=1)
+    table = pd.read_csv(tmp_path / "out" / "tables" / "statistics.csv", keep_default_na=False)
+    share = row(table, "tuned", "empty_share")
+    assert share["estimate"] == pytest.approx((1 + 0.5) / len(POSTS)) and share["ci_low"] < share["ci_high"]
+    assert row(table, "base", "empty_share")["estimate"] == 0
+    distinct = row(table, "tuned", "distinct_1", group="per_input")
+    kept = [texts for post, texts in samples.items() if post != POSTS[0]]
+    assert distinct["n"] == len(POSTS) - 1 and distinct["n_dropped"] == 1
+    assert distinct["estimate"] == pytest.approx(np.mean([distinct_n([t for t in texts if t.strip()], 1)
+                                                          for texts in kept]))
+    difference = row(table, "tuned", "empty_share_difference", reference="base")
+    assert difference["estimate"] == pytest.approx(share["estimate"])
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "empty samples (share; left out of the rows above)" in text
+    assert "Empty samples (left out of the diversity statistics): tuned 12.5%, base 0.0%." in text
 
 
 def test_no_reference_gives_each_model_its_statistics_and_no_comparison(tmp_path):

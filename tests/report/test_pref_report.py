@@ -126,12 +126,11 @@ def test_implicit_reward_agreement_equals_its_definition(pref_runs):
 def test_report_words_the_attributes(pref_runs):
     root, summary, _ = pref_runs
     text = (root / "report" / "report.md").read_text()
-    assert "| measure | helpfulness | correctness | coherence | complexity | verbosity |" in text
-    assert "tie_correctness (pairs with equal mean correctness)" in text
-    assert "quality_adjusted (+ Δcorrectness)" in text
-    assert "Ordered logit of the helpfulness rating on correctness" in text
-    assert "1[helpfulness_i > helpfulness_j]" in text
-    assert "Spearman ρ with the helpfulness rating" in text
+    for wording in ("| measure | helpfulness | correctness | coherence | complexity | verbosity |",
+                    "tie_correctness (pairs with equal mean correctness)", "quality_adjusted (+ Δcorrectness)",
+                    "Ordered logit of the helpfulness rating on correctness", "1[helpfulness_i > helpfulness_j]",
+                    "Spearman ρ with the helpfulness rating"):
+        assert wording in text
     assert "Agreement by annotator confidence" not in text  # the data has no confidences
     info = summary["runs"][0]["tasks"]["pref_axis"]
     assert info["rating_roles"] == {"axes": list(HELPSTEER_ATTRIBUTES), "outcome": "helpfulness",

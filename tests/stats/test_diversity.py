@@ -16,6 +16,7 @@ from postprocess.stats.diversity import (
     compression_ratio,
     distinct_n,
     ead,
+    empty_share,
     expected_unique,
     mean_length,
     per_input_table,
@@ -38,8 +39,24 @@ def test_distinct_n_hand_worked():
     assert distinct_n(texts, 2) == pytest.approx(3 / 4)
     # trigrams: (the cat sat) (the cat ran): 2 of 2
     assert distinct_n(texts, 3) == 1.0
-    # no n-gram at all: 0 (rlfh-gen-div's convention), also for texts shorter than n
-    assert distinct_n(["", "  "], 1) == 0.0 and distinct_n(["a b"], 3) == 0.0
+    # texts shorter than n: 0 (rlfh-gen-div's convention)
+    assert distinct_n(["a b"], 3) == 0.0
+
+
+def test_empty_texts_are_left_out_of_every_diversity_statistic():
+    texts = ["the cat sat", "the cat ran"]
+    with_empty = [texts[0], "", " \n", texts[1]]
+    assert empty_share(with_empty) == 0.5 and empty_share(texts) == 0.0 and math.isnan(empty_share([]))
+    assert set_statistics(with_empty) | {"mean_length": 0} == pytest.approx(set_statistics(texts) | {"mean_length": 0})
+    assert mean_length(with_empty) == 1.5  # the length the model generated: empty samples count as 0
+    # no non-empty text: undefined, not "least diverse" (0) nor "most diverse"
+    for value in (distinct_n(["", "  "], 1), ead(["", "\t"]), compression_ratio([""]), self_bleu(["", ""])):
+        assert math.isnan(value)
+    table = per_input_table([with_empty, ["", ""]])
+    assert table["empty_share"].tolist() == [0.5, 1.0]
+    assert table.loc[1, [*DIVERSITY]].isna().all() and table.loc[1, "mean_length"] == 0.0
+    assert TextSet(["", "a b"]).statistics(np.array([True, False])) == pytest.approx(
+        dict.fromkeys(DIVERSITY, math.nan), nan_ok=True)
 
 
 @pytest.mark.parametrize("k", [2, 4, 8])
@@ -104,8 +121,8 @@ def test_mean_length_counts_words():
 def test_per_input_table_is_one_row_of_set_statistics_per_group():
     groups = [["a b", "a c"], ["x y z"] * 3]
     table = per_input_table(groups)
-    assert list(table.columns) == [*DIVERSITY, "mean_length"]
-    assert table.iloc[0].to_dict() == pytest.approx(set_statistics(groups[0]), nan_ok=True)
+    assert list(table.columns) == [*DIVERSITY, "mean_length", "empty_share"]
+    assert table.iloc[0].drop("empty_share").to_dict() == pytest.approx(set_statistics(groups[0]), nan_ok=True)
     assert table.loc[1, "distinct_1"] == pytest.approx(1 / 3) and table.loc[1, "self_bleu"] == pytest.approx(100)
 
 

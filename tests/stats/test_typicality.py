@@ -15,6 +15,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from postprocess.stats.bootstrap import ClusterResamples
 from postprocess.stats.typicality import (
+    _solve,
     axis_pairs,
     policy_contrasts,
     typicality_alpha,
@@ -324,3 +325,21 @@ def test_smoke_on_real_comparisons():
     assert a.ci_low < a.estimate < a.ci_high and np.isfinite(a.details["se_cluster"])
     swapped = typicality_alpha(-delta, 1 - outcome, posts, -covs, n_resamples=0)
     assert swapped.alpha.estimate == pytest.approx(a.estimate, abs=1e-12)
+
+
+def test_newton_steps_of_a_stack_with_singular_systems_equal_one_system_at_a_time():
+    """A singular Hessian (a covariate absent from a resample) gets the minimum-norm least-squares step, the
+    others their exact solution, as solving each system alone would give."""
+    rng = np.random.default_rng(5)
+    hessian = rng.normal(size=(6, 3, 3))
+    hessian = hessian @ hessian.transpose(0, 2, 1) + np.eye(3)
+    hessian[[1, 4], 2, :] = hessian[[1, 4], :, 2] = 0.0  # coefficient 3 unidentified there
+    gradient = rng.normal(size=(6, 3))
+    gradient[2] = np.nan  # a system with NaN stays NaN
+    got = _solve(hessian, gradient)
+    for b in (0, 3, 5):
+        assert got[b] == pytest.approx(np.linalg.solve(hessian[b], gradient[b]), rel=1e-12)
+    for b in (1, 4):
+        want = np.linalg.lstsq(hessian[b], gradient[b], rcond=None)[0]
+        assert got[b] == pytest.approx(want, rel=1e-9, abs=1e-12) and got[b][2] == 0.0
+    assert np.isnan(got[2]).all()

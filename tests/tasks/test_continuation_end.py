@@ -14,7 +14,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, GPTNeoXConfig, GPT
 
 import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
 from lm_eval_tasks.errors import DataError
-from tests.helpers.harness_utils import evaluate, task_manager
+from tests.helpers.harness_runs import run_tasks
+from tests.helpers.harness_utils import task_manager
 
 EOS = "<|endoftext|>"
 TASK = "summ_pref_cmp_oai"
@@ -58,7 +59,7 @@ def independent_logprob(tok, model, context: str, summary: str) -> tuple[float, 
                                                         ("tiny_bos_model", "hf-prefix")])
 def test_logprob_includes_the_eos_token(request, model_fixture, backend):
     model_dir = request.getfixturevalue(model_fixture)
-    res = evaluate(model_dir, [TASK], limit=3, model=backend, data_dir="@sample", continuation_end=EOS)
+    res = run_tasks(model_dir, [TASK], limit=3, model=backend, data_dir="@sample", continuation_end=EOS)
     tok = AutoTokenizer.from_pretrained(model_dir)
     assert tok.convert_tokens_to_ids(EOS) == tok.eos_token_id
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
@@ -81,7 +82,7 @@ def test_logprob_includes_the_eos_token(request, model_fixture, backend):
 
 
 def test_without_the_option_the_eos_is_not_scored(tiny_neox_model):
-    res = evaluate(tiny_neox_model, [TASK], limit=2, model="hf-prefix", data_dir="@sample")
+    res = run_tasks(tiny_neox_model, [TASK], limit=2, model="hf-prefix", data_dir="@sample")
     for sample in res["samples"][TASK]:
         assert sample["record"]["continuation_end"] == ""
         for summary in sample["record"]["summaries"]:

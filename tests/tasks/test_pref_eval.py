@@ -15,7 +15,8 @@ from transformers import AutoTokenizer
 
 from lm_eval_tasks.metrics import win
 from lm_eval_tasks.pref_docs import custom_dataset
-from tests.helpers.harness_utils import IndependentScorer, evaluate, task_manager
+from tests.helpers.harness_runs import run_tasks
+from tests.helpers.harness_utils import IndependentScorer, task_manager
 from tests.helpers.paths import SHARED_DATA, require_shared
 from tests.helpers.pref_runs import HELPSTEER_ATTRIBUTES, helpsteer_rows, write_jsonl
 
@@ -40,7 +41,7 @@ def _check_logprobs(model_dir: Path, samples: list[dict]) -> int:
 def carper_run(request):
     model_dir = request.getfixturevalue(request.param)
     path = require_shared(CARPER) / "valid2.jsonl"
-    return model_dir, path, evaluate(model_dir, ["pref_pairs"], limit=LIMIT, data_files=str(path))
+    return model_dir, path, run_tasks(model_dir, ["pref_pairs"], limit=LIMIT, data_files=str(path))
 
 
 def test_every_pair_logprob_matches_independent_computation(carper_run):
@@ -78,7 +79,7 @@ def test_pair_metrics_equal_their_definitions(carper_run):
 def helpsteer_run(tiny_nobos_model, tmp_path_factory):
     rows = helpsteer_rows(n_prompts=4, per_prompt=3, seed=3)
     path = write_jsonl(tmp_path_factory.mktemp("helpsteer") / "helpsteer.jsonl", rows)
-    res = evaluate(tiny_nobos_model, ["pref_axis"], limit=None, data_files=str(path),
+    res = run_tasks(tiny_nobos_model, ["pref_axis"], limit=None, data_files=str(path),
                    fields={a: a for a in HELPSTEER_ATTRIBUTES}, quality="correctness", separator=" ")
     return rows, res
 

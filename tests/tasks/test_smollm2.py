@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.harness_utils import IndependentScorer, evaluate, task_manager
+from tests.helpers.harness_runs import run_tasks
+from tests.helpers.harness_utils import IndependentScorer, task_manager
 
 pytestmark = pytest.mark.slow
 
 
 def test_default_tasks_on_real_weights(smollm2_dir, sff_dir):
-    res = evaluate(smollm2_dir, ["summ_pref"], limit=3, data_dir=str(sff_dir))
+    res = run_tasks(smollm2_dir, ["summ_pref"], limit=3, data_dir=str(sff_dir))
     scorer = IndependentScorer(smollm2_dir)
     for task in ("summ_pref_axis", "summ_pref_cmp"):
         assert len(res["samples"][task]) == 3

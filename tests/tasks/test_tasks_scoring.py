@@ -6,7 +6,8 @@ import pytest
 
 from lm_eval_tasks.prompts import continuation
 from lm_eval_tasks.rows import RATING_AXES
-from tests.helpers.harness_utils import IndependentScorer, evaluate
+from tests.helpers.harness_runs import run_tasks
+from tests.helpers.harness_utils import IndependentScorer
 
 TASKS = ["summ_pref_axis", "summ_pref_cmp", "summ_pref_axis_cnndm", "summ_pref_cmp_oai"]
 
@@ -14,7 +15,7 @@ TASKS = ["summ_pref_axis", "summ_pref_cmp", "summ_pref_axis_cnndm", "summ_pref_c
 @pytest.fixture(scope="module", params=["tiny_bos_model", "tiny_nobos_model"])
 def run(request, sff_dir):
     model_dir = request.getfixturevalue(request.param)
-    return model_dir, evaluate(model_dir, TASKS, limit=6, data_dir=str(sff_dir))
+    return model_dir, run_tasks(model_dir, TASKS, limit=6, data_dir=str(sff_dir))
 
 
 def test_every_logprob_matches_independent_computation(run):

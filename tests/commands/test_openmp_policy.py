@@ -1,0 +1,51 @@
+"""The commands default OpenMP's waiting policy to PASSIVE before torch loads (`lm_eval_tasks.openmp`): spinning
+threads stall torch's small parallel regions on shared cores. A user's own value is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lm_eval_tasks.openmp import DEFAULT, WAIT_POLICY, default_wait_policy
+from postprocess.commands import cli
+
+PROBE = """
+import json, os, sys
+from lm_eval_tasks.openmp import default_wait_policy
+before_torch = default_wait_policy()
+policy = os.environ.get("OMP_WAIT_POLICY")
+import torch
+os.environ.pop("OMP_WAIT_POLICY", None)
+print(json.dumps([before_torch, policy, default_wait_policy(), os.environ.get("OMP_WAIT_POLICY")]))
+"""
+
+
+def _probe(env: dict[str, str]) -> list:
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_passive_is_set_before_torch_and_never_after():
+    env = {k: v for k, v in os.environ.items() if k != WAIT_POLICY}
+    # set when torch is not loaded yet; once torch is loaded, setting it would claim a policy libgomp never read
+    assert _probe(env) == [True, DEFAULT, False, None]
+
+
+def test_a_users_policy_is_kept():
+    env = {**os.environ, WAIT_POLICY: "ACTIVE"}
+    assert _probe(env)[:2] == [False, "ACTIVE"]
+    environ = {WAIT_POLICY: "ACTIVE"}
+    assert not default_wait_policy(environ) and environ == {WAIT_POLICY: "ACTIVE"}
+
+
+@pytest.mark.parametrize("argv", [["report", "--help"], ["eval", "--help"]])
+def test_every_command_sets_the_policy_first(monkeypatch, argv):
+    calls = []
+    monkeypatch.setattr(cli, "default_wait_policy", lambda: calls.append(True))
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    assert calls == [True]
