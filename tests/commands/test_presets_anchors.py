@@ -19,7 +19,7 @@ from postprocess.commands import sweep
 from postprocess.commands.cli import beta_arg, build_parser
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
-from tests.helpers.fake_eval import option, write_fake_run
+from tests.helpers.fake_eval import must_not_run, option, write_fake_run
 from tests.helpers.paths import REPO
 
 CONFIGS = REPO / "configs"
@@ -174,9 +174,6 @@ def test_bad_preset_options_are_refused(tmp_path, extra, field, message):
 
 
 def test_unknown_preset_metadata_key_is_refused_before_scoring(tmp_path):
-    def must_not_run(cmd):
-        raise AssertionError(cmd)
-
     with pytest.raises(DataError, match=r"unknown key\(s\) \['continuation_eos'\]"):
         sweep.run_sweep(write_preset(tmp_path / "p.yaml", metadata={"continuation_eos": EOS}), tmp_path / "out",
                         runner=must_not_run)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from postprocess.commands.sweep import run_sweep
 from postprocess.io.runs import SAMPLES_RE
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import run
+from tests.helpers.fake_eval import RecordingRunner, must_not_run
 
 FAST = Settings(n_resamples=100)
 SWEEP = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST}
@@ -34,26 +34,10 @@ def tiny_preset(path: Path, base: Path, tuned: Path, model: str, **extra) -> dic
     return spec
 
 
-class CountingRunner:
-    """A sweep runner that keeps each command it runs with `runner`."""
-
-    def __init__(self, runner: Callable[[list[str]], object]):
-        self.runner = runner
-        self.calls: list[list[str]] = []
-
-    def __call__(self, cmd: list[str]):
-        self.calls.append(cmd)
-        return self.runner(cmd)
-
-
-def must_not_run(cmd: list[str]):
-    raise AssertionError(f"a finished step ran again: {cmd}")
-
-
 def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_model, tmp_path):
     preset = tmp_path / "tiny.yaml"
     tiny_preset(preset, tiny_bos_model, tiny_nobos_model, "hf")
-    runner = CountingRunner(run)
+    runner = RecordingRunner(run)
     summary = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
     assert len(runner.calls) == 2
     assert summary["reference"] == str(tiny_bos_model)
@@ -61,7 +45,7 @@ def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_mod
 
     run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)
     shutil.rmtree(tmp_path / "sweep" / "runs" / "tuned")
-    runner = CountingRunner(run)
+    runner = RecordingRunner(run)
     again = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
     assert len(runner.calls) == 1 and str(tiny_nobos_model) in " ".join(runner.calls[0])
     assert (again["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]["estimate"]
@@ -77,7 +61,7 @@ def test_sweep_with_generation_on_tiny_models_writes_every_output_and_resumes(ti
     preset = tmp_path / "tiny.yaml"
     spec = tiny_preset(preset, tiny_bos_model, tiny_nobos_model, "hf-prefix",
                        generate={"k": 3, "temperature": 1.0, "posts": 3})
-    runner = CountingRunner(in_process)
+    runner = RecordingRunner(in_process)
     summary = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
     assert len(runner.calls) == 9
     base, tuned = (tmp_path / "sweep" / "runs" / name / "run-1" for name in ("base", "tuned"))

@@ -17,7 +17,7 @@ from postprocess.commands import sweep
 from postprocess.io.runs import sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
-from tests.helpers.fake_eval import option
+from tests.helpers.fake_eval import RecordingRunner, must_not_run, option
 from tests.helpers.fake_generation import write_fake_step
 
 FAST = Settings(n_resamples=50)
@@ -49,16 +49,15 @@ def write_preset(path: Path, generate: dict | None = None, tuned: dict | None = 
     return path
 
 
-class Runner:
+class Runner(RecordingRunner):
     """Records the eval commands and writes what each step leaves; `fail` (a task name and a model) writes
     nothing and fails, as an interrupted step."""
 
     def __init__(self, fail: tuple[str, str] | None = None):
-        self.calls: list[list[str]] = []
+        super().__init__(self.fake_step)
         self.fail = fail
 
-    def __call__(self, cmd: list[str]) -> subprocess.CompletedProcess:
-        self.calls.append(cmd)
+    def fake_step(self, cmd: list[str]) -> subprocess.CompletedProcess:
         if self.fail and option(cmd, "--tasks") == self.fail[0] and f"pretrained={self.fail[1]}" in cmd:
             return subprocess.CompletedProcess(cmd, 1)
         write_fake_step(cmd)
@@ -67,10 +66,6 @@ class Runner:
     def steps(self) -> list[tuple[str, str]]:
         """(model, tasks) of each call."""
         return [(option(c, "--model_args").removeprefix("pretrained="), option(c, "--tasks")) for c in self.calls]
-
-
-def must_not_run(cmd):
-    raise AssertionError(f"ran although everything was done: {cmd}")
 
 
 def sweep_once(preset: Path, out: Path, runner=None, **kw) -> dict:

@@ -20,7 +20,7 @@ from postprocess.commands import sweep
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
-from tests.helpers.fake_eval import option, write_fake_run
+from tests.helpers.fake_eval import RecordingRunner, must_not_run, option, write_fake_run
 
 FAST = Settings(n_resamples=50)
 TASKS = ["summ_pref_axis", "summ_pref_cmp"]
@@ -46,25 +46,20 @@ def preset(tmp_path) -> Path:
     return write_preset(tmp_path / "tiny.yaml", TASKS)
 
 
-class Runner:
+class Runner(RecordingRunner):
     """Records the eval commands and writes a fake run for each (or an interrupted one for `fail`)."""
 
     def __init__(self, fail: str | None = None):
-        self.calls: list[list[str]] = []
+        super().__init__(self.fake_step)
         self.fail = fail
 
-    def __call__(self, cmd: list[str]) -> subprocess.CompletedProcess:
-        self.calls.append(cmd)
+    def fake_step(self, cmd: list[str]) -> subprocess.CompletedProcess:
         interrupted = self.fail is not None and f"pretrained={self.fail}" in cmd
         write_fake_run(cmd, drop_task="summ_pref_axis" if interrupted else None)
         return subprocess.CompletedProcess(cmd, 1 if interrupted else 0)
 
     def models(self) -> list[str]:
         return [c[c.index("--model_args") + 1] for c in self.calls]
-
-
-def must_not_run(cmd):
-    raise AssertionError(f"scored although it should not have: {cmd}")
 
 
 def sweep_once(preset: Path, out: Path, runner=None, **kw) -> dict:

@@ -4,6 +4,7 @@ so the sweep's and the demo's folder handling can be tested without scoring a mo
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 from postprocess.io.synthetic_runs import TIMESTAMP, write_run
@@ -31,3 +32,21 @@ def write_fake_run(cmd: list[str], *, drop_task: str | None = None) -> Path:
     if drop_task:
         (folder / f"samples_{drop_task}_{stamp}.jsonl").unlink()
     return folder
+
+
+class RecordingRunner:
+    """A sweep runner that records each eval command line, then hands it to `step` (the real harness, or a
+    fake that writes what the step would leave)."""
+
+    def __init__(self, step: Callable[[list[str]], object]):
+        self.step = step
+        self.calls: list[list[str]] = []
+
+    def __call__(self, cmd: list[str]):
+        self.calls.append(cmd)
+        return self.step(cmd)
+
+
+def must_not_run(cmd: list[str]):
+    """The runner of a sweep that must find every step done (or refuse before scoring)."""
+    raise AssertionError(f"an eval step ran that should not have: {cmd}")
