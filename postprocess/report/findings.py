@@ -287,12 +287,12 @@ def _mode_collapse(view: _View, model: str, reference: str) -> list[str]:
         head = (f"**{task}**, {who}: per-input diversity of the samples (EAD, model minus reference) "
                 f"{view.fmt(div)}")
         d_div = direction(div)
+        tail = _empty_samples(view, (model, reference), task) + view.notes((model, reference), task)
         if lik is None:
             verdict = {1: "the model's samples are more diverse per post", -1: "the model's samples are less diverse "
                        "per post (its likelihood under the reference was not scored)",
                        0: "no evidence of a change in diversity at this sample size", None: no_claim(div)}[d_div]
-            out.append(f"{head}; {verdict}." + _empty_samples(view, (model, reference), task)
-                       + view.notes((model, reference), task))
+            out.append(f"{head}; {verdict}." + tail)
             continue
         d_lik = direction(lik)
         head += f"; the reference's log-prob per token of them, minus of its own samples, {view.fmt(lik)}"
@@ -309,8 +309,7 @@ def _mode_collapse(view: _View, model: str, reference: str) -> list[str]:
             verdict = "no evidence of mode collapse in the generations at this sample size"
         else:
             verdict = "no sign of mode collapse in the generations"
-        out.append(f"{head}: {verdict}." + _empty_samples(view, (model, reference), task)
-                   + view.notes((model, reference), task))
+        out.append(f"{head}: {verdict}." + tail)
     return out
 
 
