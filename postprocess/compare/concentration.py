@@ -4,8 +4,10 @@ The hypothesis (human preferences follow the base model's likelihood, and RLHF c
 probability where the base was already likely) makes checkable predictions, each here:
 
 * `sharpening`: the sharpening exponent gamma (`postprocess.stats.sharpening`), the within-post slope of the
-  model's log-prob on the reference's over the distinct summaries, on the summed and per-token scales.
-  gamma > 1 is concentration; KL-regularised RLHF with a typicality-biased reward predicts gamma = 1 + alpha/beta.
+  model's log-prob on the reference's over the distinct summaries, on the summed scale with the summary's token
+  count held fixed and on the per-token scale. gamma > 1 is concentration; KL-regularised RLHF with a
+  typicality-biased reward predicts gamma = 1 + alpha/beta. `summed_slope_unadjusted`, the summed slope without
+  the token count, is kept beside it only to show the length confound: it is no measure of sharpening.
   It replaces the Spearman of the per-byte shift with the reference's per-byte log-prob, which was biased
   by construction: both sides divide by the same byte count (a shared denominator correlates two ratios
   by itself), the reference's log-prob appears on both sides (regression to the mean), and without post
@@ -50,9 +52,12 @@ from postprocess.stats.sharpening import demeaned_pairs, sharpening_gamma
 
 _SUMMARY = ("sid", "post_id", "n_bytes", "logprob_ref", "logprob_model", "n_tokens_ref", "n_tokens_model",
             "mean_entropy_ref", "mean_entropy_model")
-# The scales of gamma: the summed log-prob is the sequence probability the theory is about; per token divides
-# each run's sum by its own token count.
+# The scales of gamma: the summed log-prob is the sequence probability the theory is about, fitted with the
+# summary's token count held fixed (`summary_length`); per token divides each run's sum by its own token count.
 SHARPENING_MEASURES = ("sum", "per_token")
+LENGTH_HELD_FIXED = ("sum",)
+UNADJUSTED_NOTE = ("length not held fixed, so confounded by length (the model's per-token normalisers grow with "
+                   "the summary's length): not a measure of sharpening, read sharpening_gamma")
 ENTROPY_NOTE = "per-token detail (token entropies) was not logged by both runs; score with --model hf-prefix"
 
 
@@ -94,21 +99,49 @@ def summary_measure(summaries: pd.DataFrame, measure: str, run: str) -> np.ndarr
     return measure_values(summaries, measure, run=f"_{run}")
 
 
+def summary_length(summaries: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """The length the summed gamma holds fixed, and its name: each summary's token count under the reference (the
+    count its typicality alpha holds fixed too), or its UTF-8 bytes where the reference run has no token count
+    at all (neither logged nor recounted). A summary missing only its own count is left out of gamma."""
+    tokens = summaries["n_tokens_ref"].to_numpy(dtype=float)
+    if np.isfinite(tokens).any():
+        return tokens, "token count"
+    return summaries["n_bytes"].to_numpy(dtype=float), "UTF-8 bytes (no token count logged)"
+
+
 def sharpening(
     summaries: pd.DataFrame, measure: str = "sum", *, n_resamples: int = 1000, seed: int = 0,
     confidence: float = 0.95, resamples: ClusterResamples | None = None,
 ) -> Stat:
     """gamma, the within-post slope of the model's log-prob on the reference's over the distinct summaries
-    (`postprocess.stats.sharpening.sharpening_gamma`), on the `measure` scale, clustered by post."""
+    (`postprocess.stats.sharpening.sharpening_gamma`), on the `measure` scale, clustered by post; on the summed
+    scale with the summary's token count held fixed (`summary_length`)."""
+    length, name = summary_length(summaries) if measure in LENGTH_HELD_FIXED else (None, "")
     return sharpening_gamma(summary_measure(summaries, measure, "ref"), summary_measure(summaries, measure, "model"),
+                            summaries["post_id"].to_numpy(), length, length_name=name, n_resamples=n_resamples,
+                            seed=seed, confidence=confidence, resamples=resamples)
+
+
+def summed_slope_unadjusted(
+    summaries: pd.DataFrame, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    resamples: ClusterResamples | None = None,
+) -> Stat:
+    """The within-post slope of the summed log-probs without the token count: what gamma was before the length was
+    held fixed, kept for reference only. Where summaries of a post differ in length it mixes the length term of
+    the model's normalisers into the slope (a copy flattened at T = 2 can read above 1), so no finding reads a
+    direction from it."""
+    stat = sharpening_gamma(summary_measure(summaries, "sum", "ref"), summary_measure(summaries, "sum", "model"),
                             summaries["post_id"].to_numpy(), n_resamples=n_resamples, seed=seed,
                             confidence=confidence, resamples=resamples)
+    return _prefix(stat, UNADJUSTED_NOTE)
 
 
 def sharpening_points(summaries: pd.DataFrame, measure: str = "sum") -> tuple[np.ndarray, np.ndarray]:
-    """The within-post demeaned (reference, model) log-probs whose slope through the origin is gamma, for the figure."""
+    """The within-post demeaned (reference, model) log-probs whose slope through the origin is gamma, for the figure
+    (on the summed scale with the token count partialled out of both, as gamma holds it fixed)."""
+    length = summary_length(summaries)[0] if measure in LENGTH_HELD_FIXED else None
     return demeaned_pairs(summary_measure(summaries, measure, "ref"), summary_measure(summaries, measure, "model"),
-                          summaries["post_id"].to_numpy())
+                          summaries["post_id"].to_numpy(), length)
 
 
 def _prefix(stat: Stat, text: str) -> Stat:

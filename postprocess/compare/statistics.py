@@ -28,6 +28,7 @@ from postprocess.compare.concentration import (
     sharpening,
     sharpening_points,
     shift_vs_rating,
+    summed_slope_unadjusted,
 )
 from postprocess.compare.implicit_reward import (
     implicit_reward,
@@ -78,6 +79,7 @@ def compare_task(
     for m in SHARPENING_MEASURES:
         if m in measures:
             add(sharpening(summaries, m, **kw), "sharpening_gamma", m)
+    add(summed_slope_unadjusted(summaries, **kw), "summed_slope_unadjusted", "sum")
     concentration = {"n_summaries": len(summaries)}
     if aligned.kind == "axis":
         axes = [a for a in axes if a in f]
@@ -200,32 +202,28 @@ def gamma_points(aligned: Aligned, measure: str = "sum") -> tuple[np.ndarray, np
     return sharpening_points(distinct_summaries([aligned]), measure)
 
 
-# The alpha of hypothesis 1 that predicts gamma: the unadjusted fit on the summed log-prob of the reference run,
-# over all pairs; on axis tasks, which have no group "all", the pairs with an equal mean quality rating
-# ("tie_accuracy" on TL;DR, "tie_<rating>" on other rating sets).
-ALPHA_GROUP = "all"
-ALPHA_TIE_PREFIX = "tie_"
+# The alpha of hypothesis 1 that predicts gamma: the reference run's fit on the summed log-prob with the token count
+# held fixed (`postprocess.report.run_statistics`: on pair tasks all pairs, on axis tasks the pairs with an equal
+# mean quality rating), the specification of the measured gamma.
+ALPHA_GROUP = "token_count_adjusted"
+ALPHA_FIT = f"summed log-prob with the token count held fixed (the reference's typicality_alpha, group {ALPHA_GROUP})"
 
 
 def predicted_gamma_rows(rows: Sequence[Mapping], reference: str, betas: Mapping[str, float]) -> list[dict]:
     """`predicted_gamma` rows, gamma = 1 + alpha/beta (`postprocess.stats.sharpening.predicted_gamma`), beside
     each measured `sharpening_gamma` on the summed scale of a model whose beta is in `betas` ({model_name: beta}).
 
-    alpha is the reference run's `typicality_alpha` of the same task on the summed log-prob (group `ALPHA_GROUP`,
-    else the first `tie_*` group): the typicality bias is measured with the base model's likelihood. A task
-    without such an alpha gets no row.
+    alpha is the reference run's `typicality_alpha` of the same task on the summed log-prob with the token count
+    held fixed (group `ALPHA_GROUP`), as the measured gamma holds it fixed: the typicality bias is measured with the
+    base model's likelihood. A task without such an alpha gets no row.
     """
-    candidates = sorted((r["group"] != ALPHA_GROUP, r["group"], i) for i, r in enumerate(rows)
-                        if r["statistic"] == "typicality_alpha" and r["model"] == reference and r["reference"] == ""
-                        and r["measure"] == "sum"
-                        and (r["group"] == ALPHA_GROUP or r["group"].startswith(ALPHA_TIE_PREFIX)))
-    alphas: dict[str, Mapping] = {}
-    for _, _, i in candidates:
-        alphas.setdefault(rows[i]["task"], rows[i])
+    alphas = {r["task"]: r for r in rows
+              if r["statistic"] == "typicality_alpha" and r["model"] == reference and r["reference"] == ""
+              and r["measure"] == "sum" and r["group"] == ALPHA_GROUP}
     out = []
     for r in rows:
         if (r["statistic"] == "sharpening_gamma" and r["measure"] == "sum" and r["reference"] == reference
                 and r["model"] in betas and r["task"] in alphas):
-            out.append(stat_row(predicted_gamma(alphas[r["task"]], betas[r["model"]]), model=r["model"],
+            out.append(stat_row(predicted_gamma(alphas[r["task"]], betas[r["model"]], ALPHA_FIT), model=r["model"],
                                 reference=reference, task=r["task"], statistic="predicted_gamma", measure="sum"))
     return out

@@ -23,8 +23,9 @@ def sharpening_scatter(
     ref_demeaned, model_demeaned, gamma: Mapping | None = None, *, ax: Axes | None = None, title: str | None = None,
     confidence: float = 0.95, max_points: int = 4000, seed: int = 0,
 ) -> Axes:
-    """The model's log-prob against the reference's, both demeaned within post, one point per distinct summary,
-    with the fitted slope gamma (a line through the origin) and the identity line (slope 1).
+    """The model's log-prob against the reference's, both demeaned within post (and with any covariate gamma
+    holds fixed partialled out, so the slope through the origin is gamma), one point per distinct summary, with
+    the fitted slope gamma (a line through the origin) and the identity line (slope 1).
 
     A fitted line steeper than the identity means gamma > 1: the model stretches the reference's differences
     between summaries of a post (it sharpens the reference); flatter means gamma < 1. `gamma` is the
@@ -51,7 +52,7 @@ def sharpening_scatter(
     ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="upper left")
     if title:
         ax.set_title(title, fontsize=TICK_SIZE)
-    style_axes(ax, "log π_ref, demeaned within post (nats)", "log π_model, demeaned (nats)")
+    style_axes(ax, "log π_ref, within post (nats)", "log π_model, within post (nats)")
     return ax
 
 

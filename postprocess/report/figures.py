@@ -201,7 +201,8 @@ def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tu
         saved.append(SavedFigure(None, None, f"Sharpening γ against {reference} ({task})",
                                  save(fig, folder, f"sharpening__{task}.png"),
                                  f"Per distinct summary, the model's summed log-prob (y) against {reference}'s (x), "
-                                 "both demeaned within post; one panel per model. Orange: the fitted within-post "
+                                 "both demeaned within post with the summary's token count partialled out (γ holds "
+                                 "it fixed); one panel per model. Orange: the fitted within-post "
                                  f"slope γ with its {ci} cluster-bootstrap CI; dashed: the identity (γ = 1). Steeper "
                                  "than the identity: the model sharpens the reference (concentration)."))
     kinds = {task: rows.kind for (_, task), rows in aligned.items()}

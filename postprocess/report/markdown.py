@@ -124,6 +124,7 @@ GROUP_WORDS = {
     "tie_accuracy": "pairs with equal mean accuracy",
     "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
     "quality_length_adjusted": "+ quality and log length ratio",
+    "token_count_adjusted": "+ token count difference; axis tasks: over the tie pairs; the α of predicted γ",
 }
 CMP_GROUPS = ("all", "length_adjusted", "policy_adjusted", "copy_adjusted")
 AXIS_GROUPS = ("tie_accuracy", "quality_adjusted", "quality_length_adjusted", "copy_adjusted", "policy_adjusted")
@@ -284,11 +285,14 @@ def sharpening_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str
                      _cell_p(per_token) if per_token else "n/a", _cell_p(predicted.get((model, task)))
                      if (model, task) in predicted else "β unknown"])
     return ["Sharpening γ (hypothesis 2): the within-post slope of the model's log-prob on the reference's over the "
-            "distinct summaries of a task (post fixed effects; p against γ = 1, cluster bootstrap). γ > 1: the model "
+            "distinct summaries of a task (post fixed effects; on the summed log-prob with the summary's token count "
+            "held fixed, as a model renormalised at every token adds a term that grows with the length; p against "
+            "γ = 1, cluster bootstrap). γ > 1: the model "
             "sharpens the reference, raising most what it already found likely (concentration; mode collapse); "
             "γ < 1: it flattens it. KL-regularised RLHF with a typicality-biased reward predicts γ = 1 + α/β "
-            "(Verbalized Sampling), α the reference's typicality bias per nat (hypothesis 1, summed log-prob):", "",
-            *markdown_table(["model", "task", f"γ, summed log-prob [{ci} CI], p", "γ vs 1",
+            "(Verbalized Sampling), α the reference's typicality bias per nat (hypothesis 1, summed log-prob, token "
+            "count held fixed):", "",
+            *markdown_table(["model", "task", f"γ, summed log-prob, token count fixed [{ci} CI], p", "γ vs 1",
                              f"γ, per token [{ci} CI], p", f"predicted 1 + α/β [{ci} CI], p"], body)]
 
 

@@ -212,16 +212,31 @@ def _log_length_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where((a > 0) & (b > 0), np.log(a / b), np.nan)
 
 
+# The alpha group that holds the token count fixed as the summed sharpening gamma does (a difference of counts, linear
+# as gamma's length regressor is), so that 1 + alpha/beta and the measured gamma share one specification.
+TOKEN_COUNT_GROUP = "token_count_adjusted"
+TOKEN_COUNT_COVARIATE = "token_count_difference"
+
+
+def _token_counts_present(frame: pd.DataFrame, suffixes: tuple[str, ...]) -> bool:
+    return all(f"n_tokens{s}" in frame and np.isfinite(frame[f"n_tokens{s}"].to_numpy(dtype=float)).any()
+               for s in suffixes)
+
+
 def cmp_typicality_covariates(frame: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
     """The covariates of each alpha group of a pair task (differences A minus B, so no intercept is needed):
     `all` none, `length_adjusted` the log length ratio (bytes), `policy_adjusted` policy contrasts,
-    `copy_adjusted` the differences of the copy columns (only where the samples logged the source text)."""
+    `token_count_adjusted` the token-count difference (where the run has token counts), `copy_adjusted` the
+    differences of the copy columns (only where the samples logged the source text)."""
     out: dict[str, pd.DataFrame | None] = {
         "all": None,
         "length_adjusted": pd.DataFrame({"log_length_ratio": _log_length_ratio(
             frame["n_bytes_a"].to_numpy(dtype=float), frame["n_bytes_b"].to_numpy(dtype=float))}),
         "policy_adjusted": policy_contrasts(frame["policy_a"].to_numpy(), frame["policy_b"].to_numpy()),
     }
+    if _token_counts_present(frame, ("_a", "_b")):
+        out[TOKEN_COUNT_GROUP] = pd.DataFrame({TOKEN_COUNT_COVARIATE: frame["n_tokens_a"].to_numpy(dtype=float)
+                                               - frame["n_tokens_b"].to_numpy(dtype=float)})
     copy = _copy_present(frame, ("_a", "_b"))
     if copy:
         out["copy_adjusted"] = independent_columns(pd.DataFrame(
@@ -326,23 +341,30 @@ def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list
     outcome 1[overall_i > overall_j]. Groups: `tie_accuracy` (pairs with equal mean accuracy, alpha alone),
     `quality_adjusted` (+ the accuracy, coverage and coherence differences), `quality_length_adjusted`
     (+ the log length ratio), `copy_adjusted` (quality + the copy differences, where logged),
-    `policy_adjusted` (quality + policy contrasts), `policy=<name>` (alpha alone on the pairs of two summaries
-    of that policy, where it has `MIN_POLICY_PAIRS`); and the ordered logit `typicality_ordinal`. On a pref_axis
-    task `roles` names the outcome (for overall) and the quality ratings (for accuracy, coverage, coherence)."""
+    `policy_adjusted` (quality + policy contrasts), `token_count_adjusted` (the token-count difference, on the
+    tie pairs where there is a tie group, else on every pair; where the run has token counts), `policy=<name>`
+    (alpha alone on the pairs of two summaries of that policy, where it has `MIN_POLICY_PAIRS`); and the ordered
+    logit `typicality_ordinal`. On a pref_axis task `roles` names the outcome (for overall) and the quality
+    ratings (for accuracy, coverage, coherence)."""
     copy = _copy_present(frame, ("",))
+    counted = _token_counts_present(frame, ("",))
     quality = [f"d_{c}" for c in roles.quality]
     tied = tie_group(roles)
     rows = []
     for m in measures:
         data = frame.assign(_measure=measure_values(frame, m))
         pairs = axis_pairs(data, "_measure", overall_col=roles.outcome, quality_cols=roles.quality,
-                           extra_cols=tuple(copy))
+                           extra_cols=(*copy, *(["n_tokens"] if counted else [])))
         posts = pairs["post_id"].to_numpy()
         delta, outcome = pairs["delta"].to_numpy(dtype=float), pairs["outcome"].to_numpy(dtype=float)
+        tie = (pairs[quality[0]] == 0).to_numpy() if tied is not None else np.ones(len(pairs), dtype=bool)
         if tied is not None:
-            tie = (pairs[quality[0]] == 0).to_numpy()
             fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], **_alpha_kw(settings, posts[tie]))
             rows += _fit_rows(fit, model=model, task=task, measure=m, group=tied)
+        if counted:
+            tokens = pairs.loc[tie, ["d_n_tokens"]].set_axis([TOKEN_COUNT_COVARIATE], axis=1)
+            fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], tokens, **_alpha_kw(settings, posts[tie]))
+            rows += _fit_rows(fit, model=model, task=task, measure=m, group=TOKEN_COUNT_GROUP)
         groups = {"quality_adjusted": pairs[quality],
                   "quality_length_adjusted": pairs[[*quality, "log_length_ratio"]]}
         if copy:

@@ -135,10 +135,13 @@ _ENTRIES = (
                 "cmp", "{task}", "preferred_vs_rejected_shift", "difference"),
     # Hypothesis 2: the sharpening exponent gamma (`postprocess.stats.sharpening`) and the gamma = 1 + alpha/beta
     # that hypothesis 1's alpha predicts where the model's KL coefficient beta is known.
-    _comparison("sharpening_gamma", "sharpening γ (within-post slope of log π_model on log π_ref)",
-                "sharpening", "{task}", "{measure}", "gamma"),
-    _comparison("predicted_gamma", "predicted γ = 1 + α/β (α: the reference's typicality bias per nat)",
-                "sharpening", "{task}", "{measure}", "predicted_gamma"),
+    _comparison("sharpening_gamma", "sharpening γ (within-post slope of log π_model on log π_ref; summed: token "
+                "count held fixed)", "sharpening", "{task}", "{measure}", "gamma"),
+    _comparison("predicted_gamma", "predicted γ = 1 + α/β (α: the reference's typicality bias per nat, token count "
+                "held fixed)", "sharpening", "{task}", "{measure}", "predicted_gamma"),
+    # The summed slope without the token count, kept only to show the length confound: never read for a direction.
+    _comparison("summed_slope_unadjusted", "within-post slope of the summed log-probs, length not held fixed "
+                "(confounded by length, not sharpening)", "sharpening", "{task}", "{measure}", "slope_unadjusted"),
     _comparison("shift_vs_rating", "Spearman ρ of the shift with the rating",
                 "concentration", "{task}", "shift_vs_rating", "{axis}"),
     _comparison("mean_entropy_reference", "mean token entropy of the reference (nats)",

@@ -11,12 +11,22 @@ is the slope of log π_model on log π_ref with post fixed effects. gamma > 1 is
 the reference: mode collapse); gamma < 1 flattens it; an identical model gives exactly 1. A policy made by dividing
 the reference's logits by a temperature T (`summ-pref tempered-copy`) is a known truth: sharpened for T < 1.
 
+Why the summed scale holds length fixed: a model tuned or tempered token by token renormalises at every position,
+so its summed log-prob carries a term per token (for a tempered copy, log π_T(y) = (1/T) log π_ref(y) -
+Σ_t log Z_T(h_t), one normaliser per position). Where the summaries of a post differ in length, that term moves
+with the length, and the length moves with log π_ref (longer summaries are less likely): the slope on log π_ref
+alone measures the length term as much as the sharpening. On 400 TL;DR pairs of PPO against supervised summaries
+a copy flattened at T = 2 gave 1.28 [1.24, 1.33] that way, "sharpening"; with the token count held fixed, 0.76.
+So on the summed scale the summary's length is a second regressor (demeaned within post like the log-probs), and
+gamma is the coefficient of log π_ref with the length held fixed; per token, each log-prob is already divided by
+its length and the slope stands alone.
+
 * `sharpening_gamma`: that within-post slope by OLS on the within-post demeaned values, over the distinct
-  summaries (each scored text once), with a cluster-bootstrap interval over posts. The slope is a ratio of
-  per-post sums (Σ x̃ỹ / Σ x̃², x̃ and ỹ demeaned within post), so a resample's slope is the ratio of its
-  resampled sums (`ratio_of_sums_replicates`); a post drawn twice counts twice. Posts with one distinct
-  summary have x̃ = 0 and contribute nothing (they are left out and counted). The classical p (rows
-  independent) is the t-test of slope = 1 of the same OLS fit with post dummies (n - posts - 1 df).
+  summaries (each scored text once), optionally with a length regressor, with a cluster-bootstrap interval over
+  posts. The fit is a function of five per-post sums (Σ x̃², Σ x̃ñ, Σ ñ², Σ x̃ỹ, Σ ñỹ; x̃, ỹ, ñ demeaned within
+  post), so a resample's fit solves the same 2 x 2 system on its resampled sums; a post drawn twice counts twice.
+  Posts with one distinct summary have x̃ = 0 and contribute nothing (they are left out and counted). The
+  classical p (rows independent) is the t-test of slope = 1 of the same OLS fit with post dummies.
 * `predicted_gamma`: 1 + alpha / beta from the typicality bias alpha (`postprocess.stats.typicality`, per rms
   unit of the log-prob difference, converted to per nat with the fit's rms) and a known KL coefficient beta.
 """
@@ -29,12 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from postprocess.stats.bootstrap import (
-    ClusterResamples,
-    draw_unless_given,
-    ratio_of_sums_replicates,
-    stat_with_interval,
-)
+from postprocess.stats.bootstrap import ClusterResamples, draw_unless_given, stat_with_interval
 from postprocess.stats.result import Stat
 
 MIN_SUMMARIES = 3
@@ -52,32 +57,59 @@ def within_post_demeaned(values, clusters) -> np.ndarray:
     return (v - v.groupby(np.asarray(clusters)).transform("mean")).to_numpy()
 
 
-def _kept(reference, model, clusters) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """Finite rows of posts with at least two of them: (x, y, posts, rows dropped as NaN, posts with one finite
-    row, i.e. its rows left out)."""
+def _kept(reference, model, clusters, length=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Finite rows of posts with at least two of them: (x, y, length (zeros when none is given), posts, rows dropped
+    as NaN, rows left out as the only finite row of their post)."""
     x, y = np.asarray(reference, dtype=float), np.asarray(model, dtype=float)
+    n = np.zeros(len(x)) if length is None else np.asarray(length, dtype=float)
     posts = np.asarray(clusters)
-    if not (len(x) == len(y) == len(posts)):
-        raise ValueError(f"reference, model and clusters differ in length: {len(x)}, {len(y)}, {len(posts)}")
-    finite = np.isfinite(x) & np.isfinite(y)
-    x, y, posts = x[finite], y[finite], posts[finite]
+    if not (len(x) == len(y) == len(posts) == len(n)):
+        raise ValueError(f"reference, model, clusters and length differ in length: {len(x)}, {len(y)}, "
+                         f"{len(posts)}, {len(n)}")
+    finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(n)
+    x, y, n, posts = x[finite], y[finite], n[finite], posts[finite]
     sizes = pd.Series(posts).map(pd.Series(posts).value_counts()).to_numpy() if len(posts) else np.zeros(0, int)
     several = sizes >= 2
-    return x[several], y[several], posts[several], int((~finite).sum()), int((~several).sum())
+    return x[several], y[several], n[several], posts[several], int((~finite).sum()), int((~several).sum())
 
 
-def demeaned_pairs(reference, model, clusters) -> tuple[np.ndarray, np.ndarray]:
-    """(x̃, ỹ): the within-post demeaned reference and model log-probs of the summaries `sharpening_gamma` uses
-    (finite, in posts with at least two), the points whose slope through the origin is gamma (for the figure)."""
-    x, y, posts, _, _ = _kept(reference, model, clusters)
-    return within_post_demeaned(x, posts), within_post_demeaned(y, posts)
+# The sums a within-post fit is made of, in this order: Σ x̃², Σ x̃ñ, Σ ñ², Σ x̃ỹ, Σ ñỹ.
+def _products(xd: np.ndarray, yd: np.ndarray, nd: np.ndarray) -> np.ndarray:
+    return np.column_stack([xd * xd, xd * nd, nd * nd, xd * yd, nd * yd])
+
+
+def _solve(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(gamma, length coefficient) of the fit ỹ = gamma x̃ + delta ñ from its sums (..., 5); NaN where the
+    reference's log-prob has no variation left once the length is held fixed. Where the length does not vary
+    within any post (Σ ñ² = 0) the post effects already hold it fixed: gamma = Σ x̃ỹ / Σ x̃², delta 0."""
+    sxx, sxn, snn, sxy, sny = np.moveaxis(np.asarray(sums, dtype=float), -1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        det = sxx * snn - sxn * sxn
+        joint = snn > 0
+        gamma = np.where(joint, (snn * sxy - sxn * sny) / det, sxy / sxx)
+        delta = np.where(joint, (sxx * sny - sxn * sxy) / det, 0.0)
+    undefined = np.where(joint, det <= 0, sxx <= 0)
+    return np.where(undefined, np.nan, gamma), np.where(undefined, np.nan, delta)
+
+
+def demeaned_pairs(reference, model, clusters, length=None) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y): the within-post demeaned reference and model log-probs of the summaries `sharpening_gamma` uses
+    (finite, in posts with at least two), with `length` partialled out of both where it is given (Frisch-Waugh):
+    the points whose slope through the origin is gamma (for the figure)."""
+    x, y, n, posts, _, _ = _kept(reference, model, clusters, length)
+    xd, yd, nd = (within_post_demeaned(v, posts) for v in (x, y, n))
+    snn = float(nd @ nd)
+    if snn > 0:
+        xd, yd = xd - (xd @ nd) / snn * nd, yd - (yd @ nd) / snn * nd
+    return xd, yd
 
 
 def sharpening_gamma(
-    reference, model, clusters, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
-    resamples: ClusterResamples | None = None,
+    reference, model, clusters, length=None, *, length_name: str = "token count", n_resamples: int = 1000,
+    seed: int = 0, confidence: float = 0.95, resamples: ClusterResamples | None = None,
 ) -> Stat:
-    """gamma: the within-post slope of the model's log-prob on the reference's, one row per distinct summary.
+    """gamma: the within-post slope of the model's log-prob on the reference's, one row per distinct summary, with
+    the summary's length held fixed where `length` is given.
 
     Parameters
     ----------
@@ -86,17 +118,26 @@ def sharpening_gamma(
         token with each model's own token count).
     clusters : array-like
         The post of each summary: the fixed effect and the bootstrap cluster.
+    length : array-like, optional
+        The summary's length (its token count), a second regressor demeaned within post: on the summed scale the
+        model's per-token normalisers add a term that grows with the length (module docstring). A row with a
+        missing length is dropped like one with a missing log-prob. None: the slope alone.
+    length_name : str
+        What `length` counts, for `method`.
     n_resamples, seed, confidence, resamples
         Cluster bootstrap over posts (`resamples`: shared draws, e.g. the task's).
 
     Returns
     -------
     Stat
-        estimate gamma = Σ x̃ỹ / Σ x̃² (x̃, ỹ demeaned within post); percentile interval over resampled posts; p the
-        bootstrap p against gamma = 1, the OLS t-test of gamma = 1 (rows independent) as ``details.p_value_independent``
-        beside ``details.se_ols``; n the summaries used, n_dropped those with a missing log-prob or alone in their
+        estimate gamma, the coefficient of x̃ in the OLS fit of ỹ on x̃ (and ñ) (x̃, ỹ, ñ demeaned within post; the
+        same coefficient as OLS with post dummies); percentile interval over resampled posts; p the bootstrap p
+        against gamma = 1, the OLS t-test of gamma = 1 (rows independent) as ``details.p_value_independent``
+        beside ``details.se_ols``; with a length, ``details.length_coef`` (nats per unit of length, the post effects
+        and log π_ref held fixed). n the summaries used, n_dropped those with a missing value or alone in their
         post (``details.n_single_posts`` counts such posts). Undefined with fewer than 3 summaries in posts with
-        two or more, or when the reference's log-prob does not vary within any post.
+        two or more, when the reference's log-prob does not vary within any post, or when it is collinear with
+        the length within posts.
 
     Examples
     --------
@@ -107,42 +148,69 @@ def sharpening_gamma(
     >>> posts = ["a", "a", "b", "b", "b"]
     >>> round(sharpening_gamma(ref, mod, posts, n_resamples=0).estimate, 12)
     2.0
+
+    A flattened model, half the reference's log-prob less 1 nat per token: the slope on log π_ref alone mixes
+    the length term in (longer summaries are less likely) and reads as sharpening; with the token count held
+    fixed it is the 0.5 the model was made with.
+
+    >>> tokens = [10, 12, 14, 18, 20]
+    >>> flat = [0.5 * r - t for r, t in zip(ref, tokens)]
+    >>> round(sharpening_gamma(ref, flat, posts, n_resamples=0).estimate, 3)  # 0.5 - Σx̃ñ / Σx̃² = 0.5 + 64/68
+    1.441
+    >>> round(sharpening_gamma(ref, flat, posts, tokens, n_resamples=0).estimate, 12)
+    0.5
     """
-    x, y, posts, n_nan, n_single = _kept(reference, model, clusters)
+    x, y, n, posts, n_nan, n_single = _kept(reference, model, clusters, length)
     n_dropped = n_nan + n_single
-    method = (GAMMA_METHOD + "; p: cluster bootstrap, inverts the percentile interval against 1; "
-              "p_value_independent: OLS t-test of slope 1 with post dummies (rows independent)")
+    method = GAMMA_METHOD
+    if length is not None:
+        method += (f"; the summary's {length_name} held fixed: demeaned within post, a second regressor (its "
+                   "coefficient in details.length_coef)")
+    method += ("; p: cluster bootstrap, inverts the percentile interval against 1; p_value_independent: OLS t-test "
+               "of slope 1 with post dummies (rows independent)")
     n_posts = len(np.unique(posts))
     details: dict = {"n_clusters": n_posts, "n_single_posts": n_single}
     if len(x) < MIN_SUMMARIES:
         return Stat.undefined(len(x), method, f"only {len(x)} summaries in posts with two or more, fewer than "
                                               f"{MIN_SUMMARIES}", n_dropped, details)
-    xd, yd = within_post_demeaned(x, posts), within_post_demeaned(y, posts)
-    sxx = float(np.sum(xd * xd))
-    if sxx == 0:
+    xd, yd, nd = (within_post_demeaned(v, posts) for v in (x, y, n))
+    products = _products(xd, yd, nd)
+    sums = products.sum(axis=0)
+    if sums[0] == 0:
         return Stat.undefined(len(x), method, "the reference's log-prob does not vary within any post", n_dropped,
                               details)
-    gamma = float(np.sum(xd * yd)) / sxx
-    df = len(x) - n_posts - 1
+    gamma, delta = (float(v) for v in _solve(sums))
+    if not np.isfinite(gamma):
+        return Stat.undefined(len(x), method, f"the reference's log-prob is collinear with the {length_name} within "
+                                              "posts", n_dropped, details)
+    with_length = length is not None and sums[2] > 0
+    if length is not None:
+        details.update(length_coef=delta, length_varies=bool(with_length))
+    df = len(x) - n_posts - 1 - int(with_length)
     p_ols = None
     if df > 0:
-        sigma2 = float(np.sum((yd - gamma * xd) ** 2)) / df
-        se = float(np.sqrt(sigma2 / sxx))
+        sigma2 = float(np.sum((yd - gamma * xd - delta * nd) ** 2)) / df
+        # Var(gamma) = sigma² (X'X)^-1[0, 0]: Σ ñ² / det with the length, 1 / Σ x̃² without.
+        inverse = sums[2] / (sums[0] * sums[2] - sums[1] ** 2) if with_length else 1 / sums[0]
+        se = float(np.sqrt(sigma2 * inverse))
         details["se_ols"] = se
         p_ols = (1.0 if gamma == 1 else 0.0) if se == 0 else float(2 * sps.t.sf(abs(gamma - 1) / se, df))
     resamples = draw_unless_given(resamples, posts, n_resamples, seed)
     replicates = None
     if resamples is not None:
-        replicates = ratio_of_sums_replicates(xd * yd, posts, resamples, denominator=xd * xd)
+        replicates = _solve(resamples.cluster_totals(products, posts))[0]
         method += "; ci: cluster bootstrap percentile (posts resampled)"
     return stat_with_interval(gamma, replicates, resamples, null=1.0, p_independent=p_ols, p_method="cluster",
                               confidence=confidence, n=len(x), method=method, n_dropped=n_dropped, details=details)
 
 
-def predicted_gamma(alpha: Mapping, beta: float) -> Stat:
+def predicted_gamma(alpha: Mapping, beta: float, fit: str = "summed log-prob") -> Stat:
     """gamma = 1 + alpha / beta, with alpha the typicality bias per nat of summed log-prob and beta the KL coefficient.
 
-    `alpha` is a `typicality_alpha` statistic as `Stat.to_dict()` gives it (per rms unit of the log-prob
+    The prediction is comparable with the measured `sharpening_gamma` when alpha comes from the same
+    specification: on the summed log-prob with the token count held fixed (the reward's length term then sits in
+    the policy's length term, which the measured gamma holds fixed too). `fit` names alpha's specification in
+    `method`. `alpha` is a `typicality_alpha` statistic as `Stat.to_dict()` gives it (per rms unit of the log-prob
     difference, ``details["rms"]`` the rms in nats): alpha per nat = alpha / rms, its interval likewise. gamma is
     increasing in alpha for beta > 0, so its interval is alpha's interval mapped, and its p (against gamma = 1) is
     alpha's p (against 0).
@@ -158,7 +226,7 @@ def predicted_gamma(alpha: Mapping, beta: float) -> Stat:
     if not beta > 0:
         raise ValueError(f"beta must be positive, got {beta}")
     details = dict(alpha.get("details") or {})
-    method = "1 + alpha / beta (Verbalized Sampling), alpha: typicality bias per nat of summed log-prob"
+    method = f"1 + alpha / beta (Verbalized Sampling), alpha: typicality bias per nat of {fit}"
     n, n_dropped = int(alpha.get("n") or 0), int(alpha.get("n_dropped") or 0)
     rms = details.get("rms")
     if alpha.get("estimate") is None or not rms:

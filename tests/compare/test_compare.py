@@ -19,6 +19,7 @@ from postprocess.compare.concentration import (
     flip_table,
     preferred_vs_rejected_shift,
     sharpening,
+    summed_slope_unadjusted,
     shift_vs_rating,
 )
 from postprocess.compare.implicit_reward import implicit_reward, implicit_reward_agreement, implicit_reward_correlation
@@ -293,14 +294,26 @@ def test_sharpening_gamma_equals_statsmodels_on_deduplicated_summaries(runs):
         for s in ([""] if "sid" in t_ref else ["_a", "_b"]):
             for r, m in zip(t_ref.itertuples(), t_mod.itertuples()):
                 seen.setdefault(getattr(r, f"sid{s}"), (getattr(r, f"logprob{s}"), getattr(m, f"logprob{s}"),
-                                                        r.post_id))
+                                                        getattr(r, f"n_tokens{s}"), r.post_id))
     assert len(summaries) == len(seen) == 48  # 12 posts x 4 summaries
-    # gamma: OLS of the model's log-prob on the reference's with post dummies, one row per distinct summary
-    data = pd.DataFrame(list(seen.values()), columns=["r", "m", "post"])
-    fit = smf.ols("m ~ r + C(post)", data=data).fit()
+    # gamma on the summed scale: OLS of the model's log-prob on the reference's and the summary's token count (the
+    # reference's) with post dummies, one row per distinct summary; per token, the slope alone
+    data = pd.DataFrame(list(seen.values()), columns=["r", "m", "n", "post"])
+    assert data.groupby("post")["n"].nunique().gt(1).all()  # the length varies within posts: the fit differs
+    fit = smf.ols("m ~ r + n + C(post)", data=data).fit()
     s = sharpening(summaries, "sum", n_resamples=50)
     assert s.estimate == pytest.approx(fit.params["r"], rel=1e-10)
-    assert s.n == 48 and s.details["n_clusters"] == 12
+    assert s.details["length_coef"] == pytest.approx(fit.params["n"], rel=1e-8)
+    assert s.details["se_ols"] == pytest.approx(fit.bse["r"], rel=1e-8)
+    assert s.n == 48 and s.details["n_clusters"] == 12 and "token count held fixed" in s.method
+    unadjusted = summed_slope_unadjusted(summaries, n_resamples=0)
+    assert unadjusted.estimate == pytest.approx(smf.ols("m ~ r + C(post)", data=data).fit().params["r"], rel=1e-10)
+    assert unadjusted.estimate != pytest.approx(s.estimate) and "confounded by length" in unadjusted.method
+    per_token = data.assign(r=data["r"] / data["n"], m=data["m"] / data["n"])
+    both_counts = summaries["n_tokens_ref"].equals(summaries["n_tokens_model"])
+    assert both_counts  # one tokenizer: each run's per-token log-prob divides by the same count
+    assert sharpening(summaries, "per_token", n_resamples=0).estimate == pytest.approx(
+        smf.ols("m ~ r + C(post)", data=per_token).fit().params["r"], rel=1e-10)
     assert summaries["n_rows"].sum() == len(ref_axis) + 2 * len(ref_cmp)
 
 

@@ -1,12 +1,15 @@
 """The sharpening exponent gamma against a known truth, through `compare_runs` and into the report.
 
 Fast: a model whose summed log-prob is gamma times the reference's plus a post effect (simulated pair tables)
-gives that gamma; the predicted 1 + alpha/beta sits beside it; report.md and the findings word gamma from its
+gives that gamma, also when it adds a term per token (as a model renormalised at every token does) on summaries whose
+length moves with their log-prob, where the slope without the token count does not; the predicted 1 + alpha/beta
+sits beside it, from the alpha with the token count held fixed; report.md and the findings word gamma from its
 interval. Slow: tempered copies of the embedded model (`summ-pref tempered-copy`, logits / T) scored on real rows
-with hf-prefix: a copy at T < 1 is a sharpened policy (gamma above 1 by its interval), at T > 1 a flattened one
-(below 1), at T = 1 the model itself (gamma 1). Cost: four scorings of 16 pairs of comparisons/batch18 (13 posts)
-with SmolLM2-135M, about 25 s each on two free cores; the reference is scored once and every copy is compared
-with it.
+whose summaries differ in length within a post (`tests.helpers.length_rows`: the TL;DR posts of
+comparisons/batch18 and the CNN/DM articles of axis_evals/cnndm3 whose summaries span the most tokens) with
+hf-prefix: a copy at T < 1 is a sharpened policy (gamma above 1 by its interval, on every measure and task kind), at
+T > 1 a flattened one (below 1), at T = 1 the model itself (gamma 1). The reference is scored once and every copy is
+compared with it; four scorings of both tasks with SmolLM2-135M.
 """
 
 from __future__ import annotations
@@ -21,30 +24,36 @@ import pytest
 
 import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
 from postprocess.commands.tempered_copy import write_tempered_copy
-from postprocess.compare.statistics import compare_runs, predicted_gamma_rows
+from postprocess.compare.statistics import ALPHA_GROUP, compare_runs, predicted_gamma_rows
 from postprocess.io.samples import read_samples
 from postprocess.report.findings import findings
 from postprocess.report.markdown import sharpening_lines
 from postprocess.stats.result import Stat, format_stat
 from postprocess.stats.table import select, stat_dict, stat_row, statistics_table
 from tests.helpers.harness_runs import run_tasks
+from tests.helpers.length_rows import token_counter, write_length_subset
 
 logger = logging.getLogger(__name__)
 
 TASK = "summ_pref_cmp"
-LIMIT = 16
 TEMPERATURES = (0.5, 1.0, 2.0)
+# The slow test's tasks and rows: the posts whose summaries span the most tokens (about 4 distinct summaries per
+# TL;DR post, 3 per CNN/DM article).
+KINDS = {"summ_pref_cmp": "cmp", "summ_pref_axis_cnndm": "axis"}
+CMP_POSTS, AXIS_POSTS = 24, 12
 
 
-def pair_tables(gamma: float, *, n_posts: int = 30, seed: int = 0, noise: float = 0.0):
+def pair_tables(gamma: float, *, n_posts: int = 30, seed: int = 0, noise: float = 0.0, per_token: float = 0.0):
     """A reference's and a model's pair tables: 4 summaries per post in 3 pairs; the model's summed log-prob is
-    gamma times the reference's, plus a post effect (the normaliser the fixed effects remove) and `noise`."""
+    gamma times the reference's, plus a post effect (the normaliser the fixed effects remove), `per_token` nats per
+    token (a normaliser paid at every position) and `noise`. A summary's log-prob falls with its token count, as
+    real summaries' do, so the per-token term moves with the reference's log-prob within a post."""
     rng = np.random.default_rng(seed)
     ref_rows, model_rows = [], []
     for p in range(n_posts):
-        logprob = rng.normal(-80, 12, 4)
-        shifted = gamma * logprob + rng.normal(0, 40) + rng.normal(0, noise, 4)
         n_tokens = rng.integers(20, 60, 4)
+        logprob = -2.0 * n_tokens + rng.normal(0, 12, 4)
+        shifted = gamma * logprob + per_token * n_tokens + rng.normal(0, 40) + rng.normal(0, noise, 4)
         for i, j in ((0, 1), (2, 3), (0, 3)):
             base = {"key": f"k{p}_{i}{j}", "post_id": f"p{p}", "source": "tldr", "split": "validation",
                     "subsplit": "valid1", "batch": "b", "worker": "w", "choice": int(rng.integers(0, 2)),
@@ -79,21 +88,42 @@ def test_compare_runs_recovers_the_slope_of_the_summed_log_prob(gamma):
     assert noisy["ci_low"] < gamma < noisy["ci_high"]
 
 
-def test_the_predicted_gamma_stands_beside_the_measured_one_in_the_report():
+@pytest.mark.parametrize("gamma", [0.5, 2.0])
+def test_a_term_per_token_is_held_fixed_on_the_summed_scale(gamma):
+    # A flattened (0.5) or sharpened (2) model that also pays 2 nats per token, as a copy tempered at T > 1 pays its
+    # normaliser, where a summary's log-prob falls by 2 nats per token: the slope without the token count is
+    # gamma - 2 cov(n, x) / var(x) = gamma + 4 var(n) / var(x), about gamma + 0.8 (n uniform on 20..59: var 133;
+    # var(x) = 4 * 133 + 144), so the flattened model reads as sharpening; with the count held fixed, gamma itself.
+    table = statistics_table(compared(gamma, per_token=-2.0, noise=3.0, seed=5))
+    total = stat_dict(select(table, statistic="sharpening_gamma", measure="sum").iloc[0])
+    unadjusted = stat_dict(select(table, statistic="summed_slope_unadjusted", measure="sum").iloc[0])
+    assert total["ci_low"] < gamma < total["ci_high"]
+    assert unadjusted["ci_low"] > gamma + 0.5 and unadjusted["ci_low"] > 1  # confounded by length by construction
+    assert "token count held fixed" in total["method"] and "confounded by length" in unadjusted["method"]
+    assert total["details"]["length_coef"] == pytest.approx(-2.0, abs=0.2)
+
+
+def test_the_predicted_gamma_takes_alpha_with_the_token_count_held_fixed():
     rows = compared(1.7, noise=6.0, seed=3)
     alpha = Stat(0.6, 0.3, 0.9, 0.001, 90, "m", details={"rms": 12.0, "n_clusters": 30})
-    rows.append(stat_row(alpha, model="base", task=TASK, statistic="typicality_alpha", measure="sum"))
-    rows.append(stat_row(alpha, model="base", task=TASK, statistic="typicality_alpha", measure="per_byte"))
+    unadjusted = Stat(2.4, 2.0, 2.8, 0.001, 90, "m", details={"rms": 12.0, "n_clusters": 30})
+    rows.append(stat_row(alpha, model="base", task=TASK, statistic="typicality_alpha", measure="sum",
+                         group=ALPHA_GROUP))
+    rows.append(stat_row(alpha, model="base", task=TASK, statistic="typicality_alpha", measure="per_byte",
+                         group=ALPHA_GROUP))
+    rows.append(stat_row(unadjusted, model="base", task=TASK, statistic="typicality_alpha", measure="sum"))
     assert predicted_gamma_rows(rows, "base", {}) == []  # no beta, no prediction
     (predicted,) = predicted_gamma_rows(rows, "base", {"tuned": 0.1})
-    # 1 + (0.6 / 12) / 0.1 = 1.5, the interval likewise: 1 + (0.3 / 12) / 0.1 = 1.25, 1 + (0.9 / 12) / 0.1 = 1.75
+    # 1 + (0.6 / 12) / 0.1 = 1.5, the interval likewise: 1 + (0.3 / 12) / 0.1 = 1.25, 1 + (0.9 / 12) / 0.1 = 1.75;
+    # the alpha of group all (2.4) would give 3.0
     assert (predicted["estimate"], predicted["ci_low"], predicted["ci_high"]) == pytest.approx((1.5, 1.25, 1.75))
+    assert "token count held fixed" in predicted["method"]
     table = statistics_table([*rows, predicted])
     summary = {"runs": [{"model_name": "base"}, {"model_name": "tuned"}], "settings": {"confidence": 0.95}}
     gamma = stat_dict(select(table, statistic="sharpening_gamma", measure="sum").iloc[0])
     sentence = next(line for line in findings(summary, table) if "sharpening γ" in line)
     assert sentence.startswith(f"**{TASK}**, hypothesis 2, tuned vs base: sharpening γ")
-    assert "γ > 1: the model sharpens" in sentence
+    assert "token count held fixed) is" in sentence and "γ > 1: the model sharpens" in sentence
     assert f"{gamma['estimate']:.3f} [{gamma['ci_low']:.3f}, {gamma['ci_high']:.3f}]" in sentence
     assert "1 + α/β (β = 0.1) is 1.500 [1.250, 1.750] (95% CI)" in sentence
     text = "\n".join(sharpening_lines(summary, table, "95%"))
@@ -101,56 +131,86 @@ def test_the_predicted_gamma_stands_beside_the_measured_one_in_the_report():
     assert "1.500 [1.250, 1.750]" in text
 
 
-def score(model_dir: Path, sff_dir: Path, out: Path) -> pd.DataFrame:
-    """One in-process hf-prefix run of the pair task, read back as the report reads a samples file."""
-    res = run_tasks(model_dir, [TASK], limit=LIMIT, model="hf-prefix", batch_size=8, data_dir=str(sff_dir))
-    out.write_text("".join(json.dumps(s, default=str) + "\n" for s in res["samples"][TASK]), encoding="utf-8")
-    frame, _ = read_samples(out, progress=False)
-    return frame
+def score(model_dir: Path, data_dir: Path, out: Path) -> dict[str, pd.DataFrame]:
+    """One in-process hf-prefix run of both tasks on every row of `data_dir`, each read back as the report reads a
+    samples file."""
+    res = run_tasks(model_dir, list(KINDS), limit=None, model="hf-prefix", batch_size=8, data_dir=str(data_dir))
+    tables = {}
+    for task in KINDS:
+        path = out / f"{task}.jsonl"
+        path.write_text("".join(json.dumps(s, default=str) + "\n" for s in res["samples"][task]), encoding="utf-8")
+        tables[task] = read_samples(path, progress=False)[0]
+    return tables
 
 
 @pytest.fixture(scope="module")
-def gammas(smollm2_dir, sff_dir, tmp_path_factory) -> dict[float, dict]:
-    """{T: {measure: gamma's stat}} of each tempered copy against the embedded model."""
+def tempered(smollm2_dir, sff_dir, tmp_path_factory) -> dict[float, pd.DataFrame]:
+    """{T: the statistics table of the copy at T against the embedded model} on the rows with the widest length
+    ranges."""
     root = tmp_path_factory.mktemp("gamma_known_truth")
-    reference = score(smollm2_dir, sff_dir, root / "reference.jsonl")
+    data = root / "data"
+    write_length_subset(data, token_counter(smollm2_dir), cmp_posts=CMP_POSTS, axis_posts=AXIS_POSTS, sff_dir=sff_dir)
+    (root / "reference").mkdir()
+    reference = score(smollm2_dir, data, root / "reference")
     out = {}
     for t in TEMPERATURES:
         copy = write_tempered_copy(str(smollm2_dir), t, root / f"T{t:g}")
-        model = score(copy, sff_dir, root / f"T{t:g}.jsonl")
-        rows, _ = compare_runs({TASK: reference}, {TASK: model}, {TASK: "cmp"}, reference_name="smollm2",
-                               model_name=f"T={t:g}", n_resamples=1000, seed=0)
-        table = select(statistics_table(rows), statistic="sharpening_gamma")
-        out[t] = {row["measure"]: stat_dict(row) for row in table.to_dict("records")}
-        for measure, g in out[t].items():
-            logger.info("T = %g, %s: gamma %s, %d summaries on %d posts", t, measure, format_stat(g), g["n"],
-                        g["details"]["n_clusters"])
+        (root / f"scores{t:g}").mkdir()
+        model = score(copy, data, root / f"scores{t:g}")
+        rows, _ = compare_runs(reference, model, KINDS, reference_name="smollm2", model_name=f"T={t:g}",
+                               n_resamples=1000, seed=0)
+        out[t] = statistics_table(rows)
+        for row in select(out[t], statistic=["sharpening_gamma", "summed_slope_unadjusted"]).to_dict("records"):
+            g = stat_dict(row)
+            logger.info("T = %g, %s, %s %s: %s, %d summaries on %d posts", t, row["task"], row["statistic"],
+                        row["measure"], format_stat(g), g["n"], g["details"]["n_clusters"])
     return out
 
 
-@pytest.mark.slow
-def test_sharpened_copy_has_gamma_above_one(gammas):
-    for measure in ("sum", "per_token"):
-        g = gammas[0.5][measure]
-        assert g["ci_low"] > 1, (measure, g)
-        assert g["details"]["n_clusters"] >= 10 and g["n_dropped"] == 0  # every post has two distinct summaries
+def gammas(table: pd.DataFrame) -> dict[tuple[str, str], dict]:
+    """{(task, measure): gamma} of every sharpening_gamma row."""
+    rows = select(table, statistic="sharpening_gamma").to_dict("records")
+    return {(row["task"], row["measure"]): stat_dict(row) for row in rows}
 
 
 @pytest.mark.slow
-def test_flattened_copy_has_gamma_below_one(gammas):
+def test_every_gamma_of_the_sharpened_copy_is_above_one(tempered):
+    got = gammas(tempered[0.5])
+    assert set(got) == {(task, m) for task in KINDS for m in ("sum", "per_token")}
+    for key, g in got.items():
+        assert g["ci_low"] > 1, (key, g)
+        assert g["details"]["n_clusters"] >= 10 and g["n_dropped"] == 0, (key, g)  # every post has two summaries
+
+
+@pytest.mark.slow
+def test_every_gamma_of_the_flattened_copy_is_below_one(tempered):
     # Per token the copy's log-prob is about 1/T times the model's. Summed, each position also adds the copy's
-    # normaliser -log sum_i p_i^(1/T), which grows in size with the summary's length as the summed log-prob falls
-    # with it: on the summed scale gamma moves from 1/T toward 1 (at T = 2 about (1 + R/l)/2, R the mean Renyi-1/2
-    # entropy of the next-token distributions, l the mean surprisal of the summary's tokens; 0.90 [0.78, 1.01] on
-    # these 13 posts). Its point estimate is below 1; its interval need not be.
-    for measure in ("sum", "per_token"):
-        assert gammas[2.0][measure]["estimate"] < 1, (measure, gammas[2.0][measure])
-    assert gammas[2.0]["per_token"]["ci_high"] < 1, gammas[2.0]["per_token"]
+    # normaliser -log sum_i p_i^(1/T), which grows with the summary's length as the summed log-prob falls with it:
+    # with the token count held fixed gamma is again near 1/T, on these rows whose summaries differ most in length.
+    got = gammas(tempered[2.0])
+    assert set(got) == {(task, m) for task in KINDS for m in ("sum", "per_token")}
+    for key, g in got.items():
+        assert g["ci_high"] < 1, (key, g)
+    summary = {"runs": [{"model_name": "smollm2"}, {"model_name": "T=2"}], "settings": {"confidence": 0.95}}
+    sentences = [line for line in findings(summary, tempered[2.0]) if "sharpening γ" in line]
+    assert len(sentences) == len(KINDS)
+    assert all("γ < 1: the model flattens" in line and "sharpens" not in line for line in sentences), sentences
 
 
 @pytest.mark.slow
-def test_copy_at_temperature_one_has_gamma_one(gammas):
-    for measure in ("sum", "per_token"):
-        g = gammas[1.0][measure]
-        assert g["estimate"] == pytest.approx(1, abs=1e-6)
-        assert g["ci_low"] == pytest.approx(1, abs=1e-6) and g["ci_high"] == pytest.approx(1, abs=1e-6)
+def test_the_summed_slope_without_the_token_count_is_confounded_on_these_rows(tempered):
+    # What the rows are chosen for: on them the length term moves the summed slope of the flattened copy above
+    # the gamma that holds the token count fixed (the sharpened copy's below it).
+    for t, sign in ((2.0, 1), (0.5, -1)):
+        for task in KINDS:
+            rows = select(tempered[t], task=task, measure="sum")
+            adjusted = stat_dict(select(rows, statistic="sharpening_gamma").iloc[0])["estimate"]
+            unadjusted = stat_dict(select(rows, statistic="summed_slope_unadjusted").iloc[0])["estimate"]
+            assert sign * (unadjusted - adjusted) > 0.05, (t, task, unadjusted, adjusted)
+
+
+@pytest.mark.slow
+def test_every_gamma_of_the_copy_at_temperature_one_is_one(tempered):
+    for key, g in gammas(tempered[1.0]).items():
+        assert g["estimate"] == pytest.approx(1, abs=1e-6), key
+        assert g["ci_low"] == pytest.approx(1, abs=1e-6) and g["ci_high"] == pytest.approx(1, abs=1e-6), key

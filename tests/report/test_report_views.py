@@ -132,7 +132,7 @@ FINDINGS = [
     (r"^\*\*(?P<task>\w+)\*\*: the implicit reward of (?P<model>\w+) \(log-prob minus (?P<reference>\w+)'s\) agrees "
      rf"with the human choice at {TRIPLE}", {"statistic": "implicit_reward_agreement", "measure": "sum"}),
     (r"^\*\*(?P<task>\w+)\*\*, hypothesis 2, (?P<model>\w+) vs (?P<reference>\w+): sharpening γ \(within-post slope "
-     rf"of the model's summed log-prob on the reference's\) is {TRIPLE}",
+     rf"of the model's summed log-prob on the reference's, token count held fixed\) is {TRIPLE}",
      {"statistic": "sharpening_gamma", "measure": "sum"}),
     (r"^\*\*(?P<task>\w+)\*\*, (?P<model>\w+) vs (?P<reference>\w+): per-byte shift on preferred minus rejected "
      rf"summaries is {TRIPLE}", {"statistic": "preferred_vs_rejected_shift"}),
