@@ -19,8 +19,8 @@ from postprocess.compare.concentration import (
     flip_table,
     preferred_vs_rejected_shift,
     sharpening,
-    summed_slope_unadjusted,
     shift_vs_rating,
+    summed_slope_unadjusted,
 )
 from postprocess.compare.implicit_reward import implicit_reward, implicit_reward_agreement, implicit_reward_correlation
 from postprocess.compare.paired import agreement_difference, correlation_difference, measure

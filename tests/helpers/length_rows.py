@@ -7,10 +7,11 @@ that matters: on the posts with the widest range of summary lengths.
 
 `write_length_subset` copies, from OpenAI's folder (../shared), every row of the posts (articles) whose distinct
 summaries span the most tokens under a tokenizer, into a new folder in the same layout (`data_dir` of the tasks):
-the selection is deterministic (range descending, then post id). Run as a script it writes such a folder for
-a measurement:
+the selection is deterministic (range descending, then post id). Scoring time grows with the posts' length, so a
+cap on the post's (article's) tokens keeps a test short. Run as a script it writes such a folder for a measurement:
 
-    python -m tests.helpers.length_rows OUT [--cmp-posts N] [--cmp-file F] [--axis-posts M] [--axis-file F]
+    python -m tests.helpers.length_rows OUT comparisons/batch18.json=110 axis_evals/cnndm3.json=40 \\
+        [--max-source-tokens K]
 """
 
 from __future__ import annotations
@@ -18,13 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tests.helpers.paths import SFF_DIR
-
-CMP_FILE = "comparisons/batch18.json"  # TL;DR pairs (summ_pref_cmp)
-AXIS_FILE = "axis_evals/cnndm3.json"  # CNN/DM Likert rows, 3 policies per article (summ_pref_axis_cnndm)
 
 
 def summaries_of(row: dict) -> list[str]:
@@ -32,31 +30,43 @@ def summaries_of(row: dict) -> list[str]:
     return [s["text"] for s in row["summaries"]] if "summaries" in row else [row["summary"]["text"]]
 
 
-def widest_posts(rows: list[dict], count: Callable[[str], int], n_posts: int) -> list[str]:
+def source_of(row: dict) -> str:
+    """The text summarised: the Reddit post or the news article."""
+    return row["info"].get("post") or row["info"].get("article") or ""
+
+
+def widest_posts(rows: list[dict], count: Callable[[str], int], n_posts: int,
+                 max_source_tokens: int | None = None) -> list[str]:
     """The ids of the `n_posts` posts whose distinct summaries span the most tokens (max - min of `count`), ties
-    broken by post id."""
+    broken by post id; with `max_source_tokens`, among the posts whose text has at most that many tokens."""
     lengths: dict[str, set[int]] = defaultdict(set)
+    source: dict[str, int] = {}
     for row in rows:
-        lengths[row["info"]["id"]].update(count(text) for text in summaries_of(row))
-    ranked = sorted(lengths, key=lambda post: (-(max(lengths[post]) - min(lengths[post])), post))
+        post = row["info"]["id"]
+        lengths[post].update(count(text) for text in summaries_of(row))
+        if max_source_tokens is not None and post not in source:
+            source[post] = count(source_of(row))
+    eligible = [post for post in lengths if max_source_tokens is None or source[post] <= max_source_tokens]
+    ranked = sorted(eligible, key=lambda post: (-(max(lengths[post]) - min(lengths[post])), post))
     return ranked[:n_posts]
 
 
-def write_length_subset(out: Path, count: Callable[[str], int], *, cmp_posts: int, axis_posts: int,
-                        sff_dir: Path = SFF_DIR, cmp_file: str = CMP_FILE, axis_file: str = AXIS_FILE) -> dict:
-    """Write out/comparisons/<cmp file> and out/axis_evals/<axis file> with every row (the original lines, in their
-    order) of the widest posts of each; `count` gives a summary's token count. Returns {file: [post ids]}."""
+def write_length_subset(out: Path, count: Callable[[str], int], posts: Mapping[str, int | None], *,
+                        max_source_tokens: int | None = None, sff_dir: Path = SFF_DIR) -> dict[str, list[str]]:
+    """For each file of `posts` ({path under `sff_dir`: how many posts, None for all}), write out/<path> with every
+    row (the original lines, in their order) of its widest posts (`widest_posts`; `count` gives a text's token
+    count). Returns {file: [post ids]}."""
     chosen = {}
-    for name, n_posts in ((cmp_file, cmp_posts), (axis_file, axis_posts)):
+    for name, n_posts in posts.items():
         lines = (sff_dir / name).read_text(encoding="utf-8").splitlines()
         rows = [json.loads(line) for line in lines]
-        posts = widest_posts(rows, count, n_posts)
-        keep = set(posts)
+        ids = widest_posts(rows, count, len(rows) if n_posts is None else n_posts, max_source_tokens)
+        keep = set(ids)
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("".join(line + "\n" for line, row in zip(lines, rows) if row["info"]["id"] in keep),
                           encoding="utf-8")
-        chosen[name] = posts
+        chosen[name] = ids
     return chosen
 
 
@@ -73,16 +83,17 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="a new folder")
-    parser.add_argument("--cmp-posts", type=int, default=110)
-    parser.add_argument("--axis-posts", type=int, default=40)
-    parser.add_argument("--cmp-file", default=CMP_FILE)
-    parser.add_argument("--axis-file", default=AXIS_FILE)
+    parser.add_argument("files", nargs="+", metavar="FILE=N",
+                        help="a file of OpenAI's folder and how many posts of it (N 'all': every post), e.g. "
+                             "comparisons/batch18.json=110")
+    parser.add_argument("--max-source-tokens", type=int, default=None)
     args = parser.parse_args()
     if args.out.exists():
         parser.error(f"{args.out} exists; choose a new folder")
-    chosen = write_length_subset(args.out, token_counter(ensure_default_model()), cmp_posts=args.cmp_posts,
-                                 axis_posts=args.axis_posts, cmp_file=args.cmp_file, axis_file=args.axis_file)
-    print(json.dumps({name: len(posts) for name, posts in chosen.items()}))
+    posts = {name: None if n == "all" else int(n) for name, n in (item.split("=", 1) for item in args.files)}
+    chosen = write_length_subset(args.out, token_counter(ensure_default_model()), posts,
+                                 max_source_tokens=args.max_source_tokens)
+    print(json.dumps({name: len(ids) for name, ids in chosen.items()}))
 
 
 if __name__ == "__main__":
