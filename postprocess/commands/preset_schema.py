@@ -12,8 +12,10 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from lm_eval_tasks.errors import DataError
@@ -166,25 +168,58 @@ def check_schema(preset: object, path: Path | None) -> None:
         raise DataError(message, path=path, field=field or None) from None
 
 
-def _type_name(annotation: object) -> str:
-    text = str(annotation).replace("typing.", "")
-    text = re.sub(r"Annotated\[(.*), AfterValidator\(.*\)\]$", r"\1", text)
-    return re.sub(r"<class '(\w+)'>", r"\1", text).replace("postprocess.commands.preset_schema.", "")
+def type_name(annotation: object) -> str:
+    """A type as the docs show it (YAML's words, "or" for a union: a "|" would split a markdown table cell).
+
+    >>> type_name(dict[str, str | int | None]), type_name(Literal["a", False])
+    ('mapping of text to text or whole number or null', "'a' or false")
+    """
+    words = {str: "text", int: "whole number", float: "number", bool: "true/false", type(None): "null", Any: "any"}
+    if annotation in words:
+        return words[annotation]
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return " or ".join("false" if a is False else repr(a) for a in args)
+    if origin is list:
+        return f"list of {type_name(args[0])}"
+    if origin is dict:
+        return f"mapping of {type_name(args[0])} to {type_name(args[1])}"
+    if origin in (Union, UnionType):
+        return " or ".join(type_name(a) for a in args)
+    if origin is Annotated:
+        return type_name(args[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "model entry"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _yaml(value: object) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("\n...").removesuffix(" ...")
+
+
+def _constraint(metadata: object) -> str | None:
+    """A field constraint in words (min_length=1: non-empty, gt=0: > 0)."""
+    if getattr(metadata, "min_length", None) == 1:
+        return "non-empty"
+    if getattr(metadata, "gt", None) is not None:
+        return f"> {metadata.gt}"
+    return None
 
 
 def _rows(model: type[BaseModel]) -> list[str]:
     rows = ["| key | type | default | what it is |", "|---|---|---|---|"]
+    model.model_rebuild()
     for name, info in model.model_fields.items():
-        default = "required" if info.is_required() else f"`{info.default!r}`"
-        kind = _type_name(info.annotation if not info.metadata else Annotated[(info.annotation, *info.metadata)])
-        rows.append(f"| `{name}` | `{kind}` | {default} | {info.description} |")
+        default = "required" if info.is_required() else f"`{_yaml(info.default)}`"
+        kind = type_name(info.annotation) + "".join(f", {_constraint(m)}" for m in info.metadata if _constraint(m))
+        rows.append(f"| `{name}` | {kind} | {default} | {info.description} |")
     return rows
 
 
 def schema_markdown(generate_keys: dict[str, tuple[object, str]]) -> str:
     """docs/presets.md: the tables of `Preset`, `Model` and the `generate:` keys ({key: (default, expected)})."""
     generate = ["| key | default | expected |", "|---|---|---|",
-                *(f"| `{k}` | `{default!r}` | {expected} |" for k, (default, expected) in generate_keys.items())]
+                *(f"| `{k}` | `{_yaml(default)}` | {expected} |" for k, (default, expected) in generate_keys.items())]
     return "\n".join([
         "# Presets: the schema of configs/*.yaml",
         "",
