@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from lm_eval_tasks.default_model import PLACEHOLDER
 from lm_eval_tasks.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -84,9 +85,13 @@ def check_gen_kwargs(gen_kwargs: Mapping[str, object], backend: str) -> None:
 
 
 def _tokenizer_source(model_args: Mapping[str, object]) -> tuple[str, str | None] | None:
+    """(tokenizer name or folder, revision); None without one, or for @default before `summ-pref eval` resolves
+    it to its folder (the embedded model's own files, chat template included)."""
     name = model_args.get("tokenizer") or model_args.get("pretrained")
     revision = model_args.get("revision")
-    return (name, revision if isinstance(revision, str) else None) if isinstance(name, str) else None
+    if not isinstance(name, str) or name == PLACEHOLDER:
+        return None
+    return name, revision if isinstance(revision, str) else None
 
 
 def _hub_file(repo: str, filename: str, revision: str | None) -> Path | bool | None:
@@ -127,9 +132,11 @@ def _read_config(path: Path | bool | None) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def check_chat_template(model_args: Mapping[str, object]) -> None:
-    """--apply_chat_template needs a chat template in the tokenizer: refused when the model's files show none;
-    said (a warning) when they are not available offline (a hub id not in the cache)."""
+def check_chat_template(model_args: Mapping[str, object], option: str = "--apply_chat_template",
+                        remedy: str = "leave the option out to score plain text") -> None:
+    """`option` (--apply_chat_template, a preset's generate.chat_template) needs a chat template in the tokenizer:
+    refused when the model's files show none; said (a warning) when they are not available offline (a hub id
+    not in the cache)."""
     found = tokenizer_files(model_args)
     if found is None:
         return
@@ -138,12 +145,11 @@ def check_chat_template(model_args: Mapping[str, object]) -> None:
     if (config or {}).get("chat_template") or any(isinstance(files[f], Path) for f in CHAT_TEMPLATE_FILES):
         return
     if config is not None and all(files[f] is False for f in CHAT_TEMPLATE_FILES):
-        raise DataError(f"--apply_chat_template: the tokenizer of {name} has no chat template (no chat_template in "
-                        f"tokenizer_config.json, no {' or '.join(CHAT_TEMPLATE_FILES)}); leave the option out to "
-                        "score plain text, or give a chat model", field="--apply_chat_template")
-    logger.warning("--apply_chat_template: cannot check offline whether %s has a chat template (its tokenizer files "
-                   "are not in a local folder or the Hugging Face cache); lm-eval stops after loading the model if it "
-                   "has none", name)
+        raise DataError(f"the tokenizer of {name} has no chat template (no chat_template in tokenizer_config.json, "
+                        f"no {' or '.join(CHAT_TEMPLATE_FILES)}); {remedy}, or give a chat model", field=option)
+    logger.warning("%s: cannot check offline whether %s has a chat template (its tokenizer files are not in a local "
+                   "folder or the Hugging Face cache); lm-eval stops after loading the model if it has none", option,
+                   name)
 
 
 def special_tokens(model_args: Mapping[str, object] | str | None) -> tuple[str, set[str]] | None:

@@ -52,6 +52,7 @@ from lm_eval_tasks.data_sources import (
 from lm_eval_tasks.default_model import pretrained_shape
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import iter_json_lines, parse_json, read_json
+from lm_eval_tasks.model_checks import check_chat_template
 from lm_eval_tasks.pref_docs import DEFAULT_REVISION
 from lm_eval_tasks.pref_rows import matched_files
 from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
@@ -94,8 +95,9 @@ def load_preset(path: Path) -> dict:
 
 def check_preset(preset: dict, path: Path | None) -> None:
     """The schema (`preset_schema.Preset`: known keys, types, plain model names, model args that cannot inject
-    others), unique model names, a reference among them, the `generate:` keys and every model's `pretrained` (a
-    local model folder with config.json, a hub id ORG/NAME or @default): all before the first model is scored.
+    others), unique model names, a reference among them, the `generate:` keys, every model's `pretrained` (a
+    local model folder with config.json, a hub id ORG/NAME or @default) and, where it generates inside the chat
+    template, its tokenizer's chat template: all before the first model is scored.
     `path` names the preset in errors (None for a preset built in code, as the demo's)."""
     check_schema(preset, path)
     names = [m["name"] for m in preset["models"]]
@@ -106,11 +108,18 @@ def check_preset(preset: dict, path: Path | None) -> None:
                         field="reference")
     check_preset_options(preset, path)
     for i, model in enumerate(preset["models"]):
+        generation = generation_of(preset, model)
         try:
             pretrained_shape(model["model_args"]["pretrained"], model["model_args"])
         except DataError as err:
             message = str(err).removeprefix("field 'pretrained': ")
             raise DataError(message, path=path, field=f"models[{i}].model_args.pretrained") from None
+        if generation and generation["chat_template"]:
+            field = f"models[{i}].generate.chat_template"
+            try:
+                check_chat_template(model["model_args"], field, "set chat_template to false in its generate:")
+            except DataError as err:
+                raise DataError(str(err).removeprefix(f"field '{field}': "), path=path, field=field) from None
 
 
 def check_preset_options(preset: dict, path: Path | None) -> None:

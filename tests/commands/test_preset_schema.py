@@ -152,3 +152,29 @@ def test_pinned_dataset_revision_is_recorded(tmp_path):
     settings = sweep.sweep_settings({"pref_pairs": 1}, BASE["models"][0], None, metadata)
     assert settings["data"] == "hub:org/data@0123abc"
     assert sweep.data_fingerprint({"dataset": "org/data", "split": "test"}) == ("hub:org/data@main", None)
+
+
+def test_generating_inside_the_chat_template_needs_one(tmp_path):
+    """A model that generates with chat_template true is checked for a chat template with the preset."""
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "config.json").write_text("{}")
+    (plain / "tokenizer_config.json").write_text("{}")
+    chat = tmp_path / "chat"
+    chat.mkdir()
+    (chat / "config.json").write_text("{}")
+    (chat / "tokenizer_config.json").write_text('{"chat_template": "{{ messages }}"}')
+
+    def generating(pretrained: Path):
+        def change(p):
+            p["generate"] = {"k": 2, "chat_template": True}
+            p["models"][3]["model_args"]["pretrained"] = str(pretrained)
+            for m in p["models"][:3] + p["models"][4:]:
+                m["generate"] = False
+        return change
+
+    sweep.load_preset(write(tmp_path / "p.yaml", generating(chat)))
+    message = refused(tmp_path, generating(plain))
+    assert message.startswith(f"field 'models[3].generate.chat_template': the tokenizer of {plain} has no chat "
+                              "template")
+    assert "set chat_template to false in its generate:" in message

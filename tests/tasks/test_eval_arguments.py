@@ -61,8 +61,9 @@ def test_model_folder_without_config_json(tmp_path):
 
 def test_chat_template_of_a_model_without_one(tiny_nobos_model, tmp_path):
     message = eval_error([*sample_args(model=str(tiny_nobos_model)), "--apply_chat_template"], tmp_path / "out")
-    assert f"field '--apply_chat_template': --apply_chat_template: the tokenizer of {tiny_nobos_model} has no chat " \
-           "template" in message
+    assert (f"field '--apply_chat_template': the tokenizer of {tiny_nobos_model} has no chat template (no "
+            "chat_template in tokenizer_config.json, no chat_template.jinja or chat_template.json); leave the option "
+            "out to score plain text, or give a chat model") in message
 
 
 def _tokenizer_folder(root: Path, config: dict, jinja: str | None = None) -> Path:
