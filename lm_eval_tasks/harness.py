@@ -3,7 +3,8 @@
 lm-eval 0.4.13 reads no entry points, so an installed package cannot register tasks or models by
 itself: this wrapper imports the backends and adds `--include_path` before handing over. Before it
 hands over, it checks what lm-eval reports late (after loading the model) or as a traceback: the
-arguments, the model path, the task names and the data itself (loaded, so a bad row stops the run in
+arguments (--gen_kwargs, at least one task, a chat template for --apply_chat_template), the model path (a
+local folder must hold config.json), the task names and the data itself (loaded, so a bad row stops the run in
 seconds, before a large model takes minutes to load). The data loaded then is the data lm-eval scores.
 """
 
@@ -24,10 +25,12 @@ from pathlib import Path
 from lm_eval_tasks import TASKS_DIR
 from lm_eval_tasks.console import configure_console
 from lm_eval_tasks.default_model import (
+    check_model_folder,
     check_pretrained,
     resolve_pretrained,
 )
 from lm_eval_tasks.errors import DEBUG_ENV, DataError
+from lm_eval_tasks.model_checks import check_chat_template, check_gen_kwargs, continuation_end_note
 from lm_eval_tasks.openmp import default_wait_policy
 from lm_eval_tasks.task_docs import METADATA_KEYS, check_user_metadata, sharing_loads
 
@@ -138,6 +141,10 @@ def check_run(parsed: argparse.Namespace) -> bool:
     from lm_eval.tasks import TaskManager
 
     cfg = evaluator_config(parsed)
+    if not task_names(cfg.tasks or []):
+        raise UsageError("no task: give --tasks NAME[,NAME...], e.g. --tasks summ_pref (`summ-pref eval --help` lists "
+                         "the summ_pref tasks)")
+    check_gen_kwargs(cfg.gen_kwargs or {}, str(cfg.model))
     if cfg.limit is not None and cfg.limit <= 0:
         raise UsageError(f"--limit must be positive: a number of docs per task (e.g. 100) or a fraction of them "
                          f"(e.g. 0.1), got {cfg.limit:g}; leave it out to score every doc")
@@ -171,9 +178,22 @@ def check_run(parsed: argparse.Namespace) -> bool:
             raise UsageError(f"{err} {DEBUG_HINT}") from err
     if isinstance(pretrained, str):
         resolved = resolve_pretrained(pretrained)
+        check_model_folder(resolved, model_args)
         if resolved != pretrained:
-            parsed.model_args = {**model_args, "pretrained": resolved}
+            parsed.model_args = model_args = {**model_args, "pretrained": resolved}
+    check_model_files(cfg, model_args, user_metadata)
     return plugin_only(names, ours.all_tasks)
+
+
+def check_model_files(cfg, model_args: dict, metadata: dict) -> None:
+    """What the model's own files decide, read offline: a chat template for --apply_chat_template (an error when
+    the files show none), and whether `continuation_end` is one of the tokenizer's special tokens (a warning: it
+    is scored as literal text otherwise)."""
+    if cfg.apply_chat_template:
+        check_chat_template(model_args)
+    end = metadata.get("continuation_end")
+    if isinstance(end, str) and end and (note := continuation_end_note(end, model_args)):
+        logger.warning(note)
 
 
 def run_lm_eval(args: Sequence[str]) -> None:

@@ -36,7 +36,8 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, object]]:
     """(line number, parsed value) of every non-blank line of a JSON-lines file, read as a stream.
 
     Lines are read as bytes and decoded one at a time, so a byte that is not UTF-8 is reported with its
-    line and its offset in the file, and a line that is not JSON with its line and column (`DataError`).
+    line and its offset in the file, and a line that is not JSON with its line and column (`DataError`). A UTF-8
+    byte order mark at the start of the file (as some Windows editors write) is read past.
 
     Examples
     --------
@@ -58,6 +59,8 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, object]]:
     with open(path, "rb") as fh:
         for line_no, data in enumerate(fh, start=1):
             line = decode_line(data, path, line_no, offset)
+            if line_no == 1:
+                line = line.removeprefix("\ufeff")
             offset += len(data)
             if line.strip():
                 yield line_no, parse_json(line, path, line_no)

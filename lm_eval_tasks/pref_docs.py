@@ -57,9 +57,14 @@ _COMMON = {
     "prompt": datasets.Value("string"),
     "messages": [{"role": datasets.Value("string"), "content": datasets.Value("string")}],
     "text": datasets.Value("string"),
+    # The data notes the report states (postprocess.io.samples.DATA_NOTES): 1 where the prompt is empty, and the
+    # metadata keys the data source did not read.
+    "empty_prompt": datasets.Value("int64"),
+    "ignored_metadata": datasets.Value("string"),
 }
 PAIR_FEATURES = datasets.Features({
     **_COMMON,
+    "identical_responses": datasets.Value("int64"),
     "response_0": datasets.Value("string"),
     "response_1": datasets.Value("string"),
     "policy_0": datasets.Value("string"),
@@ -95,6 +100,7 @@ class PrefSpec:
     outcome: str | None = None
     quality: tuple[str, ...] | None = None
     seed: int = DEFAULT_SEED
+    ignored: tuple[str, ...] = ()  # metadata keys given but not read (split, dataset_revision with data_files)
 
     def prompt_sha(self) -> str:
         """A hash of everything that decides the prompt text, so the report refuses to mix two of them."""
@@ -154,11 +160,13 @@ def pref_spec(kind: str, *, dataset: object = None, dataset_revision: object = N
         if not isinstance(files, (list, tuple)) or not files or not all(isinstance(f, str) for f in files):
             raise DataError(f"expected a path or glob, or a list of them, got {data_files!r:.60}", field="data_files")
     outcome_name, quality_names = _roles(kind, fmap.attribute_names, outcome, quality)
+    ignored = tuple(name for name, value in (("split", split), ("dataset_revision", dataset_revision))
+                    if data_files is not None and value is not None)
     return PrefSpec(kind=kind, fields=fmap, dataset=dataset,
                     dataset_revision=dataset_revision or DEFAULT_REVISION, split=split,
                     data_files=tuple(files) if files else None, prompt_format=prompt_format or "raw",
                     separator=DEFAULT_SEPARATOR if separator is None else separator, response_marker=response_marker,
-                    outcome=outcome_name, quality=quality_names, seed=checked_seed(seed))
+                    outcome=outcome_name, quality=quality_names, seed=checked_seed(seed), ignored=ignored)
 
 
 def canonical(value: object) -> str:
@@ -224,11 +232,13 @@ def _prompt_and_responses(row: Mapping, spec: PrefSpec, columns: list[str], wher
 
 def _base(prompt: str | list[dict], key: str, spec: PrefSpec, origin: str) -> dict:
     messages = prompt if isinstance(prompt, list) else []
+    said = prompt if isinstance(prompt, str) else "".join(m["content"] for m in messages)
     return {"key": key, "post_id": prompt_id(prompt), "source": spec.dataset or "data_files",
             "split": spec.split or "data_files", "seed": spec.seed, "data_origin": origin,
             "prompt_format": spec.prompt_format, "separator": spec.separator, "prompt_sha": spec.prompt_sha(),
             "prompt": prompt if isinstance(prompt, str) else "", "messages": messages,
-            "text": prompt if isinstance(prompt, str) else "\n\n".join(m["content"] for m in messages)}
+            "text": prompt if isinstance(prompt, str) else "\n\n".join(m["content"] for m in messages),
+            "empty_prompt": int(not said.strip()), "ignored_metadata": ", ".join(spec.ignored)}
 
 
 def pair_doc(source: SourceRow, spec: PrefSpec, origin: str) -> dict:
@@ -253,7 +263,8 @@ def pair_doc(source: SourceRow, spec: PrefSpec, origin: str) -> dict:
     order = [0, 1] if chosen_first else [1, 0]
     texts, names = [chosen, rejected], policies
     return {**_base(prompt, key, spec, origin), "response_0": texts[order[0]], "response_1": texts[order[1]],
-            "policy_0": names[order[0]], "policy_1": names[order[1]], "choice": order.index(0)}
+            "policy_0": names[order[0]], "policy_1": names[order[1]], "choice": order.index(0),
+            "identical_responses": int(chosen == rejected)}
 
 
 def axis_doc(source: SourceRow, spec: PrefSpec, origin: str) -> dict:
@@ -291,7 +302,27 @@ def build_docs(spec: PrefSpec) -> list[dict]:
         logger.warning("pref: %s: dropped %d repeated row(s) (same prompt, responses and judgement; counted once); "
                        "first repeat at %s:%d (same as %s:%d)", origin, len(repeats), again.path, again.line,
                        first.path, first.line)
+    warn_data_notes(docs, first_seen, spec, origin)
     return shuffled([{**d, "duplicates_dropped": len(repeats)} for d in docs.values()], spec.seed)
+
+
+# The rows counted by a data note of their docs: (doc field, what a warning says of them).
+ROW_NOTES = {"identical_responses": "pair(s) whose chosen and rejected responses are the same text (a tie: neither "
+                                    "can be preferred)",
+             "empty_prompt": "row(s) with an empty prompt (each response scored after the separator alone)"}
+
+
+def warn_data_notes(docs: Mapping[str, dict], first_seen: Mapping[str, Where], spec: PrefSpec, origin: str) -> None:
+    """The console warnings of what the data holds but is scored anyway (the report states them again, from the
+    docs' fields): metadata keys not read, identical responses, empty prompts; each with its first row."""
+    if spec.ignored:
+        logger.warning("pref: %s ignored with data_files (the rows are every row of the files; %s applies to a hub "
+                       "dataset only)", " and ".join(spec.ignored), ", ".join(spec.ignored))
+    for field, what in ROW_NOTES.items():
+        keys = [key for key, doc in docs.items() if doc.get(field)]
+        if keys:
+            where = first_seen[keys[0]]
+            logger.warning("pref: %s: %d %s; the first at %s:%d", origin, len(keys), what, where.path, where.line)
 
 
 def _hashable(value: object) -> object:

@@ -152,16 +152,33 @@ def cmd_report(args) -> None:
 
 
 def beta_arg(text: str) -> tuple[str, float]:
-    """--beta MODEL=VALUE: a compared model's KL coefficient (DPO's beta), a positive number."""
+    """--beta MODEL=VALUE: a compared model's KL coefficient (DPO's beta), finite and within the range that keeps
+    its implicit reward finite (`postprocess.compare.implicit_reward.BETA_MIN`, `BETA_MAX`)."""
+    from postprocess.compare.implicit_reward import beta_problem
+
     name, sep, value = text.rpartition("=")
     try:
         beta = float(value)
     except ValueError:
         beta = None
-    if not sep or not name or beta is None or not beta > 0:
-        raise argparse.ArgumentTypeError(f"expected MODEL=VALUE with a positive VALUE, e.g. dpo-model=0.05, "
-                                         f"got {text!r}")
+    if not sep or not name or beta is None:
+        raise argparse.ArgumentTypeError(f"expected MODEL=VALUE, e.g. dpo-model=0.05, got {text!r}")
+    problem = beta_problem(beta)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem.replace('got ', f'got {name}=', 1)}")
     return name, beta
+
+
+class BetaAction(argparse.Action):
+    """Collects --beta into {model: beta}; a model given twice is an error, not the last value silently kept."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        name, beta = values
+        betas = dict(getattr(namespace, self.dest) or {})
+        if name in betas:
+            parser.error(f"argument --beta: {name} is given twice ({betas[name]:g} and {beta:g}); give each model's "
+                         "beta once")
+        setattr(namespace, self.dest, {**betas, name: beta})
 
 
 def cmd_tempered_copy(args) -> None:
@@ -229,10 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=out_folder, required=True,
                         help="folder for report.md, summary.json, figures/, tables/; never one of the runs")
     report.add_argument("--reference", help="model_name of the run the others are compared against")
-    report.add_argument("--beta", type=beta_arg, action="append", metavar="MODEL=VALUE",
-                        help="KL coefficient (DPO's beta) of a compared model, by its model_name; repeat per model. "
-                             "Its implicit reward becomes beta * (log-prob - the reference's) (default: none, the "
-                             "plain log-ratio, beta = 1; a sweep takes beta from its preset)")
+    report.add_argument("--beta", type=beta_arg, action=BetaAction, metavar="MODEL=VALUE",
+                        help="KL coefficient (DPO's beta) of a compared model, by its model_name, from 1e-06 to "
+                             "1e+06; once per model. Its implicit reward becomes beta * (log-prob - the reference's) "
+                             "(default: none, the plain log-ratio, beta = 1; a sweep takes beta from its preset)")
     report.add_argument("--force", action="store_true", help="replace an existing, non-empty --out")
     report.add_argument("--jobs", type=positive_int,
                         help="worker processes for the statistics, at least 1 (default: cores, at most 4)")

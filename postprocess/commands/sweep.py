@@ -49,11 +49,14 @@ from lm_eval_tasks.data_sources import (
     SAMPLE_NAME,
     resolve_data_dir,
 )
+from lm_eval_tasks.default_model import pretrained_shape
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import iter_json_lines, parse_json, read_json
+from lm_eval_tasks.model_checks import check_chat_template
 from lm_eval_tasks.pref_docs import DEFAULT_REVISION
 from lm_eval_tasks.pref_rows import matched_files
 from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
+from postprocess.commands.preset_schema import check_schema
 from postprocess.io.generations import peek
 from postprocess.io.runs import PLUGIN_TASK_PREFIXES, SAMPLES_RE, Run, runs_in, sha256_file
 from postprocess.report.build import build_report
@@ -91,15 +94,12 @@ def load_preset(path: Path) -> dict:
 
 
 def check_preset(preset: dict, path: Path | None) -> None:
-    """The required keys, unique model names, a reference among them, and the optional keys; `path` names the
-    preset in errors (None for a preset built in code, as the demo's)."""
-    for field in ("family", "reference", "tasks", "models"):
-        if field not in (preset or {}):
-            raise DataError("missing", path=path, field=field)
-    for i, model in enumerate(preset["models"]):
-        for field in ("name", "model_args"):
-            if field not in model:
-                raise DataError("missing", path=path, field=f"models[{i}].{field}")
+    """The schema (`preset_schema.Preset`: known keys, types, plain model names, model args that cannot inject
+    others), unique model names, a reference among them, the `generate:` keys, every model's `pretrained` (a
+    local model folder with config.json, a hub id ORG/NAME or @default) and, where it generates inside the chat
+    template, its tokenizer's chat template: all before the first model is scored.
+    `path` names the preset in errors (None for a preset built in code, as the demo's)."""
+    check_schema(preset, path)
     names = [m["name"] for m in preset["models"]]
     if len(set(names)) != len(names):
         raise DataError(f"model names must be unique, got {names}", path=path, field="models")
@@ -107,34 +107,35 @@ def check_preset(preset: dict, path: Path | None) -> None:
         raise DataError(f"reference {preset['reference']!r} is not one of the models {names}", path=path,
                         field="reference")
     check_preset_options(preset, path)
-
-
-def _positive(value: object, number: type | tuple[type, ...]) -> bool:
-    return isinstance(value, number) and not isinstance(value, bool) and value > 0
+    for i, model in enumerate(preset["models"]):
+        generation = generation_of(preset, model)
+        try:
+            pretrained_shape(model["model_args"]["pretrained"], model["model_args"])
+        except DataError as err:
+            message = str(err).removeprefix("field 'pretrained': ")
+            raise DataError(message, path=path, field=f"models[{i}].model_args.pretrained") from None
+        if generation and generation["chat_template"]:
+            field = f"models[{i}].generate.chat_template"
+            try:
+                check_chat_template(model["model_args"], field, "set chat_template to false in its generate:")
+            except DataError as err:
+                raise DataError(str(err).removeprefix(f"field '{field}': "), path=path, field=field) from None
 
 
 def check_preset_options(preset: dict, path: Path | None) -> None:
-    """The optional keys: `limit` (docs per task; the command's --limit overrides it), `metadata` (task
-    metadata; the command's --metadata keys override its keys), `generate` (preset and model level) and a model's
-    `beta` (its KL coefficient, DPO's beta, which scales its implicit reward in the report; not the reference's)."""
-    if "limit" in preset and not _positive(preset["limit"], int):
-        raise DataError(f"expected a positive whole number of docs per task, got {preset['limit']!r}", path=path,
-                        field="limit")
-    if not isinstance(preset.get("metadata", {}), dict):
-        raise DataError(f"expected a mapping of task metadata, got {preset['metadata']!r}", path=path,
-                        field="metadata")
+    """What the schema cannot see alone: the `generate:` keys (preset and model level) and no `beta` on the
+    reference (its implicit reward is zero by definition)."""
     if "generate" in preset:
         check_generate(preset["generate"], path, "generate")
     for i, model in enumerate(preset["models"]):
         if "generate" in model and model["generate"] is not False:
             check_generate(model["generate"], path, f"models[{i}].generate")
-        if "beta" not in model:
-            continue
-        if not _positive(model["beta"], (int, float)):
-            raise DataError(f"expected a positive number (the KL coefficient), got {model['beta']!r}", path=path,
-                            field=f"models[{i}].beta")
-        if model["name"] == preset["reference"]:
+        if "beta" in model and model["name"] == preset["reference"]:
             raise DataError("the reference has no implicit reward, so no beta", path=path, field=f"models[{i}].beta")
+
+
+def _positive(value: object, number: type | tuple[type, ...]) -> bool:
+    return isinstance(value, number) and not isinstance(value, bool) and value > 0
 
 
 def _number(value: object) -> bool:
@@ -150,6 +151,11 @@ GENERATE_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
     "chat_template": (lambda v: isinstance(v, bool), "true or false"),
     "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number >= 0"),
 }
+
+
+def generate_keys() -> dict[str, tuple[object, str]]:
+    """Each `generate:` key with its default and what it expects (docs/presets.md)."""
+    return {key: (default, GENERATE_CHECKS[key][1]) for key, default in GENERATE_DEFAULTS.items()}
 
 
 def check_generate(value: object, path: Path | None, field: str) -> None:
@@ -211,7 +217,7 @@ def data_fingerprint(metadata: dict) -> tuple[str, str | None]:
             digest.update(f"{path.as_posix()}\0{sha256_file(path)}\n".encode())
         return "files:" + ",".join(p.as_posix() for p in files), digest.hexdigest()
     if metadata.get("dataset") is not None:
-        return f"hub:{metadata['dataset']}@{metadata.get('revision') or DEFAULT_REVISION}", None
+        return f"hub:{metadata['dataset']}@{metadata.get('dataset_revision') or DEFAULT_REVISION}", None
     root = resolve_data_dir(metadata.get("data_dir"))
     if root is None:
         return f"hub:{HUB_REPO}@{HUB_REVISION}", None

@@ -28,6 +28,23 @@ from postprocess.stats.measures import measure_values
 from postprocess.stats.result import Stat
 
 UNITS = {"sum": "", "per_byte": " per byte", "per_token": " per token"}
+# The betas accepted (--beta, a preset's `beta`). DPO's betas in use lie between 0.01 and 1; the range leaves four
+# orders of magnitude on either side and keeps every derived number finite: a summed log-prob difference is below
+# 1e6 nats (a million tokens at 1 nat each), so |beta * difference| < 1e12, and the predicted gamma 1 + alpha/beta
+# stays below 1e6 times alpha; outside it (1e-320, 1e308, inf) they overflow to inf, which summary.json refuses.
+BETA_MIN, BETA_MAX = 1e-6, 1e6
+
+
+def beta_problem(beta: object) -> str | None:
+    """Why `beta` is not a usable KL coefficient, or None when it is one.
+
+    >>> beta_problem(0.05) is None, beta_problem(float("inf"))
+    (True, "expected a positive number from 1e-06 to 1e+06 (the KL coefficient, DPO's beta), got inf")
+    """
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not BETA_MIN <= beta <= BETA_MAX:
+        return (f"expected a positive number from {BETA_MIN:g} to {BETA_MAX:g} (the KL coefficient, DPO's beta), "
+                f"got {beta!r}")
+    return None
 
 
 def implicit_reward(frame: pd.DataFrame, side: str = "", measure: str = "sum",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from lm_eval_tasks.data_sources import SAMPLE_NAME
+from lm_eval_tasks.model_checks import continuation_end_note
 from lm_eval_tasks.task_docs import build_docs
 from postprocess.io.generations import LoadedGeneration, read_generation
 from postprocess.io.runs import Run, sha256_file
@@ -60,9 +61,14 @@ def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None =
     each summary's copy columns where the samples logged the source text."""
     loaded = LoadedRun(run)
     counter = LazyCounter(run.model_args)
+    end_notes: dict[str, str] = {}
     for name, files in sorted(run.tasks.items()):
         frame, info = read_samples(files.samples, progress, count_tokens=counter, total=files.n_samples,
                                    copy_measure=copy_measure)
+        end = info.get("continuation_end")
+        if end and end not in end_notes:  # the run's tokenizer is loaded once per distinct end
+            end_notes[end] = continuation_end_note(end, run.model_args) or ""
+        info["data_notes"]["continuation_end_not_special"] = end_notes.get(end, "") if end else ""
         loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
                                         verify(frame, info, files.samples))
         for path in (files.samples, files.results):

@@ -42,6 +42,13 @@ DATA_NOTES = {
     "logprob_nan_dropped": "rows left out because a summary's logprob is NaN (the backend returned no score): {n}",
     "duplicates_dropped": "repeated human judgements in the data, counted once (dropped before scoring): {n}",
     "empty_summaries": "empty or whitespace-only summaries, scored as they are: {n}",
+    "contexts_truncated": "rows whose context was cut from the left to fit the model's window (context_truncated; "
+                          "the scored continuations are whole): {n}",
+    "identical_responses": "pairs whose chosen and rejected responses are the same text (a tie: neither can be "
+                           "preferred): {n}",
+    "empty_prompts": "rows with an empty prompt (each response scored after the separator alone): {n}",
+    "ignored_metadata": "metadata keys given with data_files and not read (the rows are every row of the files): {n}",
+    "continuation_end_not_special": "{n}",  # the sentence itself (`lm_eval_tasks.model_checks.continuation_end_note`)
 }
 
 
@@ -136,6 +143,10 @@ class Doc(_Strict):
     data_origin: str | None = None
     duplicates_dropped: int = Field(default=0, ge=0)
     empty_summaries: int = Field(default=0, ge=0)
+    # The pref tasks' data notes (absent in their older runs and in the summ_pref tasks).
+    identical_responses: int = Field(default=0, ge=0)
+    empty_prompt: int = Field(default=0, ge=0)
+    ignored_metadata: str = ""
     # The post or article the summaries summarise (logged by task version 1.1 and later); the report reads it
     # only to measure each summary's copying (`copy_*` columns) and keeps no text.
     text: str | None = None
@@ -326,8 +337,9 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
     logprob are dropped and counted in info["data_notes"], with the data's own notes from the docs.
     """
     rows, keys, prompts, origins, roles = [], {}, set(), set(), set()
-    duplicates = nan_dropped = empty_summaries = 0
+    duplicates = nan_dropped = empty_summaries = truncated = identical = empty_prompts = 0
     duplicates_dropped: int | None = None
+    ignored = ""
     with tqdm(total=total, desc=f"reading {path.name}", unit=" samples", disable=not progress, leave=False) as bar:
         for line_no, sample in iter_json_lines(path):
             if isinstance(sample, dict) and sample.get("filter", "none") != "none":
@@ -342,8 +354,11 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
             prompts.add((record.prompt, record.prompt_sha, record.chat_template, record.continuation_end))
             origins.add((checked.doc.data_origin, record.seed, record.kind, record.source, record.split))
             if duplicates_dropped is None:
-                duplicates_dropped = checked.doc.duplicates_dropped
+                duplicates_dropped, ignored = checked.doc.duplicates_dropped, checked.doc.ignored_metadata
             empty_summaries += checked.doc.empty_summaries
+            identical += checked.doc.identical_responses
+            empty_prompts += checked.doc.empty_prompt
+            truncated += any(s.context_truncated for s in record.summaries)
             if any(math.isnan(s.logprob) for s in record.summaries):
                 nan_dropped += 1
                 continue
@@ -383,14 +398,16 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
             "n": len(frame), "kind": kind,
             "source": source, "split": split, "data_origin": origin, "seed": seed,
             "data_notes": {"logprob_nan_dropped": nan_dropped, "duplicates_dropped": duplicates_dropped or 0,
-                           "empty_summaries": empty_summaries}}
+                           "empty_summaries": empty_summaries, "contexts_truncated": truncated,
+                           "identical_responses": identical, "empty_prompts": empty_prompts,
+                           "ignored_metadata": ignored}}
     if rating is not None:
         info["rating_roles"] = {"axes": list(rating.axes), "outcome": rating.outcome, "quality": list(rating.quality)}
     return frame, info
 
 
 def describe_data_notes(notes: dict) -> list[str]:
-    """One sentence per non-zero data note, in DATA_NOTES order."""
+    """One sentence per non-zero (non-empty) data note, in DATA_NOTES order."""
     return [template.format(n=notes[name]) for name, template in DATA_NOTES.items() if notes.get(name)]
 def verify_against_docs(frame: pd.DataFrame, docs: list[dict], path: Path) -> int:
     """Check every sample against the dataset rows it claims to score; return how many were checked.

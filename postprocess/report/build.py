@@ -22,6 +22,7 @@ from pathlib import Path
 import lm_eval
 
 from lm_eval_tasks.errors import DataError
+from postprocess.compare.implicit_reward import beta_problem
 from postprocess.compare.statistics import predicted_gamma_rows
 from postprocess.io.load import LoadedRun, load_run
 from postprocess.io.provenance import describe_runs, synthetic_tasks
@@ -193,13 +194,13 @@ DEFAULT_SETTINGS = Settings()
 
 
 def check_betas(betas: Mapping[str, float], reference: str | None, names: list[str]) -> None:
-    """Each beta names a compared model (not the reference) and is a positive number."""
+    """Each beta names a compared model (not the reference) and is a number within `BETA_MIN`..`BETA_MAX`."""
     for name, beta in betas.items():
         if reference is None or name == reference or name not in names:
             raise DataError(f"--beta {name}={beta}: {name!r} is not a model compared against the reference "
                             f"{reference!r} (model_names: {sorted(names)})")
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
-            raise DataError(f"--beta {name}={beta}: beta must be a positive number (DPO's KL coefficient)")
+        if problem := beta_problem(beta):
+            raise DataError(f"--beta {name}={beta}: {problem}")
 
 
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,

@@ -32,6 +32,7 @@ class FakeEval:
     def __init__(self, fail: bool = False):
         self.calls: list[list[str]] = []
         self.fail = fail
+        self.model: Path | None = None  # the fake embedded model's folder (set by the fixture)
 
     def __call__(self, args: list[str]) -> None:
         self.calls.append(list(args))
@@ -45,15 +46,20 @@ class FakeEval:
 def fake(monkeypatch, tmp_path, tmp_path_factory) -> FakeEval:
     """No model conversion, no tempered copy written (a folder with its record) and no scoring; the report in
     this process with few resamples."""
-    tempered = tmp_path_factory.mktemp("cache") / "model-T0.7"
-    tempered.mkdir()
-    (tempered / TEMPERED_FILE).write_text(json.dumps({"temperature": 0.7, "source_resolved": str(tmp_path / "model")}))
-    monkeypatch.setattr(demo, "ensure_default_model", lambda: tmp_path / "model")
+    cache = tmp_path_factory.mktemp("cache")
+    model, tempered = cache / "model", cache / "model-T0.7"
+    for folder in (model, tempered):  # what the preset check reads: a model folder, with a chat template
+        folder.mkdir()
+        (folder / "config.json").write_text("{}")
+        (folder / "chat_template.jinja").write_text("{{ messages }}")
+    (tempered / TEMPERED_FILE).write_text(json.dumps({"temperature": 0.7, "source_resolved": str(model)}))
+    monkeypatch.setattr(demo, "ensure_default_model", lambda: model)
     monkeypatch.setattr(demo, "ensure_tempered_copy", lambda source, name: tempered)
     monkeypatch.setattr(demo, "default_device", lambda: "cpu")
     monkeypatch.setattr(demo, "build_report", lambda dirs, out, **kw: build_report(
         dirs, out, **{**kw, "settings": Settings(n_resamples=50), "jobs": 1, "progress": False}))
     fake = FakeEval()
+    fake.model = model
     monkeypatch.setattr(demo, "run_checked", fake)
     return fake
 
@@ -93,7 +99,7 @@ def test_demo_scores_the_embedded_sample_by_its_name(fake, tmp_path):
 
 def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
     summary = quiet(tmp_path / "out", limit=6)
-    model = str(tmp_path / "model")
+    model = str(fake.model)
     (tempered,) = (r["model_name"] for r in summary["runs"] if r["model_name"] != model)
     assert tempered.endswith("/model-T0.7")
     assert summary["reference"] == model

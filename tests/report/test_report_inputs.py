@@ -19,6 +19,9 @@ from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.run_files import rewrite, samples_file, synthetic
 
 FAST = Settings(n_resamples=50)
+# The data notes a run of the summ_pref tasks has nothing to say about (tests/report/test_data_note_warnings.py).
+QUIET_NOTES = {"contexts_truncated": 0, "identical_responses": 0, "empty_prompts": 0, "ignored_metadata": "",
+               "continuation_end_not_special": ""}
 
 
 class _Lines(logging.Handler):
@@ -108,7 +111,8 @@ def test_nan_logprob_rows_are_dropped_counted_and_reported(tmp_path):
     logs: list[str] = []
     summary = report([runs], tmp_path / "out", logs)
     task = summary["runs"][0]["tasks"]["summ_pref_cmp"]
-    assert task["data_notes"] == {"logprob_nan_dropped": 2, "duplicates_dropped": 4, "empty_summaries": 3}
+    assert task["data_notes"] == {"logprob_nan_dropped": 2, "duplicates_dropped": 4, "empty_summaries": 3,
+                                  **QUIET_NOTES}
     assert task["n"] == 58 and summary["runs"][0]["cmp"]["summ_pref_cmp"]["sum"]["agreement"]["n"] == 58
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert on_disk["runs"][0]["tasks"]["summ_pref_cmp"]["data_notes"] == task["data_notes"]
@@ -121,7 +125,7 @@ def test_nan_logprob_rows_are_dropped_counted_and_reported(tmp_path):
         "[summ-pref] m / summ_pref_cmp: empty or whitespace-only summaries, scored as they are: 3"]
     # runs older than task version 1.1 log no such doc fields: zero, and no console line
     assert summary["runs"][0]["tasks"]["summ_pref_axis"]["data_notes"] == {
-        "logprob_nan_dropped": 0, "duplicates_dropped": 0, "empty_summaries": 0}
+        "logprob_nan_dropped": 0, "duplicates_dropped": 0, "empty_summaries": 0, **QUIET_NOTES}
     assert not [line for line in logs if line.startswith("[summ-pref] m / summ_pref_axis: ") and "rows;" not in line]
 
 

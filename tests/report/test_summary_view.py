@@ -27,7 +27,10 @@ ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "
                       # issue 11 item 8: a run that is a tempered copy says so (None for any other model)
                       "tempered",
                       # issue 11: mean next-token entropy along the human-written summaries, per model
-                      "token_entropy"}
+                      "token_entropy",
+                      # the data notes of truncated contexts, a literal continuation_end and the pref data's notes
+                      "contexts_truncated", "identical_responses", "empty_prompts", "ignored_metadata",
+                      "continuation_end_not_special"}
 # Statistics removed after the golden summary was made: the golden's keys the summary no longer has. The Spearman of
 # the per-byte shift with the reference's per-byte log-prob was biased by construction; the sharpening gamma
 # replaces it (issue 11).

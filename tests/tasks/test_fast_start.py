@@ -60,6 +60,7 @@ def lm_eval_index(monkeypatch, tasks: str, tmp_path) -> list[str]:
         raise Stop
 
     monkeypatch.setattr(EvaluatorConfig, "process_tasks", spy)
+    (tmp_path / "config.json").write_text("{}")  # a model folder as the argument checks read it; never loaded
     with pytest.raises(Stop):
         run_checked(["--model", "hf", "--model_args", f"pretrained={tmp_path}", "--tasks", tasks,
                      "--metadata", json.dumps({"data_dir": SAMPLE_NAME}), "--output_path", str(tmp_path / "out")])
