@@ -48,8 +48,8 @@ def _model_args(args: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
-def _beta(beta: float | None) -> float | None:
-    if beta is not None and (problem := beta_problem(beta)):
+def _beta(beta: float) -> float:
+    if problem := beta_problem(beta):
         raise ValueError(problem.rsplit(", got ", 1)[0])
     return beta
 
@@ -72,10 +72,10 @@ class Model(_Strict):
         description="lm-eval model_args as a mapping; `pretrained` is required: a hub id ORG/NAME, a local model "
                     "folder holding config.json, or `@default` (the embedded SmolLM2-135M-Instruct). Values are "
                     "joined into lm-eval's `k=v,k=v` string, so they may not hold `,` or `=`")
-    beta: Annotated[float | None, AfterValidator(_beta)] = Field(
+    beta: Annotated[float, AfterValidator(_beta)] = Field(
         None, description=f"the model's KL coefficient (DPO's beta), from {BETA_MIN:g} to {BETA_MAX:g}; the report "
                           "scales its implicit reward by it (none: the plain log-ratio). Not on the reference")
-    generate: dict[str, Any] | Literal[False] | None = Field(
+    generate: dict[str, Any] | Literal[False] = Field(
         None, description="this model's own `generate:` keys over the preset's; `false` leaves it out of generation")
 
 
@@ -87,12 +87,12 @@ class Preset(_Strict):
     reference: str = Field(description="`name` of the model the others are compared against")
     tasks: list[str] = Field(min_length=1, description="lm-eval task names scored for every model")
     models: list[Model] = Field(min_length=1, description="the checkpoints (keys below)")
-    limit: int | None = Field(None, gt=0, description="docs per task, a positive whole number; the command's "
+    limit: int = Field(None, gt=0, description="docs per task, a positive whole number; the command's "
                                                       "--limit overrides it (none: every doc)")
     metadata: dict[str, Any] = Field({}, description="task metadata (keys of `summ-pref eval --help`, e.g. "
                                                      "continuation_end, dataset, dataset_revision); the command's "
                                                      "--metadata keys override these keys")
-    generate: dict[str, Any] | None = Field(None, description="each model also generates (summ_pref_gen*), scores "
+    generate: dict[str, Any] = Field(None, description="each model also generates (summ_pref_gen*), scores "
                                                               "the posts and its own samples, and the reference "
                                                               "scores every model's samples (keys below)")
 
@@ -210,7 +210,8 @@ def _rows(model: type[BaseModel]) -> list[str]:
     rows = ["| key | type | default | what it is |", "|---|---|---|---|"]
     model.model_rebuild()
     for name, info in model.model_fields.items():
-        default = "required" if info.is_required() else f"`{_yaml(info.default)}`"
+        default = "required" if info.is_required() else "absent" if info.default is None else \
+            f"`{_yaml(info.default)}`"
         kind = type_name(info.annotation) + "".join(f", {_constraint(m)}" for m in info.metadata if _constraint(m))
         rows.append(f"| `{name}` | {kind} | {default} | {info.description} |")
     return rows

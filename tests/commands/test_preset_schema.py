@@ -178,3 +178,11 @@ def test_generating_inside_the_chat_template_needs_one(tmp_path):
     assert message.startswith(f"field 'models[3].generate.chat_template': the tokenizer of {plain} has no chat "
                               "template")
     assert "set chat_template to false in its generate:" in message
+
+
+@pytest.mark.parametrize(("change", "field"), [(model(1, beta=None), "models[1].beta"),
+                                               (lambda p: p.update(generate=None), "generate"),
+                                               (lambda p: p.update(limit=None), "limit")])
+def test_an_explicit_null_is_not_an_absent_key(tmp_path, change, field):
+    """`beta: null` would reach the report as no number; leave the key out instead."""
+    assert refused(tmp_path, change).startswith(f"field '{field}': expected ")
