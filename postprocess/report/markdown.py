@@ -314,6 +314,26 @@ def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> lis
             *markdown_table(["model", "task", "β", "measure", f"agreement [{ci} CI]", f"margin [{ci} CI], p"], body)]
 
 
+# The comparison statistics on the human-written summaries that the findings state and no other table shows.
+SUMMARY_SHIFTS = (("preferred_vs_rejected_shift", "per-byte shift (model − reference), preferred minus rejected"),
+                  ("mean_entropy_difference", "mean next-token entropy along the summaries, model − reference (nats)"))
+
+
+def summary_shift_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+    """Per compared model and task, the shift of the preferred against the rejected summaries and the change of
+    entropy along the human-written summaries (generation tasks have their own tables); [] without such rows."""
+    rows = select(table[table["reference"] != ""], group=ALL)
+    rows = rows[~rows["task"].isin(levels(select(table, statistic="ead"), "task"))]
+    stats = stats_by(rows[rows["statistic"].isin([name for name, _ in SUMMARY_SHIFTS])], "model", "task", "statistic")
+    if not stats:
+        return []
+    names = _names(summary)
+    body = [[names.get(model, model), task, label, _cell_p(stat)] for (model, task, statistic), stat in stats.items()
+            for name, label in SUMMARY_SHIFTS if name == statistic]
+    return ["Changes along the human-written summaries:", "",
+            *markdown_table(["model", "task", "statistic", f"estimate [{ci} CI], p"], body)]
+
+
 def rows_scored(summary: dict) -> list[str]:
     """Rows each run scored per task and how many all runs share: with several runs, statistics
     side by side are only comparable on the same judgements, so a difference must be visible."""
@@ -540,6 +560,7 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
         lines += ["## Hypothesis 2: does tuning sharpen the reference?", "", *bullets(said["hypothesis_2"])]
         lines += sharpening_lines(summary, table, ci)
         lines += implicit_reward_lines(summary, table, ci)
+        lines += summary_shift_lines(summary, table, ci)
         lines += figure_lines(figures, None, None)
         lines += generation_lines(summary, table, figures, ci)
     lines += ["## Data and methods", "", methods_paragraph(summary), "", *bullets(said["data"])]
