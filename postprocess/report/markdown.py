@@ -556,13 +556,14 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
         lines += [f"### {run.get('display_name', run['model_name'])}", ""]
         for task, info in run["tasks"].items():
             lines += task_lines(run, task, info, select(own, model=run["model_name"], task=task), figures, ci)
-    if summary.get("comparisons") or said["hypothesis_2"]:
+    generated = generation_lines(summary, table, figures, ci)
+    if summary.get("comparisons") or said["hypothesis_2"] or generated:
         lines += ["## Hypothesis 2: does tuning sharpen the reference?", "", *bullets(said["hypothesis_2"])]
         lines += sharpening_lines(summary, table, ci)
         lines += implicit_reward_lines(summary, table, ci)
         lines += summary_shift_lines(summary, table, ci)
         lines += figure_lines(figures, None, None)
-        lines += generation_lines(summary, table, figures, ci)
+        lines += generated
     lines += ["## Data and methods", "", methods_paragraph(summary), "", *bullets(said["data"])]
     lines += rows_scored(summary)
     for run in summary["runs"]:

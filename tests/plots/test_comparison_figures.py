@@ -54,7 +54,7 @@ def test_model_correlation_bars(tmp_path):
 
 
 def test_implicit_reward_agreement_bars(tmp_path):
-    ax = cf.implicit_reward_agreement_bars(IMPLICIT_REWARD, reference="ref")
+    ax = cf.implicit_reward_agreement_bars(IMPLICIT_REWARD, title="implicit reward vs ref")
     assert any(np.allclose(line.get_xdata(), 0.5) for line in ax.lines)  # the chance line
     assert [t.get_text() for t in ax.get_yticklabels()] == ["dpo", "sft"]
     _png(ax, tmp_path, "agreement")
