@@ -110,7 +110,8 @@ def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str) -> list[str]:
             continue
         for i, term in enumerate(fit["names"]):
             fit_rows.append([fit_name, term, f"{fit['coef'][i]:.4f} ± {fit['se'][i]:.4f}", f"{fit['p_values'][i]:.3g}"])
-    lines += ["Logistic (Bradley-Terry) fit of the choice, no intercept:", ""]
+    lines += ["Logistic (Bradley-Terry) fit of the choice, no intercept: P(A) = sigmoid(b·Δ), b the coefficient of the "
+              "summed log-prob difference (`logprob_diff`):", ""]
     lines += markdown_table(["fit", "term", "coefficient ± SE", "p"], fit_rows)
     lines += ["Per policy pair: see `tables/agreement.csv`.", ""]
     return lines

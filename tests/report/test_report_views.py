@@ -34,7 +34,8 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     build_report(folders, root / "two", settings=Settings(n_resamples=N_RESAMPLES), reference="base", **kw)
     build_report(folders[:1], root / "single", settings=Settings(n_resamples=N_RESAMPLES), **kw)
     build_report(folders[:1], root / "ninety", settings=Settings(n_resamples=50, confidence=0.9), **kw)
-    return {name: root / name for name in ("two", "single", "ninety")}
+    build_report(folders[:1], root / "per_byte", settings=Settings(n_resamples=50), main_measure="per_byte", **kw)
+    return {name: root / name for name in ("two", "single", "ninety", "per_byte")}
 
 
 def _statistics(report: Path) -> pd.DataFrame:
@@ -266,6 +267,15 @@ def test_answers_open_the_report_on_the_main_measure(reports):
         "Answers", "Hypothesis 1: does the likelihood predict the human preference?",
         "Hypothesis 2: does tuning sharpen the reference?", "Data and methods"]
     assert "|  | n/a" not in text
+    assert json.loads((reports["two"] / "summary.json").read_text())["settings"]["main_measure"] == "per_token"
+
+
+def test_main_measure_changes_the_answers_and_findings_and_is_recorded(reports):
+    text = (reports["per_byte"] / "report.md").read_text()
+    assert json.loads((reports["per_byte"] / "summary.json").read_text())["settings"]["main_measure"] == "per_byte"
+    assert "Main measure: log-prob per byte" in text
+    measured = [b for b in finding_bullets(text) if re.match(rf"^\*\*\w+\*\*(, hypothesis 1[^(]*)? \({MEASURE}\)", b)]
+    assert measured and all("(log-prob per byte)" in b for b in measured)
 
 
 @pytest.mark.parametrize("name", ["two", "single"])
