@@ -31,7 +31,7 @@ from postprocess.plots.run_figures import (
     correlation_bars,
     rating_scatter,
 )
-from postprocess.plots.style import COLUMN_WIDTH_IN, TICK_SIZE
+from postprocess.plots.style import COLUMN_WIDTH_IN, LABEL_SIZE, TICK_SIZE
 from postprocess.report.answers import CONFOUND_FITS
 from postprocess.report.findings import (
     MEASURE_WORDS,
@@ -67,6 +67,12 @@ def save(fig: Figure, folder: Path, name: str) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / name, dpi=DPI)
     return f"{folder.name}/{name}"
+
+
+def titled(fig: Figure, title: str) -> Figure:
+    """`fig` with `title` above everything (what is shown, on which measure), so the PNG reads on its own."""
+    fig.suptitle(title, fontsize=LABEL_SIZE)
+    return fig
 
 
 def ratings_figure(frame: pd.DataFrame, *, confidence: float, roles: RatingRoles = TLDR_ROLES) -> Figure:
@@ -127,12 +133,14 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
             base = f"{slug(run.get('display_name', name))}__{task_name}"
             if task.kind == "axis":
                 saved.append(SavedFigure(name, task_name, "Log-prob per byte against each rating",
-                                         save(ratings_figure(task.frame, confidence=settings.confidence,
-                                                            roles=rating_roles(task.info)), folder,
+                                         save(titled(ratings_figure(task.frame, confidence=settings.confidence,
+                                                                   roles=rating_roles(task.info)),
+                                                    "log-prob per byte against each rating"), folder,
                                               f"{base}__ratings.png"),
                                          "Per-byte log-probability of each summary against its rating (jittered), "
                                          f"with the median per rating level and its {ci} CI."))
                 ax = correlation_bars(correlation_table(table, model=name, task=task_name))
+                titled(ax.figure, "Spearman ρ with each rating, per measure")
                 saved.append(SavedFigure(name, task_name, "Spearman ρ of each measure with each rating",
                                          save(ax.figure, folder, f"{base}__correlations.png"),
                                          f"Spearman ρ per measure and rating; bars are {ci} "
@@ -141,6 +149,7 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
                 by_confidence = confidence_table(table, model=name, task=task_name)
                 if by_confidence["estimate"].notna().any():  # data without confidences (pref tasks) has no figure
                     ax = agreement_by_confidence(by_confidence, hue="measure")
+                    titled(ax.figure, "agreement with the human choice\nby annotator confidence, per measure")
                     saved.append(SavedFigure(name, task_name, "Agreement with the human choice by annotator "
                                              "confidence, per measure",
                                              save(ax.figure, folder, f"{base}__agreement_by_confidence.png"),
@@ -149,6 +158,7 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
                                              "CIs; dashed: chance."))
                 model = run["cmp"][task_name]["preference_model"]
                 ax = calibration_plot(_calibration(model["calibration"]), _fit(model["logprob_diff"]))
+                titled(ax.figure, "calibration of the choice on the summed log-prob")
                 saved.append(SavedFigure(name, task_name, "Calibration of P(human prefers A) on the summed log-prob",
                                          save(ax.figure, folder, f"{base}__calibration.png"),
                                          "Observed rate of choosing A per decile of the summed log-prob difference "
@@ -240,6 +250,7 @@ def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tu
     for task, kind in sorted(kinds.items()):
         if kind == "axis":
             ax = model_correlation_bars(model_correlation_table(table, task, names))
+            titled(ax.figure, "Spearman ρ of the log-prob per byte with each rating")
             saved.append(SavedFigure(None, None, f"Spearman ρ of the log-prob per byte with each rating, per model "
                                      f"({task})", save(ax.figure, folder, f"models_correlation__{task}.png"),
                                      "Spearman ρ of log-prob per byte with each rating per model, with cluster-"
@@ -298,6 +309,7 @@ def draw_answer_figures(summary: dict, table: pd.DataFrame, folder: Path, settin
     if not panels:
         return []
     fig = Figure(figsize=(COLUMN_WIDTH_IN, sum(0.9 + 0.3 * len(p[2]) for p in panels) + 0.4), layout="constrained")
+    titled(fig, f"typicality bias α, with length and copying held fixed\n({MEASURE_WORDS[main]}; dashed: no bias)")
     axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
     for ax, (task, measure, data) in zip(axes, panels):
         alpha_fits(data, ax=ax, xlabel=f"typicality bias α ({MEASURE_WORDS[measure]})")
