@@ -1,4 +1,5 @@
-"""The short findings section of report.md: sentences worded from the rows of the statistics table.
+"""The findings of report.md, by question: sentences worded from the rows of the statistics table, on the
+report's main measure (`main_measure`; a sentence on another measure names it).
 
 Wording follows the intervals, never the point estimates alone: a direction is claimed only when the
 confidence interval excludes the null (0 for correlations and differences, 0.5 for agreement with
@@ -153,7 +154,8 @@ def _ahead(view: _View, best: str, best_stat: Mapping, other: str, other_stat: M
 
 
 def _ranking(view: _View, kind: str, task: str) -> str | None:
-    """The sentence ranking the runs of one task by `RANKED[kind]`, on the first measure all runs have."""
+    """The sentence ranking the runs of one task by `RANKED[kind]`, on the main measure (or the first of
+    `measure_order` all runs have)."""
     statistic, axis = _ranked(view, kind, task)
     rows = select(view.table, reference="", task=task, statistic=statistic, axis=axis, group=ALL)
     runs = levels(rows, "model")
@@ -389,7 +391,8 @@ def _confound(rows: pd.DataFrame, measure: str, adjusted: str) -> str:
 
 def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
     """Two sentences per run and task with `typicality_alpha` rows: does likelihood predict the human
-    preference (alpha, group all, headline measure), and does it still with length (and quality) fixed."""
+    preference (alpha of `alpha_baseline`, on the main measure), and does it still with length (and quality)
+    fixed."""
     out = []
     alpha = select(own, statistic="typicality_alpha")
     for model in levels(alpha, "model"):
@@ -489,7 +492,7 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
         The statistics table (`postprocess.stats.table`): the ranked statistics are the rows
         ``agreement`` and ``spearman`` (axis ``overall``) with `reference` empty, group ``all``; the
         paired differences and the comparisons (``sharpening_gamma`` and ``predicted_gamma``,
-        ``implicit_reward_agreement`` of the summed measure, ``preferred_vs_rejected_shift``,
+        ``implicit_reward_agreement`` of the main measure, ``preferred_vs_rejected_shift``,
         ``mean_entropy_difference``) are the rows with `reference` set.
 
     Returns
@@ -498,14 +501,16 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
         A warning when any task was scored on synthetic data, the models' weights and chat template,
         which model tracks humans best per task (agreement, with the labellers' agreement with each other
         beside it where ``human_agreement`` rows exist; Spearman with the overall rating), hypothesis 1 per
-        run and task (``typicality_alpha`` of group ``all``, on axis tasks ``tie_accuracy``, on the headline
-        measure, per_token, else per_byte, else sum, and the fit with length, or quality and length, held
+        run and task (``typicality_alpha`` of `alpha_baseline`'s group, on the main measure of
+        ``settings.main_measure``, per_token by default, falling back along `measure_order`; the fit with
+        length, or quality and length, held
         fixed: ``length_adjusted`` on pair tasks, ``quality_length_adjusted`` on axis tasks, naming the
         confound when only the unadjusted interval excludes 0), then, per comparison, the headline: the
         sharpening gamma against 1 (beside it the per-token gamma and the predicted 1 + alpha/beta), the
         implicit reward against chance, the preferred-minus-rejected shift and entropy, and per generation task
         mode collapse in the samples (``ead_difference`` of group ``per_input`` beside
         ``sample_ref_logprob_difference``: less diverse and more likely under the reference is concentration).
+        gamma and entropy are said once for tasks that score the same distinct summaries (`shared_summaries`).
 
     Examples
     --------
