@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 
 from postprocess.plots.run_figures import correlation_bars
 from postprocess.plots.style import LEGEND_SIZE, PALETTE, TICK_SIZE, column_axes, style_axes
-from postprocess.stats.result import confidence_label, format_stat
+from postprocess.stats.result import confidence_label, format_stat, interval_warning
 
 
 def sharpening_scatter(
@@ -45,9 +45,11 @@ def sharpening_scatter(
     line = np.array([-reach, reach])
     ax.plot(line, line, color="grey", linestyle="--", linewidth=0.8, label="identity (γ = 1)")
     if gamma and gamma.get("estimate") is not None:
-        text = format_stat(gamma, 2)
+        text = format_stat(gamma, 2, marks=True)
         if gamma.get("ci_low") is not None:
-            text += f" ({confidence_label(confidence)} CI)"
+            posts = (gamma.get("details") or {}).get("n_clusters")
+            few = f", {posts} posts" if interval_warning(gamma) and posts else ""
+            text += f" ({confidence_label(confidence)} CI{few})"
         ax.plot(line, gamma["estimate"] * line, color=PALETTE[1], linewidth=1.2, label=f"fit: γ = {text}")
     ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="upper left")
     if title:
