@@ -341,6 +341,16 @@ def tempered_banner(summary: Mapping) -> list[str]:
         "generation statistics; they say nothing about RLHF.", "")]
 
 
+def incomplete_banner(summary: Mapping) -> list[str]:
+    """The warning when runs lm-eval did not finish writing were read (--allow-incomplete), one line per shortfall."""
+    notes = summary.get("incomplete_inputs") or []
+    if not notes:
+        return []
+    return ["> **Incomplete runs** (read with --allow-incomplete): the statistics below use only what these runs "
+            "wrote; they may differ from a complete run's.", ">",
+            *(f"> - {note}" for note in notes), ""]
+
+
 # Generated samples (issue 11): the diversity of each model's samples, their likelihood under the reference and
 # the next-token entropies; each table appears only when the statistics table has its rows.
 GENERATION_ROWS = (
@@ -459,6 +469,7 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
         "",
         *synthetic_banner(summary),
         *tempered_banner(summary),
+        *incomplete_banner(summary),
         (f"summ-pref {summary['package']['version']}, lm-eval {summary['lm_eval_version']}, created "
         f"{summary['created']}. Intervals: {ci} percentile cluster bootstrap "
         f"({settings['n_resamples']} resamples of posts, seed {settings['seed']}). "

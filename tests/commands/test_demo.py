@@ -173,14 +173,14 @@ def test_a_demo_folder_with_other_files_is_refused(fake, tmp_path):
     quiet(out, limit=8)
     steps = len(fake.calls)
     (out / "my_notes.md").write_text("keep me")
-    with pytest.raises(DataError, match=r"holds files the demo did not write \(my_notes.md\)"):
+    with pytest.raises(DataError, match=r"holds files summ-pref demo did not write \(my_notes.md\)"):
         quiet(out, limit=8)
     assert (out / "my_notes.md").read_text() == "keep me" and len(fake.calls) == steps
 
 
 def test_out_that_is_a_file_is_refused(fake, tmp_path):
     (tmp_path / "out").write_text("a file")
-    with pytest.raises(DataError, match="--out is a file"):
+    with pytest.raises(DataError, match="exists and is not a folder"):
         quiet(tmp_path / "out")
     assert (tmp_path / "out").read_text() == "a file"
 

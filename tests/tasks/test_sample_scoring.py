@@ -204,9 +204,12 @@ def test_unknown_samples_task(copy):
 def test_newest_samples_file_of_a_task_is_read(copy):
     """A folder holding two invocations: the newer one's samples (and its results file) are scored."""
     path = samples_file(copy)
-    results = next(copy.glob("results_*.json"))
+    results = json.loads(next(copy.glob("results_*.json")).read_text())
     newer = "2999-01-01T00-00-00.000001"
-    shutil.copy(results, copy / f"results_{newer}.json")
+    for key in ("configs", "n-samples", "versions"):  # the newer invocation generated one post of summ_pref_gen
+        results[key] = {"summ_pref_gen": results[key]["summ_pref_gen"]}
+    results["n-samples"]["summ_pref_gen"]["effective"] = 1
+    (copy / f"results_{newer}.json").write_text(json.dumps(results))
     newer_path = copy / f"samples_summ_pref_gen_{newer}.jsonl"
     newer_path.write_text(path.read_text().splitlines(keepends=True)[0])
     docs = build_sample_docs(str(copy), "summ_pref_gen")
