@@ -219,3 +219,22 @@ def test_demo_on_the_real_model_shows_the_known_sharpening(smollm2_dir, tmp_path
     assert entropy[tempered] < entropy[str(smollm2_dir)]
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "**Synthetic model**" in report and "T = 0.7" in report and "inside the model's chat template" in report
+
+
+def test_a_file_dropped_into_out_while_the_demo_runs_is_kept(fake, monkeypatch, tmp_path):
+    """The previous demo is replaced only if it still holds only what the demo wrote when the new one is ready."""
+    out = tmp_path / "summ_pref_demo"
+    quiet(out, limit=8)
+    before = files_of(out)
+
+    def and_a_colleague_drops_a_file(args):
+        (out / "notes.md").write_text("a colleague's")
+        fake(args)
+
+    monkeypatch.setattr(demo, "run_checked", and_a_colleague_drops_a_file)
+    with pytest.raises(DataError, match="--out changed while summ-pref demo ran; it is left as it is, and this "
+                                        "output was kept in "):
+        quiet(out, limit=10)
+    assert files_of(out) == {**before, "notes.md": b"a colleague's"}
+    (kept,) = (p for p in tmp_path.iterdir() if p.name.startswith("summ_pref_demo.unplaced-"))
+    assert (kept / "runs").is_dir()
