@@ -55,10 +55,11 @@ def incompleteness(samples: Path, results: Path, task: str, data: object = None)
         return (f"{samples}: {results.name} states no sample count for {task} (n-samples), so the samples file "
                 "cannot be checked complete")
     found = whole_lines(samples)
-    if found != expected:
-        return (f"{samples}: holds {found} whole lines, {results.name} counts {expected} (n-samples of {task}): "
-                "the run was interrupted while writing it")
-    return None
+    if found == expected:
+        return None
+    return (f"{samples}: holds {found} whole lines, {results.name} counts {expected} (n-samples of {task}): "
+            + ("the run was interrupted while writing it" if found < expected else
+               "more lines than the run wrote (another run's lines appended to it?)"))
 
 
 def listed_tasks(results: object) -> set[str]:
