@@ -211,8 +211,6 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
     betas = dict(betas or {})
     check_betas(betas, reference, [r.model_name for r in runs])
     incomplete = [f"{run.model_name}: {why}" for run in runs for why in run.incomplete]
-    for line in incomplete:
-        logger.warning("warning: incomplete input used (--allow-incomplete): %s", line)
     staged = stage(out, made_by, force=force)
     staging = staged.path
     try:
@@ -223,6 +221,11 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
                 logger.info("%s / %s: %d rows; %s", lr.run.model_name, name, len(task.frame), task.verification)
                 for note in describe_data_notes(task.info["data_notes"]):
                     logger.info("%s / %s: %s", lr.run.model_name, name, note)
+        incomplete += [f"{lr.run.model_name}: {name} scored the samples of an incomplete generation run: {why}"
+                       for lr in loaded for name, g in sorted(lr.generation.items())
+                       for why in g.info.get("incomplete", [])]
+        for line in incomplete:
+            logger.warning("warning: incomplete input used (--allow-incomplete): %s", line)
         check_same_scoring(loaded)
         scoring = scoring_runs(loaded, reference)
         if reference is not None and scoring:
