@@ -62,7 +62,9 @@ and the reference scores every model's samples. Resumable step by step: finished
 made with the current settings are reused, an interrupted step runs again. When a model's finished
 run was made with other settings, the sweep stops and names the differences; --rescore scores again
 into a new run folder. Old runs are never deleted or overwritten, and the report uses only the runs
-made with the current settings.
+made with the current settings; a half-written run (fewer samples lines than its results file counts)
+is scored again. OUT/report is replaced only while it holds nothing but an earlier sweep's report
+(docs/outputs.md).
 """
 SWEEP_EPILOG = """examples:
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda

@@ -160,7 +160,7 @@ def test_unknown_metadata_key_lists_the_known_ones(tmp_path):
     message = eval_error(args, tmp_path / "out")
     assert message == ("summ-pref eval: error: field 'dat_dir': unknown --metadata key dat_dir (did you mean "
                        "data_dir?); the summ_pref tasks know data_dir, split, subsplit, seed, continuation_end, k, "
-                       "samples_from, samples_task (see `summ-pref eval --help`)")
+                       "samples_from, samples_task, allow_incomplete (see `summ-pref eval --help`)")
 
 
 def test_empty_data_dir_is_an_error(monkeypatch):
