@@ -201,15 +201,16 @@ def data_fingerprint(metadata: dict) -> tuple[str, str | None]:
     """Where the rows come from, and a sha256 over the data files (sorted by relative path, each
     path hashed with its content), so the same folder with other contents counts as other data.
     The hub cannot be hashed without downloading it: its repository and revision stand for it. The pref
-    tasks' `data_files` are hashed the same way (each file by its absolute path), their `dataset` is a hub id."""
+    tasks' `data_files` are hashed the same way (each file by its name), their `dataset` is a hub id. A local
+    folder or file is recorded by its name, never by a path of this machine: the hash says which data it is."""
     if metadata.get("data_files") is not None:
         files = matched_files(metadata["data_files"])
         digest = hashlib.sha256()
         for path in files:
             if not path.is_file():
                 raise DataError("no such file", path=path)
-            digest.update(f"{path.as_posix()}\0{sha256_file(path)}\n".encode())
-        return "files:" + ",".join(p.as_posix() for p in files), digest.hexdigest()
+            digest.update(f"{path.name}\0{sha256_file(path)}\n".encode())
+        return "files:" + ",".join(p.name for p in files), digest.hexdigest()
     if metadata.get("dataset") is not None:
         return f"hub:{metadata['dataset']}@{metadata.get('revision') or DEFAULT_REVISION}", None
     root = resolve_data_dir(metadata.get("data_dir"))
@@ -222,7 +223,7 @@ def data_fingerprint(metadata: dict) -> tuple[str, str | None]:
     digest = hashlib.sha256()
     for path in files:
         digest.update(f"{path.relative_to(root).as_posix()}\0{sha256_file(path)}\n".encode())
-    return (SAMPLE_NAME if root == SAMPLE_DIR else str(root.resolve())), digest.hexdigest()
+    return (SAMPLE_NAME if root == SAMPLE_DIR else root.resolve().name), digest.hexdigest()
 
 
 def generate_settings(generation: dict, versions: dict[str, object]) -> dict:
@@ -239,7 +240,8 @@ def sweep_settings(tasks: dict[str, object], model: dict, limit: int | None, met
     data, data_sha256 = data_fingerprint(metadata)
     settings = {"tasks": tasks, "limit": limit, "data": data, "data_sha256": data_sha256,
                 "seed": metadata.get("seed", DEFAULT_SEED),
-                "metadata": {k: v for k, v in sorted(metadata.items()) if k not in ("data_dir", "seed")},
+                # the data's place is no setting: `data` names it, `data_sha256` says what it holds
+                "metadata": {k: v for k, v in sorted(metadata.items()) if k not in ("data_dir", "data_files", "seed")},
                 "model": model.get("model", "hf"), "model_args": model["model_args"]}
     return settings if generate is None else {**settings, "generate": generate}
 

@@ -10,6 +10,7 @@ import pandas as pd
 from lm_eval_tasks.data_sources import SAMPLE_NAME
 from lm_eval_tasks.task_docs import build_docs
 from postprocess.io.generations import LoadedGeneration, read_generation
+from postprocess.io.provenance import portable_folder
 from postprocess.io.runs import Run, sha256_file
 from postprocess.io.samples import CopyMeasure, read_samples, verify_against_docs
 from postprocess.io.token_counts import LazyCounter
@@ -55,6 +56,13 @@ def verify(frame: pd.DataFrame, info: dict, path: Path) -> str:
     return f"all {n} samples matched their dataset rows ({info['data_origin']})"
 
 
+def input_entry(path: Path, run: Run) -> dict:
+    """summary.json's record of one file read: its path from the run's model folder on (the folder by its
+    portable name: `postprocess.io.provenance.portable_folder`) and its sha256."""
+    folder = portable_folder(run.folder.name, run.recorded_name)
+    return {"path": f"{folder}/{path.relative_to(run.folder).as_posix()}", "sha256": sha256_file(path)}
+
+
 def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None = None) -> LoadedRun:
     """Every task of a run read and checked; `copy_measure` (see `postprocess.io.samples.read_samples`) adds
     each summary's copy columns where the samples logged the source text."""
@@ -66,10 +74,10 @@ def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None =
         loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
                                         verify(frame, info, files.samples))
         for path in (files.samples, files.results):
-            loaded.inputs.append({"path": str(path), "sha256": sha256_file(path)})
+            loaded.inputs.append(input_entry(path, run))
     loaded.token_counts = counter.description()
     for name, files in sorted(run.generation.items()):
         frame, info = read_generation(files.samples, progress, total=files.n_samples)
         loaded.generation[name] = LoadedGeneration(files.task, info["kind"], frame, info, files.version)
-        loaded.inputs += [{"path": str(path), "sha256": sha256_file(path)} for path in (files.samples, files.results)]
+        loaded.inputs += [input_entry(path, run) for path in (files.samples, files.results)]
     return loaded

@@ -24,7 +24,7 @@ import lm_eval
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.statistics import predicted_gamma_rows
 from postprocess.io.load import LoadedRun, load_run
-from postprocess.io.provenance import describe_runs, synthetic_tasks
+from postprocess.io.provenance import describe_runs, model_key, portable_folder, synthetic_tasks
 from postprocess.io.runs import Run, discover_runs
 from postprocess.io.samples import COPY_COLUMNS, TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
 from postprocess.report.comparisons import (
@@ -139,7 +139,7 @@ def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
         "model": run.model,
         "model_args": run.model_args,
         "task_versions": run.task_versions,
-        "run_folder": str(run.folder),
+        "run_folder": portable_folder(run.folder.name, run.recorded_name),
         "lm_eval_version": run.lm_eval_version,
         "transformers_version": run.transformers_version,
         "token_counts": loaded.token_counts,
@@ -211,10 +211,13 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
     then β·(log-prob minus the reference's); a model without one gets the plain log-ratio."""
     runs = discover_runs(run_dirs)
     check_out_apart(out, run_dirs, runs)
-    if reference is not None and reference not in {r.model_name for r in runs}:
-        raise DataError(f"--reference {reference!r} is not the model_name of any run: "
-                        f"{sorted(r.model_name for r in runs)}")
-    betas = dict(betas or {})
+    names = [r.model_name for r in runs]
+    if reference is not None:
+        if model_key(reference, names) is None:
+            raise DataError(f"--reference {reference!r} is not the model_name of any run: {sorted(names)} (or "
+                            "@default, a model folder, a folder's name)")
+        reference = model_key(reference, names)
+    betas = {model_key(name, names) or name: beta for name, beta in (betas or {}).items()}
     check_betas(betas, reference, [r.model_name for r in runs])
     staging = prepare_out(out, force)
     try:
