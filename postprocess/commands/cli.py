@@ -225,14 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="statistics, figures and report.md for lm-eval runs",
                             epilog="RUN_DIR is an lm-eval --output_path folder (or one model folder in it).")
-    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR",
+                        help="lm-eval --output_path folders (or model folders in them), one or more")
     report.add_argument("--out", type=out_folder, required=True,
                         help="folder for report.md, summary.json, figures/, tables/; never one of the runs")
-    report.add_argument("--reference", help="model_name of the run the others are compared against")
+    report.add_argument("--reference", help="the run the others are compared against: its model_name as the report "
+                                            "keys it (a hub id, @default, or a local folder's name#hash), or the "
+                                            "model's folder, or that folder's name")
     report.add_argument("--beta", type=beta_arg, action="append", metavar="MODEL=VALUE",
-                        help="KL coefficient (DPO's beta) of a compared model, by its model_name; repeat per model. "
-                             "Its implicit reward becomes beta * (log-prob - the reference's) (default: none, the "
-                             "plain log-ratio, beta = 1; a sweep takes beta from its preset)")
+                        help="KL coefficient (DPO's beta) of a compared model, named as --reference is; repeat per "
+                             "model. Its implicit reward becomes beta * (log-prob - the reference's) (default: none, "
+                             "the plain log-ratio, beta = 1; a sweep takes beta from its preset)")
     report.add_argument("--force", action="store_true", help="replace an existing, non-empty --out")
     report.add_argument("--jobs", type=positive_int,
                         help="worker processes for the statistics, at least 1 (default: cores, at most 4)")

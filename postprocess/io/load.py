@@ -10,7 +10,7 @@ import pandas as pd
 from lm_eval_tasks.data_sources import SAMPLE_NAME
 from lm_eval_tasks.task_docs import build_docs
 from postprocess.io.generations import LoadedGeneration, read_generation
-from postprocess.io.provenance import portable_folder
+from postprocess.io.provenance import portable_folder, portable_origin
 from postprocess.io.runs import Run, sha256_file
 from postprocess.io.samples import CopyMeasure, read_samples, verify_against_docs
 from postprocess.io.token_counts import LazyCounter
@@ -50,10 +50,10 @@ def verify(frame: pd.DataFrame, info: dict, path: Path) -> str:
     if str(info["data_origin"]).startswith("files:"):  # the pref tasks' data_files
         return "not re-checked: the report re-reads only the summ_pref tasks' data folders"
     if data_dir is None:
-        return f"not re-checked: the run's data ({info['data_origin']}) is not readable here"
+        return f"not re-checked: the run's data ({portable_origin(info['data_origin'])}) is not readable here"
     docs = build_docs(info["kind"], info["source"], info["split"], data_dir, seed=int(info["seed"]))
     n = verify_against_docs(frame, docs, path)
-    return f"all {n} samples matched their dataset rows ({info['data_origin']})"
+    return f"all {n} samples matched their dataset rows ({portable_origin(info['data_origin'])})"
 
 
 def input_entry(path: Path, run: Run) -> dict:
@@ -71,13 +71,15 @@ def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None =
     for name, files in sorted(run.tasks.items()):
         frame, info = read_samples(files.samples, progress, count_tokens=counter, total=files.n_samples,
                                    copy_measure=copy_measure)
-        loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
-                                        verify(frame, info, files.samples))
+        checked = verify(frame, info, files.samples)
+        info = {**info, "data_origin": portable_origin(info["data_origin"])}  # no path of this machine in outputs
+        loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version, checked)
         for path in (files.samples, files.results):
             loaded.inputs.append(input_entry(path, run))
     loaded.token_counts = counter.description()
     for name, files in sorted(run.generation.items()):
         frame, info = read_generation(files.samples, progress, total=files.n_samples)
+        info = {**info, "data_origin": portable_origin(info["data_origin"])}
         loaded.generation[name] = LoadedGeneration(files.task, info["kind"], frame, info, files.version)
         loaded.inputs += [input_entry(path, run) for path in (files.samples, files.results)]
     return loaded

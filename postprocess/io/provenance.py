@@ -145,6 +145,26 @@ def model_key(given: str, names: Iterable[str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def portable_origin(origin: str | None) -> str | None:
+    """A docs' `data_origin` with each local path by its last component (the report names the data, the
+    run's hashes say what it held): "original:/data/summarize_from_feedback" -> "original:summarize_from_feedback".
+
+    >>> portable_origin("original:/d/summarize_from_feedback + files:/d/a.jsonl,/e/b.jsonl")
+    'original:summarize_from_feedback + files:a.jsonl,b.jsonl'
+    >>> portable_origin("sample")
+    'sample'
+    """
+    if not isinstance(origin, str):
+        return origin
+    parts = []
+    for part in origin.split(" + "):
+        kind, sep, where = part.partition(":")
+        if sep and kind in ("original", "parquet", "files"):
+            part = f"{kind}:" + ",".join(PurePath(p).name or p for p in where.split(","))
+        parts.append(part)
+    return " + ".join(parts)
+
+
 def portable_folder(name: str, model_name: str) -> str:
     """An lm-eval model folder's name with the model's portable key in it: lm-eval names the folder after
     model_name (`sanitize_model_name`: a local path's slashes become "__"), which spells out this machine's path.

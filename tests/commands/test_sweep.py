@@ -14,6 +14,7 @@ import yaml
 from lm_eval_tasks.errors import DataError
 from postprocess.commands.demo import in_process
 from postprocess.commands.sweep import run_sweep
+from postprocess.io.provenance import portable_name
 from postprocess.io.runs import SAMPLES_RE
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import run
@@ -40,7 +41,7 @@ def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_mod
     runner = RecordingRunner(run)
     summary = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
     assert len(runner.calls) == 2
-    assert summary["reference"] == str(tiny_bos_model)
+    assert summary["reference"] == portable_name(str(tiny_bos_model))  # the folder's name and content hash
     assert summary["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]["n"] == 6
 
     run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)
@@ -77,7 +78,7 @@ def test_sweep_with_generation_on_tiny_models_writes_every_output_and_resumes(ti
     assert len(generated) == 3 and all(len(r["samples"]) == 3 for r in generated)
     assert generated[0]["generation"]["torch_seed"] == 1234 and generated[0]["generation"]["temperature"] == 1.0
     runs = {r["model_name"]: r for r in summary["runs"]}
-    for name in (str(tiny_bos_model), str(tiny_nobos_model)):
+    for name in (portable_name(str(tiny_bos_model)), portable_name(str(tiny_nobos_model))):
         generation = runs[name]["generation"]["summ_pref_gen"]
         assert generation["per_input"]["distinct_1"]["n"] == 3 and generation["sample_ref_logprob"]["n"] == 3
         assert runs[name]["token_entropy"]["summ_pref_gen"]["mean_entropy"]["n"] == 3
