@@ -19,4 +19,5 @@ time {
   done
   $SUMM_PREF report "$WORK/runs" --reference @default --out "$WORK/report"
 }
-cp "$WORK/report/figures/$(cat "$WORK/report/headline_figure" 2>/dev/null || echo sharpening.png)" docs/assets/headline.png
+# The headline: hypothesis 2 on the comparison pairs (the copy against the embedded model).
+cp "$WORK/report/figures/sharpening__summ_pref_cmp.png" docs/assets/headline.png

@@ -65,11 +65,11 @@ made with the current settings.
 """
 SWEEP_EPILOG = """examples:
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda
-  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 50 \\
-      --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16
-  # again with --limit 100: stops and names the change; --rescore scores again, keeping the old runs
-  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 100 \\
-      --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16 --rescore
+  # offline, hypothesis 2 with a known answer: the embedded model against its tempered copy (logits / 0.7),
+  # hf-prefix, generating; on the embedded sample, or on real rows with --metadata '{"data_dir": ...}'
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --device cpu --batch_size 16
+  # again with --limit 20: stops and names the change; --rescore scores again, keeping the old runs
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 20 --device cpu --batch_size 16 --rescore
 """
 
 
