@@ -120,9 +120,20 @@ def portable_name(name: str) -> str:
     return model_source(name)[0]
 
 
-def portable_model_args(model_args: str | Mapping | None) -> dict:
-    """The model args with `pretrained` replaced by its portable key (no path of this machine in outputs)."""
-    args = model_args_dict(model_args)
+def portable_model_args(model_args: str | Mapping | None) -> str | dict | None:
+    """The model args with `pretrained` replaced by its portable key (no path of this machine in outputs), in the
+    form lm-eval recorded them: a dict (the CLI) or a "k=v,k=v" string (the Python API).
+
+    >>> portable_model_args("pretrained=org/m,dtype=float32")
+    'pretrained=org/m,dtype=float32'
+    """
+    if not model_args:
+        return model_args
+    if isinstance(model_args, str):
+        items = [item.split("=", 1) for item in model_args.split(",")]
+        return ",".join(f"pretrained={portable_name(kv[1])}" if len(kv) == 2 and kv[0] == "pretrained"
+                        else "=".join(kv) for kv in items)
+    args = dict(model_args)
     if isinstance(args.get("pretrained"), str):
         args["pretrained"] = portable_name(args["pretrained"])
     return args

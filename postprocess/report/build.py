@@ -139,7 +139,7 @@ def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
         "model": run.model,
         "model_args": run.model_args,
         "task_versions": run.task_versions,
-        "run_folder": portable_folder(run.folder.name, run.recorded_name),
+        "run_folder": run.folder.name,  # replaced by `run_label`, which knows the RUN_DIRs
         "lm_eval_version": run.lm_eval_version,
         "transformers_version": run.transformers_version,
         "token_counts": loaded.token_counts,
@@ -158,6 +158,17 @@ def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
         else:
             out["cmp"][name] = results[(i, name, "cmp")][1]
     return out
+
+
+def run_label(run: Run, run_dirs: list[Path]) -> str:
+    """A run's folder from the RUN_DIR that holds it on, that RUN_DIR by its name ("runs/<model folder>",
+    "run-2/<model folder>"): where it lies among the inputs, without a path of this machine; lm-eval's model
+    folder is named by its portable key (`portable_folder`)."""
+    folder = run.folder.resolve()
+    holder = next((d.resolve() for d in run_dirs if d.resolve() == folder or d.resolve() in folder.parents),
+                  folder)
+    parts = folder.relative_to(holder.parent).parts
+    return "/".join([*parts[:-1], portable_folder(parts[-1], run.recorded_name)])
 
 
 def default_jobs() -> int:
@@ -243,7 +254,8 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "settings": asdict(settings),
             "inputs": [i for lr in loaded for i in lr.inputs],
-            "runs": describe_runs([run_summary(i, lr, results) for i, lr in enumerate(loaded)]),
+            "runs": describe_runs([{**run_summary(i, lr, results), "run_folder": run_label(lr.run, run_dirs)}
+                                   for i, lr in enumerate(loaded)]),
             "row_coverage": coverage,
         }
         skeleton["synthetic_data"] = bool(synthetic_tasks(skeleton["runs"]))

