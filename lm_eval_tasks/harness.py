@@ -207,6 +207,8 @@ def run_checked(args: Sequence[str]) -> None:
             index = plugin_task_index(check_run(parsed))
             with index:
                 cli.execute(parsed)
+    except DataError:
+        raise
     except Exception as err:
         cause = network_cause(err)
         if cause is None:
