@@ -62,6 +62,12 @@ made with the current settings are reused, an interrupted step runs again. When 
 run was made with other settings, the sweep stops and names the differences; --rescore scores again
 into a new run folder. Old runs are never deleted or overwritten, and the report uses only the runs
 made with the current settings.
+
+--executor local or slurm runs each model's steps as a job (submitit): on this machine, up to
+--jobs N at once or one per GPU with --gpus N; or on SLURM, each job with the resources of the
+preset's `resources:` and the options below. OUT/jobs.json records the jobs: Ctrl-C leaves them
+running, the same command again collects them (never submitting a running job twice) and writes
+the report; --cancel cancels them. Each job's log is in its run folder, RUN/jobs/.
 """
 SWEEP_EPILOG = """examples:
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda
@@ -70,6 +76,9 @@ SWEEP_EPILOG = """examples:
   # again with --limit 100: stops and names the change; --rescore scores again, keeping the old runs
   summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 100 \\
       --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16 --rescore
+  summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --executor slurm --partition gpu
+  summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --executor local --gpus 8
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --executor local --jobs 2 --device cpu
 """
 
 

@@ -250,8 +250,9 @@ def slurm_parameters(spec: JobSpec, after: list[str]) -> dict:
     extra = dict(res.get("slurm_additional_parameters") or {})
     if after:
         extra.setdefault("kill_on_invalid_dep", "yes")
-    params = {"job_name": f"summ-pref-{spec.key.replace('/', '-')}", "time": res.get("timeout_min", DEFAULT_TIMEOUT_MIN),
-              "gpus_per_node": spec.gpus or None, "cpus_per_task": res.get("cpus"),
+    params = {"job_name": f"summ-pref-{spec.key.replace('/', '-')}",
+              "time": res.get("timeout_min", DEFAULT_TIMEOUT_MIN), "gpus_per_node": spec.gpus or None,
+              "cpus_per_task": res.get("cpus"),
               "mem": f"{res['mem_gb']:g}GB" if res.get("mem_gb") else None, "partition": res.get("partition"),
               "account": res.get("account"), "qos": res.get("qos"), "constraint": res.get("constraint"),
               "dependency": "afterok:" + ":".join(after) if after else None,

@@ -6,6 +6,7 @@ tests/commands/test_sweep_jobs_tiny.py."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ import submitit
 
 from lm_eval_tasks.errors import DataError
 from postprocess.commands import sweep, sweep_jobs
+from postprocess.commands.cli import main
 from postprocess.commands.sweep_jobs import JobSpec, LocalBackend, run_jobs, run_sweep_jobs
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
@@ -236,12 +238,14 @@ def test_slurm_scripts_carry_each_models_resources_and_the_dependency(tmp_path, 
     interrupt_after_submitting(monkeypatch)
     preset = write_preset(tmp_path / "p.yaml", generate=GENERATE, tuned={
         "model_args": {"pretrained": "org/tuned", "parallelize": True},
-        "resources": {"gpus": 2, "mem_gb": 64, "partition": "big", "slurm_additional_parameters": {"gres": "gpu:a100:2"}}})
+        "resources": {"gpus": 2, "mem_gb": 64, "partition": "big",
+                      "slurm_additional_parameters": {"gres": "gpu:a100:2"}}})
     text = (tmp_path / "p.yaml").read_text()
     (tmp_path / "p.yaml").write_text(text + "resources: {partition: small, timeout_min: 90, account: lab}\n")
     with pytest.raises(DataError, match=r"interrupted: 3 submitted job\(s\) keep running \(base/own as 101, "
                                         r"tuned/own as 102, base/samples-of-tuned as 103\)"):
-        run_sweep_jobs(preset, tmp_path / "out", executor="slurm", runner=JobSteps(tmp_path), overrides={"qos": "high"}, **SWEEP)
+        run_sweep_jobs(preset, tmp_path / "out", executor="slurm", runner=JobSteps(tmp_path),
+                       overrides={"qos": "high"}, **SWEEP)
     runs = tmp_path / "out" / "runs"
 
     def script(model: str, job_id: int) -> list[str]:
@@ -264,5 +268,33 @@ def test_slurm_scripts_carry_each_models_resources_and_the_dependency(tmp_path, 
 
     # run again while they are pending: collected, not submitted twice
     with pytest.raises(DataError, match=r"interrupted: 3 submitted job\(s\) keep running"):
-        run_sweep_jobs(preset, tmp_path / "out", executor="slurm", runner=JobSteps(tmp_path), overrides={"qos": "high"}, **SWEEP)
+        run_sweep_jobs(preset, tmp_path / "out", executor="slurm", runner=JobSteps(tmp_path),
+                       overrides={"qos": "high"}, **SWEEP)
     assert next(ids) == 104
+
+
+@pytest.fixture
+def console_restored():
+    yield
+    for name in ("postprocess", "lm_eval_tasks.default_model"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+
+
+def test_cli_job_options(tmp_path, capsys, console_restored):
+    preset = write_preset(tmp_path / "p.yaml", generate=GENERATE)
+    with pytest.raises(SystemExit) as end:
+        main(["sweep", str(preset), "--out", str(tmp_path / "out"), "--jobs", "2"])
+    assert str(end.value) == "summ-pref sweep: error: --jobs: only with --executor local or slurm"
+    with pytest.raises(SystemExit) as end:
+        main(["sweep", str(preset), "--out", str(tmp_path / "out"), "--executor", "slurm", "--jobs", "2"])
+    assert "--jobs: only with --executor local" in str(end.value)
+    main(["sweep", str(preset), "--out", str(tmp_path / "out"), "--executor", "local", "--cancel"])
+    assert "cancelled 0 job(s)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for flag in ("--executor {inline,local,slurm}", "--jobs N", "--gpus N", "--cpus N", "--mem_gb GB",
+                 "--timeout_min MIN", "--partition", "--account", "--qos", "--constraint", "--cancel", "jobs.json",
+                 "--executor local --gpus 8", "--executor slurm --partition gpu", "--executor local --jobs 2"):
+        assert flag in text
