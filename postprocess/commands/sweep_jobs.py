@@ -377,6 +377,9 @@ def run_jobs(specs: list[JobSpec], backend: LocalBackend | SlurmBackend, out: Pa
                     t.state = "pending" if backend.queued(folder, t.job_id) else "running"
                     continue
                 t.cause = backend.cause(folder, t.job_id)
+                failed = [k for k in t.spec.needs if k in tracked and tracked[k].state == "failed"]
+                if t.cause and failed:  # SLURM cancels a job whose afterok can no longer be met
+                    t.cause = f"not run: {', '.join(failed)} failed"
                 t.state = "failed" if t.cause else "done"
                 free += t.gpus
                 if t.cause:

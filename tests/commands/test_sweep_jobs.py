@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -150,6 +151,8 @@ def test_cancel_stops_the_recorded_jobs(tmp_path, monkeypatch):
     recorded = json.loads((tmp_path / "out" / "jobs.json").read_text())
     backend = LocalBackend()
     assert all(backend.running(Path(e["folder"]), e["job_id"]) for e in recorded.values())
+    # each job leads its own process group: a terminal's Ctrl-C to the sweep's group does not reach it
+    assert all(os.getpgid(int(e["job_id"])) == int(e["job_id"]) != os.getpgid(0) for e in recorded.values())
     assert sweep_jobs.cancel_jobs(tmp_path / "out") == 2
     deadline = time.time() + 30
     while time.time() < deadline and any(backend.running(Path(e["folder"]), e["job_id"]) for e in recorded.values()):
@@ -163,12 +166,12 @@ class FakeBackend:
 
     kind, waits_for_done = "local", True
 
-    def __init__(self, polls: int = 3):
+    def __init__(self, polls: int = 3, causes: dict[str, str] | None = None):
         self.left: dict[str, int] = {}
-        self.polls, self.most = polls, 0
+        self.polls, self.most, self.causes, self.after = polls, 0, causes or {}, {}
 
     def submit(self, spec, gpus, after):
-        self.left[spec.key] = self.polls
+        self.left[spec.key], self.after[spec.key] = self.polls, after
         self.most = max(self.most, sum(n > 0 for n in self.left.values()))
         return spec.key
 
@@ -180,7 +183,22 @@ class FakeBackend:
         return False
 
     def cause(self, folder, job_id):
-        return None
+        return self.causes.get(job_id)
+
+
+def test_slurm_style_dependents_are_submitted_at_once_and_named_not_run_when_a_dependency_fails(tmp_path,
+                                                                                                 monkeypatch):
+    monkeypatch.setattr(sweep_jobs, "_wait", lambda s: None)
+    specs = [JobSpec("a/own", "a", "score", tmp_path, (), {}, 1, ()),
+             JobSpec("b/own", "b", "score", tmp_path, (), {}, 1, ()),
+             JobSpec("a/samples-of-b", "a", "score b's samples", tmp_path, ("b/own", "a/own"), {}, 1, ())]
+    backend = FakeBackend(causes={"b/own": "SLURM state TIMEOUT", "a/samples-of-b": "SLURM state CANCELLED"})
+    backend.waits_for_done = False
+    tracked = run_jobs(specs, backend, tmp_path, slots=None, gpus=[], poll_s=0)
+    assert backend.most == 3 and backend.after["a/samples-of-b"] == ["b/own", "a/own"]
+    assert {k: (t.state, t.cause) for k, t in tracked.items()} == {
+        "a/own": ("done", None), "b/own": ("failed", "SLURM state TIMEOUT"),
+        "a/samples-of-b": ("failed", "not run: b/own failed")}
 
 
 def test_jobs_n_runs_at_most_n_at_once(tmp_path, monkeypatch):
