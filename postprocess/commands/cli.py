@@ -145,6 +145,10 @@ def out_folder(text: str) -> Path:
     return path
 
 
+# `postprocess.stats.measures.MEASURES`, the main one first; named here so `--help` needs no numpy or pandas.
+MAIN_MEASURES = ("per_token", "per_byte", "sum")
+
+
 def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-resamples", type=positive_int, default=1000, help="cluster-bootstrap resamples, at least 1 "
                                                                          "(default 1000)")
@@ -157,7 +161,7 @@ def cmd_report(args) -> None:
     from postprocess.report.build import build_report
 
     build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force,
-                 jobs=args.jobs, betas=dict(args.beta or []))
+                 jobs=args.jobs, betas=dict(args.beta or []), main_measure=args.main_measure)
 
 
 def beta_arg(text: str) -> tuple[str, float]:
@@ -285,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--force", action="store_true", help="replace an existing, non-empty --out")
     report.add_argument("--jobs", type=positive_int,
                         help="worker processes for the statistics, at least 1 (default: cores, at most 4)")
+    report.add_argument("--main-measure", choices=MAIN_MEASURES, default="per_token",
+                        help="the log-prob measure report.md's answers and findings are stated on (default per_token, "
+                             "as Verbalized Sampling reports it); recorded in summary.json's settings")
     _add_settings(report)
     report.set_defaults(func=cmd_report)
 

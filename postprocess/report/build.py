@@ -35,7 +35,12 @@ from postprocess.report.comparisons import (
     row_coverage,
     shared_tasks,
 )
-from postprocess.report.figures import draw_comparison_figures, draw_generation_figures, draw_run_figures
+from postprocess.report.figures import (
+    draw_answer_figures,
+    draw_comparison_figures,
+    draw_generation_figures,
+    draw_run_figures,
+)
 from postprocess.report.generation_statistics import (
     comparison_entries,
     generation_rows,
@@ -55,7 +60,7 @@ from postprocess.report.summary_view import summary_from_table
 from postprocess.report.tables import write_tables
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.extractiveness import extractiveness_table
-from postprocess.stats.measures import available_measures
+from postprocess.stats.measures import MEASURES, available_measures
 from postprocess.stats.table import statistics_table
 
 logger = logging.getLogger(__name__)
@@ -191,6 +196,8 @@ def prepare_out(out: Path, force: bool) -> Path:
 
 
 DEFAULT_SETTINGS = Settings()
+# The measure report.md answers on: per token, as Verbalized Sampling reports its typicality bias.
+DEFAULT_MAIN_MEASURE = "per_token"
 
 
 def check_betas(betas: Mapping[str, float], reference: str | None, names: list[str]) -> None:
@@ -205,11 +212,15 @@ def check_betas(betas: Mapping[str, float], reference: str | None, names: list[s
 
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
                  reference: str | None = None, force: bool = False, progress: bool = True,
-                 jobs: int | None = None, betas: Mapping[str, float] | None = None) -> dict:
+                 jobs: int | None = None, betas: Mapping[str, float] | None = None,
+                 main_measure: str = DEFAULT_MAIN_MEASURE) -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary.
 
-    `betas` ({model_name: beta}) gives a compared model's KL coefficient (DPO's β): its implicit reward is
-    then β·(log-prob minus the reference's); a model without one gets the plain log-ratio."""
+    `main_measure` (one of `MEASURES`) is the measure report.md's answers and findings are stated on; summary.json
+    records it in its settings. `betas` ({model_name: beta}) gives a compared model's KL coefficient (DPO's β): its
+    implicit reward is then β·(log-prob minus the reference's); a model without one gets the plain log-ratio."""
+    if main_measure not in MEASURES:
+        raise DataError(f"--main-measure {main_measure!r}: expected one of {', '.join(MEASURES)}")
     runs = discover_runs(run_dirs)
     check_out_apart(out, run_dirs, runs)
     if reference is not None and reference not in {r.model_name for r in runs}:
@@ -239,7 +250,7 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             "package": {"name": "summ-pref", "version": package_version()},
             "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else version("lm_eval"),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "settings": asdict(settings),
+            "settings": {**asdict(settings), "main_measure": main_measure},
             "inputs": [i for lr in loaded for i in lr.inputs],
             "runs": describe_runs([run_summary(i, lr, results) for i, lr in enumerate(loaded)]),
             "row_coverage": coverage,
@@ -263,7 +274,8 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
         table = statistics_table(rows)
         summary = summary_from_table(table, skeleton)
         summary["elapsed_s"] = round(time.time() - started, 2)
-        figures = draw_run_figures(loaded, summary, table, staging / "figures", settings)
+        figures = draw_answer_figures(summary, table, staging / "figures", settings)
+        figures += draw_run_figures(loaded, summary, table, staging / "figures", settings)
         if aligned:
             figures += draw_comparison_figures(summary, table, aligned, staging / "figures", settings)
         figures += draw_generation_figures(summary, table, staging / "figures", settings)

@@ -110,8 +110,10 @@ def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
                                "`summ-pref tempered-copy`), not an RLHF model")
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "> **Synthetic data**" in report
-    assert f"> **Synthetic model**: model-T0.7 is {notes[tempered]}." in report
+    assert f"> **Synthetic model**: model-T0.7 is {notes[tempered]}; its sharpening is built in" in report
     assert "## Generated samples" in report and "Sharpening γ" in report
+    head = report.splitlines()[:30]  # both answers, with their intervals, on the first screen
+    assert "## Answers" in head and sum(line.startswith("**Hypothesis ") and "(95% CI)" in line for line in head) == 2
 
 
 def test_the_report_and_the_copy_name_the_same_record_file():

@@ -136,9 +136,10 @@ def test_report_writes_the_section_the_map_the_csv_and_the_finding(report):
     assert "## Generated samples" in text and "### summ_pref_gen" in text
     assert "| statistic | base | tuned |" in text and "| statistic | tuned − base |" in text
     assert "EAD, per input" in text and "perplexity over the posts (summ_pref_posts)" in text
-    assert "![Mode-collapse map (summ_pref_gen)](figures/mode_collapse__summ_pref_gen.png)" in text
+    assert ("![Mode-collapse map: per-input diversity (EAD) against the reference's log-prob per token of the samples "
+            "(summ_pref_gen)](figures/mode_collapse__summ_pref_gen.png)") in text
     assert (out / "figures" / "mode_collapse__summ_pref_gen.png").stat().st_size > 0
-    findings = text.split("## Findings")[1].split("\n## ")[0]
+    findings = text.split("## Hypothesis 2: ")[1].split("\n## ")[0]
     assert ("**summ_pref_gen**, tuned vs base: per-input diversity of the samples" in findings
             and "concentration seen in generations" in findings)
     assert "mean token entropy along each model's own samples, tuned minus base" in findings
