@@ -4,8 +4,8 @@ outgrow one process.
 Each model whose run is not finished becomes one job running its own steps (scoring, and where it generates:
 generating, scoring the posts, scoring its own samples) in its run folder, exactly as the inline sweep runs them;
 each generating model's samples then become a job of the reference (scoring them into the reference's run folder)
-that waits for that model's job and for the reference's own job (both write where it reads or writes). The report
-is written once every job has finished.
+that waits for that model's job, for the reference's own job and for the reference's previous samples job (all
+write where it reads or writes). The report is written once every job has finished.
 
 `local` runs the jobs on this machine through submitit's local executor, up to `--jobs N` at once, or with
 `--gpus N` up to N GPUs at once, each job on its own GPUs (CUDA_VISIBLE_DEVICES); a job starts when the jobs it
@@ -168,13 +168,17 @@ def build_jobs(preset: dict, prepared: Prepared, folders: dict[str, Path], overr
             specs.append(JobSpec(f"{name}/own", name, own_step_names(wanted[name]), folders[name], (), resources,
                                  job_gpus(resources, model, default_gpus),
                                  (own_steps_job, ctx, model, folders[name], wanted[name], prepared.tasks)))
+    previous: tuple[str, ...] = ()  # the reference's samples jobs one after another (see below)
     for model in prepared.models:
         name, generate = model["name"], wanted[model["name"]].get("generate")
         if name == ref or not generate:
             continue
         if own_needed[name] or not samples_scored(folders[ref], folders[name], generate):
             resources = resources_of(preset, reference, overrides)
-            needs = tuple(f"{n}/own" for n in (name, ref) if own_needed[n])
+            # lm-eval writes a results file before its samples file: a second samples-scoring in the same folder
+            # at that moment would find its task's newest invocation unfinished, so they never overlap
+            needs = tuple(f"{n}/own" for n in (name, ref) if own_needed[n]) + previous
+            previous = (f"{ref}/samples-of-{name}",)
             specs.append(JobSpec(f"{ref}/samples-of-{name}", ref, f"score {name}'s samples", folders[ref], needs,
                                  resources, job_gpus(resources, reference, default_gpus),
                                  (reference_samples_job, ctx, reference, folders[ref], model, folders[name],

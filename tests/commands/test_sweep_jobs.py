@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import submitit
+import yaml
 
 from lm_eval_tasks.errors import DataError
 from postprocess.commands import sweep, sweep_jobs
@@ -316,3 +317,25 @@ def test_cli_job_options(tmp_path, capsys, console_restored):
                  "--timeout_min MIN", "--partition", "--account", "--qos", "--constraint", "--cancel", "jobs.json",
                  "--executor local --gpus 8", "--executor slurm --partition gpu", "--executor local --jobs 2"):
         assert flag in text
+
+
+def test_the_references_samples_jobs_run_one_after_another(tmp_path, monkeypatch):
+    """Three models: the reference scores each other model's samples after that model's job and after its previous
+    samples-scoring (two in the same folder at once could read each other's half-written invocation)."""
+    submitted: dict[str, list[str]] = {}
+
+    def submit(self, spec, gpus, after):
+        submitted[spec.key] = after
+        return str(100 + len(submitted))
+
+    monkeypatch.setattr(sweep_jobs.SlurmBackend, "submit", submit)
+    monkeypatch.setattr(sweep_jobs.SlurmBackend, "_state", lambda self, folder, job_id: "PENDING")
+    monkeypatch.setattr(submitit.SlurmExecutor, "affinity", classmethod(lambda cls: 1))
+    interrupt_after_submitting(monkeypatch)
+    spec = yaml.safe_load(write_preset(tmp_path / "p.yaml", generate=GENERATE).read_text())
+    spec["models"].append({**spec["models"][1], "name": "other", "model_args": {"pretrained": "org/other"}})
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(DataError, match="interrupted: 5 submitted"):
+        run_sweep_jobs(tmp_path / "p.yaml", tmp_path / "out", executor="slurm", runner=JobSteps(tmp_path), **SWEEP)
+    assert submitted == {"base/own": [], "tuned/own": [], "other/own": [], "base/samples-of-tuned": ["102", "101"],
+                         "base/samples-of-other": ["103", "101", "104"]}
