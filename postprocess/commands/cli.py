@@ -65,6 +65,12 @@ into a new run folder. Old runs are never deleted or overwritten, and the report
 made with the current settings; a half-written run (fewer samples lines than its results file counts)
 is scored again. OUT/report is replaced only while it holds nothing but an earlier sweep's report
 (docs/outputs.md).
+
+--executor local or slurm runs each model's steps as a job (submitit): on this machine, up to
+--jobs N at once or one per GPU with --gpus N; or on SLURM, each job with the resources of the
+preset's `resources:` and the options below. OUT/jobs.json records the jobs: Ctrl-C leaves them
+running, the same command again collects them (never submitting a running job twice) and writes
+the report; --cancel cancels them. Each job's log is in its run folder, RUN/jobs/.
 """
 SWEEP_EPILOG = """examples:
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda
@@ -73,6 +79,10 @@ SWEEP_EPILOG = """examples:
   summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --device cpu --batch_size 16
   # again with --limit 20: stops and names the change; --rescore scores again, keeping the old runs
   summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 20 --device cpu --batch_size 16 --rescore
+  # each model a job: on SLURM, on one node with 8 GPUs (one each), on a CPU machine (2 at once)
+  summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --executor slurm --partition gpu
+  summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --executor local --gpus 8
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --executor local --jobs 2 --device cpu
 """
 
 
@@ -221,11 +231,34 @@ def cmd_demo(args) -> None:
     run_demo(args.out, hub=args.hub, limit=args.limit, backend=args.backend)
 
 
+RESOURCE_OPTIONS = ("cpus", "mem_gb", "timeout_min", "partition", "account", "qos", "constraint")
+
+
 def cmd_sweep(args) -> None:
     from postprocess.commands.sweep import run_sweep
 
-    run_sweep(args.preset, args.out, limit=args.limit, metadata=args.metadata, batch_size=args.batch_size,
-              device=args.device, settings=_settings(args), rescore=args.rescore)
+    options = {"limit": args.limit, "metadata": args.metadata, "batch_size": args.batch_size, "device": args.device,
+               "settings": _settings(args), "rescore": args.rescore}
+    given = [f"--{name}" for name in ("jobs", "gpus", *RESOURCE_OPTIONS) if getattr(args, name) is not None]
+    if args.executor == "inline":
+        if given or args.cancel:
+            raise DataError(f"{', '.join(given or ['--cancel'])}: only with --executor local or slurm")
+        run_sweep(args.preset, args.out, **options)
+        return
+    from postprocess.commands.sweep_jobs import cancel_jobs, run_sweep_jobs
+
+    if args.cancel:
+        cancel_jobs(args.out)
+        return
+    if args.jobs is not None and args.executor != "local":
+        raise DataError("--jobs: only with --executor local (SLURM runs every job it can)")
+    run_sweep_jobs(args.preset, args.out, executor=args.executor, jobs=args.jobs, gpus=args.gpus,
+                   overrides={name: getattr(args, name) for name in RESOURCE_OPTIONS}, **options)
+
+
+def _count_arg(text: str) -> int:
+    """A count of at least 0."""
+    return _whole_number(text, 0)
 
 
 def _limit_arg(text: str) -> int:
@@ -318,6 +351,23 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--rescore", action="store_true",
                        help="score again the models whose finished run has other settings, into new run folders "
                             "(default: stop and name the differences)")
+    jobs = sweep.add_argument_group("jobs (--executor local or slurm; docs/how-to/cluster-sweeps.md)")
+    jobs.add_argument("--executor", choices=("inline", "local", "slurm"), default="inline",
+                      help="inline: every step in this process, one after another; local: each model's steps as a "
+                           "job on this machine; slurm: as SLURM jobs through submitit (default: inline)")
+    jobs.add_argument("--jobs", type=positive_int, metavar="N",
+                      help="local: run up to N jobs at once, on the CPU (default: 1)")
+    jobs.add_argument("--gpus", type=_count_arg, metavar="N",
+                      help="local: the node's GPUs to use, up to N jobs at once with one GPU each (a model's "
+                           "`resources: gpus` more); slurm: the GPUs of every job (default: the preset's, else 1)")
+    jobs.add_argument("--cpus", type=positive_int, metavar="N", help="CPU cores of every job (over the preset's)")
+    jobs.add_argument("--mem_gb", type=float, metavar="GB", help="memory of every job in GB (over the preset's)")
+    jobs.add_argument("--timeout_min", type=positive_int, metavar="MIN",
+                      help="wall-time limit of every job in minutes (over the preset's; default: 1440)")
+    for name in ("partition", "account", "qos", "constraint"):
+        jobs.add_argument(f"--{name}", help=f"SLURM {name} of every job (over the preset's)")
+    jobs.add_argument("--cancel", action="store_true",
+                      help="cancel the jobs OUT/jobs.json records that still run, and submit nothing")
     _add_settings(sweep)
     sweep.set_defaults(func=cmd_sweep)
 

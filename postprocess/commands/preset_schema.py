@@ -60,6 +60,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class Resources(_Strict):
+    """What one job of a model asks for under `summ-pref sweep --executor local|slurm` (each key absent: the
+    sweep-wide `resources:`, then the executor's default); the command's options override both. Resources change
+    no score, so they are not settings: a run made with other resources is reused."""
+
+    gpus: int = Field(None, ge=0, description="GPUs of the job (default 1 on SLURM and under `--executor local "
+                                              "--gpus N`, else 0); more than one needs `parallelize: true` (hf) or "
+                                              "`tensor_parallel_size` (vllm) in model_args, which then uses them")
+    cpus: int = Field(None, gt=0, description="CPU cores of the job (SLURM `--cpus-per-task`)")
+    mem_gb: float = Field(None, gt=0, description="memory of the job in GB (SLURM `--mem`)")
+    timeout_min: int = Field(None, gt=0, description="wall-time limit of the job in minutes (default 1440, a day)")
+    partition: str = Field(None, description="SLURM partition")
+    account: str = Field(None, description="SLURM account")
+    qos: str = Field(None, description="SLURM quality of service")
+    constraint: str = Field(None, description="SLURM node features (`--constraint`)")
+    slurm_additional_parameters: dict[str, str | int | bool] = Field(
+        None, description="further `#SBATCH --key=value` lines, e.g. {gres: 'gpu:a100:1'}")
+
+
 class Model(_Strict):
     """One entry of `models:`."""
 
@@ -80,6 +99,8 @@ class Model(_Strict):
                           "tempered-copy`, cached beside the converted model); T < 1 sharpens, a known truth for γ")
     generate: dict[str, Any] | Literal[False] = Field(
         None, description="this model's own `generate:` keys over the preset's; `false` leaves it out of generation")
+    resources: Resources = Field(None, description="this model's job resources over the preset's `resources:` "
+                                                   "(keys below)")
 
 
 class Preset(_Strict):
@@ -98,6 +119,8 @@ class Preset(_Strict):
     generate: dict[str, Any] = Field(None, description="each model also generates (summ_pref_gen*), scores "
                                                               "the posts and its own samples, and the reference "
                                                               "scores every model's samples (keys below)")
+    resources: Resources = Field(None, description="every model's job resources under `--executor local` or "
+                                                   "`slurm` (keys below; a model's own `resources:` overrides them)")
 
 
 # What a key expects, where pydantic's own words ("Input should be a valid integer") would not say it.
@@ -136,7 +159,8 @@ def _expected(loc: tuple) -> str | None:
 
 def _unknown_key(loc: tuple) -> str:
     """The message of an unknown key, with the closest known key of its level."""
-    known = list((Model if loc[0] == "models" else Preset).model_fields)
+    level = Resources if "resources" in loc else Model if loc[0] == "models" else Preset
+    known = list(level.model_fields)
     key = str(loc[-1])
     close = difflib.get_close_matches(key, known, 1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -191,6 +215,8 @@ def type_name(annotation: object) -> str:
         return " or ".join(type_name(a) for a in args)
     if origin is Annotated:
         return type_name(args[0])
+    if annotation is Resources:
+        return "mapping"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "model entry"
     return getattr(annotation, "__name__", str(annotation))
@@ -206,6 +232,8 @@ def _constraint(metadata: object) -> str | None:
         return "non-empty"
     if getattr(metadata, "gt", None) is not None:
         return f"> {metadata.gt}"
+    if getattr(metadata, "ge", None) is not None:
+        return f">= {metadata.ge}"
     return None
 
 
@@ -247,6 +275,13 @@ def schema_markdown(generate_keys: dict[str, tuple[object, str]]) -> str:
         "## `generate:` (preset level; a model's own `generate:` overrides its keys)",
         "",
         *generate,
+        "",
+        "## `resources:` (preset level and per model; only `summ-pref sweep --executor local` or `slurm` reads "
+        "them)",
+        "",
+        *_rows(Resources),
+        "",
+        "See docs/how-to/cluster-sweeps.md for the executors.",
         "",
         "## Data revision",
         "",

@@ -590,6 +590,16 @@ def samples_record(gen_run: Path, gen_folder: Path, generate: dict, version: obj
             "chat_template": generate["chat_template"], "continuation_end": metadata.get("continuation_end")}
 
 
+def samples_scored(ref_folder: Path, gen_run: Path, generate: dict) -> bool:
+    """Whether the newest samples-scoring of `gen_run`'s generation in the reference's run folder is complete and
+    scored that very generation file."""
+    gen = run_entries(gen_run).get(generate["task"])
+    if gen is None:
+        return False
+    done = run_entries(ref_folder).get(f"{SAMPLES_TASK}:{generating_model(gen)}")
+    return done is not None and done.complete and same_path(done.samples_from, gen.samples)
+
+
 def score_samples_under_reference(ctx: Context, reference: dict, ref_folder: Path, model: dict, gen_run: Path,
                                   generate: dict, version: object) -> None:
     """The reference scores `model`'s samples (its run `gen_run`) into the reference's run folder, unless the
@@ -601,8 +611,7 @@ def score_samples_under_reference(ctx: Context, reference: dict, ref_folder: Pat
     if record_path.exists() and read_json(record_path) != record:
         raise DataError(f"records another scoring of {gen_run}'s samples than this sweep's; it is never "
                         "overwritten: move it away, or score into a new run folder with --rescore", path=record_path)
-    done = run_entries(ref_folder).get(key)
-    if done is not None and done.complete and same_path(done.samples_from, gen.samples):
+    if samples_scored(ref_folder, gen_run, generate):
         logger.info("sweep: %s's samples already scored by %s in %s, skipping", model["name"], reference["name"],
                     ref_folder)
         return
@@ -614,13 +623,26 @@ def score_samples_under_reference(ctx: Context, reference: dict, ref_folder: Pat
     require(run_entries(ref_folder), key, what, ref_folder)
 
 
-def score_models(preset: dict, runs: Path, *, where: Path | None = None, limit: int | None = None,
-                 metadata: dict | None = None, batch_size: str = "auto", device: str | None = None,
-                 rescore: bool = False,
-                 runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> dict[str, Path]:
-    """Every step of every model of a checked preset that is not done with the current settings, into
-    RUNS/<model>/run-<N>/; returns each model's run folder. The preset's `limit` and `metadata` apply where the
-    call gives no `limit` or leaves a metadata key out. `where` names the preset in errors."""
+@dataclass(frozen=True)
+class Prepared:
+    """A checked, planned sweep: the models, the reference, the tasks, each model's wanted settings and planned
+    run folder (None: a new one, made by `run_folder`), the samples-scoring task's version and the steps' context."""
+
+    models: list[dict]
+    reference: dict
+    tasks: list[str]
+    wanted: dict[str, dict]
+    plans: dict[str, Path | None]
+    samples_version: object
+    ctx: Context
+
+
+def prepare_sweep(preset: dict, runs: Path, *, where: Path | None = None, limit: int | None = None,
+                  metadata: dict | None = None, batch_size: str = "auto", device: str | None = None,
+                  rescore: bool = False,
+                  runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> Prepared:
+    """Everything checked and planned before the first step runs: the metadata, the tasks' versions, each model's
+    settings and run to reuse or resume, and the refusal of finished runs made with other settings."""
     limit = preset.get("limit") if limit is None else limit
     metadata = {**preset.get("metadata", {}), **(metadata or {})}
     _check_metadata(metadata)
@@ -650,23 +672,43 @@ def score_models(preset: dict, runs: Path, *, where: Path | None = None, limit: 
                         + "; ".join(f"{', '.join(names)}: {reason}" for reason, names in refused.items())
                         + ". Pass --rescore to score again into new run folders (the old runs are kept)", path=runs)
     common = ["--batch_size", str(batch_size), *(["--device", device] if device else [])]
-    ctx = Context(runner, common, limit, metadata)
+    return Prepared(models, reference, tasks, wanted, {name: plan.folder for name, plan in plans.items()},
+                    gen_versions.get(SAMPLES_TASK), Context(runner, common, limit, metadata))
+
+
+def run_folder(prepared: Prepared, runs: Path, name: str) -> Path:
+    """The model's planned run folder, or a new one holding its settings."""
+    folder = prepared.plans[name]
+    if folder is None:
+        folder = next_run_folder(runs / name)
+        folder.mkdir(parents=True)
+        (folder / SETTINGS_FILE).write_text(json.dumps(prepared.wanted[name], indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def score_models(preset: dict, runs: Path, *, where: Path | None = None, limit: int | None = None,
+                 metadata: dict | None = None, batch_size: str = "auto", device: str | None = None,
+                 rescore: bool = False,
+                 runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> dict[str, Path]:
+    """Every step of every model of a checked preset that is not done with the current settings, into
+    RUNS/<model>/run-<N>/, one after another in this process; returns each model's run folder. The preset's
+    `limit` and `metadata` apply where the call gives no `limit` or leaves a metadata key out. `where` names the
+    preset in errors."""
+    prepared = prepare_sweep(preset, runs, where=where, limit=limit, metadata=metadata, batch_size=batch_size,
+                             device=device, rescore=rescore, runner=runner)
+    models, reference, wanted, ctx = prepared.models, prepared.reference, prepared.wanted, prepared.ctx
     chosen: dict[str, Path] = {}
     for i, model in enumerate(models, start=1):
         name, step = model["name"], f"sweep {i}/{len(models)}: {model['name']}"
-        folder = plans[name].folder
-        if folder is None:
-            folder = next_run_folder(runs / name)
-            folder.mkdir(parents=True)
-            (folder / SETTINGS_FILE).write_text(json.dumps(wanted[name], indent=2) + "\n", encoding="utf-8")
-        if not run_own_steps(ctx, model, folder, wanted[name], tasks, step):
+        folder = run_folder(prepared, runs, name)
+        if not run_own_steps(ctx, model, folder, wanted[name], prepared.tasks, step):
             logger.info("%s already scored with these settings in %s, skipping", step, folder)
         chosen[name] = folder
     for model in models:
         generate = wanted[model["name"]].get("generate")
         if model is not reference and generate:
             score_samples_under_reference(ctx, reference, chosen[reference["name"]], model, chosen[model["name"]],
-                                          generate, gen_versions[SAMPLES_TASK])
+                                          generate, prepared.samples_version)
     return chosen
 
 
