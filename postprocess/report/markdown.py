@@ -129,9 +129,11 @@ GROUP_WORDS = {
     "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
     "quality_length_adjusted": "+ quality and log length ratio",
     "token_count_adjusted": "+ token count difference; axis tasks: over the tie pairs; the α of predicted γ",
+    "vs_scale": "Verbalized Sampling's reading: intercept, per sd of Δ, first-listed summary minus second",
 }
-CMP_GROUPS = ("all", "length_adjusted", "policy_adjusted", "copy_adjusted")
-AXIS_GROUPS = ("tie_accuracy", "quality_adjusted", "quality_length_adjusted", "copy_adjusted", "policy_adjusted")
+CMP_GROUPS = ("all", "vs_scale", "length_adjusted", "policy_adjusted", "copy_adjusted")
+AXIS_GROUPS = ("tie_accuracy", "vs_scale", "quality_adjusted", "quality_length_adjusted", "copy_adjusted",
+               "policy_adjusted")
 HEADLINE_SPLIT = "subsplit=valid2"
 
 
@@ -169,13 +171,15 @@ def typicality_lines(rows: pd.DataFrame, kind: str, ci: str, roles: RatingRoles 
     measures = levels(alpha_rows, "measure")
     tied = [group] if (group := tie_group(roles)) else []
     groups = _ordered_groups(alpha_rows, CMP_GROUPS if kind == "cmp" else (*tied, *AXIS_GROUPS[1:]))
+    first = "summary 0 (as the data lists it)" if kind == "cmp" else "summary i (first in sorted order)"
     stats = stats_by(rows[rows["statistic"].isin(TYPICALITY)], "statistic", "measure", "group")
     best = roles.outcome
     outcome = (f"1[{best}_i > {best}_j] over within-post pairs of distinct summaries (ratings averaged over "
                f"raters) whose mean {best} ratings differ" if kind == "axis" else "the human choice")
     lines = [f"Hypothesis 1: typicality bias α (Zhang et al. 2025): logistic regression of {outcome} on "
              "z = Δ / rms(Δ), Δ the measure's difference within the pair, no intercept (the fit does not depend "
-             "on which summary is listed first), clustered by post"
+             "on which summary is listed first), clustered by post; `vs_scale` beside it on the same rows: Verbalized "
+             f"Sampling's published reading, with an intercept, z = Δ / sd(Δ), the outcome 1 when {first} won"
              + f". Cells: α [{ci} CI], p (cluster bootstrap; the cluster-robust Wald p is in summary.json's "
              "details).", ""]
     measure = next((m for m in ("per_token", "per_byte", "sum") if m in measures), measures[0])
@@ -186,7 +190,8 @@ def typicality_lines(rows: pd.DataFrame, kind: str, ci: str, roles: RatingRoles 
                             [[_group_label(g, roles), *(_cell_p(stats.get(("typicality_alpha", m, g)))
                                                          for m in measures)] for g in groups])
     if any(s in set(rows["statistic"]) for s in TYPICALITY[1:]):
-        lines += [f"The same fits read as the odds ratio per rms unit of Δ and Δp, the win probability at z = +1 "
+        lines += ["The same fits read as the odds ratio per rms unit of Δ (`vs_scale`: per sd) and Δp, the win "
+                  "probability at z = +1 "
                   f"minus at z = −1 (estimate [{ci} CI]):", ""]
         lines += markdown_table(
             ["group", *(f"{m}: {what}" for m in measures for what in ("odds ratio", "Δp"))],
