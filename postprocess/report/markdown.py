@@ -324,6 +324,41 @@ def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> lis
             *markdown_table(["model", "task", "β", "measure", f"agreement [{ci} CI]", f"margin [{ci} CI], p"], body)]
 
 
+# Chen et al. 2024's flip table: its cells (`postprocess.compare.concentration.FLIP_CELLS`) as report.md's columns.
+FLIP_COLUMNS = (("ref_agrees_model_agrees", "both agree"), ("ref_agrees_model_disagrees", "reference only"),
+                ("ref_disagrees_model_agrees", "model only"), ("ref_disagrees_model_disagrees", "neither"))
+
+
+def flip_table_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+    """Chen et al.'s flip table of each compared model on each pair task and measure: the pairs both runs rank as
+    the human did, only the reference, only the model, neither (counts and shares of the pairs neither run ties),
+    the ties left out, and the net flip with its interval and McNemar's exact p (the `net_flip` row); [] without
+    flip tables in summary.json."""
+    names = _names(summary)
+    net = stats_by(select(table[table["reference"] != ""], statistic="net_flip", group=ALL), "model", "task",
+                   "measure")
+    body = []
+    for comparison in summary.get("comparisons") or []:
+        model = comparison["model_name"]
+        for task, entry in (comparison.get("cmp") or {}).items():
+            for measure, flips in (entry.get("flip_table") or {}).items():
+                counts, fractions = flips.get("counts") or {}, flips.get("fractions") or {}
+                cells = [f"{counts[key]} ({fractions[key]:.1%})" if fractions.get(key) is not None
+                         else str(counts.get(key, "n/a")) for key, _ in FLIP_COLUMNS]
+                ties = (flips.get("n_ties") or {}).get("either", 0)
+                body.append([names.get(model, model), task, measure, *cells, str(ties),
+                             _cell_p(net.get((model, task, measure)))])
+    if not body:
+        return []
+    return ["Flip table (Chen et al. 2024): over the human pairs neither run ties, the pairs whose human choice the "
+            "reference's likelihood ranks first and the model's does too (both agree), only the reference's "
+            "(reference only), only the model's (model only), or neither (share of those pairs); net flip = (model "
+            f"only − reference only) / pairs, the model's ranking accuracy minus the reference's [{ci} CI, posts "
+            "resampled], p: McNemar's exact test on the two discordant cells:", "",
+            *markdown_table(["model", "task", "measure", *(label for _, label in FLIP_COLUMNS), "ties left out",
+                             f"net flip [{ci} CI], p"], body)]
+
+
 # The comparison statistics on the human-written summaries that the findings state and no other table shows.
 SUMMARY_SHIFTS = (("preferred_vs_rejected_shift", "per-byte shift (model − reference), preferred minus rejected"),
                   ("mean_entropy_difference", "mean next-token entropy along the summaries, model − reference (nats)"))
@@ -571,6 +606,7 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
         lines += ["## Hypothesis 2: does tuning sharpen the reference?", "", *bullets(said["hypothesis_2"])]
         lines += sharpening_lines(summary, table, ci)
         lines += implicit_reward_lines(summary, table, ci)
+        lines += flip_table_lines(summary, table, ci)
         lines += summary_shift_lines(summary, table, ci)
         lines += figure_lines(figures, None, None)
         lines += generated
