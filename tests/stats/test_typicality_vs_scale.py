@@ -27,27 +27,34 @@ def intercept_pairs(seed: int, n_posts: int = 50, per_post: int = 4, alpha: floa
     return delta, y, posts
 
 
-def vs_fit(delta, y, posts):
+def vs_fit(delta, y, posts, use_t: bool = False):
     """Verbalized Sampling's fit: GLM Binomial with a constant on the raw difference, clustered by prompt with
-    the small-sample correction; alpha per sd is the raw coefficient times the sd (pandas' std, ddof 1)."""
+    the small-sample correction; alpha per sd is the raw coefficient times the sd (pandas' std, ddof 1). `use_t`:
+    t quantiles with G - 1 degrees of freedom for the interval and p (statsmodels' cluster inference)."""
     X = sm.add_constant(np.asarray(delta, dtype=float), has_constant="add")
     groups = np.unique(posts, return_inverse=True)[1]
-    res = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster",
+    res = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster", use_t=use_t,
                                                           cov_kwds={"groups": groups, "use_correction": True})
     return res, float(np.std(delta, ddof=1))
+
+
+def t_based(method: str) -> bool:
+    """Whether alpha's shared interval machinery uses t quantiles on G - 1 df (else normal ones): the VS reading
+    takes the same intervals as the order-free alpha, whichever they are."""
+    return "G - 1" in method
 
 
 def test_vs_alpha_equals_the_statsmodels_glm_with_intercept():
     delta, y, posts = intercept_pairs(0)
     fit = typicality_alpha(delta, y, posts, n_resamples=0, intercept=True)
-    res, sd = vs_fit(delta, y, posts)
+    res, sd = vs_fit(delta, y, posts, use_t=t_based(fit.alpha.method))
     a = fit.alpha
     assert a.estimate == pytest.approx(res.params[1] * sd, rel=1e-9)
     assert a.details["sd"] == pytest.approx(sd, rel=1e-12) and "rms" not in a.details
     assert a.details["se_cluster"] == pytest.approx(res.bse[1] * sd, rel=1e-8)
     assert a.details["coef_intercept"] == pytest.approx(res.params[0], rel=1e-8)
     assert a.details["se_cluster_intercept"] == pytest.approx(res.bse[0], rel=1e-8)
-    # Without a bootstrap the interval is the cluster-robust Wald one, scaled by the sd like the coefficient.
+    # The interval is the cluster-robust Wald one, scaled by the sd like the coefficient.
     assert (a.ci_low, a.ci_high) == pytest.approx(tuple(np.asarray(res.conf_int())[1] * sd), rel=1e-8)
     assert a.p_value == pytest.approx(res.pvalues[1], rel=1e-8)
     assert fit.odds_ratio.estimate == pytest.approx(np.exp(res.params[1] * sd))
@@ -128,7 +135,7 @@ def test_vs_alpha_equals_statsmodels_on_the_shared_real_rows():
     outcome = np.array([r["choice"] == 0 for r in rows], dtype=float)
     posts = np.array([r["info"]["id"] for r in rows])
     fit = typicality_alpha(delta, outcome, posts, n_resamples=0, intercept=True)
-    res, sd = vs_fit(delta, outcome, posts)
+    res, sd = vs_fit(delta, outcome, posts, use_t=t_based(fit.alpha.method))
     a = fit.alpha
     assert a.n == len(rows) and a.details["n_clusters"] == len(set(posts))
     assert a.estimate == pytest.approx(res.params[1] * sd, rel=1e-8)
