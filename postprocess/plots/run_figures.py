@@ -190,3 +190,30 @@ def alpha_fits(table: pd.DataFrame, *, ax: Axes | None = None, xlabel: str = "ty
     ax.set_ylim(-0.6, len(table) - 0.4)
     style_axes(ax, xlabel, "")
     return ax
+
+
+# Where a pair's probability counts as piled at an end of [0, 1] (Xiao et al. 2024's preference collapse).
+PAIR_PROBABILITY_EDGE = 0.1
+
+
+def pair_probability_histogram(probability, *, ax: Axes | None = None, bins: int = 20,
+                               xlabel: str = "σ(Δ), Δ = log-prob of summary 0 − summary 1") -> Axes:
+    """The distribution of a model's pair probabilities sigmoid(delta) over the pairs of a task: Xiao et al. 2024 saw a
+    reference model's pair probabilities piled near 0 and 1, where the Bradley-Terry preference it implies is
+    all but certain. Bars over [0, 1] in `bins` equal bins; inside the axes, n and the shares below
+    `PAIR_PROBABILITY_EDGE` and above 1 - it. Non-finite values are left out (n counts the rest)."""
+    ax = column_axes(ax)
+    p = np.asarray(probability, dtype=float)
+    p = p[np.isfinite(p)]
+    ax.hist(p, bins=np.linspace(0.0, 1.0, bins + 1), color=PALETTE[0], edgecolor="white", linewidth=0.4)
+    ax.set_xlim(0.0, 1.0)
+    ax.margins(y=0.25)  # room above the bars for the counts' text
+    if len(p):
+        low, high = float(np.mean(p < PAIR_PROBABILITY_EDGE)), float(np.mean(p > 1 - PAIR_PROBABILITY_EDGE))
+        text = (f"n = {len(p):,} pairs\n{low:.0%} below {PAIR_PROBABILITY_EDGE:g}, "
+                f"{high:.0%} above {1 - PAIR_PROBABILITY_EDGE:g}")
+    else:
+        text = "n = 0 pairs"
+    ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center", va="top", fontsize=LEGEND_SIZE)
+    style_axes(ax, xlabel, "pairs")
+    return ax

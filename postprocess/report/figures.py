@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from scipy.special import expit
 
 from postprocess.compare.align import Aligned
 from postprocess.compare.statistics import gamma_points
@@ -29,6 +30,7 @@ from postprocess.plots.run_figures import (
     alpha_fits,
     calibration_plot,
     correlation_bars,
+    pair_probability_histogram,
     rating_scatter,
 )
 from postprocess.plots.style import COLUMN_WIDTH_IN, LABEL_SIZE, TICK_SIZE
@@ -116,6 +118,39 @@ def confidence_table(table: pd.DataFrame, *, model: str, task: str) -> pd.DataFr
     return _figure_table(rows, {"bucket": "bucket", "measure": "measure"}, n=True)
 
 
+def pair_probabilities(frame: pd.DataFrame, summary: Mapping) -> tuple[str, np.ndarray] | None:
+    """(measure, sigmoid(delta) per pair), delta = the measure of summary A minus summary B as the rows list them, on
+    the main measure, or the first after it that the task has (finite on some pair); None when none is."""
+    for measure in measure_order(main_measure(summary)):
+        try:
+            delta = measure_values(frame, measure, "_a") - measure_values(frame, measure, "_b")
+        except KeyError:  # a table without the measure's columns (no token counts at all)
+            continue
+        if np.isfinite(delta).any():
+            return measure, expit(delta)
+    return None
+
+
+def pair_probability_figure(frame: pd.DataFrame, summary: Mapping, *, name: str, task: str, base: str,
+                            folder: Path) -> SavedFigure | None:
+    """The distribution of sigma(delta) over a pair task's pairs under one run (Xiao et al. 2024's piling near 0 and
+    1), on the main measure, saved; None without a measure to draw."""
+    found = pair_probabilities(frame, summary)
+    if found is None:
+        return None
+    measure, probability = found
+    n = int(np.isfinite(probability).sum())
+    ax = pair_probability_histogram(probability, xlabel="σ(Δ), Δ = summary 0 − summary 1")
+    titled(ax.figure, f"pair probability σ(Δ) over the pairs\n(Δ of the {MEASURE_WORDS[measure]})")
+    display = display_name_map(summary).get(name, name)
+    return SavedFigure(name, task, f"Pair probability σ(Δ) on the {MEASURE_WORDS[measure]} over the pairs",
+                       save(ax.figure, folder, f"{base}__pair_probability.png"),
+                       f"Per pair (n = {n:,}), σ(Δ) with Δ the {MEASURE_WORDS[measure]} of summary 0 minus summary 1 "
+                       f"under {display}: the probability a Bradley-Terry reading of its likelihood gives summary 0. "
+                       "Xiao et al. 2024 found a reference model's pair probabilities piled near 0 and 1 (preference "
+                       "collapse); the panel states the shares below 0.1 and above 0.9.")
+
+
 def _calibration(d: dict) -> Calibration:
     return Calibration(**{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in d.items()})
 
@@ -159,6 +194,10 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
                                              "Fraction of pairs where the higher-likelihood summary is the one the "
                                              "labeller chose (tie = 1/2), per confidence level, with cluster-bootstrap "
                                              "CIs; dashed: chance."))
+                probability = pair_probability_figure(task.frame, summary, name=name, task=task_name, base=base,
+                                                      folder=folder)
+                if probability is not None:
+                    saved.append(probability)
                 model = run["cmp"][task_name]["preference_model"]
                 ax = calibration_plot(_calibration(model["calibration"]), _fit(model["logprob_diff"]))
                 titled(ax.figure, "calibration of the choice on the summed log-prob")

@@ -129,9 +129,11 @@ GROUP_WORDS = {
     "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
     "quality_length_adjusted": "+ quality and log length ratio",
     "token_count_adjusted": "+ token count difference; axis tasks: over the tie pairs; the α of predicted γ",
+    "vs_scale": "Verbalized Sampling's reading: intercept, per sd of Δ, first-listed summary minus second",
 }
-CMP_GROUPS = ("all", "length_adjusted", "policy_adjusted", "copy_adjusted")
-AXIS_GROUPS = ("tie_accuracy", "quality_adjusted", "quality_length_adjusted", "copy_adjusted", "policy_adjusted")
+CMP_GROUPS = ("all", "vs_scale", "length_adjusted", "policy_adjusted", "copy_adjusted")
+AXIS_GROUPS = ("tie_accuracy", "vs_scale", "quality_adjusted", "quality_length_adjusted", "copy_adjusted",
+               "policy_adjusted")
 HEADLINE_SPLIT = "subsplit=valid2"
 
 
@@ -169,13 +171,15 @@ def typicality_lines(rows: pd.DataFrame, kind: str, ci: str, roles: RatingRoles 
     measures = levels(alpha_rows, "measure")
     tied = [group] if (group := tie_group(roles)) else []
     groups = _ordered_groups(alpha_rows, CMP_GROUPS if kind == "cmp" else (*tied, *AXIS_GROUPS[1:]))
+    first = "summary 0 (as the data lists it)" if kind == "cmp" else "summary i (first in sorted order)"
     stats = stats_by(rows[rows["statistic"].isin(TYPICALITY)], "statistic", "measure", "group")
     best = roles.outcome
     outcome = (f"1[{best}_i > {best}_j] over within-post pairs of distinct summaries (ratings averaged over "
                f"raters) whose mean {best} ratings differ" if kind == "axis" else "the human choice")
     lines = [f"Hypothesis 1: typicality bias α (Zhang et al. 2025): logistic regression of {outcome} on "
              "z = Δ / rms(Δ), Δ the measure's difference within the pair, no intercept (the fit does not depend "
-             "on which summary is listed first), clustered by post"
+             "on which summary is listed first), clustered by post; `vs_scale` beside it on the same rows: Verbalized "
+             f"Sampling's published reading, with an intercept, z = Δ / sd(Δ), the outcome 1 when {first} won"
              + f". Cells: α [{ci} CI], p (cluster bootstrap; the cluster-robust Wald p is in summary.json's "
              "details).", ""]
     measure = next((m for m in ("per_token", "per_byte", "sum") if m in measures), measures[0])
@@ -186,7 +190,8 @@ def typicality_lines(rows: pd.DataFrame, kind: str, ci: str, roles: RatingRoles 
                             [[_group_label(g, roles), *(_cell_p(stats.get(("typicality_alpha", m, g)))
                                                          for m in measures)] for g in groups])
     if any(s in set(rows["statistic"]) for s in TYPICALITY[1:]):
-        lines += [f"The same fits read as the odds ratio per rms unit of Δ and Δp, the win probability at z = +1 "
+        lines += ["The same fits read as the odds ratio per rms unit of Δ (`vs_scale`: per sd) and Δp, the win "
+                  "probability at z = +1 "
                   f"minus at z = −1 (estimate [{ci} CI]):", ""]
         lines += markdown_table(
             ["group", *(f"{m}: {what}" for m in measures for what in ("odds ratio", "Δp"))],
@@ -317,6 +322,41 @@ def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> lis
             "(else β = 1, the plain log-ratio). Its agreement with the human choice does not depend on β; the mean "
             "margin, r of the chosen summary minus r of the rejected one, does (nats times β):", "",
             *markdown_table(["model", "task", "β", "measure", f"agreement [{ci} CI]", f"margin [{ci} CI], p"], body)]
+
+
+# Chen et al. 2024's flip table: its cells (`postprocess.compare.concentration.FLIP_CELLS`) as report.md's columns.
+FLIP_COLUMNS = (("ref_agrees_model_agrees", "both agree"), ("ref_agrees_model_disagrees", "reference only"),
+                ("ref_disagrees_model_agrees", "model only"), ("ref_disagrees_model_disagrees", "neither"))
+
+
+def flip_table_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+    """Chen et al.'s flip table of each compared model on each pair task and measure: the pairs both runs rank as
+    the human did, only the reference, only the model, neither (counts and shares of the pairs neither run ties),
+    the ties left out, and the net flip with its interval and McNemar's exact p (the `net_flip` row); [] without
+    flip tables in summary.json."""
+    names = _names(summary)
+    net = stats_by(select(table[table["reference"] != ""], statistic="net_flip", group=ALL), "model", "task",
+                   "measure")
+    body = []
+    for comparison in summary.get("comparisons") or []:
+        model = comparison["model_name"]
+        for task, entry in (comparison.get("cmp") or {}).items():
+            for measure, flips in (entry.get("flip_table") or {}).items():
+                counts, fractions = flips.get("counts") or {}, flips.get("fractions") or {}
+                cells = [f"{counts[key]} ({fractions[key]:.1%})" if fractions.get(key) is not None
+                         else str(counts.get(key, "n/a")) for key, _ in FLIP_COLUMNS]
+                ties = (flips.get("n_ties") or {}).get("either", 0)
+                body.append([names.get(model, model), task, measure, *cells, str(ties),
+                             _cell_p(net.get((model, task, measure)))])
+    if not body:
+        return []
+    return ["Flip table (Chen et al. 2024): over the human pairs neither run ties, the pairs whose human choice the "
+            "reference's likelihood ranks first and the model's does too (both agree), only the reference's "
+            "(reference only), only the model's (model only), or neither (share of those pairs); net flip = (model "
+            f"only − reference only) / pairs, the model's ranking accuracy minus the reference's [{ci} CI, posts "
+            "resampled], p: McNemar's exact test on the two discordant cells:", "",
+            *markdown_table(["model", "task", "measure", *(label for _, label in FLIP_COLUMNS), "ties left out",
+                             f"net flip [{ci} CI], p"], body)]
 
 
 # The comparison statistics on the human-written summaries that the findings state and no other table shows.
@@ -576,6 +616,7 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
         lines += ["## Hypothesis 2: does tuning sharpen the reference?", "", *bullets(said["hypothesis_2"])]
         lines += sharpening_lines(summary, table, ci)
         lines += implicit_reward_lines(summary, table, ci)
+        lines += flip_table_lines(summary, table, ci)
         lines += summary_shift_lines(summary, table, ci)
         lines += figure_lines(figures, None, None)
         lines += generated

@@ -185,6 +185,19 @@ def _fit_rows(fit, *, model: str, task: str, measure: str, group: str) -> list[d
             for name, stat in zip(TYPICALITY_NAMES, fit, strict=True)]
 
 
+# Verbalized Sampling's own reading of alpha (`analyse/reg-share.py`): an intercept, alpha per standard deviation of
+# delta, item i the one the data lists first. Its alpha and odds ratio per sd sit beside the order-free fit on the same
+# rows and draws; its delta_p is left out, as VS reads the win probability with the intercept, not at 0.
+VS_SCALE_GROUP = "vs_scale"
+
+
+def _vs_scale_rows(delta: np.ndarray, outcome: np.ndarray, posts: np.ndarray, kw: dict, *, model: str, task: str,
+                   measure: str) -> list[dict]:
+    fit = typicality_alpha(delta, outcome, posts, intercept=True, **kw)
+    return [stat_row(stat, model=model, task=task, statistic=name, measure=measure, group=VS_SCALE_GROUP)
+            for name, stat in zip(TYPICALITY_NAMES[:2], (fit.alpha, fit.odds_ratio), strict=True)]
+
+
 def _copy_present(frame: pd.DataFrame, suffixes: tuple[str, ...]) -> list[str]:
     """The copy columns logged (finite somewhere) on every side given."""
     return [c for c in COPY_COLUMNS
@@ -248,7 +261,8 @@ def cmp_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list[
                         task: str) -> list[dict]:
     """alpha (and its odds ratio and delta_p) of every measure on a pair task: the human choice of summary A
     on z = (measure_A - measure_B) / rms, no intercept, clustered by post; groups as
-    `cmp_typicality_covariates` and one per subsplit (its own draws)."""
+    `cmp_typicality_covariates`, `vs_scale` (Verbalized Sampling's reading: with an intercept, per sd of delta,
+    summary A the one listed first; same draws) and one per subsplit (its own draws)."""
     posts = frame["post_id"].to_numpy()
     chose_a = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
     covariates = cmp_typicality_covariates(frame)
@@ -260,6 +274,7 @@ def cmp_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list[
         for group, cov in covariates.items():
             rows += _fit_rows(typicality_alpha(delta, chose_a, posts, cov, **kw), model=model, task=task,
                               measure=m, group=group)
+        rows += _vs_scale_rows(delta, chose_a, posts, kw, model=model, task=task, measure=m)
         for value in subsplits:
             keep = (frame["subsplit"] == value).to_numpy()
             fit = typicality_alpha(delta[keep], chose_a[keep], posts[keep], **_alpha_kw(settings, posts[keep]))
@@ -341,8 +356,10 @@ def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list
     outcome 1[overall_i > overall_j]. Groups: `tie_accuracy` (pairs with equal mean accuracy, alpha alone),
     `quality_adjusted` (+ the accuracy, coverage and coherence differences), `quality_length_adjusted`
     (+ the log length ratio), `copy_adjusted` (quality + the copy differences, where logged),
-    `policy_adjusted` (quality + policy contrasts), `token_count_adjusted` (the token-count difference, on the
-    tie pairs where there is a tie group, else on every pair; where the run has token counts), `policy=<name>`
+    `policy_adjusted` (quality + policy contrasts), `vs_scale` (Verbalized Sampling's reading of the tie
+    group: with an intercept, per sd of delta, item i the summary first in sorted order), `token_count_adjusted`
+    (the token-count difference, on the tie pairs where there is a tie group, else on every pair; where the run
+    has token counts), `policy=<name>`
     (alpha alone on the pairs of two summaries of that policy, where it has `MIN_POLICY_PAIRS`); and the ordered
     logit `typicality_ordinal`. On a pref_axis task `roles` names the outcome (for overall) and the quality
     ratings (for accuracy, coverage, coherence)."""
@@ -361,6 +378,8 @@ def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list
         if tied is not None:
             fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], **_alpha_kw(settings, posts[tie]))
             rows += _fit_rows(fit, model=model, task=task, measure=m, group=tied)
+        rows += _vs_scale_rows(delta[tie], outcome[tie], posts[tie], _alpha_kw(settings, posts[tie]), model=model,
+                               task=task, measure=m)
         if counted:
             tokens = pairs.loc[tie, ["d_n_tokens"]].set_axis([TOKEN_COUNT_COVARIATE], axis=1)
             fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], tokens, **_alpha_kw(settings, posts[tie]))

@@ -168,6 +168,20 @@ _ENTRIES = (
     _generation("post_perplexity", "perplexity over the posts' tokens", "posts", "{task}", "post_perplexity"),
 )
 REGISTRY: dict[str, Statistic] = {s.name: s for s in _ENTRIES}
+# The named fits of the typicality rows (their `group`; summary.json: typicality.TASK.MEASURE.GROUP), besides the
+# breakdowns `subsplit=<value>` and `policy=<name>` and the tie group `tie_<quality>` of a rated task. Each is a
+# different specification of the same logit, so a reader must know which one a number comes from.
+TYPICALITY_GROUPS = {
+    "all": "pair tasks: alpha alone, no intercept, per rms unit of the difference (order-free)",
+    "length_adjusted": "+ the log length ratio",
+    "policy_adjusted": "+ policy contrasts",
+    "token_count_adjusted": "+ the token-count difference",
+    "copy_adjusted": "+ the differences of the copy columns",
+    "quality_adjusted": "axis tasks: + the quality-rating differences",
+    "quality_length_adjusted": "axis tasks: + the quality-rating differences and the log length ratio",
+    "vs_scale": "Verbalized Sampling's reading (analyse/reg-share.py): with an intercept, alpha per standard "
+                "deviation of the difference, the first-listed summary's win as the outcome; alpha and odds ratio",
+}
 DIFFERENCE = "_difference"
 # The implicit reward's keys in summary.json name the statistic and the measure: r = beta * (logprob_model -
 # logprob_reference) (beta = 1 without a known beta), summed ("sum"), per byte or per token.

@@ -15,6 +15,8 @@ probabilities estimates alpha. Here:
 * `typicality_ordinal`: the ordered logit of the overall rating on accuracy, coverage, coherence and the
   standardised measure (Verbalized Sampling's first analysis), cluster-robust by post.
 * `policy_contrasts`: policy fixed effects that keep the no-intercept fit independent of pair order.
+* `typicality_alpha(..., intercept=True)`: Verbalized Sampling's own reading beside it, with an intercept and
+  alpha per standard deviation of delta, so that a number can be set beside the paper's.
 
 Why no intercept: which item of a pair is listed first is arbitrary; without an intercept, and with
 covariates that are differences between the two items (they change sign when the pair is swapped), the
@@ -105,11 +107,17 @@ def covariate_matrix(covariates, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
     return matrix, names
 
 
-def _method(names: tuple[str, ...], n: int, with_ci: bool, p_method: AlphaP, unit: str) -> str:
+def _method(names: tuple[str, ...], n: int, with_ci: bool, p_method: AlphaP, unit: str,
+            intercept: bool = False) -> str:
     covs = f" + covariates ({', '.join(names)})" if names else ""
-    text = (f"logit of the outcome on z = delta / rms(delta) (rms over the {n} rows used){covs}; no intercept, "
-            "so the fit does not depend on which item of a pair is listed first (swapping a pair flips delta, "
-            "the outcome and the covariates together); statsmodels GLM Binomial")
+    if intercept:
+        text = (f"logit of the outcome on z = delta / sd(delta) (sd, ddof 1, over the {n} rows used) with an "
+                f"intercept{covs}: Verbalized Sampling's reading (analyse/reg-share.py), alpha per standard deviation "
+                "of delta; it depends on which item of a pair is listed first; statsmodels GLM Binomial")
+    else:
+        text = (f"logit of the outcome on z = delta / rms(delta) (rms over the {n} rows used){covs}; no intercept, "
+                "so the fit does not depend on which item of a pair is listed first (swapping a pair flips delta, "
+                "the outcome and the covariates together); statsmodels GLM Binomial")
     wald = f"Wald, cluster-robust (sandwich) SE by {unit} with the small-sample correction"
     boot = f"{unit} bootstrap, inverts the percentile interval against 0"
     if p_method == "wald":
@@ -118,11 +126,11 @@ def _method(names: tuple[str, ...], n: int, with_ci: bool, p_method: AlphaP, uni
         text += f"; p: {boot}; p_value_wald: {wald}"
     if with_ci and n > FULL_REFIT_MAX_ROWS:
         text += (f"; ci: {unit} bootstrap percentile (one Newton step from the full-sample fit on each resample, "
-                 f"the k-step bootstrap with k = 1, as the data has over {FULL_REFIT_MAX_ROWS:,} rows; rms "
-                 "recomputed on it; wald_ci_low/high in details)")
+                 f"the k-step bootstrap with k = 1, as the data has over {FULL_REFIT_MAX_ROWS:,} rows; "
+                 f"{'sd' if intercept else 'rms'} recomputed on it; wald_ci_low/high in details)")
     elif with_ci:
-        text += (f"; ci: {unit} bootstrap percentile (the logit refitted on each resample, rms recomputed on it; "
-                 "wald_ci_low/high in details)")
+        text += (f"; ci: {unit} bootstrap percentile (the logit refitted on each resample, "
+                 f"{'sd' if intercept else 'rms'} recomputed on it; wald_ci_low/high in details)")
     else:
         text += "; ci: Wald, cluster-robust"
     return text
@@ -196,10 +204,20 @@ def weighted_logit_fits(X: np.ndarray, y: np.ndarray, weights: np.ndarray, start
     return beta
 
 
+def _resample_scale(total: np.ndarray, first: np.ndarray, second: np.ndarray, centred: bool) -> np.ndarray:
+    """Each resample's scale of delta from its weighted sums (rows, delta, delta^2): the rms, or with `centred`
+    the standard deviation (ddof 1, frequency weights: a row of weight w counts as w rows)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if centred:
+            return np.sqrt((second - first**2 / total) / (total - 1))
+        return np.sqrt(second / total)
+
+
 def _alpha_replicates(X: np.ndarray, y: np.ndarray, delta: np.ndarray, labels: np.ndarray,
-                      resamples: ClusterResamples, start: np.ndarray, rms: float) -> np.ndarray:
-    """(B,) alpha on each resample: the coefficient of z refitted, rescaled to the resample's own rms; NaN
-    (dropped and counted by the interval) where the refit did not converge or z separates the resample."""
+                      resamples: ClusterResamples, start: np.ndarray, rms: float, centred: bool = False) -> np.ndarray:
+    """(B,) alpha on each resample: the coefficient of z refitted, rescaled to the resample's own rms (its sd
+    with `centred`); NaN (dropped and counted by the interval) where the refit did not converge or z separates
+    the resample."""
     codes = resamples.codes(labels)
     step = max(1, DEFAULT_CHUNK_CELLS // max(len(y), 1))
     out = []
@@ -207,22 +225,22 @@ def _alpha_replicates(X: np.ndarray, y: np.ndarray, delta: np.ndarray, labels: n
         w = resamples.counts[first : first + step][:, codes].astype(float)
         coef = weighted_logit_fits(X, y, w, start)[:, 0]
         coef[np.abs(coef) > SEPARATED_COEF] = np.nan  # z separates the resample: its alpha does not exist
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rms_b = np.sqrt((w @ delta**2) / w.sum(axis=1))
+        rms_b = _resample_scale(w.sum(axis=1), w @ delta, w @ delta**2, centred)
         out.append(coef * rms_b / rms)
     return np.concatenate(out) if out else np.zeros(0)
 
 
 def _one_step_replicates(X: np.ndarray, y: np.ndarray, delta: np.ndarray, labels: np.ndarray,
-                         resamples: ClusterResamples, start: np.ndarray, rms: float) -> np.ndarray:
+                         resamples: ClusterResamples, start: np.ndarray, rms: float, centred: bool = False
+                         ) -> np.ndarray:
     """(B,) alpha on each resample after one Newton step from the full-sample fit `start`, rescaled to the
-    resample's own rms. The step's gradient and Hessian are the resample's counts times per-post sums taken
-    at `start`, so no row-level pass per resample is needed; NaN where the step's Hessian is singular or
-    alpha leaves the range where it exists."""
+    resample's own rms (its sd with `centred`). The step's gradient and Hessian are the resample's counts times
+    per-post sums taken at `start`, so no row-level pass per resample is needed; NaN where the step's Hessian is
+    singular or alpha leaves the range where it exists."""
     codes = resamples.codes(labels)
     k, p = resamples.counts.shape[1], X.shape[1]
     mu = expit(X @ start)
-    width = p + p * p + 2
+    width = p + p * p + 3
     sums = np.zeros((k, width))
     block = max(1, DEFAULT_CHUNK_CELLS // width)
     for first in range(0, len(y), block):
@@ -230,7 +248,7 @@ def _one_step_replicates(X: np.ndarray, y: np.ndarray, delta: np.ndarray, labels
         x, m = X[rows], mu[rows]
         per_row = np.column_stack([(y[rows] - m)[:, None] * x,
                                    ((m * (1 - m))[:, None, None] * x[:, :, None] * x[:, None, :]).reshape(-1, p * p),
-                                   delta[rows] ** 2, np.ones(len(x))])
+                                   delta[rows], delta[rows] ** 2, np.ones(len(x))])
         members = sparse.csr_matrix((np.ones(len(x)), (codes[rows], np.arange(len(x)))), shape=(k, len(x)))
         sums += members @ per_row
     step = max(1, DEFAULT_CHUNK_CELLS // max(k, 1))
@@ -240,8 +258,7 @@ def _one_step_replicates(X: np.ndarray, y: np.ndarray, delta: np.ndarray, labels
         gradient, hessian = totals[:, :p], totals[:, p : p + p * p].reshape(-1, p, p)
         coef = start[0] + _solve(hessian, gradient)[:, 0]
         coef[np.abs(coef) > SEPARATED_COEF] = np.nan
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rms_b = np.sqrt(totals[:, -2] / totals[:, -1])
+        rms_b = _resample_scale(totals[:, -1], totals[:, -3], totals[:, -2], centred)
         out.append(coef * rms_b / rms)
     return np.concatenate(out) if out else np.zeros(0)
 
@@ -277,7 +294,7 @@ def cluster_sandwich(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups: n
 
 def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: int = 1000, seed: int = 0,
                      confidence: float = 0.95, resamples: ClusterResamples | None = None,
-                     p_method: AlphaP = "wald") -> TypicalityFit:
+                     p_method: AlphaP = "wald", intercept: bool = False) -> TypicalityFit:
     """alpha: the log-odds of "item i wins" per rms unit of delta = measure_i - measure_j.
 
     The logit P(outcome = 1) = sigmoid(alpha * z + covariates @ gamma), z = delta / rms(delta), no
@@ -306,6 +323,11 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     p_method : {"wald", "bootstrap"}
         Which p is ``p_value``: the cluster-robust Wald test, or the bootstrap p that inverts the percentile
         interval against 0; the other goes to details (``p_value_bootstrap`` / ``p_value_wald``).
+    intercept : bool
+        Verbalized Sampling's reading (`analyse/reg-share.py`): the logit gets an intercept and z is delta over
+        its standard deviation (ddof 1; each resample's own sd in the bootstrap), so alpha is per sd of delta
+        and depends on which item is listed first (item i is the one listed first). Details then hold ``sd``
+        and ``coef_intercept`` instead of ``rms``. The intervals and p come from the same machinery.
 
     Returns
     -------
@@ -340,8 +362,10 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     n, n_dropped = int(keep.sum()), int((~keep).sum())
     unit = "row" if clusters is None else "cluster"
     with_ci = n_resamples > 0 or resamples is not None
-    method = _method(names, n, with_ci, p_method, unit)
+    method = _method(names, n, with_ci, p_method, unit, intercept)
     d, y, cov, labels = d[keep], y[keep], cov[keep], labels[keep]
+    if intercept:
+        cov, names = np.column_stack([np.ones(n), cov]), ("intercept", *names)
     n_clusters = len(np.unique(labels)) if n else 0
     details: dict = {"n_clusters": n_clusters, "covariates": ", ".join(names)}
     p = 1 + len(names)
@@ -350,13 +374,14 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
                                      f"{max(MIN_ROWS, p + 1)}", n_dropped, details)
     if y.min() == y.max():
         return _undefined(n, method, f"every outcome is {int(y[0])}: no variation to fit", n_dropped, details)
-    rms = float(np.sqrt(np.mean(d**2)))
-    if rms == 0:
-        return _undefined(n, method, "delta is 0 on every row: z is undefined", n_dropped, details)
-    details["rms"] = rms
+    scale = float(np.std(d, ddof=1)) if intercept else float(np.sqrt(np.mean(d**2)))
+    if scale == 0:
+        return _undefined(n, method, f"delta is {'constant' if intercept else '0'} on every row: z is undefined",
+                          n_dropped, details)
+    details["sd" if intercept else "rms"] = scale
     if n_clusters < 2:
         return _undefined(n, method, "fewer than 2 clusters: no cluster-robust standard error", n_dropped, details)
-    X = np.column_stack([d / rms, cov])
+    X = np.column_stack([d / scale, cov])
     if np.linalg.matrix_rank(X) < p:
         return _undefined(n, method, "the regressors are collinear (z with a covariate, or covariates together)",
                           n_dropped, details)
@@ -399,7 +424,7 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     if resamples is not None:
         replicates = _one_step_replicates if n > FULL_REFIT_MAX_ROWS else _alpha_replicates
-        reps = replicates(X, y, d, labels, resamples, params, rms)
+        reps = replicates(X, y, d, labels, resamples, params, scale, intercept)
         interval = percentile_interval(reps, confidence)
         p_boot = percentile_p_value(reps, 0.0)
         details.update(interval.details(), seed=resamples.seed)
@@ -423,7 +448,8 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
 
     return TypicalityFit(
         alpha=stat(lambda a: a, {}),
-        odds_ratio=stat(np.exp, {"scale": "odds ratio of item i winning per rms unit of delta"}),
+        odds_ratio=stat(np.exp, {"scale": f"odds ratio of item i winning per {'sd' if intercept else 'rms'} unit of "
+                                          "delta"}),
         delta_p=stat(lambda a: expit(a) - expit(-a),
                      {"scale": "P(win) at z = +1 minus at z = -1, covariates at 0"}),
     )

@@ -137,7 +137,8 @@ def test_report_md_shows_every_figure(report):
     text = (report / "report.md").read_text()
     shown = set(re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", text))
     on_disk = {f"figures/{p.name}" for p in (report / "figures").glob("*.png")}
-    assert shown == on_disk and len(on_disk) == 4
+    assert shown == on_disk and len(on_disk) == 6
+    assert any(p.endswith("__summ_pref_cmp__pair_probability.png") for p in on_disk)
     assert all((report / p).read_bytes()[:4] == b"\x89PNG" for p in shown)
     assert (report / "tables" / "axis_correlations.csv").exists() and (report / "tables" / "agreement.csv").exists()
 
