@@ -14,6 +14,7 @@ from lm_eval_tasks.console import configure_console
 from lm_eval_tasks.errors import DEBUG_ENV, DataError
 from lm_eval_tasks.openmp import default_wait_policy
 from postprocess import __version__
+from postprocess.io.embedding_model import DEFAULT_EMBEDDING_MODEL
 
 EPILOG = """examples:
   summ-pref demo --out demo/                        # everything, offline, on the embedded sample
@@ -148,11 +149,19 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
                    help="interval coverage, strictly between 0 and 1 (default 0.95)")
 
 
+def _add_embedding_model(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--embedding-model", default=DEFAULT_EMBEDDING_MODEL, metavar="MODEL",
+                   help="sentence-transformers model of the generated samples' semantic diversity: a hub id, a local "
+                        f"folder or @default, the embedded copy of {DEFAULT_EMBEDDING_MODEL} (default: "
+                        f"{DEFAULT_EMBEDDING_MODEL}, the embedded copy when the hub is unreachable)")
+
+
 def cmd_report(args) -> None:
     from postprocess.report.build import build_report
 
     build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force,
-                 jobs=args.jobs, betas=dict(args.beta or []), main_measure=args.main_measure)
+                 jobs=args.jobs, betas=dict(args.beta or []), main_measure=args.main_measure,
+                 embedding_model=args.embedding_model)
 
 
 def beta_arg(text: str) -> tuple[str, float]:
@@ -212,7 +221,7 @@ def cmd_sweep(args) -> None:
     from postprocess.commands.sweep import run_sweep
 
     run_sweep(args.preset, args.out, limit=args.limit, metadata=args.metadata, batch_size=args.batch_size,
-              device=args.device, settings=_settings(args), rescore=args.rescore)
+              device=args.device, settings=_settings(args), rescore=args.rescore, embedding_model=args.embedding_model)
 
 
 def _limit_arg(text: str) -> int:
@@ -261,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the log-prob measure report.md's answers and findings are stated on (default per_token, "
                              "as Verbalized Sampling reports it); recorded in summary.json's settings")
     _add_settings(report)
+    _add_embedding_model(report)
     report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="score the embedded sample with the embedded model and write the report",
@@ -300,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="score again the models whose finished run has other settings, into new run folders "
                             "(default: stop and name the differences)")
     _add_settings(sweep)
+    _add_embedding_model(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
     tempered = sub.add_parser("tempered-copy", help="write a copy of a model with its logits divided by T (a known "

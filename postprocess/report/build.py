@@ -24,6 +24,8 @@ import lm_eval
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.implicit_reward import beta_problem
 from postprocess.compare.statistics import predicted_gamma_rows
+from postprocess.io.embedding_model import resolve_embedding_model
+from postprocess.io.embeddings import Embedder
 from postprocess.io.load import LoadedRun, load_run
 from postprocess.io.provenance import describe_runs, synthetic_tasks
 from postprocess.io.runs import Run, discover_runs
@@ -43,6 +45,7 @@ from postprocess.report.figures import (
 )
 from postprocess.report.generation_statistics import (
     comparison_entries,
+    gen_tasks,
     generation_rows,
     generation_tasks_info,
     scoring_runs,
@@ -213,12 +216,14 @@ def check_betas(betas: Mapping[str, float], reference: str | None, names: list[s
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
                  reference: str | None = None, force: bool = False, progress: bool = True,
                  jobs: int | None = None, betas: Mapping[str, float] | None = None,
-                 main_measure: str = DEFAULT_MAIN_MEASURE) -> dict:
+                 main_measure: str = DEFAULT_MAIN_MEASURE, embedding_model: str | None = None) -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary.
 
     `main_measure` (one of `MEASURES`) is the measure report.md's answers and findings are stated on; summary.json
     records it in its settings. `betas` ({model_name: beta}) gives a compared model's KL coefficient (DPO's β): its
-    implicit reward is then β·(log-prob minus the reference's); a model without one gets the plain log-ratio."""
+    implicit reward is then β·(log-prob minus the reference's); a model without one gets the plain log-ratio.
+    `embedding_model` (a hub id, a local sentence-transformers folder or `@default`, the embedded copy) adds the
+    semantic diversity of generated samples; summary.json's settings record it (name, source, weights hash)."""
     if main_measure not in MEASURES:
         raise DataError(f"--main-measure {main_measure!r}: expected one of {', '.join(MEASURES)}")
     runs = discover_runs(run_dirs)
@@ -260,7 +265,11 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             if lr.generation:
                 entry["generation_tasks"] = generation_tasks_info(lr)
         rows = [row for task_rows, _ in results.values() for row in task_rows]
-        generation_single, generation_compared = generation_rows(loaded, settings, reference)
+        embedder = None
+        if embedding_model is not None and any(gen_tasks(lr) for lr in loaded):
+            embedder = Embedder(resolve_embedding_model(embedding_model), progress=progress)
+            skeleton["settings"]["embedding_model"] = embedder.model.record
+        generation_single, generation_compared = generation_rows(loaded, settings, reference, embedder)
         rows += generation_single
         aligned = {}
         if reference is not None:
