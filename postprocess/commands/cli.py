@@ -14,6 +14,7 @@ from lm_eval_tasks.console import configure_console
 from lm_eval_tasks.errors import DEBUG_ENV, DataError
 from lm_eval_tasks.openmp import default_wait_policy
 from postprocess import __version__
+from postprocess.io.embedding_model import DEFAULT_EMBEDDING_MODEL
 
 EPILOG = """examples:
   summ-pref demo --out demo/                        # everything, offline, on the embedded sample
@@ -161,6 +162,13 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
                    help="interval coverage, strictly between 0 and 1 (default 0.95)")
 
 
+def _add_embedding_model(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--embedding-model", default=DEFAULT_EMBEDDING_MODEL, metavar="MODEL",
+                   help="sentence-transformers model of the generated samples' semantic diversity: a hub id, a local "
+                        f"folder or @default, the embedded copy of {DEFAULT_EMBEDDING_MODEL} (default: "
+                        f"{DEFAULT_EMBEDDING_MODEL}, the embedded copy when the hub is unreachable)")
+
+
 def _add_allow_incomplete(p: argparse.ArgumentParser) -> None:
     """--allow-incomplete of `report` (the sweep needs none: it scores an incomplete step again)."""
     p.add_argument("--allow-incomplete", action="store_true",
@@ -175,7 +183,7 @@ def cmd_report(args) -> None:
 
     build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force,
                  jobs=args.jobs, betas=dict(args.beta or []), main_measure=args.main_measure,
-                 allow_incomplete=args.allow_incomplete)
+                 embedding_model=args.embedding_model, allow_incomplete=args.allow_incomplete)
 
 
 def beta_arg(text: str) -> tuple[str, float]:
@@ -238,7 +246,8 @@ def cmd_sweep(args) -> None:
     from postprocess.commands.sweep import run_sweep
 
     options = {"limit": args.limit, "metadata": args.metadata, "batch_size": args.batch_size, "device": args.device,
-               "settings": _settings(args), "rescore": args.rescore}
+               "settings": _settings(args), "rescore": args.rescore,
+               "embedding_model": args.embedding_model}
     given = [f"--{name}" for name in ("jobs", "gpus", *RESOURCE_OPTIONS) if getattr(args, name) is not None]
     if args.executor == "inline":
         if given or args.cancel:
@@ -313,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the log-prob measure report.md's answers and findings are stated on (default per_token, "
                              "as Verbalized Sampling reports it); recorded in summary.json's settings")
     _add_settings(report)
+    _add_embedding_model(report)
     report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="score the embedded sample with the embedded model and write the report",
@@ -369,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--cancel", action="store_true",
                       help="cancel the jobs OUT/jobs.json records that still run, and submit nothing")
     _add_settings(sweep)
+    _add_embedding_model(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
     tempered = sub.add_parser("tempered-copy", help="write a copy of a model with its logits divided by T (a known "

@@ -11,7 +11,8 @@ copy is a derived, reproducible artefact kept beside the converted model in the 
 and its output head check out). Both score summ_pref; both generate `GENERATE` samples (K per post on the first
 posts of the sample, inside the chat template: without it the embedded model often starts its TL;DR with a
 newline, an empty sample); the embedded model scores both models' samples, each model its own and the posts;
-the report compares the copy against the embedded model (gamma, the generated samples, mode collapse).
+the report compares the copy against the embedded model (gamma, the generated samples, mode collapse), the
+samples' semantic diversity with the embedded copy of all-MiniLM-L6-v2 (`@default`, offline).
 
 OUT belongs to the demo: a marker file says so and lists every file the demo wrote, and each run replaces the
 previous one whole (no runs pile up; `postprocess.io.output_folder`). The new runs are scored in a staging folder
@@ -35,6 +36,7 @@ from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.harness import run_checked
 from postprocess.commands.sweep import HARNESS, check_preset, find_run, score_models
 from postprocess.commands.tempered_copy import DEMO_TEMPERATURE, ensure_tempered_copy
+from postprocess.io.embedding_model import PLACEHOLDER
 from postprocess.io.output_folder import OutputConflict, check_target, owned_id, stage
 from postprocess.report.build import build_report
 
@@ -45,6 +47,8 @@ MADE_BY = "summ-pref demo"
 # The demo's marker (`postprocess.io.output_folder`): it lists every file the demo wrote into OUT.
 MARKER = ".summ-pref-demo"
 TEMPERATURE = DEMO_TEMPERATURE
+# The semantic diversity of the samples comes from the embedded copy of all-MiniLM-L6-v2: the demo stays offline.
+EMBEDDING_MODEL = PLACEHOLDER
 REFERENCE, TEMPERED = "embedded", "tempered-T0.7"
 # K samples per post on the first posts of the data, sized so that `make demo` stays within 5 minutes on 2 CPU
 # cores (README); the chat template for the generation and for scoring the samples (see the module docstring).
@@ -111,7 +115,8 @@ def run_demo(out: Path, *, hub: bool = False, limit: int | None = None, backend:
         logger.info("step 2/2: statistics, figures and report ...")
         folders = [out / folder.relative_to(staged.path) for folder in chosen.values()]
         reference = find_run(out / chosen[REFERENCE].relative_to(staged.path)).model_name
-        summary = build_report(folders, out / "report", reference=reference, made_by=MADE_BY)
+        summary = build_report(folders, out / "report", reference=reference, made_by=MADE_BY,
+                               embedding_model=EMBEDDING_MODEL)
         staged.seal(out, record)  # the marker now lists the report's files too
     except BaseException:
         put_back(staged, previous)

@@ -715,13 +715,14 @@ def score_models(preset: dict, runs: Path, *, where: Path | None = None, limit: 
 def run_sweep(preset_path: Path, out: Path, *, limit: int | None = None, metadata: dict | None = None,
               batch_size: str = "auto", device: str | None = None, settings: Settings | None = None,
               rescore: bool = False,
-              runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> dict:
+              runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run,
+              embedding_model: str | None = None) -> dict:
     """Run every step of the preset's models not done with the current settings (`score_models`), then report
     all runs against the reference into OUT/report."""
     preset = load_preset(preset_path)
     chosen = score_models(preset, out / "runs", where=preset_path, limit=limit, metadata=metadata,
                           batch_size=batch_size, device=device, rescore=rescore, runner=runner)
-    return report_models(preset, chosen, out / "report", settings or Settings())
+    return report_models(preset, chosen, out / "report", settings or Settings(), embedding_model=embedding_model)
 
 
 def report_models(preset: dict, chosen: dict[str, Path], out: Path, settings: Settings, **kw) -> dict:

@@ -424,7 +424,8 @@ def run_sweep_jobs(preset_path: Path, out: Path, *, executor: str, jobs: int | N
                    overrides: dict | None = None, limit: int | None = None, metadata: dict | None = None,
                    batch_size: str = "auto", device: str | None = None, settings: Settings | None = None,
                    rescore: bool = False,
-                   runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run) -> dict:
+                   runner: Callable[[list[str]], subprocess.CompletedProcess] = subprocess.run,
+                   embedding_model: str | None = None) -> dict:
     """The sweep as jobs (module docstring): check and plan everything, submit what is not done, wait, report."""
     overrides = dict(overrides or {})
     preset = load_preset(preset_path)
@@ -457,4 +458,4 @@ def run_sweep_jobs(preset_path: Path, out: Path, *, executor: str, jobs: int | N
                 for t in failed) + ". Finished steps are kept: rerun the same command to run only what is left")
     else:
         logger.info("every step is done with these settings; writing the report")
-    return report_models(preset, folders, out / "report", settings or Settings())
+    return report_models(preset, folders, out / "report", settings or Settings(), embedding_model=embedding_model)

@@ -23,6 +23,8 @@ import lm_eval
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.implicit_reward import beta_problem
 from postprocess.compare.statistics import predicted_gamma_rows
+from postprocess.io.embedding_model import resolve_embedding_model
+from postprocess.io.embeddings import Embedder
 from postprocess.io.load import LoadedRun, load_run
 from postprocess.io.output_folder import OutputConflict, stage
 from postprocess.io.provenance import describe_runs, model_key, portable_folder, synthetic_tasks
@@ -43,6 +45,7 @@ from postprocess.report.figures import (
 )
 from postprocess.report.generation_statistics import (
     comparison_entries,
+    gen_tasks,
     generation_rows,
     generation_tasks_info,
     scoring_runs,
@@ -215,7 +218,7 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
                  reference: str | None = None, force: bool = False, progress: bool = True,
                  jobs: int | None = None, betas: Mapping[str, float] | None = None,
                  main_measure: str = DEFAULT_MAIN_MEASURE, allow_incomplete: bool = False,
-                 made_by: str = "summ-pref report") -> dict:
+                 made_by: str = "summ-pref report", embedding_model: str | None = None) -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary.
 
     `main_measure` (one of `MEASURES`) is the measure report.md's answers and findings are stated on; summary.json
@@ -223,7 +226,9 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
     implicit reward is then β·(log-prob minus the reference's); a model without one gets the plain log-ratio.
     `allow_incomplete` reads runs whose samples files lm-eval did not finish (`postprocess.io.runs.read_run`),
     stating so in the console, summary.json (`incomplete_inputs`) and report.md. `made_by` names the command in OUT's
-    marker: --force replaces only a folder of the same command."""
+    marker: --force replaces only a folder of the same command.
+    `embedding_model` (a hub id, a local sentence-transformers folder or `@default`, the embedded copy) adds the
+    semantic diversity of generated samples; summary.json's settings record it (name, source, weights hash)."""
     if main_measure not in MEASURES:
         raise DataError(f"--main-measure {main_measure!r}: expected one of {', '.join(MEASURES)}")
     runs = discover_runs(run_dirs, allow_incomplete)
@@ -277,7 +282,11 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             if lr.generation:
                 entry["generation_tasks"] = generation_tasks_info(lr)
         rows = [row for task_rows, _ in results.values() for row in task_rows]
-        generation_single, generation_compared = generation_rows(loaded, settings, reference)
+        embedder = None
+        if embedding_model is not None and any(gen_tasks(lr) for lr in loaded):
+            embedder = Embedder(resolve_embedding_model(embedding_model), progress=progress)
+            skeleton["settings"]["embedding_model"] = embedder.model.record
+        generation_single, generation_compared = generation_rows(loaded, settings, reference, embedder)
         rows += generation_single
         aligned = {}
         if reference is not None:

@@ -404,6 +404,7 @@ def draw_generation_figures(summary: dict, table: pd.DataFrame, folder: Path, se
     saved = []
     tasks = select(table, reference="", statistic="sample_ref_logprob")["task"]
     for task in sorted(set(tasks)):
+        saved += semantic_map(table, task, names, reference, folder, settings)
         data = mode_collapse_table(table, task, names)
         if data.empty:
             continue
@@ -421,3 +422,26 @@ def draw_generation_figures(summary: dict, table: pd.DataFrame, folder: Path, se
                                  f"with {ci} cluster-bootstrap CIs (posts resampled). Lower and to the right of the "
                                  "reference (hollow) is concentration seen in generations."))
     return saved
+
+
+SEMANTIC_MAP = "semantic_distance"
+
+
+def semantic_map(table: pd.DataFrame, task: str, names: Mapping[str, str], reference: str | None, folder: Path,
+                 settings: Settings) -> list[SavedFigure]:
+    """The mode-collapse map with the per-input semantic distance on the y axis ([] without its rows)."""
+    data = mode_collapse_table(table, task, names, diversity=SEMANTIC_MAP)
+    if data.empty:
+        return []
+    ci = confidence_label(settings.confidence)
+    few = bool(data["mark"].str.len().gt(0).any())
+    title = "semantic diversity against likelihood of the samples\n" + (
+        f"{ci} CIs; †: from few posts, no claim" if few else f"{ci} CIs")
+    ax = mode_collapse_map(data, reference=names.get(reference, reference), confidence=settings.confidence,
+                           diversity_label="per-input semantic distance", title=title)
+    return [SavedFigure(None, task, "Mode-collapse map: per-input semantic distance against the reference's log-prob "
+                        f"per token of the samples ({task})", save(ax.figure, folder, f"semantic_collapse__{task}.png"),
+                        "Per model: the mean pairwise cosine distance of the sentence embeddings of the K samples of "
+                        "a post, averaged over posts, against the reference's mean per-token log-prob of them, with "
+                        f"{ci} cluster-bootstrap CIs (posts resampled). Lower and to the right of the reference "
+                        "(hollow) is concentration in meaning, which paraphrase does not hide.")]

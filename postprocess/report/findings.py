@@ -299,6 +299,16 @@ def _generated(view: _View, task: str) -> bool:
     return not select(view.table, task=task, statistic="ead").empty
 
 
+def _semantic(view: _View, rows: pd.DataFrame, task: str) -> str:
+    """' Semantic diversity per post (...): distance X, Vendi Y.' where the report has the semantic rows, else ''."""
+    found = {name: dict(_by_task(rows, difference_name(name), group="per_input")).get(task)
+             for name in ("semantic_distance", "vendi_score")}
+    if not any(found.values()):
+        return ""
+    parts = [f"{label} {view.fmt(stat)}" for label, stat in zip(("distance", "Vendi score"), found.values()) if stat]
+    return f" Semantic diversity per post (sentence embeddings, model minus reference): {', '.join(parts)}."
+
+
 def _mode_collapse(view: _View, model: str, reference: str) -> list[str]:
     """One sentence per generation task compared: per-input diversity and likelihood under the reference."""
     out = []
@@ -309,7 +319,8 @@ def _mode_collapse(view: _View, model: str, reference: str) -> list[str]:
         head = (f"**{task}**, {who}: per-input diversity of the samples (EAD, model minus reference) "
                 f"{view.fmt(div)}")
         d_div = direction(div)
-        tail = _empty_samples(view, (model, reference), task) + view.notes((model, reference), task)
+        tail = (_semantic(view, rows, task) + _empty_samples(view, (model, reference), task)
+                + view.notes((model, reference), task))
         if lik is None:
             verdict = {1: "the model's samples are more diverse per post", -1: "the model's samples are less diverse "
                        "per post (its likelihood under the reference was not scored)",

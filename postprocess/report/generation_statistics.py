@@ -4,7 +4,9 @@ table: per model, and model minus reference paired by post.
 Per model and generation task (`postprocess.stats.diversity`):
 
 - group `per_input`: each `DIVERSITY` statistic of the K samples of a post, averaged over posts; interval: the
-  cluster bootstrap over posts (one set of draws per task, shared by its statistics);
+  cluster bootstrap over posts (one set of draws per task, shared by its statistics); with an embedding model
+  (`postprocess.io.embeddings`) also each `SEMANTIC` statistic (`postprocess.stats.semantic`) of the post's
+  non-empty samples;
 - group `across_input`: the same statistics of the first sample (lowest index) of every post; interval: the
   delete-d jackknife on half-samples of posts (`postprocess.stats.jackknife`: a bootstrap resample would
   duplicate texts);
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from postprocess.compare.paired import P_NOTE, bootstrap_p, mean_difference
+from postprocess.io.embeddings import Embedder
 from postprocess.io.load import LoadedRun
 from postprocess.stats.bootstrap import (
     ClusterResamples,
@@ -42,10 +45,11 @@ from postprocess.stats.bootstrap import (
     percentile_interval,
     ratio_of_sums_replicates,
 )
-from postprocess.stats.diversity import DIVERSITY, TextSet, per_input_table
+from postprocess.stats.diversity import DIVERSITY, TextSet, non_empty, per_input_table, words
 from postprocess.stats.jackknife import MAX_SUBSETS, half_samples, jackknife_stat
 from postprocess.stats.registry import difference_name
 from postprocess.stats.result import Stat
+from postprocess.stats.semantic import SEMANTIC, semantic_statistics
 from postprocess.stats.table import ALL, stat_row
 
 PER_INPUT, ACROSS_INPUT = "per_input", "across_input"
@@ -92,6 +96,16 @@ def per_post(frame: pd.DataFrame) -> pd.DataFrame:
     """`PER_POST` of each post's samples, indexed by post id."""
     groups = samples_by_post(frame)
     return per_input_table(list(groups.values())).set_index(pd.Index(list(groups), name="post_id"))
+
+
+def semantic_per_post(frame: pd.DataFrame, embedder: Embedder) -> pd.DataFrame:
+    """`SEMANTIC` of each post's non-empty samples (their sentence embeddings), indexed by post id; NaN where a
+    post has too few non-empty samples."""
+    groups = {post: non_empty(texts) for post, texts in samples_by_post(frame).items()}
+    embedder.encode([t for texts in groups.values() for t in texts])
+    return pd.DataFrame([semantic_statistics(embedder.encode(texts)) if texts else dict.fromkeys(SEMANTIC, np.nan)
+                         for texts in groups.values()], columns=list(SEMANTIC),
+                        index=pd.Index(list(groups), name="post_id"))
 
 
 def per_token_by_post(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -145,9 +159,20 @@ class AcrossInput:
     task, posts): the half-samples depend only on the number of posts and the seed, so a comparison on posts that
     are all of both models' reuses each model's own values, paired on the same subsets."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
+        self.embedder = embedder
+        self.names = (*DIVERSITY, *(SEMANTIC if embedder is not None else ()))
         self._done: dict[tuple, tuple[dict[str, float], list[dict[str, float]]]] = {}
+
+    def _semantic(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(embeddings of the texts, which texts are non-empty): empty texts are left out of every subset."""
+        kept = np.array([bool(words(t)) for t in texts], dtype=bool)
+        vectors = self.embedder.encode([t for t, k in zip(texts, kept) if k])
+        full = np.zeros((len(texts), vectors.shape[1] if kept.any() else 1))
+        if kept.any():
+            full[kept] = vectors
+        return full, kept
 
     def values(self, model: str, task: str, texts: pd.Series) -> tuple[dict[str, float], list[dict[str, float]]]:
         """(statistics of all `texts`, statistics of each half-sample), `texts` indexed by post id."""
@@ -156,16 +181,23 @@ class AcrossInput:
             text_set = TextSet(list(texts))
             n_subsets = min(self.settings.n_resamples, MAX_SUBSETS)
             subsets = half_samples(len(texts), n_subsets, self.settings.seed)
-            self._done[key] = (text_set.statistics(), [text_set.statistics(keep) for keep in subsets])
+            estimate, replicates = text_set.statistics(), [text_set.statistics(keep) for keep in subsets]
+            if self.embedder is not None:
+                vectors, kept = self._semantic(list(texts))
+                estimate.update(semantic_statistics(vectors[kept]))
+                for values, keep in zip(replicates, subsets):
+                    values.update(semantic_statistics(vectors[keep & kept]))
+            self._done[key] = (estimate, replicates)
         return self._done[key]
 
     def stats(self, model: str, task: str, texts: pd.Series) -> dict[str, Stat]:
-        """Each `DIVERSITY` statistic of the posts' first samples, with its jackknife interval."""
+        """Each `DIVERSITY` (and `SEMANTIC`, with an embedder) statistic of the posts' first samples, with its
+        jackknife interval."""
         estimate, replicates = self.values(model, task, texts)
         return {name: jackknife_stat(estimate[name], np.array([r[name] for r in replicates]), n_clusters=len(texts),
                                      n=len(texts), confidence=self.settings.confidence, seed=self.settings.seed,
                                      method=f"{name} of the first sample of every post; {JACKKNIFE_NOTE}")
-                for name in DIVERSITY}
+                for name in self.names}
 
     def differences(self, reference: tuple[str, pd.Series], model: tuple[str, pd.Series], task: str
                     ) -> dict[str, Stat]:
@@ -174,7 +206,7 @@ class AcrossInput:
         (ref_all, ref_reps), (mod_all, mod_reps) = (self.values(name, task, texts.loc[both])
                                                     for name, texts in (reference, model))
         out = {}
-        for name in DIVERSITY:
+        for name in self.names:
             diffs = np.array([m[name] - r[name] for m, r in zip(mod_reps, ref_reps, strict=True)])
             out[name] = jackknife_stat(mod_all[name] - ref_all[name], diffs, n_clusters=len(both), n=len(both),
                                        method=f"difference model - reference of {name} of the first sample of every "
@@ -255,7 +287,7 @@ def run_rows(lr: LoadedRun, settings: Settings, reference: LoadedRun | None, tab
     for task, frame in sorted(gen_tasks(lr).items()):
         table = tables[(model, task)]
         draws = _draws(table.index, settings)
-        for name in DIVERSITY:
+        for name in (*DIVERSITY, *(n for n in SEMANTIC if n in table)):
             add(mean_stat(table[name], draws, settings, f"{name} of each post's samples, mean over posts"), task, name,
                 PER_INPUT)
         for name, stat in across.stats(model, task, first_samples(frame)).items():
@@ -338,9 +370,9 @@ def comparison_rows(lr: LoadedRun, ref: LoadedRun, settings: Settings, tables: P
         scored_samples(lr, model)
     for task in sorted(set(ref_gen) & set(model_gen)):
         a, b = tables[(reference, task)], tables[(model, task)]
-        for name in PER_POST:
+        for name in (*PER_POST, *(n for n in SEMANTIC if n in a and n in b)):
             diff = _paired_means(a[name], b[name], settings, f"{name} of each post's samples")[2]
-            add(diff, task, difference_name(name), PER_INPUT if name in DIVERSITY else ALL)
+            add(diff, task, difference_name(name), ALL if name in ("mean_length", "empty_share") else PER_INPUT)
         for name, stat in across.differences((reference, first_samples(ref_gen[task])),
                                              (model, first_samples(model_gen[task])), task).items():
             add(stat, task, difference_name(name), ACROSS_INPUT)
@@ -363,13 +395,19 @@ def comparison_rows(lr: LoadedRun, ref: LoadedRun, settings: Settings, tables: P
     return rows
 
 
-def generation_rows(loaded: list[LoadedRun], settings: Settings, reference: str | None) -> tuple[list[dict],
-                                                                                                    list[dict]]:
-    """(single-run rows, comparison rows) of every run's generation statistics; comparisons need `reference`."""
+def generation_rows(loaded: list[LoadedRun], settings: Settings, reference: str | None,
+                    embedder: Embedder | None = None) -> tuple[list[dict], list[dict]]:
+    """(single-run rows, comparison rows) of every run's generation statistics; comparisons need `reference`;
+    with `embedder` the semantic diversity statistics too."""
     by_name = {lr.run.model_name: lr for lr in loaded}
     ref = by_name.get(reference) if reference is not None else None
     tables = {(lr.run.model_name, task): per_post(frame) for lr in loaded for task, frame in gen_tasks(lr).items()}
-    across = AcrossInput(settings)
+    if embedder is not None:
+        for lr in loaded:
+            for task, frame in gen_tasks(lr).items():
+                key = (lr.run.model_name, task)
+                tables[key] = tables[key].join(semantic_per_post(frame, embedder))
+    across = AcrossInput(settings, embedder)
     single = [row for lr in loaded for row in run_rows(lr, settings, ref, tables, across)]
     compared = [row for lr in loaded if ref is not None and lr is not ref
                 for row in comparison_rows(lr, ref, settings, tables, across)]

