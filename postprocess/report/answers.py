@@ -169,11 +169,39 @@ def baselines_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
     return "**Null baselines: does each model beat a rule that knows only length or copying?** " + " ".join(parts)
 
 
+def model_pairs_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+    """The paired difference of agreement between every two models on the same pairs (main measure, or the first of
+    `measure_order` present), with its exact McNemar p and Holm-adjusted p; None with fewer than two runs."""
+    names = display_name_map(summary)
+    rows = select(table, statistic="agreement_difference", group=ALL)
+    main = main_measure(summary)
+    confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
+    parts = []
+    for (model, reference, task), group in rows.groupby(["model", "reference", "task"], sort=False):
+        by_measure = stats_by(group, "measure")
+        measure = next((m for m in measure_order(main) if (m,) in by_measure), None)
+        if measure is None:
+            continue
+        stat = by_measure[(measure,)]
+        on = "" if measure == main else f" (on {MEASURE_WORDS[measure]})"
+        p_holm = stat.get("p_holm")
+        held = p_holm is not None and p_holm < 1 - confidence and direction(stat) in (1, -1)
+        verdict = (f"{names.get(model, model) if stat['estimate'] > 0 else names.get(reference, reference)} agrees "
+                   "more often" if held else "no difference after the Holm adjustment")
+        p_text = "" if stat.get("p_value") is None else f", McNemar p = {stat['p_value']:.3g}"
+        p_text += "" if p_holm is None else f", Holm-adjusted p = {p_holm:.3g}"
+        parts.append(f"{task}{on}: {names.get(model, model)} minus {names.get(reference, reference)} "
+                     f"{_fmt(stat, summary)}{p_text}: {verdict}.")
+    if not parts:
+        return None
+    return "**Model against model: which agrees more with the humans on the same pairs?** " + " ".join(parts)
+
+
 def answers(summary: Mapping, table: pd.DataFrame) -> dict[str, str]:
-    """{"hypothesis_1": paragraph, "baselines": paragraph, "hypothesis_2": paragraph}, each present only where
-    its rows exist."""
+    """{"hypothesis_1", "baselines", "model_pairs", "hypothesis_2"}: paragraphs, each present only where its rows
+    exist."""
     out = {"hypothesis_1": hypothesis1_answer(summary, table), "baselines": baselines_answer(summary, table),
-           "hypothesis_2": hypothesis2_answer(summary, table)}
+           "model_pairs": model_pairs_answer(summary, table), "hypothesis_2": hypothesis2_answer(summary, table)}
     return {key: text for key, text in out.items() if text}
 
 

@@ -143,7 +143,11 @@ def _ahead(view: _View, best: str, best_stat: Mapping, other: str, other_stat: M
     diff = _paired(view, best, other, kind, task, measure)
     if diff is not None:
         d = direction(diff)
-        return (None, interval_warning(diff) or "no interval or undefined") if d is None else (d > 0, "")
+        if d is None:
+            return None, interval_warning(diff) or "no interval or undefined"
+        # a sweep's many comparisons: the Holm-adjusted p of the family must agree with the interval
+        held = diff.get("p_holm") is None or diff["p_holm"] < 1 - view.confidence
+        return d > 0 and held, ""
     if other_stat is None or other_stat.get("estimate") is None:
         return None, "no interval or undefined"
     if None in (best_stat.get("ci_low"), other_stat.get("ci_high")):
