@@ -35,8 +35,9 @@ PAIRS = "model_pairs"
 
 
 def pair_path(row: Mapping) -> list[str]:
-    """The key path of a model-against-model row whose reference is not the report's reference run
-    (`postprocess.compare.model_pairs`): summary.json["model_pairs"]["MODEL vs REFERENCE"][TASK][MEASURE][KEY]."""
+    """The key path of a model-against-model row that no `comparisons` entry holds (its model is not compared
+    against that reference: `postprocess.compare.model_pairs`):
+    summary.json["model_pairs"]["MODEL vs REFERENCE"][TASK][MEASURE][KEY]."""
     return [PAIRS, f"{row['model']} vs {row['reference']}", row["task"], row["measure"], row["statistic"]]
 
 
@@ -49,7 +50,8 @@ def summary_from_table(table: pd.DataFrame, skeleton: Mapping) -> dict:
     summary = copy.deepcopy(dict(skeleton))
     lists = {section: _entries_by_model(summary, section) for section in ("runs", "comparisons")}
     for row in table.to_dict("records"):
-        if row["reference"] and row["reference"] != summary.get("reference"):
+        compared = lists["comparisons"].get(row["model"])
+        if row["reference"] and (compared is None or compared.get("reference", row["reference"]) != row["reference"]):
             _, pair, *keys = pair_path(row)
             pairs = summary.setdefault(PAIRS, {})
             node = pairs.setdefault(pair, {"model": row["model"], "reference": row["reference"]})
