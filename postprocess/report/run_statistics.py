@@ -95,6 +95,18 @@ def cmp_baseline_rows(frame: pd.DataFrame, kw: dict, *, model: str, task: str) -
             for rule in available_rules(frame, ("_a", "_b"))]
 
 
+def cmp_baseline_alpha_rows(frame: pd.DataFrame, settings: Settings, *, model: str, task: str) -> list[dict]:
+    """`baseline_alpha`: the typicality fit (`typicality_alpha`, no covariates) of the human choice of A on each null
+    rule's score difference A minus B, per rms unit, with the bootstrap of the run's own alpha: how strongly length
+    or copying alone predicts the choice, on the scale of the model's alpha."""
+    posts = frame["post_id"].to_numpy()
+    chose_a = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
+    return [stat_row(typicality_alpha(rule_scores(frame, rule, "_a") - rule_scores(frame, rule, "_b"), chose_a, posts,
+                                      **_alpha_kw(settings, posts)).alpha,
+                     model=model, task=task, statistic="baseline_alpha", group=rule_group(rule))
+            for rule in available_rules(frame, ("_a", "_b"))]
+
+
 def axis_breakdown_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], by: str, *, model: str,
                         task: str, roles: RatingRoles = TLDR_ROLES) -> list[dict]:
     """The breakdown statistics within each value of one column (each group with its own draws)."""
@@ -418,6 +430,8 @@ def hypothesis1_rows(frame: pd.DataFrame, kind: str, settings: Settings, measure
         return [] if ceiling else axis_typicality_rows(frame, settings, measures, model=model, task=task,
                                                        roles=roles)
     rows = [] if ceiling else cmp_typicality_rows(frame, settings, measures, model=model, task=task)
+    if ceiling is not False:
+        rows += cmp_baseline_alpha_rows(frame, settings, model=model, task=task)
     if ceiling is not False:
         rows += (ranking_rows(frame, settings, measures, model=model, task=task)
                  + human_ceiling_rows(frame, settings, measures, model=model, task=task))

@@ -113,6 +113,8 @@ _ENTRIES = (
     # ("rule=longer", "rule=shorter", "rule=more_copied"), no measure; beside every model's agreement.
     _computed("baseline_agreement", "agreement of a null rule (longer / shorter / more copied wins) with the human "
               "choice", "baseline", "baselines", "{task}", "{group}", "agreement"),
+    _computed("baseline_alpha", "typicality bias alpha of a null rule's score difference (length, copying)", "baseline",
+              "baselines", "{task}", "{group}", "alpha"),
     _computed("baseline_spearman", "Spearman ρ of a null rule's score (length, copying) with the rating", "baseline",
               "baselines", "{task}", "{group}", "{axis}", "spearman"),
     _computed("human_agreement", "labeller-labeller agreement", "human_ceiling",

@@ -117,7 +117,8 @@ def test_statistics_csv_has_exactly_the_columns_and_one_row_per_statistic(golden
     # every single-run statistic has a measure but labeller-labeller agreement and the null baselines (no model
     # score involved) and the mean token entropy (no log-prob measure)
     single = table[(table["reference"] == "") & ~table["statistic"].isin(["human_agreement", "mean_entropy",
-                                                                          "baseline_agreement", "baseline_spearman"])]
+                                                                          "baseline_agreement", "baseline_alpha",
+                                                                          "baseline_spearman"])]
     assert (table["group"] != "").all() and (single["measure"] != "").all()
 
 

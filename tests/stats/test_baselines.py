@@ -65,3 +65,18 @@ def test_baseline_interval_is_the_agreement_interval_on_the_same_draws(batch18):
 def test_copying_rule_needs_the_copy_columns(batch18):
     assert available_rules(batch18.drop(columns=["copy_coverage_a", "copy_coverage_b"]), ("_a", "_b")) == [
         "longer", "shorter"]
+
+
+def test_baseline_alpha_is_a_logit_of_the_choice_on_the_scaled_byte_difference(batch18):
+    import statsmodels.api as sm
+
+    from postprocess.report.run_statistics import cmp_baseline_alpha_rows
+
+    rows = {r["group"]: r for r in cmp_baseline_alpha_rows(batch18, Settings(n_resamples=50, seed=1), model="m",
+                                                           task="t")}
+    d = (batch18["n_bytes_a"] - batch18["n_bytes_b"]).to_numpy(dtype=float)
+    z = d / np.sqrt(np.mean(d**2))
+    fit = sm.GLM((batch18["choice"] == 0).astype(float).to_numpy(), z[:, None], family=sm.families.Binomial()).fit()
+    assert rows["rule=longer"]["estimate"] == pytest.approx(fit.params[0], rel=1e-8)
+    assert rows["rule=shorter"]["estimate"] == pytest.approx(-fit.params[0], rel=1e-8)
+    assert rows["rule=longer"]["ci_low"] < rows["rule=longer"]["estimate"] < rows["rule=longer"]["ci_high"]
