@@ -1,7 +1,8 @@
 """`summ-pref report`: statistics, tables, figures, summary.json and report.md for one or more runs.
 
-Everything is written into a temporary folder beside OUT and moved into place at the end, so a
-failure leaves no half-written report, and an existing OUT is never overwritten without --force.
+Everything is written into a staging folder beside OUT and moved into place at the end
+(`postprocess.io.output_folder`): a failure leaves no half-written report, and --force replaces only a report
+folder the same command wrote before.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,6 +25,7 @@ from postprocess.compare.implicit_reward import beta_problem
 from postprocess.compare.model_pairs import model_pair_rows
 from postprocess.compare.statistics import predicted_gamma_rows
 from postprocess.io.load import LoadedRun, load_run
+from postprocess.io.output_folder import OutputConflict, stage
 from postprocess.io.provenance import describe_runs, synthetic_tasks
 from postprocess.io.runs import Run, discover_runs
 from postprocess.io.samples import COPY_COLUMNS, TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
@@ -187,16 +187,6 @@ def check_out_apart(out: Path, run_dirs: list[Path], runs: list[Run]) -> None:
                                 "choose an --out outside the runs", path=out)
 
 
-def prepare_out(out: Path, force: bool) -> Path:
-    if out.exists() and not out.is_dir():
-        raise DataError("--out exists and is not a folder", path=out)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise DataError("output folder exists and is not empty; choose another --out or pass --force to replace it",
-                        path=out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-
-
 DEFAULT_SETTINGS = Settings()
 # The measure report.md answers on: per token, as Verbalized Sampling reports its typicality bias.
 DEFAULT_MAIN_MEASURE = "per_token"
@@ -215,22 +205,28 @@ def check_betas(betas: Mapping[str, float], reference: str | None, names: list[s
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
                  reference: str | None = None, force: bool = False, progress: bool = True,
                  jobs: int | None = None, betas: Mapping[str, float] | None = None,
-                 main_measure: str = DEFAULT_MAIN_MEASURE) -> dict:
+                 main_measure: str = DEFAULT_MAIN_MEASURE, allow_incomplete: bool = False,
+                 made_by: str = "summ-pref report") -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary.
 
     `main_measure` (one of `MEASURES`) is the measure report.md's answers and findings are stated on; summary.json
     records it in its settings. `betas` ({model_name: beta}) gives a compared model's KL coefficient (DPO's β): its
-    implicit reward is then β·(log-prob minus the reference's); a model without one gets the plain log-ratio."""
+    implicit reward is then β·(log-prob minus the reference's); a model without one gets the plain log-ratio.
+    `allow_incomplete` reads runs whose samples files lm-eval did not finish (`postprocess.io.runs.read_run`),
+    stating so in the console, summary.json (`incomplete_inputs`) and report.md. `made_by` names the command in OUT's
+    marker: --force replaces only a folder of the same command."""
     if main_measure not in MEASURES:
         raise DataError(f"--main-measure {main_measure!r}: expected one of {', '.join(MEASURES)}")
-    runs = discover_runs(run_dirs)
+    runs = discover_runs(run_dirs, allow_incomplete)
     check_out_apart(out, run_dirs, runs)
     if reference is not None and reference not in {r.model_name for r in runs}:
         raise DataError(f"--reference {reference!r} is not the model_name of any run: "
                         f"{sorted(r.model_name for r in runs)}")
     betas = dict(betas or {})
     check_betas(betas, reference, [r.model_name for r in runs])
-    staging = prepare_out(out, force)
+    incomplete = [f"{run.model_name}: {why}" for run in runs for why in run.incomplete]
+    staged = stage(out, made_by, force=force)
+    staging = staged.path
     try:
         started = time.time()
         loaded = [load_run(run, progress, copy_measure) for run in runs]
@@ -239,6 +235,11 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
                 logger.info("%s / %s: %d rows; %s", lr.run.model_name, name, len(task.frame), task.verification)
                 for note in describe_data_notes(task.info["data_notes"]):
                     logger.info("%s / %s: %s", lr.run.model_name, name, note)
+        incomplete += [f"{lr.run.model_name}: {name} scored the samples of an incomplete generation run: {why}"
+                       for lr in loaded for name, g in sorted(lr.generation.items())
+                       for why in g.info.get("incomplete", [])]
+        for line in incomplete:
+            logger.warning("warning: incomplete input used (--allow-incomplete): %s", line)
         check_same_scoring(loaded)
         scoring = scoring_runs(loaded, reference)
         if reference is not None and scoring:
@@ -256,6 +257,7 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             "inputs": [i for lr in loaded for i in lr.inputs],
             "runs": describe_runs([run_summary(i, lr, results) for i, lr in enumerate(loaded)]),
             "row_coverage": coverage,
+            "incomplete_inputs": incomplete,
         }
         skeleton["synthetic_data"] = bool(synthetic_tasks(skeleton["runs"]))
         for entry, lr in zip(skeleton["runs"], loaded):
@@ -287,11 +289,11 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
         write_tables(summary, table, staging / "tables")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
         (staging / "report.md").write_text(render_report(summary, table, figures))
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        staged.commit()
+    except OutputConflict:
+        raise
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staged.abandon()
         raise
     logger.info("report written to %s", out / "report.md")
     return summary

@@ -388,6 +388,16 @@ def tempered_banner(summary: Mapping) -> list[str]:
         "is built in, a known truth for γ.", "")]
 
 
+def incomplete_banner(summary: Mapping) -> list[str]:
+    """The warning when runs lm-eval did not finish writing were read (--allow-incomplete), one line per shortfall."""
+    notes = summary.get("incomplete_inputs") or []
+    if not notes:
+        return []
+    return ["> **Incomplete runs** (read with --allow-incomplete): the statistics below use only what these runs "
+            "wrote; they may differ from a complete run's.", ">",
+            *(f"> - {note}" for note in notes), ""]
+
+
 # Generated samples (issue 11): the diversity of each model's samples, their likelihood under the reference and
 # the next-token entropies; each table appears only when the statistics table has its rows.
 GENERATION_ROWS = (
@@ -576,7 +586,7 @@ def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigu
     ci = confidence_label(summary["settings"]["confidence"])
     said = findings_by_question(summary, table)
     lines = ["# summ-pref report", "", *synthetic_banner(summary), *tempered_banner(summary),
-             *answer_lines(summary, table, figures)]
+             *incomplete_banner(summary), *answer_lines(summary, table, figures)]
     own = table[table["reference"] == ""]
     lines += ["## Hypothesis 1: does the likelihood predict the human preference?", "", *bullets(said["hypothesis_1"])]
     for run in summary["runs"]:

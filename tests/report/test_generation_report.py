@@ -28,7 +28,7 @@ from tests.helpers.generation_fixtures import (
     write_generation,
 )
 from tests.helpers.harness_runs import run_tasks
-from tests.helpers.run_files import synthetic
+from tests.helpers.run_files import rewrite, synthetic
 
 SETTINGS = Settings(n_resamples=200)
 
@@ -276,3 +276,24 @@ def test_sampling_at_t1_gives_more_diversity_than_greedy(tiny_nobos_model):
     assert (greedy["distinct_2"] <= 1 / 4 + 1e-12).all()  # K copies: at most one text's share, 1/K
     assert sampled["distinct_2"].mean() > greedy["distinct_2"].mean()
     assert sampled["ead"].mean() > greedy["ead"].mean()
+
+
+def test_samples_scored_from_an_incomplete_generation_run_are_stated(tmp_path):
+    """summ_pref_samples scored an interrupted generation run only with allow_incomplete, and its records say so
+    (samples_from.incomplete): the report states it in summary.json and report.md."""
+    two_models(tmp_path / "runs")
+    (path,) = (p for p in (tmp_path / "runs" / "base").glob("samples_summ_pref_samples_*.jsonl")
+               if json.loads(p.read_text().splitlines()[0])["record"]["samples_from"]["model"] == "tuned")
+
+    def incomplete(lines):
+        for line in lines:
+            line["record"]["samples_from"]["incomplete"] = "gen.jsonl: holds 3 whole lines, results.json counts 12"
+        return lines
+
+    rewrite(path, incomplete)
+    summary = build_report([tmp_path / "runs"], tmp_path / "out", settings=Settings(n_resamples=20), progress=False,
+                           jobs=1)
+    note = ("base: summ_pref_samples:tuned scored the samples of an incomplete generation run: gen.jsonl: holds 3 "
+            "whole lines, results.json counts 12")
+    assert summary["incomplete_inputs"] == [note]
+    assert f"> - {note}" in (tmp_path / "out" / "report.md").read_text()

@@ -36,7 +36,9 @@ ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "
                       # the null baselines beside every agreement; the McNemar counts, the bootstrap p and the Holm p
                       # of the agreement difference; the difference of alpha
                       "baselines", "n_first_only", "n_second_only", "n_discordant", "p_value_bootstrap", "p_holm",
-                      "alpha"}
+                      "alpha",
+                      # runs lm-eval did not finish writing, read with --allow-incomplete (an empty list otherwise)
+                      "incomplete_inputs"}
 # Values changed after the golden summary was made, dropped from both sides: the agreement difference's p is now the
 # exact McNemar p (its bootstrap p moved to details.p_value_bootstrap), and its method says so.
 CHANGED_SINCE_GOLDEN = {("differences", "agreement"): ("p_value", "method")}
