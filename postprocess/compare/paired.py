@@ -20,6 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from postprocess.stats.agreement import agreement, pair_outcomes
 from postprocess.stats.bootstrap import (
@@ -32,6 +33,7 @@ from postprocess.stats.bootstrap import (
 from postprocess.stats.measures import measure_values
 from postprocess.stats.registry import REGISTRY, statistics
 from postprocess.stats.result import Stat
+from postprocess.stats.typicality import alpha_replicates, typicality_alpha
 
 P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the far side of 0)"
 
@@ -151,6 +153,30 @@ def correlation_difference(
                            labels[keep])
 
 
+MCNEMAR_NOTE = ("p: exact McNemar (two-sided binomial test of the discordant pairs, pairs where either side ties left "
+                "out; rows independent); bootstrap p in details.p_value_bootstrap")
+
+
+def mcnemar_p(first, second) -> tuple[float | None, dict]:
+    """The exact McNemar p of two sides' per-pair outcomes (1 agrees with the human, 0 not, 1/2 a tie) and its
+    counts: among the pairs where both sides pick a summary (no tie) and exactly one agrees, the two-sided
+    binomial test of "second only" against 1/2 (`scipy.stats.binomtest`). p is 1 when no pair is discordant
+    (nothing tells the sides apart); None when no pair is complete.
+
+    >>> mcnemar_p([1, 1, 1, 0, 0.5], [0, 0, 1, 1, 1])
+    (1.0, {'n_first_only': 1, 'n_second_only': 2, 'n_discordant': 3})
+    """
+    a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    untied = np.isfinite(a) & np.isfinite(b) & (a != 0.5) & (b != 0.5)
+    first_only, second_only = int(np.sum(untied & (a == 1) & (b == 0))), int(np.sum(untied & (a == 0) & (b == 1)))
+    counts = {"n_first_only": first_only, "n_second_only": second_only, "n_discordant": first_only + second_only}
+    if not np.any(np.isfinite(a) & np.isfinite(b)):
+        return None, counts
+    if first_only + second_only == 0:
+        return 1.0, counts
+    return float(sps.binomtest(second_only, first_only + second_only, 0.5).pvalue), counts
+
+
 def agreement_difference(
     ref_a, ref_b, model_a, model_b, choice, clusters, *, n_resamples: int = 1000, seed: int = 0,
     confidence: float = 0.95, resamples: ClusterResamples | None = None,
@@ -158,7 +184,8 @@ def agreement_difference(
     """Agreement with the human choice of the model's measure minus the reference's, paired over posts.
 
     Ties count 1/2 in each run (as in `postprocess.stats.agreement.agreement`); pairs missing in either run
-    are dropped from both.
+    are dropped from both. `p_value` is the exact McNemar p (`mcnemar_p`: the reference "first", the model
+    "second"; its counts in details); the paired bootstrap p is ``details["p_value_bootstrap"]``.
 
     Examples
     --------
@@ -182,7 +209,40 @@ def agreement_difference(
     if resamples is not None and keep.any():
         reps = ratio_of_sums_replicates(w_mod[keep] - w_ref[keep], labels[keep], resamples)
     unit = "row" if clusters is None else "cluster"
-    method = f"difference model - reference of agreement (ties 1/2); {P_NOTE}; ci: paired {unit} bootstrap percentile"
+    method = (f"difference model - reference of agreement (ties 1/2); {MCNEMAR_NOTE}; ci: paired {unit} bootstrap "
+              "percentile")
+    stat = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
+                           labels[keep])
+    if not stat.defined:
+        return stat
+    p_mcnemar, counts = mcnemar_p(w_ref[keep], w_mod[keep])
+    return replace(stat, p_value=p_mcnemar, details={**stat.details, **counts, "p_value_bootstrap": stat.p_value})
+
+
+def alpha_difference(
+    delta_ref, delta_model, choice, clusters, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+    resamples: ClusterResamples | None = None,
+) -> Stat:
+    """The typicality bias alpha (`postprocess.stats.typicality.typicality_alpha`, group `all`: the human chose
+    A on z = delta / rms, no intercept) of the model's measure minus the reference's, on the pairs complete in
+    both, each refitted on the same resampled posts; percentile interval and bootstrap p of the differences.
+
+    `delta_*` is measure(A) - measure(B) of each run, `choice` 0 when the human chose A.
+    """
+    d_ref, d_mod, c = (np.asarray(a, dtype=float).ravel() for a in (delta_ref, delta_model, choice))
+    labels = np.arange(len(c)) if clusters is None else np.asarray(clusters)
+    keep = np.isfinite(d_ref) & np.isfinite(d_mod) & np.isfinite(c)
+    chose_a = (c[keep] == 0).astype(float)
+    fits = [typicality_alpha(d[keep], chose_a, labels[keep], n_resamples=0).alpha for d in (d_ref, d_mod)]
+    ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in fits)
+    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
+    reps = None
+    if resamples is not None and ref.defined and mod.defined:
+        reps = (alpha_replicates(d_mod[keep], chose_a, labels[keep], resamples, mod.estimate, mod.details["rms"])
+                - alpha_replicates(d_ref[keep], chose_a, labels[keep], resamples, ref.estimate, ref.details["rms"]))
+    unit = "row" if clusters is None else "cluster"
+    method = (f"difference model - reference of typicality alpha (group all, per rms unit of each run's delta); "
+              f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples")
     return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
                            labels[keep])
 

@@ -38,6 +38,7 @@ from postprocess.compare.implicit_reward import (
 )
 from postprocess.compare.paired import (
     agreement_difference,
+    alpha_difference,
     available_measures,
     correlation_difference,
     measure,
@@ -106,6 +107,9 @@ def compare_task(
             add(agreement_difference(measure(f, m, "ref", "a"), measure(f, m, "ref", "b"), measure(f, m, "model", "a"),
                                      measure(f, m, "model", "b"), choice, clusters, **kw),
                 difference_name("agreement"), m)
+            add(alpha_difference(measure(f, m, "ref", "a") - measure(f, m, "ref", "b"),
+                                 measure(f, m, "model", "a") - measure(f, m, "model", "b"), choice, clusters, **kw),
+                difference_name("typicality_alpha"), m)
         flips = {}
         for m in measures:
             table = flip_table(aligned, m, **kw)

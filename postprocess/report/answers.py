@@ -20,6 +20,8 @@ from postprocess.report.findings import (
     MEASURE_WORDS,
     alpha_baseline,
     baseline_words,
+    beats_baseline,
+    best_baseline,
     comparison_pairs,
     direction,
     main_measure,
@@ -27,6 +29,7 @@ from postprocess.report.findings import (
     no_claim,
     shared_summaries,
 )
+from postprocess.stats.baselines import RULE_WORDS
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.result import format_stat, interval_warning
 from postprocess.stats.table import ALL, levels, select, stats_by
@@ -136,9 +139,69 @@ def hypothesis2_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
     return "**Hypothesis 2: does tuning sharpen the reference model's distribution?** " + " ".join(parts)
 
 
+def baselines_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+    """Each model's agreement on every pair task (main measure) beside the best null baseline of its run's pairs
+    (`findings.best_baseline`), and whether it beats it by its interval; None without `baseline_agreement` rows."""
+    names = display_name_map(summary)
+    own = select(table, reference="")
+    agreement = select(own, statistic="agreement", group=ALL)
+    main = main_measure(summary)
+    parts = []
+    for task in sorted(levels(select(own, statistic="baseline_agreement"), "task")):
+        texts = []
+        for model in levels(select(agreement, task=task), "model"):
+            best = best_baseline(own, model, task)
+            by_measure = stats_by(select(agreement, model=model, task=task), "measure")
+            measure = next((m for m in measure_order(main) if (m,) in by_measure), None)
+            if best is None or measure is None:
+                continue
+            rule, base = best
+            stat = by_measure[(measure,)]
+            on = "" if measure == main else f" on {MEASURE_WORDS[measure]}"
+            verdict = {True: "beats it", False: "does not beat it (intervals overlap or the rule is ahead)",
+                       None: "not comparable (no interval)"}[beats_baseline(stat, base)]
+            texts.append(f"{names.get(model, model)}{on} {_fmt(stat, summary)} against \"{RULE_WORDS[rule]}\" "
+                         f"{_fmt(base, summary)}: {verdict}")
+        if texts:
+            parts.append(f"{task}: " + "; ".join(texts) + ".")
+    if not parts:
+        return None
+    return "**Null baselines: does each model beat a rule that knows only length or copying?** " + " ".join(parts)
+
+
+def model_pairs_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+    """The paired difference of agreement between every two models on the same pairs (main measure, or the first of
+    `measure_order` present), with its exact McNemar p and Holm-adjusted p; None with fewer than two runs."""
+    names = display_name_map(summary)
+    rows = select(table, statistic="agreement_difference", group=ALL)
+    main = main_measure(summary)
+    confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
+    parts = []
+    for (model, reference, task), group in rows.groupby(["model", "reference", "task"], sort=False):
+        by_measure = stats_by(group, "measure")
+        measure = next((m for m in measure_order(main) if (m,) in by_measure), None)
+        if measure is None:
+            continue
+        stat = by_measure[(measure,)]
+        on = "" if measure == main else f" (on {MEASURE_WORDS[measure]})"
+        p_holm = stat.get("p_holm")
+        held = p_holm is not None and p_holm < 1 - confidence and direction(stat) in (1, -1)
+        verdict = (f"{names.get(model, model) if stat['estimate'] > 0 else names.get(reference, reference)} agrees "
+                   "more often" if held else "no difference after the Holm adjustment")
+        p_text = "" if stat.get("p_value") is None else f", McNemar p = {stat['p_value']:.3g}"
+        p_text += "" if p_holm is None else f", Holm-adjusted p = {p_holm:.3g}"
+        parts.append(f"{task}{on}: {names.get(model, model)} minus {names.get(reference, reference)} "
+                     f"{_fmt(stat, summary)}{p_text}: {verdict}.")
+    if not parts:
+        return None
+    return "**Model against model: which agrees more with the humans on the same pairs?** " + " ".join(parts)
+
+
 def answers(summary: Mapping, table: pd.DataFrame) -> dict[str, str]:
-    """{"hypothesis_1": paragraph, "hypothesis_2": paragraph}, each present only where its rows exist."""
-    out = {"hypothesis_1": hypothesis1_answer(summary, table), "hypothesis_2": hypothesis2_answer(summary, table)}
+    """{"hypothesis_1", "baselines", "model_pairs", "hypothesis_2"}: paragraphs, each present only where its rows
+    exist."""
+    out = {"hypothesis_1": hypothesis1_answer(summary, table), "baselines": baselines_answer(summary, table),
+           "model_pairs": model_pairs_answer(summary, table), "hypothesis_2": hypothesis2_answer(summary, table)}
     return {key: text for key, text in out.items() if text}
 
 

@@ -22,6 +22,7 @@ import lm_eval
 
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.implicit_reward import beta_problem
+from postprocess.compare.model_pairs import model_pair_rows
 from postprocess.compare.statistics import predicted_gamma_rows
 from postprocess.io.embedding_model import resolve_embedding_model
 from postprocess.io.embeddings import Embedder
@@ -64,6 +65,7 @@ from postprocess.report.tables import write_tables
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.extractiveness import extractiveness_table
 from postprocess.stats.measures import MEASURES, available_measures
+from postprocess.stats.multiplicity import with_holm
 from postprocess.stats.table import statistics_table
 
 logger = logging.getLogger(__name__)
@@ -297,7 +299,10 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             rows += predicted_gamma_rows(rows, reference, betas)  # issue 11: gamma = 1 + alpha/beta beside gamma
             skeleton["comparisons"] = comparison_entries(skeleton["comparisons"], generation_compared, reference,
                                                          settings)
-        table = statistics_table(rows)
+        frames = {lr.run.model_name: {name: task.frame for name, task in lr.tasks.items()} for lr in loaded}
+        kinds = {name: task.kind for lr in loaded for name, task in lr.tasks.items()}
+        rows += model_pair_rows(frames, kinds, settings, reference=reference)
+        table = with_holm(statistics_table(rows))
         summary = summary_from_table(table, skeleton)
         summary["elapsed_s"] = round(time.time() - started, 2)
         figures = draw_answer_figures(summary, table, staging / "figures", settings)

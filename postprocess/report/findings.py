@@ -28,10 +28,11 @@ import pandas as pd
 
 from postprocess.io.provenance import chat_template_note, display_name_map, synthetic_scope
 from postprocess.io.samples import describe_data_notes, rating_roles
+from postprocess.stats.baselines import RULE_WORDS
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.registry import difference_name
 from postprocess.stats.result import format_stat, interval_warning
-from postprocess.stats.table import ALL, levels, select, stat_dict, stats_by
+from postprocess.stats.table import ALL, levels, select, split_group, stat_dict, stats_by
 
 MEASURE_WORDS = {"sum": "summed log-prob", "per_byte": "log-prob per byte", "per_token": "log-prob per token"}
 # The measure findings and answers are stated on unless `--main-measure` chose another (summary.json's settings):
@@ -142,7 +143,11 @@ def _ahead(view: _View, best: str, best_stat: Mapping, other: str, other_stat: M
     diff = _paired(view, best, other, kind, task, measure)
     if diff is not None:
         d = direction(diff)
-        return (None, interval_warning(diff) or "no interval or undefined") if d is None else (d > 0, "")
+        if d is None:
+            return None, interval_warning(diff) or "no interval or undefined"
+        # a sweep's many comparisons: the Holm-adjusted p of the family must agree with the interval
+        held = diff.get("p_holm") is None or diff["p_holm"] < 1 - view.confidence
+        return d > 0 and held, ""
     if other_stat is None or other_stat.get("estimate") is None:
         return None, "no interval or undefined"
     if None in (best_stat.get("ci_low"), other_stat.get("ci_high")):
@@ -456,6 +461,46 @@ def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
     return out
 
 
+def best_baseline(rows: pd.DataFrame, model: str, task: str) -> tuple[str, dict] | None:
+    """(rule, stat) of the null rule with the highest `baseline_agreement` of a run's pair task, or None."""
+    found = [(g, s) for (g,), s in stats_by(select(rows, model=model, task=task, statistic="baseline_agreement"),
+                                            "group").items() if s["estimate"] is not None]
+    if not found:
+        return None
+    group, stat = max(found, key=lambda item: item[1]["estimate"])
+    return split_group(group)[1], stat
+
+
+def beats_baseline(stat: Mapping, baseline: Mapping) -> bool | None:
+    """Does a model's agreement beat a null rule's by its interval: True when the two intervals do not overlap
+    and the model is above (non-overlap, a conservative test for two estimates on the same pairs), False when not,
+    None without both intervals."""
+    if None in (stat.get("ci_low"), baseline.get("ci_high")) or stat.get("estimate") is None:
+        return None
+    return stat["ci_low"] > baseline["ci_high"]
+
+
+def _baselines(view: _View, own: pd.DataFrame) -> list[str]:
+    """A sentence per run and pair task whose agreement (on the main measure) does not beat the best null rule
+    (`baseline_agreement`: the longer, the shorter or the more copied summary wins) by its interval."""
+    out = []
+    agreement = select(own, statistic="agreement", group=ALL)
+    for model in levels(agreement, "model"):
+        for task in sorted(levels(select(agreement, model=model), "task")):
+            best = best_baseline(own, model, task)
+            by_measure = stats_by(select(agreement, model=model, task=task), "measure")
+            measure = next((m for m in measure_order(main_measure(view.summary)) if (m,) in by_measure), None)
+            if best is None or measure is None:
+                continue
+            rule, base = best
+            stat = by_measure[(measure,)]
+            if beats_baseline(stat, base) is False:
+                out.append(f"**{task}** ({MEASURE_WORDS[measure]}): {view.names[model]}'s agreement "
+                           f"{view.fmt(stat)} does not beat the best null baseline, \"{RULE_WORDS[rule]}\", "
+                           f"{view.fmt(base)} on the same pairs (the intervals overlap or the rule is ahead).")
+    return out
+
+
 def _copying(view: _View, rows: pd.DataFrame, measure: str, d_all: int | None) -> str:
     """' With copying held fixed ...' when the effect's interval excludes 0 but the fit with the summaries'
     extractiveness (`copy_adjusted`) does not: a summary that copies its source is likely through copying alone."""
@@ -608,7 +653,7 @@ def findings_by_question(summary: Mapping, table: pd.DataFrame) -> dict[str, lis
             line = _ranking(view, kind, task)
             if line:
                 out["hypothesis_1"].append(line)
-    out["hypothesis_1"] += _hypothesis1(view, own)
+    out["hypothesis_1"] += _baselines(view, own) + _hypothesis1(view, own)
     for model, reference in comparison_pairs(table):
         rows = select(table, model=model, reference=reference, group=ALL)
         out["hypothesis_2"] += (_stated_once(view, _sharpening, rows, model, reference, "sharpening_gamma")

@@ -14,6 +14,7 @@ from postprocess.report.figures import SavedFigure
 from postprocess.report.findings import findings_by_question, main_measure
 from postprocess.report.run_statistics import tie_group
 from postprocess.report.tables import HYPOTHESIS_1
+from postprocess.stats.baselines import RULE_WORDS
 from postprocess.stats.registry import REGISTRY, difference_name, statistics
 from postprocess.stats.result import INTERVAL_MARKS, MIN_CLUSTERS, confidence_label, format_stat, interval_marks
 from postprocess.stats.table import ALL, group_label, levels, select, split_group, stats_by
@@ -58,9 +59,10 @@ def figure_lines(figures: list[SavedFigure], run: str | None, task: str | None) 
             for line in (f"![{f.title}]({f.path})", "", f"*{f.title}.* {f.caption}", "")]
 
 
-def axis_section(rows: pd.DataFrame, task_info: Mapping, ci: str) -> list[str]:
-    """One axis task of one run: `rows` are its statistics (group `all`) from the statistics table; `ci`
-    the intervals' coverage ("95%"). Columns: the task's ratings (`rating_roles`)."""
+def axis_section(rows: pd.DataFrame, task_info: Mapping, ci: str, baselines: pd.DataFrame | None = None) -> list[str]:
+    """One axis task of one run: `rows` are its statistics (group `all`) from the statistics table, `baselines`
+    its `baseline_spearman` rows; `ci` the intervals' coverage ("95%"). Columns: the task's ratings
+    (`rating_roles`)."""
     lines = []
     axes = list(rating_roles(task_info).axes)
     stats = stats_by(rows, "statistic", "measure", "axis")
@@ -75,7 +77,18 @@ def axis_section(rows: pd.DataFrame, task_info: Mapping, ci: str) -> list[str]:
               for m in measures]
     lines += ["Spearman: rows used / p-value (cluster bootstrap, from the interval's resamples):", "",
               *markdown_table(["measure", *axes], n_rows)]
-    return lines
+    return lines + axis_baseline_lines(baselines, axes, ci)
+
+
+def axis_baseline_lines(rows: pd.DataFrame | None, axes: list[str], ci: str) -> list[str]:
+    """The null rules' Spearman with each rating (`baseline_spearman`), to read beside the models' Spearman."""
+    if rows is None or rows.empty:
+        return []
+    stats = stats_by(rows, "group", "axis")
+    groups = levels(rows, "group")
+    return [f"Null baselines, Spearman ρ of the rule's score with each rating (estimate [{ci} CI], same draws):", "",
+            *markdown_table(["rule", *axes], [[baseline_label(g), *(cell(stats.get((g, a))) for a in axes)]
+                                              for g in groups])]
 
 
 def _breakdown(rows: pd.DataFrame, measures: list[str], by: str) -> list[str]:
@@ -86,9 +99,15 @@ def _breakdown(rows: pd.DataFrame, measures: list[str], by: str) -> list[str]:
                           [[m, *(cell(stats.get((m, g))) for g in groups)] for m in measures])
 
 
-def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str) -> list[str]:
+def baseline_label(group: str) -> str:
+    """An agreement table's row name of a null rule: "null: the longer summary (bytes) wins"."""
+    return f"null: {RULE_WORDS.get(split_group(group)[1], group)}"
+
+
+def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str, baselines: pd.DataFrame | None = None) -> list[str]:
     """One pair task of one run: `rows` are its agreement statistics (every group) from the statistics
-    table, `fits` its preference model (`runs[].cmp[TASK].preference_model`); `ci` the coverage."""
+    table, `fits` its preference model (`runs[].cmp[TASK].preference_model`), `baselines` its null rules'
+    `baseline_agreement` rows (shown under the measures, same pairs and draws); `ci` the coverage."""
     lines = []
     measures = levels(rows, "measure")
     overall = stats_by(select(rows, group=ALL), "measure")
@@ -96,6 +115,8 @@ def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str) -> list[str]:
     for m in measures:
         s = overall.get((m,))
         table_rows.append([m, cell(s), str(((s or {}).get("details") or {}).get("n_ties", "")), p(s)])
+    for group, s in stats_by(baselines if baselines is not None else rows.iloc[:0], "group").items():
+        table_rows.append([baseline_label(group[0]), cell(s), str((s.get("details") or {}).get("n_ties", "")), p(s)])
     lines += markdown_table(["measure", f"agreement [{ci} CI]", "ties", "p (cluster bootstrap)"], table_rows)
     for by, heading in (("by_confidence", "Agreement by annotator confidence:"),
                         ("by_subsplit", "Agreement by split:")):
@@ -582,11 +603,12 @@ def task_lines(run: Mapping, task: str, info: Mapping, rows: pd.DataFrame, figur
     run's figures of the task."""
     if info["kind"] == "axis":
         lines = [f"#### {task} (axis ratings, n = {info['n']})", ""]
-        lines += axis_section(select(rows, group=ALL), info, ci)
+        lines += axis_section(select(rows, group=ALL), info, ci, select(rows, statistic="baseline_spearman"))
         lines += typicality_lines(rows, "axis", ci, rating_roles(info))
     else:
         lines = [f"#### {task} (pairwise choices, n = {info['n']})", ""]
-        lines += cmp_section(select(rows, statistic="agreement"), run["cmp"][task]["preference_model"], ci)
+        lines += cmp_section(select(rows, statistic="agreement"), run["cmp"][task]["preference_model"], ci,
+                             select(rows, statistic="baseline_agreement"))
         lines += typicality_lines(rows, "cmp", ci)
         lines += vs_agreement_lines(rows, ci)
         lines += human_ceiling_lines(rows, ci)

@@ -22,6 +22,7 @@ from postprocess.stats import (
     calibration_curve,
     confidence_bucket,
 )
+from postprocess.stats.baselines import available_rules, rule_group, rule_scores
 from postprocess.stats.bootstrap import Settings, draw_unless_given
 from postprocess.stats.human_ceiling import (
     canonical_pairs,
@@ -68,9 +69,42 @@ def axis_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, m
               roles: RatingRoles = TLDR_ROLES) -> list[dict]:
     """Every registered axis statistic (or `entries`) of every measure against every rating axis of `roles`."""
     kw = _kw(settings, frame)
-    return [stat_row(axis_stat(entry, frame, m, axis, kw), model=model, task=task, statistic=entry.name, measure=m,
+    rows = [stat_row(axis_stat(entry, frame, m, axis, kw), model=model, task=task, statistic=entry.name, measure=m,
                      axis=axis, group=group)
             for m in measures for axis in roles.axes for entry in entries or statistics(kind="axis")]
+    return rows if entries else rows + axis_baseline_rows(frame, kw, model=model, task=task, roles=roles)
+
+
+def axis_baseline_rows(frame: pd.DataFrame, kw: dict, *, model: str, task: str,
+                       roles: RatingRoles = TLDR_ROLES) -> list[dict]:
+    """`baseline_spearman`: each null rule's score (`postprocess.stats.baselines`) against each rating, with the
+    draws `kw` the model's Spearman uses (no measure: the rules read no log-probability)."""
+    spearman = REGISTRY["spearman"].point
+    return [stat_row(spearman(rule_scores(frame, rule), frame[axis].to_numpy(dtype=float), **kw), model=model,
+                     task=task, statistic="baseline_spearman", axis=axis, group=rule_group(rule))
+            for rule in available_rules(frame) for axis in roles.axes]
+
+
+def cmp_baseline_rows(frame: pd.DataFrame, kw: dict, *, model: str, task: str) -> list[dict]:
+    """`baseline_agreement`: how often each null rule picks the human's choice, by the estimator and draws of the
+    model's agreement (ties, e.g. equal lengths, count 1/2)."""
+    choice = frame["choice"].to_numpy(dtype=float)
+    return [stat_row(REGISTRY["agreement"].point(rule_scores(frame, rule, "_a"), rule_scores(frame, rule, "_b"),
+                                                 choice, **kw),
+                     model=model, task=task, statistic="baseline_agreement", group=rule_group(rule))
+            for rule in available_rules(frame, ("_a", "_b"))]
+
+
+def cmp_baseline_alpha_rows(frame: pd.DataFrame, settings: Settings, *, model: str, task: str) -> list[dict]:
+    """`baseline_alpha`: the typicality fit (`typicality_alpha`, no covariates) of the human choice of A on each null
+    rule's score difference A minus B, per rms unit, with the bootstrap of the run's own alpha: how strongly length
+    or copying alone predicts the choice, on the scale of the model's alpha."""
+    posts = frame["post_id"].to_numpy()
+    chose_a = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
+    return [stat_row(typicality_alpha(rule_scores(frame, rule, "_a") - rule_scores(frame, rule, "_b"), chose_a, posts,
+                                      **_alpha_kw(settings, posts)).alpha,
+                     model=model, task=task, statistic="baseline_alpha", group=rule_group(rule))
+            for rule in available_rules(frame, ("_a", "_b"))]
 
 
 def axis_breakdown_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], by: str, *, model: str,
@@ -143,7 +177,7 @@ def cmp_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, mo
                              order=order)
             rows += [stat_row(record, model=model, task=task, statistic="agreement", measure=m,
                               group=group_label(by, record[column])) for record in table.to_dict("records")]
-    return rows
+    return rows + cmp_baseline_rows(frame, kw, model=model, task=task)
 
 
 def preference_model(frame: pd.DataFrame, settings: Settings) -> dict:
@@ -415,6 +449,8 @@ def hypothesis1_rows(frame: pd.DataFrame, kind: str, settings: Settings, measure
         return [] if ceiling else axis_typicality_rows(frame, settings, measures, model=model, task=task,
                                                        roles=roles)
     rows = [] if ceiling else cmp_typicality_rows(frame, settings, measures, model=model, task=task)
+    if ceiling is not False:
+        rows += cmp_baseline_alpha_rows(frame, settings, model=model, task=task)
     if ceiling is not False:
         rows += (ranking_rows(frame, settings, measures, model=model, task=task)
                  + human_ceiling_rows(frame, settings, measures, model=model, task=task))

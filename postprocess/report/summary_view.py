@@ -31,6 +31,16 @@ def summary_path(row: Mapping) -> list[str]:
     return [part.format(**fields) for part in path]
 
 
+PAIRS = "model_pairs"
+
+
+def pair_path(row: Mapping) -> list[str]:
+    """The key path of a model-against-model row that no `comparisons` entry holds (its model is not compared
+    against that reference: `postprocess.compare.model_pairs`):
+    summary.json["model_pairs"]["MODEL vs REFERENCE"][TASK][MEASURE][KEY]."""
+    return [PAIRS, f"{row['model']} vs {row['reference']}", row["task"], row["measure"], row["statistic"]]
+
+
 def _entries_by_model(summary: dict, section: str) -> dict[str, dict]:
     return {item["model_name"]: item for item in summary.get(section, [])}
 
@@ -40,8 +50,14 @@ def summary_from_table(table: pd.DataFrame, skeleton: Mapping) -> dict:
     summary = copy.deepcopy(dict(skeleton))
     lists = {section: _entries_by_model(summary, section) for section in ("runs", "comparisons")}
     for row in table.to_dict("records"):
-        section, model, *keys = summary_path(row)
-        node = lists[section][model]
+        compared = lists["comparisons"].get(row["model"])
+        if row["reference"] and (compared is None or compared.get("reference", row["reference"]) != row["reference"]):
+            _, pair, *keys = pair_path(row)
+            pairs = summary.setdefault(PAIRS, {})
+            node = pairs.setdefault(pair, {"model": row["model"], "reference": row["reference"]})
+        else:
+            section, model, *keys = summary_path(row)
+            node = lists[section][model]
         for key in keys[:-1]:
             node = node.setdefault(key, {})
         node[keys[-1]] = stat_dict(row)

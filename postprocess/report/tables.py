@@ -14,6 +14,7 @@ when it is not), `n_clusters` (posts), `n_ties` (tied pairs of an agreement) and
 | `comparisons.csv` | every statistic of a model against the reference (`reference` set) |
 | `typicality.csv` | hypothesis 1: the typicality bias alpha, its odds ratio and Δp, the ordinal coefficient |
 | `human_ceiling.csv` | labeller-labeller agreement, agreement with the majority, idealised R*, worker heterogeneity |
+| `baselines.csv` | the null rules' agreement and Spearman (`baseline_agreement`, `baseline_spearman`), per run |
 | `generation.csv` | one run's statistics of generated samples and next-token entropy (registry kind "generation") |
 
 The VS-comparable agreement rows (`agreement_wilson`, `ranking_accuracy`) sit in `agreement.csv`.
@@ -42,6 +43,7 @@ HUMAN_CEILING_STATISTICS = ("human_agreement", "majority_agreement", "idealised_
 VS_AGREEMENT_STATISTICS = ("agreement_wilson", "ranking_accuracy")
 HYPOTHESIS_1 = (*TYPICALITY_STATISTICS, *HUMAN_CEILING_STATISTICS, *VS_AGREEMENT_STATISTICS)
 # Issue 11: the statistics of generated samples and next-token entropies (their differences: comparisons.csv).
+BASELINE_STATISTICS = tuple(s.name for s in statistics(kind="baseline"))
 GENERATION_STATISTICS = tuple(s.name for s in statistics(kind="generation"))
 
 
@@ -72,6 +74,7 @@ def csv_views(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "typicality": own[own["statistic"].isin(TYPICALITY_STATISTICS)],
             "human_ceiling": own[own["statistic"].isin(HUMAN_CEILING_STATISTICS)],
             "comparisons": table[table["reference"] != ""],
+            "baselines": own[own["statistic"].isin(BASELINE_STATISTICS)],
             "generation": own[own["statistic"].isin(GENERATION_STATISTICS)]}
 
 

@@ -109,6 +109,14 @@ _ENTRIES = (
               "cmp", "{task}", "{measure}", "agreement_wilson"),
     _computed("ranking_accuracy", "ranking accuracy (Chen et al.'s R on sum, R~ on per_token)", "ranking",
               "cmp", "{task}", "{measure}", "ranking_accuracy"),
+    # Null baselines (`postprocess.stats.baselines`): a rule that knows only length or copying, the rule in the group
+    # ("rule=longer", "rule=shorter", "rule=more_copied"), no measure; beside every model's agreement.
+    _computed("baseline_agreement", "agreement of a null rule (longer / shorter / more copied wins) with the human "
+              "choice", "baseline", "baselines", "{task}", "{group}", "agreement"),
+    _computed("baseline_alpha", "typicality bias alpha of a null rule's score difference (length, copying)", "baseline",
+              "baselines", "{task}", "{group}", "alpha"),
+    _computed("baseline_spearman", "Spearman ρ of a null rule's score (length, copying) with the rating", "baseline",
+              "baselines", "{task}", "{group}", "{axis}", "spearman"),
     _computed("human_agreement", "labeller-labeller agreement", "human_ceiling",
               "human_ceiling", "{task}", "human_agreement"),
     _computed("majority_agreement", "agreement with the majority vote of pairs judged more than once",

@@ -9,7 +9,8 @@ the resamples used) rides along in memory for summary.json, and is not written t
 Columns: `model` (the run's model_name), `reference` (the reference's model_name for comparisons;
 "" for single-run statistics), `task`, `measure` (sum / per_byte / per_token), `axis` (a rating
 axis, "" where none applies), `statistic` (a `postprocess.stats.registry` name), `group` ("all", or
-"<column>=<value>" for a breakdown, e.g. "policy=ppo"), then the `Stat` fields.
+"<column>=<value>" for a breakdown, e.g. "policy=ppo"), then the `Stat` fields, and `p_holm` (the Holm-adjusted
+p of the report's model-against-model family, `postprocess.stats.multiplicity`; None elsewhere).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from postprocess.stats.registry import statistics
 from postprocess.stats.result import Stat
 
 ADDRESS = ("model", "reference", "task", "measure", "axis", "statistic", "group")
-VALUES = ("estimate", "ci_low", "ci_high", "p_value", "n", "n_dropped", "method", "reason")
+VALUES = ("estimate", "ci_low", "ci_high", "p_value", "p_holm", "n", "n_dropped", "method", "reason")
 COLUMNS = (*ADDRESS, *VALUES)
 ALL = "all"
 
@@ -76,6 +77,8 @@ def stat_dict(row: Mapping) -> dict:
         None if v is None else float(v) for v in (out["estimate"], out["ci_low"], out["ci_high"], out["p_value"]))
     out.update(n=int(row["n"]), method=row["method"], n_dropped=int(row["n_dropped"]), reason=_clean(row["reason"]),
                details=_clean(row["details"]))
+    if (p_holm := _clean(row.get("p_holm"))) is not None:
+        out["p_holm"] = float(p_holm)
     return out
 
 

@@ -663,3 +663,13 @@ def typicality_ordinal(frame: pd.DataFrame, measure_col: str, *, post_col: str =
         details[f"se_cluster_{name}"] = finite_or_none(float(res.bse[name]))
     return Stat(estimate, estimate - q * se, estimate + q * se, float(res.pvalues["measure"]), n, method, n_dropped,
                 None, details)
+
+
+def alpha_replicates(delta, outcome, clusters, resamples: ClusterResamples, alpha: float, rms: float) -> np.ndarray:
+    """(B,) alpha without covariates on each resample of `resamples`, started from the full-sample fit (`alpha`,
+    `rms` from `typicality_alpha`'s estimate and details), exactly as its interval refits it: two measures' alphas
+    refitted on the same resampled posts can then be differenced. Rows must be complete."""
+    d = np.asarray(delta, dtype=float).ravel()
+    refit = _one_step_replicates if len(d) > FULL_REFIT_MAX_ROWS else _alpha_replicates
+    return refit((d / rms)[:, None], np.asarray(outcome, dtype=float).ravel(), d, np.asarray(clusters), resamples,
+                 np.array([alpha]), rms)

@@ -284,11 +284,11 @@ def test_csv_tables_are_filters_of_the_statistics_table(reports, name):
     statistics = _statistics(reports[name])
     parts = []
     for csv in ("axis_correlations", "axis_breakdowns", "agreement", "comparisons", "typicality", "human_ceiling",
-                "generation"):
+                "generation", "baselines"):
         if csv == "comparisons" and name == "single":
             assert not (tables / "comparisons.csv").exists()
             continue
-        if csv in ("typicality", "human_ceiling", "generation") and not (tables / f"{csv}.csv").exists():
+        if csv in ("typicality", "human_ceiling", "generation", "baselines") and not (tables / f"{csv}.csv").exists():
             continue  # hypothesis 1's and the generation tables exist only where the runs give their rows
         part = pd.read_csv(tables / f"{csv}.csv", keep_default_na=False)
         assert tuple(part.columns) == (*COLUMNS, *DETAIL_COLUMNS)

@@ -1,0 +1,113 @@
+"""Model against model: the exact McNemar p of the agreement difference, Holm's adjustment and the difference of
+alpha each equal an independent computation; a report over two runs without a reference compares them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+from statsmodels.stats.multitest import multipletests
+
+from postprocess.compare.paired import agreement_difference, alpha_difference, mcnemar_p
+from postprocess.report.build import build_report
+from postprocess.stats.bootstrap import Settings
+from postprocess.stats.multiplicity import holm, with_holm
+from postprocess.stats.result import Stat
+from postprocess.stats.table import stat_row, statistics_table
+from postprocess.stats.typicality import typicality_alpha
+from tests.helpers.paths import REPO
+from tests.report.golden.make_golden_summary import write_runs
+
+
+def _pairs(seed: int = 0, n_posts: int = 40, per_post: int = 4):
+    rng = np.random.default_rng(seed)
+    posts = np.repeat(np.arange(n_posts), per_post)
+    n = len(posts)
+    truth = rng.normal(size=n)
+    choice = (truth + rng.normal(size=n) < 0).astype(float)  # 0: A chosen when the truth favours A
+    ref_a, ref_b = truth + rng.normal(scale=2, size=n), rng.normal(scale=2, size=n)
+    mod_a, mod_b = truth + rng.normal(scale=1, size=n), rng.normal(scale=1, size=n)
+    mod_b[:5] = mod_a[:5]  # model ties, left out of McNemar
+    return ref_a, ref_b, mod_a, mod_b, choice, posts
+
+
+def test_mcnemar_p_is_scipys_binomial_test_on_a_hand_count_of_the_discordant_pairs():
+    ref_a, ref_b, mod_a, mod_b, choice, posts = _pairs()
+    d = agreement_difference(ref_a, ref_b, mod_a, mod_b, choice, posts, n_resamples=100)
+    frame = pd.DataFrame({"ref_picks_a": ref_a > ref_b, "mod_picks_a": mod_a > mod_b, "a_chosen": choice == 0,
+                          "tie": (ref_a == ref_b) | (mod_a == mod_b)})
+    frame = frame[~frame["tie"]]
+    ref_right = frame["ref_picks_a"] == frame["a_chosen"]
+    mod_right = frame["mod_picks_a"] == frame["a_chosen"]
+    model_only, reference_only = int((mod_right & ~ref_right).sum()), int((ref_right & ~mod_right).sum())
+    assert model_only + reference_only > 10
+    assert d.p_value == binomtest(model_only, model_only + reference_only, 0.5).pvalue
+    assert (d.details["n_second_only"], d.details["n_first_only"]) == (model_only, reference_only)
+    assert d.details["p_value_bootstrap"] is not None and d.ci_low <= d.estimate <= d.ci_high
+
+
+def test_mcnemar_without_discordant_pairs_is_one():
+    assert mcnemar_p([1, 0, 0.5], [1, 0, 1])[0] == 1.0
+
+
+def test_holm_equals_statsmodels_multipletests():
+    p = [0.001, 0.04, 0.03, 0.2, 0.011]
+    assert holm(p).tolist() == multipletests(p, method="holm")[1].tolist()
+    assert np.isnan(holm([0.01, None])[1])
+
+
+def test_with_holm_adjusts_only_the_model_against_model_family():
+    def row(statistic: str, p: float, model: str, group: str = "all") -> dict:
+        return stat_row(Stat(0.1, 0.0, 0.2, p, 10, "m"), model=model, reference="r", task="t",
+                        statistic=statistic, measure="sum", group=group)
+    table = with_holm(statistics_table([row("agreement_difference", 0.01, "a"), row("agreement_difference", 0.04, "b"),
+                                        row("spearman_difference", 0.01, "a")]))
+    assert table["p_holm"].tolist()[:2] == multipletests([0.01, 0.04], method="holm")[1].tolist()
+    assert table["p_holm"].tolist()[2] is None
+
+
+def test_alpha_difference_is_the_difference_of_two_fits_on_the_same_resamples():
+    ref_a, ref_b, mod_a, mod_b, choice, posts = _pairs(1)
+    d = alpha_difference(ref_a - ref_b, mod_a - mod_b, choice, posts, n_resamples=100, seed=2)
+    chose_a = (choice == 0).astype(float)
+    want = (typicality_alpha(mod_a - mod_b, chose_a, posts, n_resamples=0).alpha.estimate
+            - typicality_alpha(ref_a - ref_b, chose_a, posts, n_resamples=0).alpha.estimate)
+    assert d.estimate == pytest.approx(want, abs=1e-12)
+    assert d.ci_low < d.estimate < d.ci_high
+    same = alpha_difference(ref_a - ref_b, ref_a - ref_b, choice, posts, n_resamples=50)
+    assert (same.estimate, same.ci_low, same.ci_high) == (0.0, 0.0, 0.0)
+
+
+@pytest.fixture(scope="module")
+def two_runs_report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pairs")
+    build_report(write_runs(root), root / "report", settings=Settings(n_resamples=40), progress=False, jobs=1)
+    return root / "report"
+
+
+def test_a_report_over_two_runs_compares_them_on_the_same_pairs(two_runs_report):
+    summary = json.loads((two_runs_report / "summary.json").read_text())
+    pair = summary["model_pairs"]["tuned vs base"]
+    assert set(pair["summ_pref_cmp"]["per_token"]) == {"agreement_difference", "typicality_alpha_difference"}
+    table = pd.read_csv(two_runs_report / "tables" / "statistics.csv", keep_default_na=False)
+    diffs = table[table["statistic"] == "agreement_difference"]
+    assert set(zip(diffs["model"], diffs["reference"])) == {("tuned", "base")}
+    assert np.allclose(diffs["p_holm"].astype(float), multipletests(diffs["p_value"].astype(float), method="holm")[1])
+    own = table[(table["statistic"] == "agreement") & (table["group"] == "all") & (table["measure"] == "sum")]
+    by_model = dict(zip(own["model"], own["estimate"].astype(float)))
+    summed = diffs[diffs["measure"] == "sum"].iloc[0]
+    assert float(summed["estimate"]) == pytest.approx(by_model["tuned"] - by_model["base"], abs=1e-12)
+    text = (two_runs_report / "report.md").read_text()
+    answers = text.split("## Hypothesis 1")[0]
+    assert "**Null baselines" in answers and "**Model against model" in answers and "Holm-adjusted p" in answers
+    assert "null: the shorter summary (bytes) wins" in text
+
+
+def test_docs_name_every_new_statistic_and_the_holm_column():
+    text = (REPO / "docs" / "statistics.md").read_text(encoding="utf-8")
+    names = ("baseline_agreement", "baseline_alpha", "baseline_spearman", "agreement_difference",
+             "typicality_alpha_difference", "p_holm", "rule=longer", "rule=shorter", "rule=more_copied")
+    assert [n for n in names if f"`{n}`" not in text] == []
