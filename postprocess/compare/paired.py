@@ -12,6 +12,11 @@ its p-value is the bootstrap two-sided p, ``min(1, 2 min(P*(d <= 0), P*(d >= 0))
 defined resamples, so that p < 1 - confidence exactly when the interval (nearly) excludes 0. It is a
 cheap stand-in for a paired permutation test, which would cost a full recomputation per permutation.
 
+Differences of means (agreement, the per-post diversity statistics) have a cluster-robust standard error at
+hand: their interval is the t interval with G - 1 degrees of freedom on it and their p its t-test
+(`postprocess.stats.bootstrap.t_interval`), since the percentile interval is too narrow with few posts; the
+percentile interval of the same paired resamples stays in the details.
+
 """
 
 from __future__ import annotations
@@ -23,17 +28,21 @@ import pandas as pd
 
 from postprocess.stats.agreement import agreement, pair_outcomes
 from postprocess.stats.bootstrap import (
+    T_NOTE,
     ClusterResamples,
+    cluster_robust_se,
     draw_unless_given,
     percentile_interval,
     ratio_of_sums_replicates,
     resampled,
+    t_interval,
 )
 from postprocess.stats.measures import measure_values
 from postprocess.stats.registry import REGISTRY, statistics
 from postprocess.stats.result import Stat
 
 P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the far side of 0)"
+T_P_NOTE = "p: t-test (G - 1 df) of 0 on the cluster-robust SE, inverts the interval"
 
 
 def measure(frame: pd.DataFrame, name: str, run: str, side: str = "") -> np.ndarray:
@@ -79,9 +88,10 @@ def bootstrap_p(replicates) -> float | None:
 
 
 def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None, method: str,
-                    confidence: float, seed: int | None, clusters: np.ndarray) -> Stat:
+                    confidence: float, seed: int | None, clusters: np.ndarray, se: float | None = None) -> Stat:
     """Combine two single-run stats and the paired replicates of their difference into one `Stat`;
-    `clusters` are the labels of the rows both used (their count goes to details)."""
+    `clusters` are the labels of the rows both used (their count goes to details). With `se` (the difference's
+    cluster-robust SE) the interval and p are `t_interval`'s, the percentile interval goes to details."""
     n, n_dropped = model.n, model.n_dropped
     if not (reference.defined and model.defined):
         why = "; ".join(f"{who}: {s.reason}" for who, s in (("reference", reference), ("model", model))
@@ -93,6 +103,10 @@ def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None,
         interval = percentile_interval(replicates, confidence)
         low, high, p = interval.low, interval.high, bootstrap_p(replicates)
         details.update(interval.details(), seed=seed)
+        if se is not None and np.isfinite(se):
+            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_cluster=se)
+            low, high, p = t_interval(model.estimate - reference.estimate, se, len(np.unique(clusters)),
+                                      confidence, 0.0)
     if len(clusters):
         details["n_clusters"] = len(np.unique(clusters))
     return Stat(model.estimate - reference.estimate, low, high, p, n, method, n_dropped, None, details)
@@ -178,13 +192,16 @@ def agreement_difference(
     mod = agreement(*(a[keep] for a in (arrs[2], arrs[3], arrs[4])), n_resamples=0)
     ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in (ref, mod))
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
-    reps = None
+    reps = se = None
     if resamples is not None and keep.any():
-        reps = ratio_of_sums_replicates(w_mod[keep] - w_ref[keep], labels[keep], resamples)
+        diff = w_mod[keep] - w_ref[keep]
+        reps = ratio_of_sums_replicates(diff, labels[keep], resamples)
+        se = cluster_robust_se((diff - diff.mean()) / len(diff), labels[keep])
     unit = "row" if clusters is None else "cluster"
-    method = f"difference model - reference of agreement (ties 1/2); {P_NOTE}; ci: paired {unit} bootstrap percentile"
+    method = (f"difference model - reference of agreement (ties 1/2); {T_P_NOTE}; "
+              f"{T_NOTE.replace('by post', 'by ' + unit)} (paired)")
     return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
-                           labels[keep])
+                           labels[keep], se)
 
 
 def mean_difference(
@@ -193,8 +210,9 @@ def mean_difference(
 ) -> tuple[Stat, Stat, Stat]:
     """Means of two paired variables and the mean of ``second - first``, with cluster intervals.
 
-    Rows where either is missing are dropped from all three. The means' p-values are None (their
-    level is not tested); the difference's is the bootstrap two-sided p against 0.
+    Rows where either is missing are dropped from all three. Intervals: t with G - 1 degrees of freedom on the
+    cluster-robust SE (the percentile interval in details). The means' p-values are None (their level is not
+    tested); the difference's is the t-test against 0 that inverts its interval.
 
     Examples
     --------
@@ -210,9 +228,9 @@ def mean_difference(
     n, n_dropped = int(keep.sum()), int((~keep).sum())
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     unit = "row" if clusters is None else "cluster"
-    ci = f"; ci: {unit} bootstrap percentile" if resamples is not None else "; no interval"
+    ci = f"; {T_NOTE.replace('by post', 'by ' + unit)}" if resamples is not None else "; no interval"
     methods = (f"{what}, {names[0]}" + ci, f"{what}, {names[1]}" + ci,
-               f"{what}: mean of {names[1]} - {names[0]}; {P_NOTE}" + ci)
+               f"{what}: mean of {names[1]} - {names[0]}; {T_P_NOTE}" + ci)
     if n == 0:
         return tuple(Stat.undefined(0, m, "no rows with both values", n_dropped) for m in methods)
     xs, ys = x[keep], y[keep]
@@ -225,8 +243,12 @@ def mean_difference(
         if resamples is not None:
             reps = ratio_of_sums_replicates(values[:, j], labels[keep], resamples)
             interval = percentile_interval(reps, confidence)
-            low, high = interval.low, interval.high
-            p = bootstrap_p(reps) if j == 2 else None
-            details.update(interval.details(), seed=resamples.seed)
+            se = cluster_robust_se((values[:, j] - est) / n, labels[keep])
+            details.update(interval.details(), seed=resamples.seed, percentile_ci_low=interval.low,
+                           percentile_ci_high=interval.high, se_cluster=se)
+            low, high, p = interval.low, interval.high, bootstrap_p(reps) if j == 2 else None
+            if np.isfinite(se):
+                low, high, p_t = t_interval(float(est), se, details["n_clusters"], confidence, 0.0)
+                p = p_t if j == 2 else None
         out.append(Stat(float(est), low, high, p, n, m, n_dropped, None, details))
     return tuple(out)
