@@ -5,6 +5,7 @@ default 1,000 replications the Monte-Carlo error of a coverage near 95% is 1.96 
 at the 95% level. About 6 minutes on one core (alpha's bootstrap refits dominate).
 
     OMP_NUM_THREADS=1 python benchmarks/bench_interval_coverage.py [--reps 1000] [--resamples 1000] [--seed 0]
+        [--kinds agreement alpha gamma diversity_difference] [--diversity-shape 8]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import interval_coverage
 from benchmarks.interval_coverage import KINDS, POST_COUNTS, coverage
 
 
@@ -24,12 +26,17 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1000, help="replications per kind and post count")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples per interval")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--diversity-shape", type=float, default=interval_coverage.DIVERSITY_SHAPE,
+                        help="Gamma shape of the per-post difference noise (skewness 2 / sqrt(shape))")
     args = parser.parse_args()
-    print(f"replications {args.reps}, resamples {args.resamples}, seed {args.seed}, nominal 95%")
+    interval_coverage.DIVERSITY_SHAPE = args.diversity_shape
+    print(f"replications {args.reps}, resamples {args.resamples}, seed {args.seed}, diversity shape "
+          f"{args.diversity_shape}, nominal 95%")
     print("| interval | posts | coverage | MC 95% ± | mean width | undefined | seconds |")
     print("|---|---|---|---|---|---|---|")
     methods = {}
-    for kind in KINDS:
+    for kind in args.kinds:
         for g in POST_COUNTS:
             start = time.perf_counter()
             c = coverage(kind, g, args.reps, seed=args.seed, n_resamples=args.resamples)

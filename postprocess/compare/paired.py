@@ -13,7 +13,7 @@ defined resamples, so that p < 1 - confidence exactly when the interval (nearly)
 cheap stand-in for a paired permutation test, which would cost a full recomputation per permutation.
 
 Differences of means (agreement, the per-post diversity statistics) have a cluster-robust standard error at
-hand: their interval is the t interval with G - 1 degrees of freedom on it and their p its t-test
+hand: their interval is the t interval on the CR2 SE with Bell-McCaffrey degrees of freedom and their p its t-test
 (`postprocess.stats.bootstrap.t_interval`), since the percentile interval is too narrow with few posts; the
 percentile interval of the same paired resamples stays in the details.
 
@@ -30,7 +30,7 @@ from postprocess.stats.agreement import agreement, pair_outcomes
 from postprocess.stats.bootstrap import (
     T_NOTE,
     ClusterResamples,
-    cluster_robust_se,
+    cluster_robust_t,
     draw_unless_given,
     percentile_interval,
     ratio_of_sums_replicates,
@@ -42,7 +42,7 @@ from postprocess.stats.registry import REGISTRY, statistics
 from postprocess.stats.result import Stat
 
 P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the far side of 0)"
-T_P_NOTE = "p: t-test (G - 1 df) of 0 on the cluster-robust SE, inverts the interval"
+T_P_NOTE = "p: t-test of 0 on the CR2 cluster-robust SE (Bell-McCaffrey df), inverts the interval"
 
 
 def measure(frame: pd.DataFrame, name: str, run: str, side: str = "") -> np.ndarray:
@@ -88,10 +88,12 @@ def bootstrap_p(replicates) -> float | None:
 
 
 def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None, method: str,
-                    confidence: float, seed: int | None, clusters: np.ndarray, se: float | None = None) -> Stat:
+                    confidence: float, seed: int | None, clusters: np.ndarray,
+                    se: tuple[float, float] | None = None) -> Stat:
     """Combine two single-run stats and the paired replicates of their difference into one `Stat`;
     `clusters` are the labels of the rows both used (their count goes to details). With `se` (the difference's
-    cluster-robust SE) the interval and p are `t_interval`'s, the percentile interval goes to details."""
+    CR2 SE and Bell-McCaffrey df, `cluster_robust_t`) the interval and p are `t_interval`'s, the percentile
+    interval goes to details."""
     n, n_dropped = model.n, model.n_dropped
     if not (reference.defined and model.defined):
         why = "; ".join(f"{who}: {s.reason}" for who, s in (("reference", reference), ("model", model))
@@ -103,10 +105,10 @@ def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None,
         interval = percentile_interval(replicates, confidence)
         low, high, p = interval.low, interval.high, bootstrap_p(replicates)
         details.update(interval.details(), seed=seed)
-        if se is not None and np.isfinite(se):
-            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_cluster=se)
-            low, high, p = t_interval(model.estimate - reference.estimate, se, len(np.unique(clusters)),
-                                      confidence, 0.0)
+        if se is not None and np.all(np.isfinite(se)):
+            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_cr2=se[0],
+                           df_bell_mccaffrey=se[1])
+            low, high, p = t_interval(model.estimate - reference.estimate, *se, confidence, 0.0)
     if len(clusters):
         details["n_clusters"] = len(np.unique(clusters))
     return Stat(model.estimate - reference.estimate, low, high, p, n, method, n_dropped, None, details)
@@ -196,7 +198,7 @@ def agreement_difference(
     if resamples is not None and keep.any():
         diff = w_mod[keep] - w_ref[keep]
         reps = ratio_of_sums_replicates(diff, labels[keep], resamples)
-        se = cluster_robust_se((diff - diff.mean()) / len(diff), labels[keep])
+        se = cluster_robust_t(np.ones(len(diff)), diff - diff.mean(), labels[keep])
     unit = "row" if clusters is None else "cluster"
     method = (f"difference model - reference of agreement (ties 1/2); {T_P_NOTE}; "
               f"{T_NOTE.replace('by post', 'by ' + unit)} (paired)")
@@ -210,9 +212,9 @@ def mean_difference(
 ) -> tuple[Stat, Stat, Stat]:
     """Means of two paired variables and the mean of ``second - first``, with cluster intervals.
 
-    Rows where either is missing are dropped from all three. Intervals: t with G - 1 degrees of freedom on the
-    cluster-robust SE (the percentile interval in details). The means' p-values are None (their level is not
-    tested); the difference's is the t-test against 0 that inverts its interval.
+    Rows where either is missing are dropped from all three. Intervals: t on the CR2 cluster-robust SE with
+    Bell-McCaffrey degrees of freedom (the percentile interval in details). The means' p-values are None (their
+    level is not tested); the difference's is the t-test against 0 that inverts its interval.
 
     Examples
     --------
@@ -243,12 +245,12 @@ def mean_difference(
         if resamples is not None:
             reps = ratio_of_sums_replicates(values[:, j], labels[keep], resamples)
             interval = percentile_interval(reps, confidence)
-            se = cluster_robust_se((values[:, j] - est) / n, labels[keep])
+            se = cluster_robust_t(np.ones(n), values[:, j] - est, labels[keep])
             details.update(interval.details(), seed=resamples.seed, percentile_ci_low=interval.low,
-                           percentile_ci_high=interval.high, se_cluster=se)
+                           percentile_ci_high=interval.high, se_cr2=se[0], df_bell_mccaffrey=se[1])
             low, high, p = interval.low, interval.high, bootstrap_p(reps) if j == 2 else None
-            if np.isfinite(se):
-                low, high, p_t = t_interval(float(est), se, details["n_clusters"], confidence, 0.0)
+            if np.all(np.isfinite(se)):
+                low, high, p_t = t_interval(float(est), *se, confidence, 0.0)
                 p = p_t if j == 2 else None
         out.append(Stat(float(est), low, high, p, n, m, n_dropped, None, details))
     return tuple(out)

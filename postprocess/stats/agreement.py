@@ -15,7 +15,7 @@ from scipy import stats as sps
 from postprocess.stats.bootstrap import (
     T_NOTE,
     ClusterResamples,
-    cluster_robust_se,
+    cluster_robust_t,
     draw_unless_given,
     ratio_of_sums_replicates,
     stat_with_interval,
@@ -64,8 +64,8 @@ def agreement(
 ) -> Stat:
     """Fraction of pairs where the summary the model scores higher is the one the human chose.
 
-    Model ties count 1/2 and are reported in ``details["n_ties"]``. The interval is the t interval with
-    G - 1 degrees of freedom on the cluster-robust (CR1) standard error of the tie-counted rate (a percentile
+    Model ties count 1/2 and are reported in ``details["n_ties"]``. The interval is the t interval on the CR2
+    cluster-robust standard error of the tie-counted rate with Bell-McCaffrey degrees of freedom (a percentile
     bootstrap over few posts is too narrow: `postprocess.stats.bootstrap`), clipped to [0, 1]; the
     cluster-bootstrap percentile interval of the same rate, from resampled per-cluster sums, stays in
     ``details`` (``percentile_ci_low`` / ``percentile_ci_high``). Two p-values against 1/2: an exact two-sided
@@ -102,7 +102,7 @@ def agreement(
     unit = "row" if clusters is None else "cluster"
     sign_test = "exact two-sided sign test on non-tied pairs (rows independent)"
     if p_method == "cluster":
-        method = f"agreement (ties 1/2); p: {unit}-robust t-test (G - 1 df) against 0.5, inverts the interval"
+        method = f"agreement (ties 1/2); p: {unit}-robust t-test against 0.5, inverts the interval"
         method += f"; p_value_independent: {sign_test}"
     else:
         method = f"agreement (ties 1/2); p: {sign_test}"
@@ -117,7 +117,7 @@ def agreement(
     p_independent = float(sps.binomtest(n_agree, untied, 0.5).pvalue) if untied else None
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     reps = None if resamples is None else ratio_of_sums_replicates(w, labels[keep], resamples)
-    se = cluster_robust_se((w - w.mean()) / n, labels[keep])
+    se = cluster_robust_t(np.ones(n), w - w.mean(), labels[keep])
     return stat_with_interval(float(w.mean()), reps, resamples, null=0.5, p_independent=p_independent,
                               p_method=p_method, confidence=confidence, n=n, method=method, n_dropped=n_dropped,
                               details=details, se=se, bounds=(0.0, 1.0))

@@ -25,9 +25,9 @@ its length and the slope stands alone.
   summaries (each scored text once), optionally with a length regressor, with a cluster-bootstrap interval over
   posts. The fit is a function of five per-post sums (Σ x̃², Σ x̃ñ, Σ ñ², Σ x̃ỹ, Σ ñỹ; x̃, ỹ, ñ demeaned within
   post), so a resample's fit solves the same 2 x 2 system on its resampled sums; a post drawn twice counts twice.
-  The printed interval is the t interval with G - 1 degrees of freedom on the cluster-robust (CR1) standard error
-  of that fit by post (as statsmodels' OLS on the demeaned values with ``cov_type="cluster"``): the bootstrap's
-  percentile interval is too narrow with few posts (`postprocess.stats.bootstrap`) and stays in the details.
+  The printed interval is the t interval on the CR2 cluster-robust standard error of that fit by post with
+  Bell-McCaffrey degrees of freedom (`postprocess.stats.bootstrap.cluster_robust_t`): the bootstrap's percentile
+  interval is too narrow with few posts and stays in the details.
   Posts with one distinct summary have x̃ = 0 and contribute nothing (they are left out and counted). The
   classical p (rows independent) is the t-test of slope = 1 of the same OLS fit with post dummies.
 * `predicted_gamma`: 1 + alpha / beta from the typicality bias alpha (`postprocess.stats.typicality`, per rms
@@ -45,7 +45,7 @@ from scipy import stats as sps
 from postprocess.stats.bootstrap import (
     T_NOTE,
     ClusterResamples,
-    cluster_robust_se,
+    cluster_robust_t,
     draw_unless_given,
     stat_with_interval,
 )
@@ -140,8 +140,8 @@ def sharpening_gamma(
     -------
     Stat
         estimate gamma, the coefficient of x̃ in the OLS fit of ỹ on x̃ (and ñ) (x̃, ỹ, ñ demeaned within post; the
-        same coefficient as OLS with post dummies); the t interval (G - 1 df) on the cluster-robust SE by post
-        (``details.se_cluster``; the percentile interval over resampled posts in ``details.percentile_ci_low`` /
+        same coefficient as OLS with post dummies); the t interval on the CR2 SE by post (``details.se_cr2``,
+        ``details.df_bell_mccaffrey``; the percentile interval over resampled posts in ``details.percentile_ci_low`` /
         ``percentile_ci_high``); p its t-test against gamma = 1, the OLS t-test of gamma = 1 (rows independent)
         as ``details.p_value_independent`` beside ``details.se_ols``; with a length, ``details.length_coef`` (nats
         per unit of length, the post effects and log π_ref held fixed). n the summaries used, n_dropped those with
@@ -176,7 +176,7 @@ def sharpening_gamma(
     if length is not None:
         method += (f"; the summary's {length_name} held fixed: demeaned within post, a second regressor (its "
                    "coefficient in details.length_coef)")
-    method += ("; p: cluster-robust t-test (G - 1 df) of slope 1, inverts the interval; p_value_independent: OLS "
+    method += ("; p: cluster-robust t-test of slope 1, inverts the interval; p_value_independent: OLS "
                "t-test of slope 1 with post dummies (rows independent)")
     n_posts = len(np.unique(posts))
     details: dict = {"n_clusters": n_posts, "n_single_posts": n_single}
@@ -199,10 +199,9 @@ def sharpening_gamma(
     df = len(x) - n_posts - 1 - int(with_length)
     p_ols = None
     residual = yd - gamma * xd - delta * nd
-    # Row i's influence on gamma: row 0 of (X'X)^-1 times x_i u_i, X = (x̃, ñ) or x̃ alone.
     det = sums[0] * sums[2] - sums[1] ** 2
-    influence = (sums[2] * xd - sums[1] * nd) / det * residual if with_length else xd / sums[0] * residual
-    se_cluster = cluster_robust_se(influence, posts, 1 + int(with_length))
+    # The post effects are nested in the clusters: the CR2 adjustment uses the demeaned regressors alone.
+    se_cluster = cluster_robust_t(np.column_stack([xd, nd]) if with_length else xd, residual, posts)
     if df > 0:
         sigma2 = float(np.sum(residual**2)) / df
         # Var(gamma) = sigma² (X'X)^-1[0, 0]: Σ ñ² / det with the length, 1 / Σ x̃² without.

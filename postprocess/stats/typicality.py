@@ -389,7 +389,7 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     details["separated_covariates"] = ", ".join(
         name for name, coef in zip(names, params[1:]) if not np.isfinite(coef) or abs(coef) > SEPARATED_COEF)
     alpha = float(params[0])
-    wald_low, wald_high, p_wald = t_interval(alpha, se, n_clusters, confidence, 0.0)
+    wald_low, wald_high, p_wald = t_interval(alpha, se, n_clusters - 1, confidence, 0.0)
     details.update(se_cluster=se, se_model=model_se, wald_ci_low=wald_low, wald_ci_high=wald_high,
                    confidence=confidence)
     with np.errstate(invalid="ignore"):
