@@ -108,7 +108,7 @@ def alpha_truth() -> float:
 
 def _alpha(rng: np.random.Generator, n_posts: int, n_resamples: int, seed: int):
     delta, outcome, posts = _alpha_data(rng, n_posts)
-    fit = typicality_alpha(delta, outcome, posts, n_resamples=n_resamples, seed=seed, p_method="bootstrap")
+    fit = typicality_alpha(delta, outcome, posts, n_resamples=n_resamples, seed=seed, p_method="wald")
     return fit.alpha, alpha_truth()
 
 
