@@ -132,6 +132,20 @@ def plugin_task_index(enabled: bool) -> Iterator[None]:
         lm_eval.tasks.TaskManager = full
 
 
+def check_output_path(output_path: str | None) -> None:
+    """lm-eval writes OUTPUT_PATH/<model>/results_*.json (beside it for a path ending in .json), after scoring: a
+    path that is a file, or lies inside one, would have every doc scored and nothing written."""
+    if not output_path:
+        return
+    path = Path(output_path).expanduser()
+    for folder in (path.parent if path.suffix == ".json" else path, *path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise UsageError(f"--output_path {output_path}: {folder} is a file, not a folder; lm-eval would "
+                                 "score every doc and then write nothing: give a folder")
+            return
+
+
 def check_run(parsed: argparse.Namespace) -> bool:
     """Everything that can be checked before the model loads; `pretrained` is resolved in `parsed`.
 
@@ -141,6 +155,7 @@ def check_run(parsed: argparse.Namespace) -> bool:
     from lm_eval.tasks import TaskManager
 
     cfg = evaluator_config(parsed)
+    check_output_path(cfg.output_path)
     if not task_names(cfg.tasks or []):
         raise UsageError("no task: give --tasks NAME[,NAME...], e.g. --tasks summ_pref (`summ-pref eval --help` lists "
                          "the summ_pref tasks)")

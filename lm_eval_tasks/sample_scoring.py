@@ -3,12 +3,15 @@
 `--metadata '{"samples_from": RUN_DIR}'` names the lm-eval output folder (or its model folder) of a run of
 the summ_pref_gen* tasks. Each post's K samples are scored after the same prompt the generation used (rebuilt
 from the logged post and prompt style), as K loglikelihood requests on one context, so hf-prefix computes
-the post once for all K.
+the post once for all K. A generation run lm-eval did not finish writing (`lm_eval_tasks.run_files`) is refused;
+`--metadata '{"allow_incomplete": true}'` scores what it holds, with a warning in the console and in every record's
+`samples_from.incomplete`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +25,12 @@ from lm_eval_tasks.metrics import measure
 from lm_eval_tasks.post_docs import POST_FEATURES, POST_FIELDS, post_record
 from lm_eval_tasks.prompts import TEMPLATES, continuation, render, template_sha
 from lm_eval_tasks.records import SCHEMA_VERSION, scored_continuation
+from lm_eval_tasks.run_files import incompleteness, missing_samples
 from lm_eval_tasks.task_base import ContinuationsTask
 from lm_eval_tasks.task_docs import check_text_values, shared_load
 
+logger = logging.getLogger(__name__)
+ALLOW_HINT = "--metadata '{\"allow_incomplete\": true}' scores it anyway, with a warning"
 # lm-eval's file names: samples_<task>_<time>.jsonl beside results_<time>.json of the same invocation.
 _TIME = r"\d{4}-\d{2}-\d{2}T[0-9\-.]+"
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>summ_pref_gen[A-Za-z0-9_]*?)_(?P<time>{_TIME})\.jsonl$")
@@ -45,32 +51,43 @@ class GenerationFiles:
     task: str
     samples: Path
     results: Path
+    incomplete: str | None = None  # why the run is incomplete, when it is scored anyway (allow_incomplete)
 
 
-def generation_files(folder: Path) -> dict[str, GenerationFiles]:
-    """The newest samples_summ_pref_gen*_<time>.jsonl of each task in `folder` (as the analysis reads runs)."""
+def generation_files(folder: Path, allow_incomplete: bool = False) -> dict[str, GenerationFiles]:
+    """The newest samples_summ_pref_gen*_<time>.jsonl of each task in `folder` (as the analysis reads runs), when
+    complete; else a DataError, or with `allow_incomplete` the files with why they are incomplete."""
     newest: dict[str, tuple[str, Path]] = {}
     for path in folder.glob("samples_summ_pref_gen*.jsonl"):
         m = SAMPLES_RE.match(path.name)
         if m and m.group("time") > newest.get(m.group("task"), ("",))[0]:
             newest[m.group("task")] = (m.group("time"), path)
+    problems = missing_samples(folder, {task: time for task, (time, _path) in newest.items()}, ("summ_pref_gen",))
     found = {}
     for task, (time, samples) in sorted(newest.items()):
         results = folder / f"results_{time}.json"
         if not results.is_file():
             raise DataError(f"samples file has no {results.name} beside it (was the run interrupted?)", path=samples)
-        found[task] = GenerationFiles(task, samples, results)
+        if task not in problems and (why := incompleteness(samples, results, task)) is not None:
+            problems[task] = why
+        found[task] = GenerationFiles(task, samples, results, problems.get(task))
+    if problems and not allow_incomplete:
+        first = next(iter(problems.values()))
+        raise DataError(f"{first}; {ALLOW_HINT}", field="samples_from")
+    for why in problems.values():
+        logger.warning("warning: incomplete generation run scored (allow_incomplete): %s", why)
     return found
 
 
-def find_generation(samples_from: str, samples_task: str | None) -> list[GenerationFiles]:
+def find_generation(samples_from: str, samples_task: str | None, allow_incomplete: bool = False
+                    ) -> list[GenerationFiles]:
     """The generation tasks to score: RUN_DIR itself or its one model folder holding generation samples."""
     root = Path(samples_from).expanduser().absolute()
     if not root.is_dir():
         raise DataError("not a folder (expected an lm-eval --output_path of a summ_pref_gen run, or its model "
                         "folder)", path=root, field="samples_from")
     folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())]
-    found = {folder: files for folder in folders if (files := generation_files(folder))}
+    found = {folder: files for folder in folders if (files := generation_files(folder, allow_incomplete))}
     if not found:
         raise DataError("no generation samples here: expected samples_summ_pref_gen*_<time>.jsonl in this folder or "
                         "in a model folder inside it (run a summ_pref_gen task with --log_samples)", path=root,
@@ -113,6 +130,7 @@ def provenance(files: GenerationFiles) -> dict:
         "backend": config.get("model"),
         "task_version": (results.get("versions") or {}).get(files.task),
         "lm_eval_version": results.get("lm_eval_version"),
+        **({"incomplete": files.incomplete} if files.incomplete else {}),
     }
 
 
@@ -173,24 +191,27 @@ def read_generation(files: GenerationFiles) -> list[tuple[int, dict]]:
     return sorted(docs.items())
 
 
-def build_sample_docs(samples_from: str, samples_task: str | None = None) -> list[dict]:
+def build_sample_docs(samples_from: str, samples_task: str | None = None, allow_incomplete: bool = False
+                      ) -> list[dict]:
     """One doc per post of each generation task, posts in the generation's (shuffled) order, tasks
     interleaved, so `--limit N` takes the first N posts the generation run had."""
-    numbered = [(doc_id, files.task, doc) for files in find_generation(samples_from, samples_task)
+    numbered = [(doc_id, files.task, doc) for files in find_generation(samples_from, samples_task, allow_incomplete)
                 for doc_id, doc in read_generation(files)]
     return [doc for _doc_id, _task, doc in sorted(numbered, key=lambda item: item[:2])]
 
 
-def custom_dataset(*, samples_from: str | None = None, samples_task: str | None = None, **_other_metadata
-                   ) -> datasets.DatasetDict:
+def custom_dataset(*, samples_from: str | None = None, samples_task: str | None = None,
+                   allow_incomplete: bool = False, **_other_metadata) -> datasets.DatasetDict:
     """lm-eval's `custom_dataset` hook of summ_pref_samples."""
     if samples_from is None:
         raise DataError("summ_pref_samples scores the samples of a generation run: give its output folder with "
                         "--metadata '{\"samples_from\": \"RUN_DIR\"}'", field="samples_from")
     check_text_values(samples_from=samples_from, samples_task=samples_task)
-    args = ("samples", str(Path(samples_from).expanduser().absolute()), samples_task)
-    return shared_load(args, lambda: datasets.DatasetDict(
-        {"docs": datasets.Dataset.from_list(build_sample_docs(samples_from, samples_task), features=FEATURES)}))
+    if not isinstance(allow_incomplete, bool):
+        raise DataError(f"expected true or false, got {allow_incomplete!r}", field="allow_incomplete")
+    args = ("samples", str(Path(samples_from).expanduser().absolute()), samples_task, allow_incomplete)
+    return shared_load(args, lambda: datasets.DatasetDict({"docs": datasets.Dataset.from_list(
+        build_sample_docs(samples_from, samples_task, allow_incomplete), features=FEATURES)}))
 
 
 def generation_prompt(doc: dict) -> str:

@@ -36,6 +36,8 @@ METADATA_KEYS = {
                     "samples it scores; required by that task",
     "samples_task": "summ_pref_samples: score only this generation task's samples (e.g. summ_pref_gen_oai); "
                     "default: every summ_pref_gen* task found in samples_from",
+    "allow_incomplete": "summ_pref_samples: true scores a generation run lm-eval did not finish writing (fewer "
+                        "samples lines than its results file counts), with a warning; default false: refused",
     # The pref tasks (pref_pairs, pref_axis: lm_eval_tasks/pref/README.md); `PREF_KEYS`.
     "dataset": "pref tasks: a Hugging Face hub dataset id (with split, and dataset_revision); or give data_files",
     "dataset_revision": "pref tasks: the hub dataset's revision (a commit, tag or branch; not `revision`, which "
@@ -55,7 +57,7 @@ METADATA_KEYS = {
 # Keys only the pref tasks take, and keys they do not take: refused when no task of the run would read them.
 PREF_KEYS = ("dataset", "dataset_revision", "data_files", "fields", "prompt_format", "separator", "response_marker",
              "outcome", "quality")
-NOT_PREF_KEYS = ("data_dir", "subsplit", "continuation_end", "k", "samples_from", "samples_task")
+NOT_PREF_KEYS = ("data_dir", "subsplit", "continuation_end", "k", "samples_from", "samples_task", "allow_incomplete")
 PREF_PREFIX = "pref_"
 KINDS = {"axis": "axis", "cmp": "comparisons"}
 SUBSPLITS = ("valid1", "valid2", "test", "train")

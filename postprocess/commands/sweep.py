@@ -51,10 +51,11 @@ from lm_eval_tasks.data_sources import (
 )
 from lm_eval_tasks.default_model import pretrained_shape
 from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines, parse_json, read_json
+from lm_eval_tasks.json_files import iter_json_lines, read_json
 from lm_eval_tasks.model_checks import check_chat_template
 from lm_eval_tasks.pref_docs import DEFAULT_REVISION
 from lm_eval_tasks.pref_rows import matched_files
+from lm_eval_tasks.run_files import incompleteness, missing_samples
 from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
 from postprocess.commands.preset_schema import check_schema
 from postprocess.io.generations import peek
@@ -285,23 +286,11 @@ def _first_record(path: Path) -> dict:
 
 
 def _complete(samples: Path, results: Path, task: str) -> bool:
-    """Both files of one invocation are there and whole: the results file is JSON, the samples file's last line
-    is JSON and it has as many lines as the results file says docs were scored (when it says)."""
+    """Both files of one invocation are there and whole (`lm_eval_tasks.run_files.incompleteness`)."""
     try:
-        summary = read_json(results)
-        count, last = 0, b""
-        with open(samples, "rb") as fh:  # streamed: a scoring run's samples file can be large
-            for line in fh:
-                if line.strip():
-                    count, last = count + 1, line
-        if not count:
-            return False
-        parse_json(last.decode("utf-8", errors="replace"), samples)
+        return incompleteness(samples, results, task) is None
     except (DataError, OSError):
         return False
-    expected = ((summary.get("n-samples") or {}).get(task) or {}).get("effective") if isinstance(summary, dict) \
-        else None
-    return not isinstance(expected, int) or expected == count
 
 
 def run_entries(folder: Path) -> dict[str, Entry]:
@@ -319,13 +308,21 @@ def run_entries(folder: Path) -> dict[str, Entry]:
             key = f"{m.group('task')}:{generating_model}" if generating_model else m.group("task")
             if m.group(2) > newest.get(key, ("",))[0]:
                 newest[key] = (m.group(2), path, m.group("task"))
+    unfinished: set[tuple[Path, str]] = set()  # a newer invocation of the task left no samples file (lm-eval's order)
+    for sub in {samples.parent for _time, samples, _task in newest.values()}:
+        latest: dict[str, str] = {}
+        for time, samples, task in newest.values():
+            if samples.parent == sub:
+                latest[task] = max(time, latest.get(task, ""))
+        unfinished |= {(sub, task) for task in missing_samples(sub, latest)}
     entries = {}
     for key, (time, samples, task) in newest.items():
         results = samples.parent / f"results_{time}.json"
         origin = _first_record(samples).get("samples_from") if task == SAMPLES_TASK else None
         scored = Path(origin["run"]) / origin["samples_file"] \
             if isinstance(origin, dict) and {"run", "samples_file"} <= set(origin) else None
-        entries[key] = Entry(samples, results, _complete(samples, results, task), scored)
+        complete = (samples.parent, task) not in unfinished and _complete(samples, results, task)
+        entries[key] = Entry(samples, results, complete, scored)
     return entries
 
 
@@ -661,4 +658,4 @@ def report_models(preset: dict, chosen: dict[str, Path], out: Path, settings: Se
     reference = find_run(chosen[preset["reference"]])
     betas = {find_run(chosen[m["name"]]).model_name: m["beta"] for m in models if "beta" in m}
     return build_report([chosen[m["name"]] for m in models], out, settings=settings, reference=reference.model_name,
-                        force=True, betas=betas, **kw)
+                        force=True, betas=betas, made_by="summ-pref sweep", **kw)

@@ -23,33 +23,48 @@ from __future__ import annotations
 import json
 import logging
 import math
-import shutil
-import tempfile
 from pathlib import Path
 
 from lm_eval_tasks.default_model import resolve_pretrained
 from lm_eval_tasks.errors import DataError
 from postprocess import __version__
+from postprocess.io.output_folder import OutputConflict, check_target, stage
 
 logger = logging.getLogger(__name__)
 
 TEMPERED_FILE = "summ_pref_tempered.json"
+MADE_BY = "summ-pref tempered-copy"
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 def check_temperature(temperature: float) -> float:
-    """T as a float; a DataError unless it is finite and positive (logits / 0 or / -T are no distribution)."""
+    """T as a float; a DataError unless it is finite and positive (logits / 0 or / -T are no distribution) and
+    1/T is a finite float32 (the factor every logit is multiplied by)."""
     value = float(temperature)
     if not math.isfinite(value) or value <= 0:
         raise DataError(f"the temperature T must be a positive number, got {temperature}", field="T")
+    if 1 / value > FLOAT32_MAX:
+        raise DataError(f"T = {temperature} is so small that 1/T overflows float32 (every logit would be "
+                        "infinite); choose a larger T", field="T")
     return value
 
 
 def check_out(out: Path) -> None:
-    """Refuse an OUT that is a file or a non-empty folder: a copy never overwrites anything."""
-    if out.exists() and not out.is_dir():
-        raise DataError("OUT exists and is not a folder", path=out)
-    if out.is_dir() and any(out.iterdir()):
-        raise DataError("OUT exists and is not empty; a tempered copy never overwrites: choose a new folder",
+    """Refuse an OUT that is a file, a symbolic link or a non-empty folder: a copy never overwrites anything."""
+    check_target(out, MADE_BY, force=False, remedy="a tempered copy never overwrites: choose a new folder")
+
+
+def check_source(source: str, out: Path) -> None:
+    """A local MODEL must be a transformers folder (config.json), and OUT must lie outside it."""
+    folder = Path(source)
+    if not folder.is_dir():
+        return
+    if not (folder / "config.json").is_file():
+        raise DataError("no config.json: not a transformers model folder (MODEL is a hub id, a model folder or "
+                        "@default)", path=folder, field="MODEL")
+    real, target = folder.resolve(), out.resolve()
+    if target == real or real in target.parents:
+        raise DataError(f"OUT lies inside MODEL ({folder}); write the copy outside the model it is made from",
                         path=out)
 
 
@@ -77,6 +92,10 @@ def temper(model, temperature: float) -> dict:
         if getattr(head, "bias", None) is not None:
             head.bias = torch.nn.Parameter(head.bias.detach().clone() / temperature)
             scaled.append("bias")
+    for param in scaled:
+        if not bool(torch.isfinite(getattr(head, param)).all()):
+            raise DataError(f"T = {temperature} makes the output head's {param} non-finite in "
+                            f"{getattr(head, param).dtype} (its weights / T overflow); choose a larger T", field="T")
     if untied:
         for config in configs:
             if hasattr(config, "tie_word_embeddings"):
@@ -91,13 +110,15 @@ def write_tempered_copy(model: str, temperature: float, out: Path) -> Path:
     `temperature`, and `OUT/summ_pref_tempered.json` recording T and the source.
 
     MODEL is a hub id, a local folder or `@default` (the embedded model, built on first use). The folder is
-    written beside OUT and moved into place at the end, so a failure leaves nothing half-written.
+    written beside OUT and moved into place at the end (`postprocess.io.output_folder`), so a failure leaves
+    nothing half-written, and an OUT that was filled meanwhile is left as it is.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     temperature = check_temperature(temperature)
     check_out(out)
     source = resolve_pretrained(model)
+    check_source(source, out)
     logger.info("loading %s ...", source)
     try:
         loaded = AutoModelForCausalLM.from_pretrained(source, dtype="auto")
@@ -107,18 +128,16 @@ def write_tempered_copy(model: str, temperature: float, out: Path) -> Path:
     done = temper(loaded, temperature)
     record = {"made_by": f"summ-pref {__version__} tempered-copy", "source": model, "source_resolved": source,
               "temperature": temperature, "logits": "source logits / temperature", **done}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staged = stage(out, MADE_BY)
     try:
-        loaded.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        (staging / TEMPERED_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        check_out(out)
-        if out.exists():
-            out.rmdir()
-        staging.rename(out)
+        loaded.save_pretrained(staged.path)
+        tokenizer.save_pretrained(staged.path)
+        (staged.path / TEMPERED_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        staged.commit()
+    except OutputConflict:
+        raise
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staged.abandon()
         raise
     logger.info("tempered copy (T = %g%s) written to %s", temperature, ", head untied" if done["untied"] else "", out)
     return out

@@ -82,6 +82,7 @@ class SamplesFrom(_Strict):
     model: str
     task: str | None = None
     generation: dict | None = None
+    incomplete: str | None = None  # why the generation run was incomplete, scored anyway (allow_incomplete)
 
 
 class SamplesRecord(_PostFields):
@@ -181,12 +182,14 @@ def read_generation(path: Path, progress: bool = True, total: int | None = None)
     mean_entropy, context_truncated); post, one per post (logprob, n_tokens, n_bytes, entropy_sum, n_entropies,
     context_truncated). info: kind, prompt, prompt_sha, chat_template, source, split, n_posts, data_origin (the
     docs' `data_origin`: "sample" for the embedded sample), and for gen the
-    generation settings and samples per post, for samples the generating `model` and `run`.
+    generation settings and samples per post, for samples the generating `model` and `run` (and `incomplete`,
+    when the generation run was scored incomplete).
 
     A key logged twice, or lines of different kinds, prompts or generating models in one file are errors.
     """
     rows, keys, kinds, prompts, settings, origins, data = [], {}, set(), set(), set(), set(), set()
     generation: dict = {}
+    incomplete: set[str] = set()
     with tqdm(total=total, desc=f"reading {path.name}", unit=" samples", disable=not progress, leave=False) as bar:
         for line_no, sample in iter_json_lines(path):
             if isinstance(sample, dict) and sample.get("filter", "none") != "none":
@@ -211,6 +214,7 @@ def read_generation(path: Path, progress: bool = True, total: int | None = None)
                 generation = generation or dict(record.generation)
             if isinstance(record, SamplesRecord):
                 origins.add((record.samples_from.model, record.samples_from.run))
+                incomplete |= {record.samples_from.incomplete} - {None}
             rows.append(_rows(record))
     if not rows:
         raise DataError("no samples", path=path)
@@ -227,6 +231,8 @@ def read_generation(path: Path, progress: bool = True, total: int | None = None)
         info["samples_per_post"] = {"min": int(per_post.min()), "max": int(per_post.max())}
     if kind == "samples":
         info["model"], info["run"] = _same(origins, "generating models (samples_from)", path)
+        if incomplete:
+            info["incomplete"] = sorted(incomplete)
     return frame, info
 
 

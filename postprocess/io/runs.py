@@ -2,7 +2,9 @@
 
 lm-eval writes `<output_path>/<sanitized model name>/results_<time>.json` and
 `samples_<task>_<time>.jsonl` per invocation; a folder may hold several invocations, so the newest
-samples file of each task is used, with the results file of the same invocation.
+samples file of each task is used, with the results file of the same invocation. It is used only when complete
+(`lm_eval_tasks.run_files`): every line its results file counts is there, and no newer invocation of the task left
+its samples file unwritten; otherwise the run is refused, or with `allow_incomplete` read and its shortfalls listed.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from pathlib import Path
 
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import read_json
+from lm_eval_tasks.run_files import ALLOW_HINT, PLUGIN_TASK_PREFIXES, incompleteness, missing_samples
 from postprocess.io.generations import peek
 
 _TIME = r"(\d{4}-\d{2}-\d{2}T[0-9\-.]+)"
-# The plugin's task names: summ_pref* and the preference-dataset tasks pref_pairs, pref_axis.
-PLUGIN_TASK_PREFIXES = ("summ_pref", "pref_")
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_{_TIME}\.jsonl$")
 RESULTS_RE = re.compile(rf"^results_{_TIME}\.json$")
 
@@ -46,6 +47,8 @@ class Run:
     # The generation tasks (records of kind gen, samples, post: `postprocess.io.generations`), by task name; a
     # samples-scoring task has one entry per generating model, "<task>:<model>".
     generation: dict[str, TaskFiles] = field(default_factory=dict)
+    # What makes the run incomplete (each a sentence naming the file), when it was read with allow_incomplete.
+    incomplete: list[str] = field(default_factory=list)
 
     @property
     def task_versions(self) -> dict[str, object]:
@@ -60,11 +63,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_run(folder: Path) -> Run | None:
+def refuse_incomplete(problems: list[str]) -> None:
+    """One line for the first shortfall of a run (and how many more there are), with the opt-in."""
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DataError(f"{problems[0]}{more}; {ALLOW_HINT}")
+
+
+def read_run(folder: Path, allow_incomplete: bool = False) -> Run | None:
     """The run in one model folder, or None when it holds no summ_pref samples.
 
     The first line of each samples file says whether it is a generation task (`peek`); the newest file of each
-    task is kept, and of a samples-scoring task the newest per generating model."""
+    task is kept, and of a samples-scoring task the newest per generating model. An incomplete run is refused
+    unless `allow_incomplete`, which keeps what makes it incomplete in `Run.incomplete`."""
     results_by_time = {m.group(1): p for p in folder.glob("results_*.json") if (m := RESULTS_RE.match(p.name))}
     newest: dict[tuple[str, str], tuple[str, Path, str | None]] = {}
     for path in folder.glob("samples_*.jsonl"):
@@ -76,12 +87,18 @@ def read_run(folder: Path) -> Run | None:
             newest[(m.group("task"), generating_model)] = (m.group(2), path, kind)
     if not newest:
         return None
+    latest: dict[str, str] = {}
+    for (task, _model), (time, _path, _kind) in newest.items():
+        latest[task] = max(time, latest.get(task, ""))
+    problems = list(missing_samples(folder, latest).values())
     run: Run | None = None
     for (task, generating_model), (time, samples, kind) in sorted(newest.items()):
         if time not in results_by_time:
             raise DataError(f"samples file has no results_{time}.json beside it (was the run interrupted?)",
                             path=samples)
         results = read_json(results_by_time[time])
+        if (why := incompleteness(samples, results_by_time[time], task, results)) is not None:
+            problems.append(why)
         config = results.get("config", {})
         model_args = config.get("model_args")  # a dict from the CLI, a string from the Python API
         if run is None:
@@ -99,22 +116,25 @@ def read_run(folder: Path) -> Run | None:
             run.tasks[task] = files
         else:
             run.generation[f"{task}:{generating_model}" if generating_model else task] = files
+    if not allow_incomplete:
+        refuse_incomplete(problems)
+    run.incomplete = problems
     return run
 
 
-def runs_in(run_dir: Path) -> list[Run]:
+def runs_in(run_dir: Path, allow_incomplete: bool = False) -> list[Run]:
     """The runs of an lm-eval --output_path folder (one per model sub-folder) or of one model folder."""
     folders = [run_dir, *sorted(p for p in run_dir.iterdir() if p.is_dir())]
-    return [run for folder in folders if (run := read_run(folder)) is not None]
+    return [run for folder in folders if (run := read_run(folder, allow_incomplete)) is not None]
 
 
-def discover_runs(run_dirs: list[Path]) -> list[Run]:
+def discover_runs(run_dirs: list[Path], allow_incomplete: bool = False) -> list[Run]:
     """Every run under the given lm-eval --output_path folders (or model folders), in a stable order."""
     runs = []
     for run_dir in run_dirs:
         if not run_dir.is_dir():
             raise DataError("not a folder", path=run_dir)
-        found = runs_in(run_dir)
+        found = runs_in(run_dir, allow_incomplete)
         if not found:
             raise DataError("no lm-eval run here: expected <model folder>/results_*.json and "
                             "samples_summ_pref*_*.jsonl (run lm-eval with --log_samples)", path=run_dir)

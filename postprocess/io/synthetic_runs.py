@@ -105,6 +105,9 @@ def write_run(folder: Path, *, n_pairs: int, n_axis: int, n_posts_cmp: int, n_po
             fh.write(_line(i, record, context, source(int(post))) + "\n")
     results = {"model_name": model_name, "config": {"model": "hf", "model_args": f"pretrained={model_name}"},
                "versions": {"summ_pref_axis": 1.0, "summ_pref_cmp": 1.0}, "configs": {},
+               # lm-eval's count of the docs of each task (one samples line each): what a complete run holds
+               "n-samples": {"summ_pref_cmp": {"original": n_pairs * repeats, "effective": n_pairs * repeats},
+                             "summ_pref_axis": {"original": n_axis, "effective": n_axis}},
                "lm_eval_version": "0.4.13", "transformers_version": None}
     (folder / f"results_{TIMESTAMP}.json").write_text(json.dumps(results))
     return folder

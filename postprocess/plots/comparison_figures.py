@@ -8,6 +8,7 @@ draw are built from summary.json by `postprocess.report.figures` (`model_correla
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,7 +17,7 @@ from matplotlib.axes import Axes
 
 from postprocess.plots.run_figures import correlation_bars
 from postprocess.plots.style import LEGEND_SIZE, PALETTE, TICK_SIZE, column_axes, style_axes
-from postprocess.stats.result import confidence_label, format_stat
+from postprocess.stats.result import confidence_label, format_stat, interval_warning
 
 
 def sharpening_scatter(
@@ -45,9 +46,11 @@ def sharpening_scatter(
     line = np.array([-reach, reach])
     ax.plot(line, line, color="grey", linestyle="--", linewidth=0.8, label="identity (γ = 1)")
     if gamma and gamma.get("estimate") is not None:
-        text = format_stat(gamma, 2)
+        text = format_stat(gamma, 2, marks=True)
         if gamma.get("ci_low") is not None:
-            text += f" ({confidence_label(confidence)} CI)"
+            posts = (gamma.get("details") or {}).get("n_clusters")
+            few = f", {posts} posts" if interval_warning(gamma) and posts else ""
+            text += f" ({confidence_label(confidence)} CI{few})"
         ax.plot(line, gamma["estimate"] * line, color=PALETTE[1], linewidth=1.2, label=f"fit: γ = {text}")
     ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="upper left")
     if title:
@@ -66,45 +69,45 @@ def model_correlation_bars(
 
 
 def implicit_reward_agreement_bars(
-    table: pd.DataFrame, *, ax: Axes | None = None, reference: str | None = None,
+    table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
 ) -> Axes:
-    """Implicit-reward agreement with the human choice per model: point, interval (the table's) and the
-    chance line.
+    """Implicit-reward agreement with the human choice per model: point, interval (the table's) on the whole
+    0-1 axis, and the chance line.
 
     One row per model (models on the y axis, so long names stay readable at column width); an
-    interval that crosses the dashed 0.5 line is no evidence the reward beats chance.
+    interval that crosses the dashed 0.5 line is no evidence the reward beats chance. `title`: what is shown,
+    on which measure (the caller's).
     """
     n_models = len(table)
-    ax = column_axes(ax, height=max(1.2, 0.9 + 0.28 * n_models))
+    ax = column_axes(ax, height=max(1.3, 1.0 + 0.28 * n_models))
     y = np.arange(n_models)[::-1]
     est = table["estimate"].to_numpy(dtype=float)
     err = np.vstack([est - table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float) - est])
-    ax.barh(y, est - 0.5, left=0.5, height=0.55, color=PALETTE[0], alpha=0.85)
-    ax.errorbar(est, y, xerr=np.nan_to_num(err), fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+    ax.errorbar(est, y, xerr=np.nan_to_num(np.clip(err, 0, None)), fmt="o", color=PALETTE[0], markersize=4,
+                ecolor="black", elinewidth=0.8, capsize=2)
     ax.axvline(0.5, color="grey", linestyle="--", linewidth=0.8)
     ax.set_yticks(y)
-    ax.set_yticklabels([str(m) for m in table["model"]], fontsize=TICK_SIZE)
-    lows = np.nanmin(np.append(table["ci_low"].to_numpy(dtype=float), 0.5))
-    highs = np.nanmax(np.append(table["ci_high"].to_numpy(dtype=float), 0.5))
-    pad = max(0.02, 0.1 * (highs - lows))
-    ax.set_xlim(lows - pad, highs + pad)
+    # long model names wrap, so the tick labels leave the axes most of the column's width
+    ax.set_yticklabels([textwrap.fill(str(m), 18) for m in table["model"]], fontsize=TICK_SIZE)
+    ax.set_xlim(0, 1)  # agreement is a share: the whole axis from 0, chance dashed
     ax.set_ylim(-0.6, n_models - 0.4)
-    title = "implicit reward vs " + (reference if reference else "reference") + "\n(dashed line: chance)"
-    ax.set_title(title, fontsize=TICK_SIZE)
-    style_axes(ax, "agreement with human choice", "")
+    if title:
+        ax.set_title(title, fontsize=TICK_SIZE)
+    style_axes(ax, "agreement with the human choice\n(dashed: chance, 0.5)", "")
     return ax
 
 
 def mode_collapse_map(
     table: pd.DataFrame, *, ax: Axes | None = None, reference: str | None = None, confidence: float = 0.95,
-    diversity_label: str = "per-input diversity (EAD)",
+    diversity_label: str = "per-input diversity (EAD)", title: str | None = None,
 ) -> Axes:
     """Per model, the per-input diversity of its samples (y) against the reference's per-token log-prob of
     them (x), each with its interval: the mode-collapse map.
 
     `table` has one row per model: model, x, x_low, x_high, y, y_low, y_high (NaN where an interval is
     missing). Down and to the right of the reference (less diverse, more likely under it) is concentration
-    seen in generations; the reference's own samples are the hollow marker.
+    seen in generations; the reference's own samples are the hollow marker. An optional column `mark` (e.g.
+    "† 6 posts") follows the model's name in the legend where its intervals come from few posts.
     """
     ax = column_axes(ax, height=2.6)
     for i, row in enumerate(table.itertuples(index=False)):
@@ -114,9 +117,10 @@ def mode_collapse_map(
         yerr = np.nan_to_num([[row.y - row.y_low], [row.y_high - row.y]])
         ax.errorbar([row.x], [row.y], xerr=np.clip(xerr, 0, None), yerr=np.clip(yerr, 0, None), fmt="o",
                     color=color, markerfacecolor="white" if own else color, markersize=4, elinewidth=0.8,
-                    capsize=2, label=f"{row.model} (reference)" if own else str(row.model))
+                    capsize=2, label=(f"{row.model} (reference)" if own else str(row.model))
+                    + (f" {row.mark}" if getattr(row, "mark", "") else ""))
     if len(table):
         ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="best")
-    ax.set_title(f"points: estimates; bars: {confidence_label(confidence)} CIs", fontsize=TICK_SIZE)
+    ax.set_title(title or f"points: estimates; bars: {confidence_label(confidence)} CIs", fontsize=TICK_SIZE)
     style_axes(ax, "log-prob per token under the reference (nats)", diversity_label)
     return ax

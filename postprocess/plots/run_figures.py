@@ -95,8 +95,9 @@ def correlation_bars(
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xticks(x)
     ax.set_xticklabels([str(g) for g in groups])
-    ax.legend(fontsize=LEGEND_SIZE, frameon=False, ncols=min(len(hues), 3), loc="upper center",
-              bbox_to_anchor=(0.5, 1.18))
+    labels = [(hue_labels or {}).get(h, str(h)) for h in hues]
+    ncols = min(len(hues), 3) if sum(len(label) for label in labels) <= 36 else 1  # long names: one per line
+    ax.legend(fontsize=LEGEND_SIZE, frameon=False, ncols=ncols, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     style_axes(ax, "", ylabel)
     return ax
 
@@ -129,6 +130,7 @@ def agreement_by_confidence(
     ax.set_xticklabels([f"{b}\nn={int(k):,}" if pd.notna(k) else str(b)
                         for b, k in zip(buckets, n)])
     ax.set_xlim(-0.5, len(buckets) - 0.5)
+    ax.set_ylim(0, 1)  # agreement is a share: its axis starts at 0, chance dashed at 0.5
     ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="best")
     style_axes(ax, "annotator confidence", "agreement with human")
     return ax
@@ -141,8 +143,9 @@ def calibration_plot(
     """Observed P(human prefers A) per bin of the logprob difference, with exact binomial CIs at the
     calibration's `confidence`.
 
-    Adds the fitted logistic curve sigmoid(beta * diff) (length ratio held at 0, intercept included
-    if fitted) and, dashed, the unit-slope curve that reads the model's logprobs as utilities.
+    Adds the fitted logistic curve sigmoid(b * diff), b the fit's slope (length ratio held at 0, intercept
+    included if fitted; b, not β, which names DPO's KL coefficient) and, dashed, the unit-slope curve b = 1 that
+    reads the model's logprobs as utilities.
     """
     ax = column_axes(ax)
     c = calibration
@@ -153,17 +156,37 @@ def calibration_plot(
         grid = np.linspace(c.x_low.min(), c.x_high.max(), 200)
         if fit is not None and fit.defined:
             ratio = np.zeros_like(grid) if "log_length_ratio" in fit.names else None
-            beta = fit.coefficient("logprob_diff")
+            slope = fit.coefficient("logprob_diff")
             ax.plot(grid, fit.predict(grid, ratio), color=PALETTE[1], linewidth=1.2,
-                    label=f"logistic fit, β={beta:.2f}")
+                    label=f"logistic fit, slope b={slope:.2f}")
         if show_unit_slope:
             ax.plot(grid, expit(grid), color=PALETTE[0], linestyle="--", linewidth=1,
-                    label="β=1")
+                    label="b=1")
     ax.axhline(0.5, color="grey", linewidth=0.5)
     ax.axvline(0.0, color="grey", linewidth=0.5)
     ax.set_ylim(0, 1)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                  ncols=3, handlelength=1.5, columnspacing=1.0)
+                  ncols=2, handlelength=1.5, columnspacing=1.0)
     style_axes(ax, xlabel, "P(human prefers A)")
+    return ax
+
+
+def alpha_fits(table: pd.DataFrame, *, ax: Axes | None = None, xlabel: str = "typicality bias α") -> Axes:
+    """The typicality bias alpha of one task and the fits that hold a confound fixed: one row per fit (top to
+    bottom in table order), its estimate and interval, and the line alpha = 0 (no typicality bias).
+
+    `table` has columns label (the fit, with its † mark where the interval is unreliable), estimate, ci_low,
+    ci_high."""
+    ax = column_axes(ax, height=max(1.4, 0.8 + 0.3 * len(table)))
+    y = np.arange(len(table))[::-1]
+    est = table["estimate"].to_numpy(dtype=float)
+    low, high = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
+    ax.errorbar(est, y, xerr=np.nan_to_num(np.clip(np.vstack([est - low, high - est]), 0, None)), fmt="o",
+                color=PALETTE[0], markersize=3.5, elinewidth=0.9, capsize=2)
+    ax.axvline(0.0, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(label) for label in table["label"]])
+    ax.set_ylim(-0.6, len(table) - 0.4)
+    style_axes(ax, xlabel, "")
     return ax

@@ -1,7 +1,8 @@
 """`summ-pref report`: statistics, tables, figures, summary.json and report.md for one or more runs.
 
-Everything is written into a temporary folder beside OUT and moved into place at the end, so a
-failure leaves no half-written report, and an existing OUT is never overwritten without --force.
+Everything is written into a staging folder beside OUT and moved into place at the end
+(`postprocess.io.output_folder`): a failure leaves no half-written report, and --force replaces only a report
+folder the same command wrote before.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -25,6 +24,7 @@ from lm_eval_tasks.errors import DataError
 from postprocess.compare.implicit_reward import beta_problem
 from postprocess.compare.statistics import predicted_gamma_rows
 from postprocess.io.load import LoadedRun, load_run
+from postprocess.io.output_folder import OutputConflict, stage
 from postprocess.io.provenance import describe_runs, synthetic_tasks
 from postprocess.io.runs import Run, discover_runs
 from postprocess.io.samples import COPY_COLUMNS, TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
@@ -35,7 +35,12 @@ from postprocess.report.comparisons import (
     row_coverage,
     shared_tasks,
 )
-from postprocess.report.figures import draw_comparison_figures, draw_generation_figures, draw_run_figures
+from postprocess.report.figures import (
+    draw_answer_figures,
+    draw_comparison_figures,
+    draw_generation_figures,
+    draw_run_figures,
+)
 from postprocess.report.generation_statistics import (
     comparison_entries,
     generation_rows,
@@ -55,7 +60,7 @@ from postprocess.report.summary_view import summary_from_table
 from postprocess.report.tables import write_tables
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.extractiveness import extractiveness_table
-from postprocess.stats.measures import available_measures
+from postprocess.stats.measures import MEASURES, available_measures
 from postprocess.stats.table import statistics_table
 
 logger = logging.getLogger(__name__)
@@ -180,17 +185,9 @@ def check_out_apart(out: Path, run_dirs: list[Path], runs: list[Run]) -> None:
                                 "choose an --out outside the runs", path=out)
 
 
-def prepare_out(out: Path, force: bool) -> Path:
-    if out.exists() and not out.is_dir():
-        raise DataError("--out exists and is not a folder", path=out)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise DataError("output folder exists and is not empty; choose another --out or pass --force to replace it",
-                        path=out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-
-
 DEFAULT_SETTINGS = Settings()
+# The measure report.md answers on: per token, as Verbalized Sampling reports its typicality bias.
+DEFAULT_MAIN_MEASURE = "per_token"
 
 
 def check_betas(betas: Mapping[str, float], reference: str | None, names: list[str]) -> None:
@@ -205,19 +202,29 @@ def check_betas(betas: Mapping[str, float], reference: str | None, names: list[s
 
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
                  reference: str | None = None, force: bool = False, progress: bool = True,
-                 jobs: int | None = None, betas: Mapping[str, float] | None = None) -> dict:
+                 jobs: int | None = None, betas: Mapping[str, float] | None = None,
+                 main_measure: str = DEFAULT_MAIN_MEASURE, allow_incomplete: bool = False,
+                 made_by: str = "summ-pref report") -> dict:
     """Analyse the runs and write OUT/{report.md, summary.json, figures/, tables/}; return the summary.
 
-    `betas` ({model_name: beta}) gives a compared model's KL coefficient (DPO's β): its implicit reward is
-    then β·(log-prob minus the reference's); a model without one gets the plain log-ratio."""
-    runs = discover_runs(run_dirs)
+    `main_measure` (one of `MEASURES`) is the measure report.md's answers and findings are stated on; summary.json
+    records it in its settings. `betas` ({model_name: beta}) gives a compared model's KL coefficient (DPO's β): its
+    implicit reward is then β·(log-prob minus the reference's); a model without one gets the plain log-ratio.
+    `allow_incomplete` reads runs whose samples files lm-eval did not finish (`postprocess.io.runs.read_run`),
+    stating so in the console, summary.json (`incomplete_inputs`) and report.md. `made_by` names the command in OUT's
+    marker: --force replaces only a folder of the same command."""
+    if main_measure not in MEASURES:
+        raise DataError(f"--main-measure {main_measure!r}: expected one of {', '.join(MEASURES)}")
+    runs = discover_runs(run_dirs, allow_incomplete)
     check_out_apart(out, run_dirs, runs)
     if reference is not None and reference not in {r.model_name for r in runs}:
         raise DataError(f"--reference {reference!r} is not the model_name of any run: "
                         f"{sorted(r.model_name for r in runs)}")
     betas = dict(betas or {})
     check_betas(betas, reference, [r.model_name for r in runs])
-    staging = prepare_out(out, force)
+    incomplete = [f"{run.model_name}: {why}" for run in runs for why in run.incomplete]
+    staged = stage(out, made_by, force=force)
+    staging = staged.path
     try:
         started = time.time()
         loaded = [load_run(run, progress, copy_measure) for run in runs]
@@ -226,6 +233,11 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
                 logger.info("%s / %s: %d rows; %s", lr.run.model_name, name, len(task.frame), task.verification)
                 for note in describe_data_notes(task.info["data_notes"]):
                     logger.info("%s / %s: %s", lr.run.model_name, name, note)
+        incomplete += [f"{lr.run.model_name}: {name} scored the samples of an incomplete generation run: {why}"
+                       for lr in loaded for name, g in sorted(lr.generation.items())
+                       for why in g.info.get("incomplete", [])]
+        for line in incomplete:
+            logger.warning("warning: incomplete input used (--allow-incomplete): %s", line)
         check_same_scoring(loaded)
         scoring = scoring_runs(loaded, reference)
         if reference is not None and scoring:
@@ -239,10 +251,11 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             "package": {"name": "summ-pref", "version": package_version()},
             "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else version("lm_eval"),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "settings": asdict(settings),
+            "settings": {**asdict(settings), "main_measure": main_measure},
             "inputs": [i for lr in loaded for i in lr.inputs],
             "runs": describe_runs([run_summary(i, lr, results) for i, lr in enumerate(loaded)]),
             "row_coverage": coverage,
+            "incomplete_inputs": incomplete,
         }
         skeleton["synthetic_data"] = bool(synthetic_tasks(skeleton["runs"]))
         for entry, lr in zip(skeleton["runs"], loaded):
@@ -263,18 +276,19 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
         table = statistics_table(rows)
         summary = summary_from_table(table, skeleton)
         summary["elapsed_s"] = round(time.time() - started, 2)
-        figures = draw_run_figures(loaded, summary, table, staging / "figures", settings)
+        figures = draw_answer_figures(summary, table, staging / "figures", settings)
+        figures += draw_run_figures(loaded, summary, table, staging / "figures", settings)
         if aligned:
             figures += draw_comparison_figures(summary, table, aligned, staging / "figures", settings)
         figures += draw_generation_figures(summary, table, staging / "figures", settings)
         write_tables(summary, table, staging / "tables")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
         (staging / "report.md").write_text(render_report(summary, table, figures))
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        staged.commit()
+    except OutputConflict:
+        raise
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staged.abandon()
         raise
     logger.info("report written to %s", out / "report.md")
     return summary

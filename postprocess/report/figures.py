@@ -24,15 +24,32 @@ from postprocess.plots.comparison_figures import (
     model_correlation_bars,
     sharpening_scatter,
 )
-from postprocess.plots.run_figures import agreement_by_confidence, calibration_plot, correlation_bars, rating_scatter
-from postprocess.plots.style import COLUMN_WIDTH_IN
+from postprocess.plots.run_figures import (
+    agreement_by_confidence,
+    alpha_fits,
+    calibration_plot,
+    correlation_bars,
+    rating_scatter,
+)
+from postprocess.plots.style import COLUMN_WIDTH_IN, LABEL_SIZE, TICK_SIZE
+from postprocess.report.answers import CONFOUND_FITS
+from postprocess.report.findings import (
+    MEASURE_WORDS,
+    alpha_baseline,
+    main_measure,
+    measure_order,
+    shared_summaries,
+)
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.preference_model import Calibration, LogitFit
-from postprocess.stats.result import confidence_label
-from postprocess.stats.table import ALL, group_label, select, split_group, stats_by
+from postprocess.stats.result import confidence_label, interval_marks, interval_warning
+from postprocess.stats.table import ALL, group_label, levels, select, split_group, stat_dict, stats_by
 
 DPI = 200
+# How the sharpening scatter's points are made on a measure beyond the within-post demeaning: on the summed scale
+# gamma holds the token count fixed, so the plotted points have it partialled out too.
+HELD_FIXED = {"sum": " with the summary's token count partialled out (γ holds it fixed)"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class SavedFigure:
     title: str
     path: str  # relative to the report folder
     caption: str
+    answers: str | None = None  # the hypothesis ("hypothesis_1", "hypothesis_2") whose answer it shows, if any
 
 
 def slug(text: str) -> str:
@@ -52,6 +70,12 @@ def save(fig: Figure, folder: Path, name: str) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / name, dpi=DPI)
     return f"{folder.name}/{name}"
+
+
+def titled(fig: Figure, title: str) -> Figure:
+    """`fig` with `title` above everything (what is shown, on which measure), so the PNG reads on its own."""
+    fig.suptitle(title, fontsize=LABEL_SIZE)
+    return fig
 
 
 def ratings_figure(frame: pd.DataFrame, *, confidence: float, roles: RatingRoles = TLDR_ROLES) -> Figure:
@@ -111,14 +135,16 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
         for task_name, task in lr.tasks.items():
             base = f"{slug(run.get('display_name', name))}__{task_name}"
             if task.kind == "axis":
-                saved.append(SavedFigure(name, task_name, "Log-probability against each rating",
-                                         save(ratings_figure(task.frame, confidence=settings.confidence,
-                                                            roles=rating_roles(task.info)), folder,
+                saved.append(SavedFigure(name, task_name, "Log-prob per byte against each rating",
+                                         save(titled(ratings_figure(task.frame, confidence=settings.confidence,
+                                                                   roles=rating_roles(task.info)),
+                                                    "log-prob per byte against each rating"), folder,
                                               f"{base}__ratings.png"),
                                          "Per-byte log-probability of each summary against its rating (jittered), "
                                          f"with the median per rating level and its {ci} CI."))
                 ax = correlation_bars(correlation_table(table, model=name, task=task_name))
-                saved.append(SavedFigure(name, task_name, "Spearman correlation with each rating",
+                titled(ax.figure, "Spearman ρ with each rating, per measure")
+                saved.append(SavedFigure(name, task_name, "Spearman ρ of each measure with each rating",
                                          save(ax.figure, folder, f"{base}__correlations.png"),
                                          f"Spearman ρ per measure and rating; bars are {ci} "
                                          "cluster-bootstrap CIs (posts resampled)."))
@@ -126,17 +152,21 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
                 by_confidence = confidence_table(table, model=name, task=task_name)
                 if by_confidence["estimate"].notna().any():  # data without confidences (pref tasks) has no figure
                     ax = agreement_by_confidence(by_confidence, hue="measure")
-                    saved.append(SavedFigure(name, task_name, "Agreement with the human choice by annotator confidence",
+                    titled(ax.figure, "agreement with the human choice\nby annotator confidence, per measure")
+                    saved.append(SavedFigure(name, task_name, "Agreement with the human choice by annotator "
+                                             "confidence, per measure",
                                              save(ax.figure, folder, f"{base}__agreement_by_confidence.png"),
                                              "Fraction of pairs where the higher-likelihood summary is the one the "
                                              "labeller chose (tie = 1/2), per confidence level, with cluster-bootstrap "
                                              "CIs; dashed: chance."))
                 model = run["cmp"][task_name]["preference_model"]
                 ax = calibration_plot(_calibration(model["calibration"]), _fit(model["logprob_diff"]))
-                saved.append(SavedFigure(name, task_name, "Calibration of P(human prefers A)",
+                titled(ax.figure, "calibration of the choice on the summed log-prob")
+                saved.append(SavedFigure(name, task_name, "Calibration of P(human prefers A) on the summed log-prob",
                                          save(ax.figure, folder, f"{base}__calibration.png"),
                                          "Observed rate of choosing A per decile of the summed log-prob difference "
-                                         "(exact binomial CIs), the fitted logistic curve and the unit-slope curve."))
+                                         "(exact binomial CIs), the fitted logistic curve (slope b) and the unit-slope "
+                                         "curve b = 1."))
     return saved
 
 
@@ -165,19 +195,22 @@ def implicit_reward_table(table: pd.DataFrame, task: str, names: Mapping[str, st
     return _figure_table(rows, {"model": "model"}, n=True)
 
 
-# The scale of the sharpening figure: the summed log-prob, the sequence probability the theory of gamma is about.
-SHARPENING_FIGURE_MEASURE = "sum"
+def sharpening_measure(table: pd.DataFrame, summary: Mapping) -> str:
+    """The scale of the sharpening figure: the main measure where gamma was computed on it, else the summed
+    log-prob (the sequence probability the theory of gamma is about)."""
+    measures = set(select(table, statistic="sharpening_gamma")["measure"])
+    return next((m for m in measure_order(main_measure(summary)) if m in measures), "sum")
 
 
 def sharpening_figure(panels: list[tuple[str, tuple[np.ndarray, np.ndarray], Mapping | None]], *,
-                      confidence: float) -> Figure:
+                      confidence: float, measure: str = "sum") -> Figure:
     """One `sharpening_scatter` panel per (model name, (x, y) demeaned points, its gamma statistic), three to a row."""
     n_cols = min(3, max(len(panels), 1))
     n_rows = -(-len(panels) // n_cols)
-    fig = Figure(figsize=(COLUMN_WIDTH_IN * n_cols, 2.6 * n_rows), layout="constrained")
+    fig = Figure(figsize=(COLUMN_WIDTH_IN * n_cols, 2.8 * n_rows), layout="constrained")
     axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     for ax, (name, (x, y), gamma) in zip(axes, panels):
-        sharpening_scatter(x, y, gamma, ax=ax, title=name, confidence=confidence)
+        sharpening_scatter(x, y, gamma, ax=ax, title=f"{name}\n({MEASURE_WORDS[measure]})", confidence=confidence)
     for ax in axes[len(panels):]:
         ax.set_axis_off()
     return fig
@@ -186,58 +219,142 @@ def sharpening_figure(panels: list[tuple[str, tuple[np.ndarray, np.ndarray], Map
 def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tuple[str, str], Aligned],
                             folder: Path, settings: Settings) -> list[SavedFigure]:
     """The figures of the models against the reference: per task the sharpening gamma of every model (its points
-    from the aligned rows, its fit from the statistics table), and the models' correlations or implicit-reward
-    agreements (from the statistics table)."""
+    from the aligned rows, its fit from the statistics table; drawn once for tasks that score the same distinct
+    summaries, the first of them the figure of hypothesis 2's answer), and the models' correlations or
+    implicit-reward agreements (from the statistics table)."""
     saved = []
     names = display_name_map(summary)
     reference = names[summary["reference"]]
     ci = confidence_label(settings.confidence)
-    for task in sorted({task for _, task in aligned}):
+    measure = sharpening_measure(table, summary)
+    gamma_rows = select(table, statistic="sharpening_gamma", group=ALL)
+    repeats = {task: earlier for model in levels(gamma_rows, "model")
+               for task, earlier in shared_summaries(select(gamma_rows, model=model), "sharpening_gamma").items()}
+    for task in sorted({task for _, task in aligned} - set(repeats)):
         models = sorted(model for model, t in aligned if t == task)
-        gammas = stats_by(select(table, task=task, statistic="sharpening_gamma", measure=SHARPENING_FIGURE_MEASURE,
-                                 group=ALL), "model")
-        fig = sharpening_figure([(names[m], gamma_points(aligned[(m, task)], SHARPENING_FIGURE_MEASURE),
-                                  gammas.get((m,))) for m in models], confidence=settings.confidence)
-        saved.append(SavedFigure(None, None, f"Sharpening γ against {reference} ({task})",
-                                 save(fig, folder, f"sharpening__{task}.png"),
-                                 f"Per distinct summary, the model's summed log-prob (y) against {reference}'s (x), "
-                                 "both demeaned within post with the summary's token count partialled out (γ holds "
-                                 "it fixed); one panel per model. Orange: the fitted within-post "
-                                 f"slope γ with its {ci} cluster-bootstrap CI; dashed: the identity (γ = 1). Steeper "
-                                 "than the identity: the model sharpens the reference (concentration)."))
+        gammas = stats_by(select(gamma_rows, task=task, measure=measure), "model")
+        fig = sharpening_figure([(names[m], gamma_points(aligned[(m, task)], measure), gammas.get((m,)))
+                                 for m in models], confidence=settings.confidence, measure=measure)
+        also = [t for t, earlier in repeats.items() if earlier == task]
+        tasks = task + "".join(f" and {t}" for t in also)
+        why = (f" Drawn once for {tasks}: both tasks score the same distinct summaries, so their points and γ are "
+               "the same." if also else "")
+        saved.append(SavedFigure(None, None, f"Sharpening γ on the {MEASURE_WORDS[measure]}, against {reference} "
+                                 f"({tasks})", save(fig, folder, f"sharpening__{task}.png"),
+                                 f"Per distinct summary, the model's {MEASURE_WORDS[measure]} (y) against "
+                                 f"{reference}'s (x), both demeaned within post{HELD_FIXED.get(measure, '')}; one "
+                                 "panel per model. Orange: the "
+                                 f"fitted within-post slope γ with its {ci} cluster-bootstrap CI; dashed: the identity "
+                                 "(γ = 1). Steeper than the identity: the model sharpens the reference "
+                                 f"(concentration).{why}",
+                                 answers=None if any(f.answers for f in saved) else "hypothesis_2"))
     kinds = {task: rows.kind for (_, task), rows in aligned.items()}
+    reward = next((m for m in measure_order(main_measure(summary))
+                   if m in set(select(table, statistic="implicit_reward_agreement")["measure"])), "sum")
     for task, kind in sorted(kinds.items()):
         if kind == "axis":
             ax = model_correlation_bars(model_correlation_table(table, task, names))
-            saved.append(SavedFigure(None, None, f"Spearman with each rating, per model ({task})",
-                                     save(ax.figure, folder, f"models_correlation__{task}.png"),
+            titled(ax.figure, "Spearman ρ of the log-prob per byte with each rating")
+            saved.append(SavedFigure(None, None, f"Spearman ρ of the log-prob per byte with each rating, per model "
+                                     f"({task})", save(ax.figure, folder, f"models_correlation__{task}.png"),
                                      "Spearman ρ of log-prob per byte with each rating per model, with cluster-"
                                      "bootstrap CIs."))
         else:
-            ax = implicit_reward_agreement_bars(implicit_reward_table(table, task, names), reference=reference)
-            saved.append(SavedFigure(None, None, f"Implicit-reward agreement per model ({task})",
+            ax = implicit_reward_agreement_bars(implicit_reward_table(table, task, names, measure=reward),
+                                                title=f"implicit reward vs the reference\n({MEASURE_WORDS[reward]})")
+            saved.append(SavedFigure(None, None, f"Implicit-reward agreement with the human choice on the "
+                                     f"{MEASURE_WORDS[reward]}, per model ({task})",
                                      save(ax.figure, folder, f"implicit_reward__{task}.png"),
-                                     f"Agreement of r = log-prob(model) − log-prob({reference}) with the human "
-                                     "choice, with cluster-bootstrap CIs; dashed: chance."))
+                                     f"Agreement of r = {MEASURE_WORDS[reward]}(model) − {MEASURE_WORDS[reward]}("
+                                     f"{reference}) with the human choice, with {ci} cluster-bootstrap CIs, on the "
+                                     "whole 0-1 axis; dashed: chance (0.5)."))
     return saved
+
+
+# The labels of the alpha fits in the figure of hypothesis 1's answer.
+ALPHA_LABELS = {ALL: "all pairs", "quality_adjusted": "quality held", "length_adjusted": "+ length held",
+                "quality_length_adjusted": "+ length held", "copy_adjusted": "+ copying held"}
+
+
+def alpha_table(table: pd.DataFrame, model: str, task: str, measure: str) -> pd.DataFrame:
+    """Columns label, estimate, ci_low, ci_high: the alpha hypothesis 1's answer rests on (`alpha_baseline`) and
+    its fits with a confound held fixed (`answers.CONFOUND_FITS`), each label with its unreliable-interval mark and
+    its posts where the interval comes from few."""
+    rows = select(table, reference="", model=model, task=task, statistic="typicality_alpha", measure=measure)
+    columns = ["label", "estimate", "ci_low", "ci_high"]
+    found = alpha_baseline(rows, measure)
+    if found is None:
+        return pd.DataFrame(columns=columns)
+    group, _ = found
+    fits = {g: s for (g,), s in stats_by(rows, "group").items()}
+    out = []
+    for g in (group, *(fit for fit, _ in CONFOUND_FITS.get(group, ()))):
+        if g in fits:
+            stat = fits[g]
+            posts = (stat.get("details") or {}).get("n_clusters")
+            few = f" {interval_marks(stat)} {posts} posts" if interval_warning(stat) and posts else interval_marks(stat)
+            out.append({"label": ALPHA_LABELS.get(g, g.replace("tie_", "equal ")) + few,
+                        **{k: stat[k] for k in columns[1:]}})
+    return pd.DataFrame(out, columns=columns).astype({k: float for k in columns[1:]})
+
+
+def draw_answer_figures(summary: dict, table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
+    """The figure of hypothesis 1's answer: per task a panel of the answering run's alpha (the reference run, else
+    the first) and its fits with length and copying held fixed, on the main measure; [] without alpha rows."""
+    own = select(table, reference="", statistic="typicality_alpha")
+    model = summary.get("reference") or summary["runs"][0]["model_name"]
+    main = main_measure(summary)
+    panels = []
+    for task in sorted(levels(select(own, model=model), "task")):
+        measure = next((m for m in measure_order(main)
+                        if alpha_baseline(select(own, model=model, task=task), m) is not None), None)
+        if measure is not None:
+            panels.append((task, measure, alpha_table(table, model, task, measure)))
+    if not panels:
+        return []
+    fig = Figure(figsize=(COLUMN_WIDTH_IN, sum(0.9 + 0.3 * len(p[2]) for p in panels) + 0.4), layout="constrained")
+    titled(fig, f"typicality bias α, with length and copying held fixed\n({MEASURE_WORDS[main]}; dashed: no bias)")
+    axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
+    for ax, (task, measure, data) in zip(axes, panels):
+        alpha_fits(data, ax=ax, xlabel=f"typicality bias α ({MEASURE_WORDS[measure]})")
+        ax.set_title(task, fontsize=TICK_SIZE)
+    name = display_name_map(summary).get(model, model)
+    ci = confidence_label(settings.confidence)
+    return [SavedFigure(model, None, f"Typicality bias α of {name}, with length and copying held fixed",
+                        save(fig, folder, "answer__typicality_alpha.png"),
+                        f"Per task, α (logit of the human preference on the standardised log-prob difference, "
+                        f"Zhang et al. 2025) with its {ci} cluster-bootstrap CI, and the same fit with the log length "
+                        "ratio or the summaries' extractiveness added; dashed: α = 0, no typicality bias. † marks an "
+                        "interval from few posts (no claim).", answers="hypothesis_1")]
 
 
 # --- generated samples (issue 11): the mode-collapse map ---
 MAP_DIVERSITY = "ead"
 
 
+def _few_posts(own: pd.DataFrame, model: str, diversity: str) -> str:
+    """'† N posts' when either interval of a model's point on the mode-collapse map is unreliable, else ''."""
+    for statistic, group in (("sample_ref_logprob", ALL), (diversity, "per_input")):
+        rows = select(own, model=model, statistic=statistic, group=group)
+        if not rows.empty and interval_warning(stat := stat_dict(rows.iloc[0])):
+            posts = (stat.get("details") or {}).get("n_clusters")
+            return f"{interval_marks(stat)} {posts} posts" if posts else interval_marks(stat)
+    return ""
+
+
 def mode_collapse_table(table: pd.DataFrame, task: str, names: Mapping[str, str] | None = None, *,
                         diversity: str = MAP_DIVERSITY) -> pd.DataFrame:
-    """Columns model, x, x_low, x_high, y, y_low, y_high: per model with both, the reference's per-token
+    """Columns model, x, x_low, x_high, y, y_low, y_high, mark: per model with both, the reference's per-token
     log-prob of its samples (`sample_ref_logprob`) and the per-input `diversity` of its samples, in run order;
-    `model` is the display name from `names`."""
+    `model` is the display name from `names`; `mark` "† 6 posts" where an interval comes from few posts, else ""."""
     own = select(table, reference="", task=task)
     x = _figure_table(select(own, statistic="sample_ref_logprob"), {"model": "model"})
     y = _figure_table(select(own, statistic=diversity, group="per_input"), {"model": "model"})
     both = x.merge(y, on="model", suffixes=("_x", "_y"))
     out = pd.DataFrame({"model": [(names or {}).get(m, m) for m in both["model"]],
                         "x": both["estimate_x"], "x_low": both["ci_low_x"], "x_high": both["ci_high_x"],
-                        "y": both["estimate_y"], "y_low": both["ci_low_y"], "y_high": both["ci_high_y"]})
+                        "y": both["estimate_y"], "y_low": both["ci_low_y"], "y_high": both["ci_high_y"],
+                        "mark": [_few_posts(own, m, diversity) for m in both["model"]]})
     return out.dropna(subset=["x", "y"]).reset_index(drop=True)
 
 
@@ -251,9 +368,14 @@ def draw_generation_figures(summary: dict, table: pd.DataFrame, folder: Path, se
         data = mode_collapse_table(table, task, names)
         if data.empty:
             continue
-        ax = mode_collapse_map(data, reference=names.get(reference, reference), confidence=settings.confidence)
         ci = confidence_label(settings.confidence)
-        saved.append(SavedFigure(None, task, f"Mode-collapse map ({task})",
+        few = bool(data["mark"].str.len().gt(0).any())
+        title = "diversity against likelihood of the samples\n" + (
+            f"{ci} CIs; †: from few posts, no claim" if few else f"{ci} CIs")
+        ax = mode_collapse_map(data, reference=names.get(reference, reference), confidence=settings.confidence,
+                               title=title)
+        saved.append(SavedFigure(None, task, "Mode-collapse map: per-input diversity (EAD) against the reference's "
+                                 f"log-prob per token of the samples ({task})",
                                  save(ax.figure, folder, f"mode_collapse__{task}.png"),
                                  f"Per model: the per-input diversity of its samples (EAD of the K samples of a post, "
                                  f"averaged over posts) against the reference's mean per-token log-prob of them, "

@@ -1,4 +1,5 @@
-"""The short findings section of report.md: sentences worded from the rows of the statistics table.
+"""The findings of report.md, by question: sentences worded from the rows of the statistics table, on the
+report's main measure (`main_measure`; a sentence on another measure names it).
 
 Wording follows the intervals, never the point estimates alone: a direction is claimed only when the
 confidence interval excludes the null (0 for correlations and differences, 0.5 for agreement with
@@ -32,8 +33,21 @@ from postprocess.stats.registry import difference_name
 from postprocess.stats.result import format_stat, interval_warning
 from postprocess.stats.table import ALL, levels, select, stat_dict, stats_by
 
-PREFERRED_MEASURES = ("per_byte", "sum", "per_token")
 MEASURE_WORDS = {"sum": "summed log-prob", "per_byte": "log-prob per byte", "per_token": "log-prob per token"}
+# The measure findings and answers are stated on unless `--main-measure` chose another (summary.json's settings):
+# per token, as Verbalized Sampling reports its typicality bias.
+DEFAULT_MAIN_MEASURE = "per_token"
+
+
+def main_measure(summary: Mapping) -> str:
+    """The declared main measure of a report (`settings.main_measure`; per token when absent)."""
+    return (summary.get("settings") or {}).get("main_measure", DEFAULT_MAIN_MEASURE)
+
+
+def measure_order(main: str) -> tuple[str, ...]:
+    """The measures to try, the main one first: a task without it (no token counts) falls back, and says so by
+    naming the measure it used."""
+    return (main, *(m for m in ("per_token", "per_byte", "sum") if m != main))
 # What a ranking of the runs compares, per kind of task: (statistic, axis) of the statistics table.
 RANKED = {"cmp": ("agreement", ""), "axis": ("spearman", "overall")}
 
@@ -140,11 +154,13 @@ def _ahead(view: _View, best: str, best_stat: Mapping, other: str, other_stat: M
 
 
 def _ranking(view: _View, kind: str, task: str) -> str | None:
-    """The sentence ranking the runs of one task by `RANKED[kind]`, on the first measure all runs have."""
+    """The sentence ranking the runs of one task by `RANKED[kind]`, on the main measure (or the first of
+    `measure_order` all runs have)."""
     statistic, axis = _ranked(view, kind, task)
     rows = select(view.table, reference="", task=task, statistic=statistic, axis=axis, group=ALL)
     runs = levels(rows, "model")
-    measure = next((m for m in PREFERRED_MEASURES if set(runs) <= set(select(rows, measure=m)["model"])), None)
+    measure = next((m for m in measure_order(main_measure(view.summary))
+                    if set(runs) <= set(select(rows, measure=m)["model"])), None)
     if not runs or measure is None:
         return None
     names = view.names
@@ -241,19 +257,21 @@ def _concentration(view: _View, rows: pd.DataFrame, model: str, reference: str) 
 
 
 def _implicit_reward(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
-    """Agreement of the summed implicit reward with the human choice, then its mean margin on the same scale,
-    scaled by the model's β where the comparison has one (`comparisons[].beta`)."""
+    """Agreement of the implicit reward on the main measure with the human choice, then its mean margin on the same
+    scale, scaled by the model's β where the comparison has one (`comparisons[].beta`)."""
     out = []
     beta = next((c.get("beta") for c in view.summary.get("comparisons", []) if c["model_name"] == model), None)
     scale = "β = 1, the plain log-ratio" if beta is None else f"scaled by the model's β = {beta:g}"
-    margins = dict(_by_task(rows, "implicit_reward_margin", measure="sum"))
-    for task, s in _by_task(rows, "implicit_reward_agreement", measure="sum"):
+    agreement = select(rows, statistic="implicit_reward_agreement")
+    measure = next((m for m in measure_order(main_measure(view.summary)) if m in set(agreement["measure"])), "sum")
+    margins = dict(_by_task(rows, "implicit_reward_margin", measure=measure))
+    for task, s in _by_task(rows, "implicit_reward_agreement", measure=measure):
         verdict = {1: "above chance", -1: "below chance", 0: "not distinguishable from chance (0.5)",
                    None: no_claim(s)}[direction(s, 0.5)]
         margin = margins.get(task)
         shown = (f"; its mean margin, chosen minus rejected ({scale}), is {view.fmt(margin)}" if margin is not None
                  else "")
-        out.append(f"**{task}**: the implicit reward of {view.names[model]} (log-prob minus "
+        out.append(f"**{task}**: the implicit reward of {view.names[model]} ({MEASURE_WORDS[measure]} minus "
                    f"{view.names[reference]}'s) agrees with the human choice at {view.fmt(s)}: {verdict}{shown}."
                    + view.notes((model, reference), task))
     return out
@@ -327,13 +345,32 @@ def _empty_samples(view: _View, models: Iterable[str], task: str) -> str:
     return f" Empty samples (left out of the diversity statistics): {', '.join(parts)}."
 
 
-# Hypothesis 1: the typicality bias alpha on the headline measure, and the adjusted fit that
-# holds length (pair tasks) or quality and length (axis tasks) fixed.
-HEADLINE_MEASURES = ("per_token", "per_byte", "sum")
+# Hypothesis 1: the typicality bias alpha on the main measure, and the adjusted fit that holds length (pair
+# tasks) or quality and length (axis tasks) fixed.
 ADJUSTED = (("length_adjusted", "length"), ("quality_length_adjusted", "quality and length"))
-# The unadjusted alpha: all pairs (pair tasks); on axis tasks, which have no group all, the pairs with equal
-# mean accuracy (Verbalized Sampling's headline: pairs with equal correctness, alpha alone).
-UNADJUSTED = (ALL, "tie_accuracy")
+BASELINE_WORDS = {"all": "", "quality_adjusted": " (all pairs, quality ratings held fixed)"}
+
+
+def alpha_baseline(rows: pd.DataFrame, measure: str) -> tuple[str, dict] | None:
+    """(group, stat) of the alpha a hypothesis-1 finding rests on, from one run's and task's `typicality_alpha`
+    rows: group `all` on pair tasks; on axis tasks (no group all) Verbalized Sampling's pairs of equal mean quality
+    (`tie_<rating>`), unless that interval is unreliable (few posts) and the fit on all pairs with quality held fixed
+    (`quality_adjusted`) is not: a finding never rests on a few-post breakdown when an all-rows fit exists."""
+    at = {g: s for (g,), s in stats_by(select(rows, measure=measure), "group").items()}
+    if ALL in at:
+        return ALL, at[ALL]
+    tied = sorted(g for g in at if g.startswith("tie_"))
+    quality = at.get("quality_adjusted")
+    if tied and not (interval_warning(at[tied[0]]) and quality is not None and not interval_warning(quality)):
+        return tied[0], at[tied[0]]
+    return ("quality_adjusted", quality) if quality is not None else None
+
+
+def baseline_words(group: str) -> str:
+    """' (pairs with equal mean accuracy)', ' (all pairs, quality ratings held fixed)' or '' for group all."""
+    if group.startswith("tie_"):
+        return f" (pairs with equal mean {group.removeprefix('tie_')})"
+    return BASELINE_WORDS.get(group, f" ({group})")
 
 
 def _human_ceiling(view: _View, model: str, task: str) -> str:
@@ -358,21 +395,20 @@ def _confound(rows: pd.DataFrame, measure: str, adjusted: str) -> str:
 
 def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
     """Two sentences per run and task with `typicality_alpha` rows: does likelihood predict the human
-    preference (alpha, group all, headline measure), and does it still with length (and quality) fixed."""
+    preference (alpha of `alpha_baseline`, on the main measure), and does it still with length (and quality)
+    fixed."""
     out = []
     alpha = select(own, statistic="typicality_alpha")
     for model in levels(alpha, "model"):
         for task in sorted(levels(select(alpha, model=model), "task")):
             rows = select(alpha, model=model, task=task)
-            tied = [g for g in levels(rows, "group") if g.startswith("tie_")]  # tie_accuracy; a pref task's own
-            found = next(((m, g) for g in (*UNADJUSTED, *tied) for m in HEADLINE_MEASURES
-                          if not select(rows, measure=m, group=g).empty), None)
+            found = next(((m, b) for m in measure_order(main_measure(view.summary))
+                          if (b := alpha_baseline(rows, m)) is not None), None)
             if found is None:
                 continue
-            measure, first = found
-            stat = stat_dict(select(rows, measure=measure, group=first).iloc[0])
+            measure, (first, stat) = found
             d_all = direction(stat)
-            pairs = f" (pairs with equal mean {first.removeprefix('tie_')})" if first.startswith("tie_") else ""
+            pairs = baseline_words(first)
             head = f"**{task}**, hypothesis 1 ({MEASURE_WORDS[measure]}), {view.names[model]}: "
             verdict = {1: "humans prefer the summary the model finds more likely",
                        -1: "humans prefer the summary the model finds less likely",
@@ -385,6 +421,7 @@ def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
             if adjusted is None:
                 continue
             group, held = adjusted
+            held = "length" if first == "quality_adjusted" else held  # quality is held fixed in both fits
             adj = stat_dict(select(rows, measure=measure, group=group).iloc[0])
             d_adj = direction(adj)
             if d_adj is None:
@@ -459,7 +496,7 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
         The statistics table (`postprocess.stats.table`): the ranked statistics are the rows
         ``agreement`` and ``spearman`` (axis ``overall``) with `reference` empty, group ``all``; the
         paired differences and the comparisons (``sharpening_gamma`` and ``predicted_gamma``,
-        ``implicit_reward_agreement`` of the summed measure, ``preferred_vs_rejected_shift``,
+        ``implicit_reward_agreement`` of the main measure, ``preferred_vs_rejected_shift``,
         ``mean_entropy_difference``) are the rows with `reference` set.
 
     Returns
@@ -468,14 +505,16 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
         A warning when any task was scored on synthetic data, the models' weights and chat template,
         which model tracks humans best per task (agreement, with the labellers' agreement with each other
         beside it where ``human_agreement`` rows exist; Spearman with the overall rating), hypothesis 1 per
-        run and task (``typicality_alpha`` of group ``all``, on axis tasks ``tie_accuracy``, on the headline
-        measure, per_token, else per_byte, else sum, and the fit with length, or quality and length, held
+        run and task (``typicality_alpha`` of `alpha_baseline`'s group, on the main measure of
+        ``settings.main_measure``, per_token by default, falling back along `measure_order`; the fit with
+        length, or quality and length, held
         fixed: ``length_adjusted`` on pair tasks, ``quality_length_adjusted`` on axis tasks, naming the
         confound when only the unadjusted interval excludes 0), then, per comparison, the headline: the
         sharpening gamma against 1 (beside it the per-token gamma and the predicted 1 + alpha/beta), the
         implicit reward against chance, the preferred-minus-rejected shift and entropy, and per generation task
         mode collapse in the samples (``ead_difference`` of group ``per_input`` beside
         ``sample_ref_logprob_difference``: less diverse and more likely under the reference is concentration).
+        gamma and entropy are said once for tasks that score the same distinct summaries (`shared_summaries`).
 
     Examples
     --------
@@ -495,10 +534,61 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
     **t** (log-prob per byte): m reaches agreement with the human choice 0.550 [0.520, 0.610] (95% CI):
     no directional claim (interval from only 6 posts, fewer than 10).
     """
+    return [line for lines in findings_by_question(summary, table).values() for line in lines]
+
+
+# The questions report.md is organised by, in order; each finding belongs to one.
+QUESTIONS = ("data", "hypothesis_1", "hypothesis_2")
+# The comparison statistics computed on a task's distinct summaries, with the rows each sentence reads: two tasks
+# that score the same summaries (the axis and pair tasks of one data set) give them number for number.
+ON_DISTINCT_SUMMARIES = {"sharpening_gamma": ("sharpening_gamma", "predicted_gamma"),
+                         "mean_entropy_difference": ("mean_entropy_difference",)}
+
+
+def shared_summaries(rows: pd.DataFrame, statistic: str) -> dict[str, str]:
+    """{task: the earlier task it repeats}: the tasks whose `statistic` rows (every measure: estimate, interval,
+    rows used) equal an earlier task's, to 9 decimals (the same sums in another order differ in the last bits).
+    Such tasks score the same distinct summaries, so their result is one."""
+    first: dict[tuple, str] = {}
+    repeats = {}
+    chosen = select(rows, statistic=statistic)
+    for task in sorted(levels(chosen, "task")):
+        part = select(chosen, task=task).sort_values("measure")
+        key = tuple((row["measure"], row["n"], *(None if pd.isna(row[c]) else round(float(row[c]), 9)
+                                                 for c in ("estimate", "ci_low", "ci_high")))
+                    for row in part.to_dict("records"))
+        if key in first:
+            repeats[task] = first[key]
+        else:
+            first[key] = task
+    return repeats
+
+
+def _stated_once(view: _View, builder, rows: pd.DataFrame, model: str, reference: str, statistic: str) -> list[str]:
+    """`builder`'s sentences with a task that repeats another's `statistic` (`shared_summaries`) left out and
+    named beside the task it repeats."""
+    repeats = shared_summaries(rows, statistic)
+    kept = rows[~(rows["task"].isin(repeats) & rows["statistic"].isin(ON_DISTINCT_SUMMARIES[statistic]))]
+    out = []
+    for sentence in builder(view, kept, model, reference):
+        for task, earlier in repeats.items():
+            if sentence.startswith(f"**{earlier}**"):
+                sentence = (f"**{earlier}** and **{task}** (both tasks score the same distinct summaries, so this is "
+                            "one result)" + sentence.removeprefix(f"**{earlier}**"))
+        out.append(sentence)
+    return out
+
+
+def findings_by_question(summary: Mapping, table: pd.DataFrame) -> dict[str, list[str]]:
+    """`findings`, by the question each answers (`QUESTIONS`): the data and models (synthetic rows, weights and
+    chat template), hypothesis 1 (the rankings by agreement and Spearman, the typicality bias alpha) and hypothesis 2
+    (per comparison: gamma, the implicit reward, the preferred-minus-rejected shift, entropy, mode collapse).
+    gamma and entropy are stated once for tasks that score the same distinct summaries (`shared_summaries`)."""
     names = {**{m: m for m in (*table["model"], *table["reference"]) if m}, **display_name_map(summary)}
     confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
     view = _View(summary, table, names, confidence)
-    out = _synthetic(summary) + _models(summary, names)
+    out: dict[str, list[str]] = {q: [] for q in QUESTIONS}
+    out["data"] = _synthetic(summary) + _models(summary, names)
     own = table[table["reference"] == ""]
     for kind, (statistic, _) in RANKED.items():
         for task in sorted(levels(select(own, statistic=statistic, group=ALL), "task")):
@@ -506,11 +596,13 @@ def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
                 continue
             line = _ranking(view, kind, task)
             if line:
-                out.append(line)
-    out += _hypothesis1(view, own)
+                out["hypothesis_1"].append(line)
+    out["hypothesis_1"] += _hypothesis1(view, own)
     for model, reference in comparison_pairs(table):
         rows = select(table, model=model, reference=reference, group=ALL)
-        out += (_sharpening(view, rows, model, reference) + _implicit_reward(view, rows, model, reference)
-                + _concentration(view, rows, model, reference) + _entropy(view, rows, model, reference)
-                + _mode_collapse(view, model, reference))
+        out["hypothesis_2"] += (_stated_once(view, _sharpening, rows, model, reference, "sharpening_gamma")
+                                + _implicit_reward(view, rows, model, reference)
+                                + _concentration(view, rows, model, reference)
+                                + _stated_once(view, _entropy, rows, model, reference, "mean_entropy_difference")
+                                + _mode_collapse(view, model, reference))
     return out

@@ -9,8 +9,9 @@ import pandas as pd
 
 from postprocess.io.provenance import synthetic_scope
 from postprocess.io.samples import TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
+from postprocess.report.answers import answers, stated_measure
 from postprocess.report.figures import SavedFigure
-from postprocess.report.findings import findings
+from postprocess.report.findings import findings_by_question, main_measure
 from postprocess.report.run_statistics import tie_group
 from postprocess.report.tables import HYPOTHESIS_1
 from postprocess.stats.registry import REGISTRY, difference_name, statistics
@@ -44,24 +45,26 @@ def p(stat: Mapping | None) -> str:
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """A markdown table, followed by the footnote of every unreliable-interval mark in its cells."""
+    """A markdown table, followed by the footnote of every unreliable-interval mark in its cells. A row with nothing
+    in it (every cell empty or `n/a`) is left out."""
+    rows = [r for r in rows if any(c not in ("", "n/a") for c in r)]
     notes = [FOOTNOTES[kind] for kind, mark in INTERVAL_MARKS.items() if any(mark in c for row in rows for c in row)]
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows),
             "", *(line for note in notes for line in (note, ""))]
 
 
 def figure_lines(figures: list[SavedFigure], run: str | None, task: str | None) -> list[str]:
-    return [line for f in figures if f.run == run and f.task == task
+    return [line for f in figures if f.run == run and f.task == task and f.answers is None
             for line in (f"![{f.title}]({f.path})", "", f"*{f.title}.* {f.caption}", "")]
 
 
-def axis_section(name: str, rows: pd.DataFrame, task_info: Mapping, ci: str) -> list[str]:
+def axis_section(rows: pd.DataFrame, task_info: Mapping, ci: str) -> list[str]:
     """One axis task of one run: `rows` are its statistics (group `all`) from the statistics table; `ci`
     the intervals' coverage ("95%"). Columns: the task's ratings (`rating_roles`)."""
-    lines = [f"#### {name} (axis ratings, n = {task_info['n']})", ""]
+    lines = []
     axes = list(rating_roles(task_info).axes)
     stats = stats_by(rows, "statistic", "measure", "axis")
-    measures = levels(rows, "measure")
+    measures = [m for m in levels(rows, "measure") if m]  # the entropy along the summaries has no measure
     present = set(rows["statistic"]) - set(HYPOTHESIS_1)  # hypothesis 1 has its own tables (`typicality_lines`)
     for statistic in (s.name for s in statistics(kind="axis") if s.name in present):  # in registry order
         heading = REGISTRY[statistic].key.replace("_", " ")  # the summary.json key, as the report always named it
@@ -83,10 +86,10 @@ def _breakdown(rows: pd.DataFrame, measures: list[str], by: str) -> list[str]:
                           [[m, *(cell(stats.get((m, g))) for g in groups)] for m in measures])
 
 
-def cmp_section(name: str, rows: pd.DataFrame, fits: Mapping, task_info: Mapping, ci: str) -> list[str]:
+def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str) -> list[str]:
     """One pair task of one run: `rows` are its agreement statistics (every group) from the statistics
     table, `fits` its preference model (`runs[].cmp[TASK].preference_model`); `ci` the coverage."""
-    lines = [f"#### {name} (pairwise choices, n = {task_info['n']})", ""]
+    lines = []
     measures = levels(rows, "measure")
     overall = stats_by(select(rows, group=ALL), "measure")
     table_rows = []
@@ -107,7 +110,8 @@ def cmp_section(name: str, rows: pd.DataFrame, fits: Mapping, task_info: Mapping
             continue
         for i, term in enumerate(fit["names"]):
             fit_rows.append([fit_name, term, f"{fit['coef'][i]:.4f} ± {fit['se'][i]:.4f}", f"{fit['p_values'][i]:.3g}"])
-    lines += ["Logistic (Bradley-Terry) fit of the choice, no intercept:", ""]
+    lines += ["Logistic (Bradley-Terry) fit of the choice, no intercept: P(A) = sigmoid(b·Δ), b the coefficient of the "
+              "summed log-prob difference (`logprob_diff`):", ""]
     lines += markdown_table(["fit", "term", "coefficient ± SE", "p"], fit_rows)
     lines += ["Per policy pair: see `tables/agreement.csv`.", ""]
     return lines
@@ -315,6 +319,26 @@ def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> lis
             *markdown_table(["model", "task", "β", "measure", f"agreement [{ci} CI]", f"margin [{ci} CI], p"], body)]
 
 
+# The comparison statistics on the human-written summaries that the findings state and no other table shows.
+SUMMARY_SHIFTS = (("preferred_vs_rejected_shift", "per-byte shift (model − reference), preferred minus rejected"),
+                  ("mean_entropy_difference", "mean next-token entropy along the summaries, model − reference (nats)"))
+
+
+def summary_shift_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+    """Per compared model and task, the shift of the preferred against the rejected summaries and the change of
+    entropy along the human-written summaries (generation tasks have their own tables); [] without such rows."""
+    rows = select(table[table["reference"] != ""], group=ALL)
+    rows = rows[~rows["task"].isin(levels(select(table, statistic="ead"), "task"))]
+    stats = stats_by(rows[rows["statistic"].isin([name for name, _ in SUMMARY_SHIFTS])], "model", "task", "statistic")
+    if not stats:
+        return []
+    names = _names(summary)
+    body = [[names.get(model, model), task, label, _cell_p(stat)] for (model, task, statistic), stat in stats.items()
+            for name, label in SUMMARY_SHIFTS if name == statistic]
+    return ["Changes along the human-written summaries:", "",
+            *markdown_table(["model", "task", "statistic", f"estimate [{ci} CI], p"], body)]
+
+
 def rows_scored(summary: dict) -> list[str]:
     """Rows each run scored per task and how many all runs share: with several runs, statistics
     side by side are only comparable on the same judgements, so a difference must be visible."""
@@ -324,25 +348,33 @@ def rows_scored(summary: dict) -> list[str]:
     runs = [(r["model_name"], r.get("display_name", r["model_name"])) for r in summary["runs"]]
     rows = [[task, *(str(entry["per_run"].get(name, "not scored")) for name, _ in runs), str(entry["common"])]
             for task, entry in coverage.items()]
-    return ["## Rows scored", "", *markdown_table(["task", *(shown for _, shown in runs), "common to all runs"], rows)]
+    return ["### Rows scored", "", *markdown_table(["task", *(shown for _, shown in runs), "common to all runs"], rows)]
 
 
 def synthetic_banner(summary: dict) -> list[str]:
-    """The warning report.md opens with when any task was scored on made-up rows."""
+    """The short warning report.md opens with when any task was scored on made-up rows."""
     scope = synthetic_scope(summary["runs"])
     if scope is None:
         return []
-    return [(f"> **Synthetic data** ({scope}): these rows are made up (the embedded sample or a "
-             "synthetic run), not human judgements. No conclusion about humans or models can be drawn from this "
-             "report; it only shows what a report on real data looks like."), ""]
+    return [f"> **Synthetic data** ({scope}): made-up rows, not human judgements; no conclusion about humans or "
+            "models can be drawn.", ""]
 
 
 def tempered_banner(summary: Mapping) -> list[str]:
-    """The warning after the synthetic-data banner when a run is a tempered copy (`summ-pref tempered-copy`)."""
+    """The short warning after the synthetic-data banner when a run is a tempered copy (`summ-pref tempered-copy`)."""
     return [line for run in summary["runs"] if run.get("tempered") for line in (
-        f"> **Synthetic model**: {run.get('display_name', run['model_name'])} is {run['tempered']}. Its "
-        "differences from its source are made by construction, a known truth for the sharpening γ and the "
-        "generation statistics; they say nothing about RLHF.", "")]
+        f"> **Synthetic model**: {run.get('display_name', run['model_name'])} is {run['tempered']}; its sharpening "
+        "is built in, a known truth for γ.", "")]
+
+
+def incomplete_banner(summary: Mapping) -> list[str]:
+    """The warning when runs lm-eval did not finish writing were read (--allow-incomplete), one line per shortfall."""
+    notes = summary.get("incomplete_inputs") or []
+    if not notes:
+        return []
+    return ["> **Incomplete runs** (read with --allow-incomplete): the statistics below use only what these runs "
+            "wrote; they may differ from a complete run's.", ">",
+            *(f"> - {note}" for note in notes), ""]
 
 
 # Generated samples (issue 11): the diversity of each model's samples, their likelihood under the reference and
@@ -419,7 +451,7 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
     post_tasks = levels(own[own["statistic"].isin([name for name, _ in POST_ROWS])], "task")
     if not gen_tasks and not post_tasks:
         return []
-    lines = ["## Generated samples", "",
+    lines = ["### Generated samples", "",
              ("Per input: the statistic of the K samples of a post, averaged over posts "
               f"({ci} CI, cluster bootstrap, posts resampled). Across inputs: the statistic of the first sample of "
               f"every post ({ci} CI: delete-d jackknife on half-samples of posts, normal; a bootstrap resample would "
@@ -429,13 +461,13 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
               "reference on the posts both have, the same resampled posts (p: bootstrap two-sided; across inputs: "
               "normal)."), ""]
     for task in gen_tasks:
-        lines += [f"### {task}", "", _generation_settings(summary, task), ""]
+        lines += [f"#### {task}", "", _generation_settings(summary, task), ""]
         lines += _by_model_table(select(own, task=task), GENERATION_ROWS, names)
         if summary.get("reference"):
             lines += _difference_table(select(compared, task=task), GENERATION_ROWS, names, summary["reference"])
         lines += figure_lines(figures, None, task)
     if post_tasks:
-        lines += ["### Next-token entropy and perplexity over the posts", "",
+        lines += ["#### Next-token entropy and perplexity over the posts", "",
                   f"Every token of every post scored after the prompt's header ({ci} CI, posts resampled):", ""]
         for task in post_tasks:
             spec = tuple((name, ALL, f"{label} ({task})") for name, label in POST_ROWS)
@@ -454,69 +486,106 @@ def human_entropy_line(rows: pd.DataFrame) -> list[str]:
     return [f"Mean next-token entropy along the distinct human-written summaries: {cell(value)} nats.", ""]
 
 
-def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure]) -> str:
-    """report.md of a summary (provenance, settings, tasks, fits), its statistics table and its figures."""
+def methods_paragraph(summary: Mapping) -> str:
+    """How intervals and p-values are made and what the measures are (the "Data and methods" section)."""
     settings = summary["settings"]
     ci = confidence_label(settings["confidence"])
-    lines = [
-        "# summ-pref report",
-        "",
-        *synthetic_banner(summary),
-        *tempered_banner(summary),
-        (f"summ-pref {summary['package']['version']}, lm-eval {summary['lm_eval_version']}, created "
-        f"{summary['created']}. Intervals: {ci} percentile cluster bootstrap "
-        f"({settings['n_resamples']} resamples of posts, seed {settings['seed']}), but agreement, alpha, gamma and "
-        "paired differences of means: t intervals on a cluster-robust SE by post (CR2 with Bell-McCaffrey degrees "
-        "of freedom; alpha: CR1 with G - 1), which keep their coverage with few posts (`method` says which). "
-        f"p-values: the cluster-bootstrap p of the same resamples, inverting the percentile interval against "
-        f"the null (0; 0.5 for agreement), or the t-test of the t interval, so p < {1 - settings['confidence']:.2g} "
-        "exactly when the interval "
-        "excludes the null; the rows-independent tests (sign test, scipy) are in summary.json as "
-        f"`details.p_value_independent`. {INTERVAL_MARKS['few_clusters']} / {INTERVAL_MARKS['zero_width']}: "
-        f"unreliable interval (fewer than {MIN_CLUSTERS} posts / zero width), no directional claim. "
-        "Measures: `sum` = summed log-probability of the summary (nats), `per_byte` = sum / UTF-8 bytes, "
-        "`per_token` = sum / tokens."),
-        "",
-        "## Findings",
-        "",
-        *(f"- {sentence}" for sentence in findings(summary, table)),
-        "",
-    ]
-    lines += rows_scored(summary)
-    if summary.get("comparisons"):
-        lines += ["## Comparisons against the reference", ""]
+    return (f"summ-pref {summary['package']['version']}, lm-eval {summary['lm_eval_version']}, created "
+            f"{summary['created']}. Intervals: {ci} percentile cluster bootstrap "
+            f"({settings['n_resamples']} resamples of posts, seed {settings['seed']}), but agreement, alpha, gamma "
+            "and paired differences of means: t intervals on a cluster-robust SE by post (CR2 with Bell-McCaffrey "
+            "degrees of freedom; alpha: CR1 with G - 1), which keep their coverage with few posts (`method` says "
+            "which). p-values: the cluster-bootstrap p of the same resamples, inverting the percentile interval "
+            f"against the null (0; 0.5 for agreement), or the t-test of the t interval, so p < "
+            f"{1 - settings['confidence']:.2g} exactly when the interval "
+            "excludes the null; the rows-independent tests (sign test, scipy) are in summary.json as "
+            f"`details.p_value_independent`. {INTERVAL_MARKS['few_clusters']} / {INTERVAL_MARKS['zero_width']}: "
+            f"unreliable interval (fewer than {MIN_CLUSTERS} posts / zero width), no directional claim. "
+            "Measures: `sum` = summed log-probability of the summary (nats), `per_byte` = sum / UTF-8 bytes, "
+            f"`per_token` = sum / tokens; the main measure of the answers and findings is `{main_measure(summary)}`.")
+
+
+def answer_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure]) -> list[str]:
+    """The "Answers" section: the main measure, then per hypothesis its paragraph and the one figure showing it."""
+    texts = answers(summary, table)
+    if not texts:
+        return []
+    ci = confidence_label(summary["settings"]["confidence"])
+    lines = ["## Answers", "", stated_measure(summary) + f" Intervals: {ci}, posts resampled; "
+             f"{INTERVAL_MARKS['few_clusters']}: from fewer than {MIN_CLUSTERS} posts, no claim.", ""]
+    for question, text in texts.items():
+        lines += [text, ""]
+        shown = next((f for f in figures if f.answers == question), None)
+        if shown is not None:
+            lines += [f"![{shown.title}]({shown.path})", ""]
+    return lines
+
+
+def bullets(sentences: list[str]) -> list[str]:
+    return [*(f"- {sentence}" for sentence in sentences), ""] if sentences else []
+
+
+def task_lines(run: Mapping, task: str, info: Mapping, rows: pd.DataFrame, figures: list[SavedFigure],
+               ci: str) -> list[str]:
+    """One run's task under hypothesis 1: its statistics tables, hypothesis 1's alpha, the human ceiling and the
+    run's figures of the task."""
+    if info["kind"] == "axis":
+        lines = [f"#### {task} (axis ratings, n = {info['n']})", ""]
+        lines += axis_section(select(rows, group=ALL), info, ci)
+        lines += typicality_lines(rows, "axis", ci, rating_roles(info))
+    else:
+        lines = [f"#### {task} (pairwise choices, n = {info['n']})", ""]
+        lines += cmp_section(select(rows, statistic="agreement"), run["cmp"][task]["preference_model"], ci)
+        lines += typicality_lines(rows, "cmp", ci)
+        lines += vs_agreement_lines(rows, ci)
+        lines += human_ceiling_lines(rows, ci)
+    lines += human_entropy_line(rows)
+    return lines + figure_lines(figures, run["model_name"], task)
+
+
+def provenance_lines(run: Mapping) -> list[str]:
+    """One run's model, its arguments, and per task the data, prompt and data notes (the "Data and methods" section)."""
+    weights = f"; weights {run['weights']}" if run.get("weights") else ""
+    lines = [f"### {run.get('display_name', run['model_name'])}", "",
+             (f"`{run['model']}` with `{run['model_args']}`{weights}; task versions {run['task_versions']}; "
+              f"token counts: {run['token_counts']}."), ""]
+    for task, info in run["tasks"].items():
+        lines += [f"{task}: data {info['data_origin']} (split {info['split']}, seed {info['seed']}); "
+                  f"prompt `{info['prompt']}` (sha {info['prompt_sha']}), chat template "
+                  f"{'applied' if info['chat_template'] else 'not applied'}"
+                  + (f", `{info['continuation_end']}` appended to every summary (continuation_end)"
+                     if info.get("continuation_end") else "") + f"; {info['verification']}."
+                  + "".join(f" Measure `{m}` absent: {r}." for m, r in info["measures_absent"].items()), ""]
+        notes = describe_data_notes(info.get("data_notes") or {})
+        lines += [f"Data notes ({task}): {'; '.join(notes)}.", ""] if notes else []
+    return lines
+
+
+def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure]) -> str:
+    """report.md of a summary (provenance, settings, tasks, fits), its statistics table and its figures: the answers
+    first, then the sections by question (hypothesis 1, hypothesis 2, data and methods)."""
+    ci = confidence_label(summary["settings"]["confidence"])
+    said = findings_by_question(summary, table)
+    lines = ["# summ-pref report", "", *synthetic_banner(summary), *tempered_banner(summary),
+             *incomplete_banner(summary), *answer_lines(summary, table, figures)]
+    own = table[table["reference"] == ""]
+    lines += ["## Hypothesis 1: does the likelihood predict the human preference?", "", *bullets(said["hypothesis_1"])]
+    for run in summary["runs"]:
+        lines += [f"### {run.get('display_name', run['model_name'])}", ""]
+        for task, info in run["tasks"].items():
+            lines += task_lines(run, task, info, select(own, model=run["model_name"], task=task), figures, ci)
+    generated = generation_lines(summary, table, figures, ci)
+    if summary.get("comparisons") or said["hypothesis_2"] or generated:
+        lines += ["## Hypothesis 2: does tuning sharpen the reference?", "", *bullets(said["hypothesis_2"])]
         lines += sharpening_lines(summary, table, ci)
         lines += implicit_reward_lines(summary, table, ci)
+        lines += summary_shift_lines(summary, table, ci)
         lines += figure_lines(figures, None, None)
-    lines += generation_lines(summary, table, figures, ci)
-    own = table[table["reference"] == ""]
+        lines += generated
+    lines += ["## Data and methods", "", methods_paragraph(summary), "", *bullets(said["data"])]
+    lines += rows_scored(summary)
     for run in summary["runs"]:
-        weights = f"; weights {run['weights']}" if run.get("weights") else ""
-        lines += [f"## {run.get('display_name', run['model_name'])}", "",
-                  (f"`{run['model']}` with `{run['model_args']}`{weights}; task versions {run['task_versions']}; "
-                   f"token counts: {run['token_counts']}."), ""]
-        for task, info in run["tasks"].items():
-            lines += [f"### {task}", "",
-                      f"Data: {info['data_origin']} (split {info['split']}, seed {info['seed']}); "
-                      f"prompt `{info['prompt']}` (sha {info['prompt_sha']}), chat template "
-                      f"{'applied' if info['chat_template'] else 'not applied'}"
-                      + (f", `{info['continuation_end']}` appended to every summary (continuation_end)"
-                         if info.get("continuation_end") else "") + f"; {info['verification']}."
-                      + "".join(f" Measure `{m}` absent: {r}." for m, r in info["measures_absent"].items()), ""]
-            notes = describe_data_notes(info.get("data_notes") or {})
-            lines += [f"Data notes: {'; '.join(notes)}.", ""] if notes else []
-            rows = select(own, model=run["model_name"], task=task)
-            if info["kind"] == "axis":
-                lines += axis_section(task, select(rows, group=ALL), info, ci)
-                lines += typicality_lines(rows, "axis", ci, rating_roles(info))
-            else:
-                lines += cmp_section(task, select(rows, statistic="agreement"), run["cmp"][task]["preference_model"],
-                                     info, ci)
-                lines += typicality_lines(rows, "cmp", ci)
-                lines += vs_agreement_lines(rows, ci)
-                lines += human_ceiling_lines(rows, ci)
-            lines += human_entropy_line(rows)
-            lines += figure_lines(figures, run["model_name"], task)
-    lines += ["## Inputs", "", *markdown_table(["file", "sha256"], [[f"`{i['path']}`", i["sha256"][:16]]
-                                                          for i in summary["inputs"]])]
+        lines += provenance_lines(run)
+    lines += ["### Inputs", "", *markdown_table(["file", "sha256"], [[f"`{i['path']}`", i["sha256"][:16]]
+                                                           for i in summary["inputs"]])]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
-"""A Bradley-Terry reading of the language model: P(human prefers A) = sigmoid(beta * (lp_A - lp_B)).
+"""A Bradley-Terry reading of the language model: P(human prefers A) = sigmoid(b * (lp_A - lp_B)).
 
-If the model's log-probabilities were the humans' utilities, beta would be 1; beta > 0 says the
+The slope is called b, never beta (beta is DPO's KL coefficient throughout the report). If the model's
+log-probabilities were the humans' utilities, b would be 1; b > 0 says the
 logprob difference predicts choices, and its size says how strongly. Following the reward-model
 loss of Stiennon et al. (2020), the default fit has **no intercept**: which summary is shown as A is
 arbitrary, so a symmetric model must give P = 1/2 at a zero difference (``intercept=True`` adds a

@@ -110,8 +110,10 @@ def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
                                "`summ-pref tempered-copy`), not an RLHF model")
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "> **Synthetic data**" in report
-    assert f"> **Synthetic model**: model-T0.7 is {notes[tempered]}." in report
+    assert f"> **Synthetic model**: model-T0.7 is {notes[tempered]}; its sharpening is built in" in report
     assert "## Generated samples" in report and "Sharpening γ" in report
+    head = report.splitlines()[:30]  # both answers, with their intervals, on the first screen
+    assert "## Answers" in head and sum(line.startswith("**Hypothesis ") and "(95% CI)" in line for line in head) == 2
 
 
 def test_the_report_and_the_copy_name_the_same_record_file():
@@ -179,14 +181,14 @@ def test_a_demo_folder_with_other_files_is_refused(fake, tmp_path):
     quiet(out, limit=8)
     steps = len(fake.calls)
     (out / "my_notes.md").write_text("keep me")
-    with pytest.raises(DataError, match=r"holds files the demo did not write \(my_notes.md\)"):
+    with pytest.raises(DataError, match=r"holds files summ-pref demo did not write \(my_notes.md\)"):
         quiet(out, limit=8)
     assert (out / "my_notes.md").read_text() == "keep me" and len(fake.calls) == steps
 
 
 def test_out_that_is_a_file_is_refused(fake, tmp_path):
     (tmp_path / "out").write_text("a file")
-    with pytest.raises(DataError, match="--out is a file"):
+    with pytest.raises(DataError, match="exists and is not a folder"):
         quiet(tmp_path / "out")
     assert (tmp_path / "out").read_text() == "a file"
 
@@ -225,3 +227,22 @@ def test_demo_on_the_real_model_shows_the_known_sharpening(smollm2_dir, tmp_path
     assert entropy[tempered] < entropy[str(smollm2_dir)]
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "**Synthetic model**" in report and "T = 0.7" in report and "inside the model's chat template" in report
+
+
+def test_a_file_dropped_into_out_while_the_demo_runs_is_kept(fake, monkeypatch, tmp_path):
+    """The previous demo is replaced only if it still holds only what the demo wrote when the new one is ready."""
+    out = tmp_path / "summ_pref_demo"
+    quiet(out, limit=8)
+    before = files_of(out)
+
+    def and_a_colleague_drops_a_file(args):
+        (out / "notes.md").write_text("a colleague's")
+        fake(args)
+
+    monkeypatch.setattr(demo, "run_checked", and_a_colleague_drops_a_file)
+    with pytest.raises(DataError, match="--out changed while summ-pref demo ran; it is left as it is, and this "
+                                        "output was kept in "):
+        quiet(out, limit=10)
+    assert files_of(out) == {**before, "notes.md": b"a colleague's"}
+    (kept,) = (p for p in tmp_path.iterdir() if p.name.startswith("summ_pref_demo.unplaced-"))
+    assert (kept / "runs").is_dir()

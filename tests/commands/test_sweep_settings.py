@@ -21,6 +21,7 @@ from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.fake_eval import RecordingRunner, must_not_run, option, write_fake_run
+from tests.helpers.run_files import interrupt
 
 FAST = Settings(n_resamples=50)
 TASKS = ["summ_pref_axis", "summ_pref_cmp"]
@@ -244,3 +245,45 @@ def test_console_shows_the_progress_lines(preset, tmp_path):
         folder = out / "runs" / name / "run-1"
         assert f"[summ-pref] sweep {i}/2: {name} already scored with these settings in {folder}, skipping" in lines
     assert lines[-1] == f"[summ-pref] report written to {out / 'report' / 'report.md'}"
+
+
+def test_a_half_written_samples_file_is_scored_again(preset, tmp_path):
+    """lm-eval's order: the results file first, then the samples lines; stopped in between, the samples file holds
+    fewer lines than the results file counts. The resume scores that task again instead of skipping it."""
+    def stopped_while_writing(cmd):
+        folder = write_fake_run(cmd)
+        interrupt(next(folder.glob("samples_summ_pref_cmp_*.jsonl")), keep=2, cut=15)
+        return subprocess.CompletedProcess(cmd, 1)
+
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=r"scoring base \(.*\) failed"):
+        sweep_once(preset, out, stopped_while_writing)
+    runner = Runner()
+    summary = sweep_once(preset, out, runner)
+    assert runner.models() == ["pretrained=org/base", "pretrained=org/tuned"]
+    assert option(runner.calls[0], "--tasks") == "summ_pref_cmp" and agreement_n(summary) == 6
+
+
+def test_a_newer_invocation_without_its_samples_file_is_scored_again(preset, tmp_path):
+    """A finished run, then an invocation into the same folder that wrote its results file and was stopped before
+    any samples file: the older samples are not taken silently, the task is scored again."""
+    out = tmp_path / "out"
+    sweep_once(preset, out)
+    (model_folder,) = (p for p in (out / "runs" / "base" / "run-1").iterdir() if p.is_dir())
+    (results,) = model_folder.glob("results_*.json")
+    # a time just after the finished run's and before the fake runner's next one (times compare as text)
+    shutil.copy(results, results.with_name(results.name.replace(".json", "5.json")))
+    runner = Runner()
+    sweep_once(preset, out, runner)
+    assert runner.models() == ["pretrained=org/base"]
+    assert option(runner.calls[0], "--tasks") == "summ_pref_axis,summ_pref_cmp"
+
+
+def test_the_sweep_report_folder_is_replaced_only_while_it_holds_only_the_sweeps_files(preset, tmp_path):
+    out = tmp_path / "out"
+    sweep_once(preset, out)
+    sweep_once(preset, out, must_not_run)  # its own report, replaced
+    (out / "report" / "notes.md").write_text("mine")
+    with pytest.raises(DataError, match=r"report: holds files summ-pref sweep did not write \(notes.md\)"):
+        sweep_once(preset, out, must_not_run)
+    assert (out / "report" / "notes.md").read_text() == "mine" and (out / "report" / "report.md").is_file()

@@ -1,9 +1,13 @@
 """`summ-pref tempered-copy`: the copy's logits are the source's divided by T (tied and untied heads, a head with a
-bias), the embeddings stay unchanged, T and the source are recorded, and bad T or an occupied OUT are refused."""
+bias), the embeddings stay unchanged, T and the source are recorded, and bad T (or one whose head overflows), an
+occupied, symlinked or nested OUT and a model folder without config.json are refused in one line."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -116,3 +120,47 @@ def test_command_line(tiny_nobos_model, tmp_path, capsys):
         main(["tempered-copy", "--help"])
     text = capsys.readouterr().out
     assert exit_info.value.code == 0 and "tie_word_embeddings" in text and "@default" in text
+
+
+def test_a_temperature_whose_inverse_overflows_float32_is_refused_before_loading(tmp_path):
+    with pytest.raises(DataError, match=r"T = 1e-39 is so small that 1/T overflows float32"):
+        write_tempered_copy("./no/such/model", 1e-39, tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()
+
+
+def test_a_head_made_non_finite_by_t_is_refused():
+    """1/T is finite, but a float16 head times 1/T overflows: nothing infinite is written."""
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=50, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                         num_attention_heads=2, num_key_value_heads=2)).half()
+    with pytest.raises(DataError, match=r"T = 1e-07 makes the output head's weight non-finite in torch.float16"):
+        temper(model, 1e-7)
+
+
+def test_out_inside_model_is_refused(tiny_nobos_model, tmp_path):
+    source = Path(shutil.copytree(tiny_nobos_model, tmp_path / "model"))
+    before = sorted(p.name for p in source.iterdir())
+    with pytest.raises(DataError, match=r"OUT lies inside MODEL"):
+        write_tempered_copy(str(source), 0.5, source / "tempered")
+    assert sorted(p.name for p in source.iterdir()) == before
+
+
+def test_a_symlinked_out_and_an_empty_model_folder_are_one_line(tiny_nobos_model, tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    with pytest.raises(SystemExit, match=r"^summ-pref tempered-copy: error: .*link: is a symbolic link \(to .*real\); "
+                                         "give the folder itself$"):
+        main(["tempered-copy", str(tiny_nobos_model), "0.5", str(tmp_path / "link")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match=r"^summ-pref tempered-copy: error: .*empty: field 'MODEL': no config.json: "
+                                         "not a transformers model folder"):
+        main(["tempered-copy", str(tmp_path / "empty"), "0.5", str(tmp_path / "copy")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "link", "real"]
+
+
+def test_the_copy_has_the_users_permissions(tiny_nobos_model, tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = write_tempered_copy(str(tiny_nobos_model), 0.5, tmp_path / "copy")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755

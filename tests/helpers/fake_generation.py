@@ -67,7 +67,9 @@ def _score_samples(cmd: list[str], folder: Path, model: str) -> Path:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     (folder / f"results_{stamp}.json").write_text(json.dumps({
         "model_name": model, "config": {"model": "hf", "model_args": f"pretrained={model}"},
-        "versions": {SAMPLES: 1.0}, "configs": {}, "lm_eval_version": "0.4.13", "transformers_version": None}))
+        "versions": {SAMPLES: 1.0}, "configs": {},
+        "n-samples": {SAMPLES: {"original": len(lines), "effective": len(lines)}},
+        "lm_eval_version": "0.4.13", "transformers_version": None}))
     return path
 
 

@@ -24,9 +24,10 @@ def post_doc(post: str, source: str = "tldr") -> dict:
             "data_origin": "synthetic"}
 
 
-def _results(folder: Path, time: str, model_name: str, task: str) -> None:
+def _results(folder: Path, time: str, model_name: str, task: str, n: int) -> None:
     results = {"model_name": model_name, "config": {"model": "hf", "model_args": f"pretrained={model_name}"},
-               "versions": {task: 1.0}, "configs": {}, "lm_eval_version": "0.4.13", "transformers_version": None}
+               "versions": {task: 1.0}, "configs": {}, "n-samples": {task: {"original": n, "effective": n}},
+               "lm_eval_version": "0.4.13", "transformers_version": None}
     (folder / f"results_{time}.json").write_text(json.dumps(results))
 
 
@@ -34,7 +35,7 @@ def _write(folder: Path, task: str, time: str, model_name: str, lines: list[dict
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"samples_{task}_{time}.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    _results(folder, time, model_name, task)
+    _results(folder, time, model_name, task, len(lines))
     return path
 
 

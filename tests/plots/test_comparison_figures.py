@@ -39,6 +39,9 @@ def test_sharpening_scatter_draws_the_fit_and_the_identity_line(tmp_path):
     slopes = sorted(np.ptp(line.get_ydata()) / np.ptp(line.get_xdata()) for line in ax.lines)
     assert slopes == [1.0, 1.4]  # the identity line and the fitted gamma, through the origin
     assert "1.40 [1.30, 1.50] (95% CI)" in ax.get_legend().get_texts()[1].get_text()
+    few = dict(gamma, details={"n_clusters": 6})  # an interval from few posts says so: † and the posts
+    legend = cf.sharpening_scatter(x, y, few).get_legend().get_texts()[1].get_text()
+    assert "1.40 [1.30, 1.50]† (95% CI, 6 posts)" in legend
     _png(ax, tmp_path, "sharpening")
     fig = Figure()
     own = fig.add_subplot()
@@ -54,7 +57,7 @@ def test_model_correlation_bars(tmp_path):
 
 
 def test_implicit_reward_agreement_bars(tmp_path):
-    ax = cf.implicit_reward_agreement_bars(IMPLICIT_REWARD, reference="ref")
+    ax = cf.implicit_reward_agreement_bars(IMPLICIT_REWARD, title="implicit reward vs ref")
     assert any(np.allclose(line.get_xdata(), 0.5) for line in ax.lines)  # the chance line
     assert [t.get_text() for t in ax.get_yticklabels()] == ["dpo", "sft"]
     _png(ax, tmp_path, "agreement")

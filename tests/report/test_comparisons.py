@@ -83,7 +83,7 @@ def test_implicit_reward_correlation_and_differences(comparison, reference_run, 
 
 def test_comparison_report_shows_findings_and_figures(comparison):
     text = (comparison["out"] / "report.md").read_text()
-    assert "## Findings" in text and "implicit reward" in text
+    assert "## Answers" in text and "## Hypothesis 2: " in text and "implicit reward" in text
     for name in ("implicit_reward__summ_pref_cmp.png", "models_correlation__summ_pref_axis_cnndm.png"):
         assert f"figures/{name}" in text and (comparison["out"] / "figures" / name).exists()
     assert (comparison["out"] / "tables" / "comparisons.csv").exists()

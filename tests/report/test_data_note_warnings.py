@@ -15,7 +15,9 @@ from tests.report.test_report_inputs import report
 
 
 def _section(out: Path, task: str) -> str:
-    return (out / "report.md").read_text().split(f"### {task}")[1].split("### ")[0]
+    """The task's data notes line of report.md ("Data and methods"), empty when it has none."""
+    lines = (out / "report.md").read_text().splitlines()
+    return next((line for line in lines if line.startswith(f"Data notes ({task}):")), "")
 
 
 def test_truncated_contexts_are_counted_per_task(tmp_path):

@@ -28,7 +28,7 @@ from tests.helpers.generation_fixtures import (
     write_generation,
 )
 from tests.helpers.harness_runs import run_tasks
-from tests.helpers.run_files import synthetic
+from tests.helpers.run_files import rewrite, synthetic
 
 SETTINGS = Settings(n_resamples=200)
 
@@ -136,9 +136,10 @@ def test_report_writes_the_section_the_map_the_csv_and_the_finding(report):
     assert "## Generated samples" in text and "### summ_pref_gen" in text
     assert "| statistic | base | tuned |" in text and "| statistic | tuned − base |" in text
     assert "EAD, per input" in text and "perplexity over the posts (summ_pref_posts)" in text
-    assert "![Mode-collapse map (summ_pref_gen)](figures/mode_collapse__summ_pref_gen.png)" in text
+    assert ("![Mode-collapse map: per-input diversity (EAD) against the reference's log-prob per token of the samples "
+            "(summ_pref_gen)](figures/mode_collapse__summ_pref_gen.png)") in text
     assert (out / "figures" / "mode_collapse__summ_pref_gen.png").stat().st_size > 0
-    findings = text.split("## Findings")[1].split("\n## ")[0]
+    findings = text.split("## Hypothesis 2: ")[1].split("\n## ")[0]
     assert ("**summ_pref_gen**, tuned vs base: per-input diversity of the samples" in findings
             and "concentration seen in generations" in findings)
     assert "mean token entropy along each model's own samples, tuned minus base" in findings
@@ -275,3 +276,24 @@ def test_sampling_at_t1_gives_more_diversity_than_greedy(tiny_nobos_model):
     assert (greedy["distinct_2"] <= 1 / 4 + 1e-12).all()  # K copies: at most one text's share, 1/K
     assert sampled["distinct_2"].mean() > greedy["distinct_2"].mean()
     assert sampled["ead"].mean() > greedy["ead"].mean()
+
+
+def test_samples_scored_from_an_incomplete_generation_run_are_stated(tmp_path):
+    """summ_pref_samples scored an interrupted generation run only with allow_incomplete, and its records say so
+    (samples_from.incomplete): the report states it in summary.json and report.md."""
+    two_models(tmp_path / "runs")
+    (path,) = (p for p in (tmp_path / "runs" / "base").glob("samples_summ_pref_samples_*.jsonl")
+               if json.loads(p.read_text().splitlines()[0])["record"]["samples_from"]["model"] == "tuned")
+
+    def incomplete(lines):
+        for line in lines:
+            line["record"]["samples_from"]["incomplete"] = "gen.jsonl: holds 3 whole lines, results.json counts 12"
+        return lines
+
+    rewrite(path, incomplete)
+    summary = build_report([tmp_path / "runs"], tmp_path / "out", settings=Settings(n_resamples=20), progress=False,
+                           jobs=1)
+    note = ("base: summ_pref_samples:tuned scored the samples of an incomplete generation run: gen.jsonl: holds 3 "
+            "whole lines, results.json counts 12")
+    assert summary["incomplete_inputs"] == [note]
+    assert f"> - {note}" in (tmp_path / "out" / "report.md").read_text()

@@ -89,7 +89,11 @@ def test_cmp_alpha_rows_equal_the_estimator(report):
     posts = frame["post_id"].to_numpy()
     chose_a = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
     covariates = cmp_typicality_covariates(frame)
-    assert set(covariates) == {"all", "length_adjusted", "policy_adjusted", "copy_adjusted"}
+    assert set(covariates) == {"all", "length_adjusted", "policy_adjusted", "token_count_adjusted", "copy_adjusted"}
+    # the alpha of the predicted gamma: the token count held fixed as the summed gamma holds it, a difference A - B
+    tokens = covariates["token_count_adjusted"]["token_count_difference"].to_numpy()
+    assert np.array_equal(tokens, frame["n_tokens_a"].to_numpy(dtype=float) - frame["n_tokens_b"].to_numpy(dtype=float))
+    assert np.isfinite(tokens).all() and np.any(tokens != 0)
     run_entry = summary["runs"][0]
     for m in ("sum", "per_byte", "per_token"):
         delta = measure_values(frame, m, "_a") - measure_values(frame, m, "_b")
@@ -179,8 +183,14 @@ def test_axis_alpha_rows_equal_the_estimator(report):
         posts = pairs["post_id"].to_numpy()
         delta, y = pairs["delta"].to_numpy(dtype=float), pairs["outcome"].to_numpy(dtype=float)
         tie = (pairs["d_accuracy"] == 0).to_numpy()
+        # each summary's token count, looked up by (post, summary) and differenced i - j
+        tokens = frame.groupby(["post_id", "sid"])["n_tokens"].first()
+        d_tokens = (tokens.loc[list(zip(pairs["post_id"], pairs["summary_i"]))].to_numpy()
+                    - tokens.loc[list(zip(pairs["post_id"], pairs["summary_j"]))].to_numpy())
         fits = {
             "tie_accuracy": typicality_alpha(delta[tie], y[tie], posts[tie], p_method="bootstrap", **_kw(posts)),
+            "token_count_adjusted": typicality_alpha(delta[tie], y[tie], posts[tie], d_tokens[tie],
+                                                     p_method="bootstrap", **_kw(posts)),
             "quality_adjusted": typicality_alpha(delta, y, posts, pairs[quality], p_method="bootstrap", **_kw(posts)),
             "quality_length_adjusted": typicality_alpha(delta, y, posts, pairs[[*quality, "log_length_ratio"]],
                                                         p_method="bootstrap", **_kw(posts)),

@@ -20,6 +20,7 @@ from postprocess.io.synthetic_runs import write_run
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
+from tests.helpers.run_files import rewrite
 
 
 @pytest.fixture(scope="module")
@@ -171,15 +172,10 @@ def test_existing_output_is_never_overwritten(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left behind
 
 
-def _rewrite(path: Path, edit) -> None:
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    path.write_text("".join(json.dumps(s) + "\n" for s in edit(lines)))
-
-
 def test_duplicated_samples_are_an_error_with_counts(tmp_path):
     runs = synthetic(tmp_path)
     (path,) = runs.glob("m/samples_summ_pref_cmp_*.jsonl")
-    _rewrite(path, lambda lines: lines + lines[:3])
+    rewrite(path, lambda lines: lines + lines[:3])
     with pytest.raises(DataError, match=r"3 duplicated sample\(s\) .* among 63"):
         build_report([runs], tmp_path / "out", settings=FAST, progress=False)
     assert not (tmp_path / "out").exists()
@@ -193,7 +189,7 @@ def test_mixed_prompts_are_refused(tmp_path):
         lines[5]["record"]["prompt_sha"] = "0" * 16
         return lines
 
-    _rewrite(path, edit)
+    rewrite(path, edit)
     with pytest.raises(DataError, match="different prompts mixed in one file"):
         build_report([runs], tmp_path / "out", settings=FAST, progress=False)
 
@@ -210,7 +206,7 @@ def test_unmatched_samples_are_an_error_with_counts(cli_eval_run, tmp_path):
             s["record"]["key"] = s["doc"]["key"] = "not-a-key-" + s["doc"]["key"]
         return lines
 
-    _rewrite(path, edit)
+    rewrite(path, edit)
     with pytest.raises(DataError, match="2 of 25 samples match no row of the dataset"):
         build_report([copy], tmp_path / "out", settings=FAST, progress=False)
 
@@ -223,7 +219,7 @@ def test_not_a_summ_pref_sample_names_file_and_line(tmp_path):
         del lines[1]["record"]
         return lines
 
-    _rewrite(path, edit)
+    rewrite(path, edit)
     with pytest.raises(DataError, match=rf"^{re.escape(str(path))}:2: field 'record'"):
         build_report([runs], tmp_path / "out", settings=FAST, progress=False)
 

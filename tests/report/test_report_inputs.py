@@ -16,7 +16,7 @@ from postprocess.io.runs import sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
-from tests.helpers.run_files import rewrite, samples_file, synthetic
+from tests.helpers.run_files import rewrite, samples_file, synthetic, unscored
 
 FAST = Settings(n_resamples=50)
 # The data notes a run of the summ_pref tasks has nothing to say about (tests/report/test_data_note_warnings.py).
@@ -155,7 +155,7 @@ def test_row_coverage_in_console_summary_and_report(tmp_path):
 
 def test_a_task_missing_from_a_run_has_no_common_rows(tmp_path):
     a, b = two_runs(tmp_path)
-    samples_file(b, "summ_pref_axis", "b").unlink()
+    unscored(samples_file(b, "summ_pref_axis", "b"))
     logs: list[str] = []
     summary = report([a, b], tmp_path / "out", logs)
     assert summary["row_coverage"]["summ_pref_axis"] == {"per_run": {"a": 40}, "common": 0}
@@ -190,8 +190,8 @@ def test_different_prompts_are_refused_without_reference(tmp_path):
 
 def test_reference_comparison_with_no_task_in_common_is_an_error(tmp_path):
     a, b = two_runs(tmp_path)
-    samples_file(a, "summ_pref_axis", "a").unlink()
-    samples_file(b, "summ_pref_cmp", "b").unlink()
+    unscored(samples_file(a, "summ_pref_axis", "a"))
+    unscored(samples_file(b, "summ_pref_cmp", "b"))
     with pytest.raises(DataError, match=r"the runs have no task in common.*a: summ_pref_cmp; b: summ_pref_axis"):
         report([a, b], tmp_path / "out", reference="a")
     assert not (tmp_path / "out").exists()

@@ -63,8 +63,8 @@ def _stats(node, path=()):
 def test_report_on_synthetic_data_opens_with_a_banner(built):
     summary, out, table = built
     text = (out / "report.md").read_text()
-    opening = text.split("## Findings")[0]
-    assert "**Synthetic data**" in opening and "No conclusion about humans or models can be drawn" in opening
+    opening = text.split("\n## ")[0]
+    assert "**Synthetic data**" in opening and "no conclusion about humans or models can be drawn" in opening
     assert summary["synthetic_data"] is True
     assert json.loads((out / "summary.json").read_text())["synthetic_data"] is True
     assert findings(summary, table)[0].startswith("**Synthetic data** (every task of every run)")
@@ -111,7 +111,7 @@ def test_every_tabled_p_value_agrees_with_its_interval(built):
 def test_report_names_the_p_value_it_prints(built):
     text = (built[1] / "report.md").read_text()
     assert "p (cluster bootstrap)" in text and "p (sign test)" not in text
-    method_line = text.split("## Findings")[0]
+    method_line = text.split("## Data and methods")[1]
     assert "p-values: the cluster-bootstrap p of the same resamples" in method_line
     assert "p < 0.05 exactly when the interval excludes the null" in method_line
 
@@ -171,7 +171,7 @@ def test_models_are_named_by_a_short_unique_name(built):
     bullets = [line for line in text.splitlines() if line.startswith("- ")]
     for line in headings + bullets:
         assert not any(p in line for p in paths), line
-    assert {f"## {run['display_name']}" for run in summary["runs"]} <= set(headings)
+    assert {f"### {run['display_name']}" for run in summary["runs"]} <= set(headings)
     for png in (out / "figures").glob("*.png"):
         assert "home_u" not in png.name and ".cache" not in png.name, png.name
     assert (out / "figures" / "sharpening__summ_pref_cmp.png").exists()  # one panel per model, named in its title
@@ -184,7 +184,7 @@ def test_quantised_weights_and_chat_template_are_said(built):
     assert "Q4_1" in reference["weights"] and "float32" in reference["weights"]
     assert other["weights"] is None
     text = (out / "report.md").read_text()
-    section = text.split(f"## {reference['display_name']}\n")[1]
+    section = text.split("## Data and methods")[1].split(f"### {reference['display_name']}\n")[1]
     assert "weights quantised: converted from the GGUF file" in section.split("###")[0]
     assert "chat template not applied" in section
     models = next(line for line in findings(summary, table) if line.startswith("**Models**"))
@@ -202,8 +202,8 @@ def test_data_notes_are_rendered_and_mentioned_in_findings(built):
     info = summary["runs"][0]["tasks"]["summ_pref_cmp"]
     info["data_notes"] = {"logprob_nan_dropped": 3, "duplicates_dropped": 0, "empty_summaries": 2}
     text = render_report(summary, table, [])
-    section = text.split("### summ_pref_cmp")[1]
-    assert "Data notes:" in section and ": 3" in section and ": 2" in section
+    section = text.split("## Data and methods")[1].split("Data notes (summ_pref_cmp): ")[1].split("\n")[0]
+    assert ": 3" in section and ": 2" in section
     assert "repeated human judgements" not in section  # zero notes are not rendered
     line = next(s for s in findings(summary, table) if s.startswith("**summ_pref_cmp** (log-prob"))
     assert "logprob is NaN" in line and ": 3" in line

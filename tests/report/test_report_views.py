@@ -34,7 +34,8 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     build_report(folders, root / "two", settings=Settings(n_resamples=N_RESAMPLES), reference="base", **kw)
     build_report(folders[:1], root / "single", settings=Settings(n_resamples=N_RESAMPLES), **kw)
     build_report(folders[:1], root / "ninety", settings=Settings(n_resamples=50, confidence=0.9), **kw)
-    return {name: root / name for name in ("two", "single", "ninety")}
+    build_report(folders[:1], root / "per_byte", settings=Settings(n_resamples=50), main_measure="per_byte", **kw)
+    return {name: root / name for name in ("two", "single", "ninety", "per_byte")}
 
 
 def _statistics(report: Path) -> pd.DataFrame:
@@ -100,10 +101,11 @@ def test_every_statistics_cell_is_what_walking_the_summary_gives(reports, name):
     text = (reports[name] / "report.md").read_text()
     summary = json.loads((reports[name] / "summary.json").read_text())
     checked = 0
+    hypothesis_1 = text.split("\n## Hypothesis 1: ")[1].split("\n## ")[0]
     for run in summary["runs"]:
-        section = text.split(f"\n## {run['display_name']}\n")[1].split("\n## ")[0]
+        section = hypothesis_1.split(f"\n### {run['display_name']}\n")[1].split("\n### ")[0]
         for task in run["tasks"]:
-            lines = section.split(f"\n### {task}\n")[1].split("\n### ")[0].splitlines()
+            lines = section.split(f"\n#### {task} (")[1].split("\n#### ")[0].splitlines()
             expected = _walked_lines(run, task, "95%")
             assert _in_order(expected, lines) == [], (run["model_name"], task)
             checked += len(expected)
@@ -121,34 +123,37 @@ def test_every_number_of_report_md_is_a_row_of_statistics_csv(reports, name):
 
 
 # Each kind of finding and the row of the statistics table it quotes (model, reference from the sentence).
+MEASURE = r"(?P<measure>log-prob per \w+|summed log-prob)"
+TASKS = (r"\*\*(?P<task>\w+)\*\*(?: and \*\*\w+\*\* \(both tasks score the same distinct summaries, so this is one "
+         r"result\))?")
 FINDINGS = [
-    (r"^\*\*(?P<task>\w+)\*\* \(log-prob per byte\): (?P<model>\w+) tracks humans best by agreement with the human "
-     rf"choice, {TRIPLE}", {"statistic": "agreement", "measure": "per_byte", "reference": "", "group": "all"}),
-    (r"^\*\*(?P<task>\w+)\*\* \(log-prob per byte\): (?P<model>\w+) (?:tracks humans best by|reaches) Spearman ρ with "
-     rf"the overall rating,? {TRIPLE}", {"statistic": "spearman", "measure": "per_byte", "axis": "overall",
-                                         "reference": "", "group": "all"}),
-    (rf"^\*\*(?P<task>\w+)\*\* \(log-prob per byte\): (?P<model>\w+) reaches agreement with the human choice {TRIPLE}",
-     {"statistic": "agreement", "measure": "per_byte", "reference": "", "group": "all"}),
-    (r"^\*\*(?P<task>\w+)\*\*: the implicit reward of (?P<model>\w+) \(log-prob minus (?P<reference>\w+)'s\) agrees "
-     rf"with the human choice at {TRIPLE}", {"statistic": "implicit_reward_agreement", "measure": "sum"}),
-    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 2, (?P<model>\w+) vs (?P<reference>\w+): sharpening γ \(within-post slope "
+    (rf"^\*\*(?P<task>\w+)\*\* \({MEASURE}\): (?P<model>\w+) tracks humans best by agreement with the human "
+     rf"choice, {TRIPLE}", {"statistic": "agreement", "reference": "", "group": "all"}),
+    (rf"^\*\*(?P<task>\w+)\*\* \({MEASURE}\): (?P<model>\w+) (?:tracks humans best by|reaches) Spearman ρ with "
+     rf"the overall rating,? {TRIPLE}", {"statistic": "spearman", "axis": "overall", "reference": "", "group": "all"}),
+    (rf"^\*\*(?P<task>\w+)\*\* \({MEASURE}\): (?P<model>\w+) reaches agreement with the human choice {TRIPLE}",
+     {"statistic": "agreement", "reference": "", "group": "all"}),
+    (rf"^\*\*(?P<task>\w+)\*\*: the implicit reward of (?P<model>\w+) \({MEASURE} minus (?P<reference>\w+)'s\) "
+     rf"agrees with the human choice at {TRIPLE}", {"statistic": "implicit_reward_agreement"}),
+    (rf"^{TASKS}, hypothesis 2, (?P<model>\w+) vs (?P<reference>\w+): sharpening γ \(within-post slope "
      rf"of the model's summed log-prob on the reference's, token count held fixed\) is {TRIPLE}",
      {"statistic": "sharpening_gamma", "measure": "sum"}),
     (r"^\*\*(?P<task>\w+)\*\*, (?P<model>\w+) vs (?P<reference>\w+): per-byte shift on preferred minus rejected "
      rf"summaries is {TRIPLE}", {"statistic": "preferred_vs_rejected_shift"}),
-    (r"^\*\*(?P<task>\w+)\*\*: mean token entropy along the summaries, (?P<model>\w+) minus (?P<reference>\w+), is "
+    (rf"^{TASKS}: mean token entropy along the summaries, (?P<model>\w+) minus (?P<reference>\w+), is "
      rf"{TRIPLE}", {"statistic": "mean_entropy_difference"}),
     # hypothesis 1 (issue 13): alpha of group all, and of the fit with length (and quality) held fixed
-    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \((?P<measure>log-prob per \w+|summed log-prob)\), (?P<model>\w+): "
-     rf"typicality bias α {TRIPLE}", {"statistic": "typicality_alpha", "reference": "", "group": "all"}),
-    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \((?P<measure>log-prob per \w+|summed log-prob)\), (?P<model>\w+): "
-     rf"typicality bias α \(pairs with equal mean accuracy\) {TRIPLE}",
-     {"statistic": "typicality_alpha", "reference": "", "group": "tie_accuracy"}),
-    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 with length held fixed \((?P<measure>log-prob per \w+|summed log-prob)\), "
-     rf"(?P<model>\w+): α {TRIPLE}", {"statistic": "typicality_alpha", "reference": "", "group": "length_adjusted"}),
-    (r"^\*\*(?P<task>\w+)\*\*, hypothesis 1 with quality and length held fixed "
-     rf"\((?P<measure>log-prob per \w+|summed log-prob)\), (?P<model>\w+): α {TRIPLE}",
-     {"statistic": "typicality_alpha", "reference": "", "group": "quality_length_adjusted"}),
+    (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \({MEASURE}\), (?P<model>\w+): typicality bias α {TRIPLE}",
+     {"statistic": "typicality_alpha", "reference": "", "group": "all"}),
+    (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \({MEASURE}\), (?P<model>\w+): typicality bias α \(pairs with equal mean "
+     rf"accuracy\) {TRIPLE}", {"statistic": "typicality_alpha", "reference": "", "group": "tie_accuracy"}),
+    (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \({MEASURE}\), (?P<model>\w+): typicality bias α \(all pairs, quality "
+     rf"ratings held fixed\) {TRIPLE}",
+     {"statistic": "typicality_alpha", "reference": "", "group": "quality_adjusted"}),
+    (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 with length held fixed \({MEASURE}\), (?P<model>\w+): α {TRIPLE}",
+     {"statistic": "typicality_alpha", "reference": "", "group": ("length_adjusted", "quality_length_adjusted")}),
+    (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 with quality and length held fixed \({MEASURE}\), (?P<model>\w+): "
+     rf"α {TRIPLE}", {"statistic": "typicality_alpha", "reference": "", "group": "quality_length_adjusted"}),
 ]
 # The measure as a finding words it (`postprocess.report.findings.MEASURE_WORDS`), back to the column's value.
 MEASURES = {words: measure for measure, words in MEASURE_WORDS.items()}
@@ -156,11 +161,16 @@ MEASURES = {words: measure for measure, words in MEASURE_WORDS.items()}
 CEILING = rf"Labellers agree with each other at {TRIPLE}"
 
 
+def finding_bullets(text: str) -> list[str]:
+    """The findings of report.md: the bullets of the sections by question (hypotheses 1 and 2, data and methods)."""
+    sections = text.split("\n## Hypothesis 1: ")[1]
+    return [line[2:] for line in sections.splitlines() if line.startswith("- ")]
+
+
 @pytest.mark.parametrize("name", ["two", "single"])
 def test_each_finding_quotes_its_row_of_the_table(reports, name):
     text = (reports[name] / "report.md").read_text()
-    bullets = [line[2:] for line in text.split("## Findings\n")[1].split("\n## ")[0].splitlines()
-               if line.startswith("- ")]
+    bullets = finding_bullets(text)
     rows = _statistics(reports[name])
     quoted = 0
     for bullet in bullets:
@@ -171,7 +181,7 @@ def test_each_finding_quotes_its_row_of_the_table(reports, name):
                     found["measure"] = MEASURES[found["measure"]]
                 keep = pd.Series(True, index=rows.index)
                 for column, value in {**where, **found}.items():
-                    keep &= rows[column] == value
+                    keep &= rows[column].isin(value) if isinstance(value, tuple) else rows[column] == value
                 (row,) = rows[keep].itertuples(index=False)
                 assert _triple(row.estimate, row.ci_low, row.ci_high) in bullet, bullet
                 assert "(95% CI)" in bullet
@@ -187,6 +197,85 @@ def test_each_finding_quotes_its_row_of_the_table(reports, name):
     hypothesis_1 = sum(len(alpha[alpha["group"].isin(groups)][["model", "task"]].drop_duplicates())
                        for groups in (["all", "tie_accuracy"], ["length_adjusted", "quality_length_adjusted"]))
     assert quoted == len(numbered) == (8 if name == "two" else 2) + hypothesis_1
+
+
+# A verdict phrase of a finding or an answer and the side of the null its interval must lie on ("indistinguishable
+# from MODEL" compares two models, not an interval with its null).
+VERDICTS = {
+    1: ("above chance", "humans prefer the summary the model finds more likely", "γ > 1", "above zero",
+        "likelihood still predicts the human preference", "more diverse", "higher entropy"),
+    -1: ("below chance", "humans prefer the summary the model finds less likely", "γ < 1", "below zero",
+         "lower entropy", "less diverse"),
+    0: ("not distinguishable from", "no evidence", "contains 0", "contains 1"),
+}
+NULLS = {"agreement": 0.5, "agreement_wilson": 0.5, "ranking_accuracy": 0.5, "majority_agreement": 0.5,
+         "implicit_reward_agreement": 0.5, "sharpening_gamma": 1.0, "predicted_gamma": 1.0}
+
+
+def claims(text: str) -> list[tuple[str, int | None]]:
+    """(number triple, the direction the words right after it claim, None when they claim none) of every triple
+    of a finding or answer: the clause after a triple runs to its next triple."""
+    parts = re.split(rf"({TRIPLE})", text)
+    out = []
+    for i in range(1, len(parts), 5):  # re.split keeps the whole match and its three groups
+        clause = parts[i + 4] if i + 4 < len(parts) else ""
+        clause = clause.split(". ")[0]
+        said = [d for d, phrases in VERDICTS.items() if any(p in clause for p in phrases)]
+        out.append((_triple(*parts[i + 1:i + 4]), said[0] if len(said) == 1 else None))
+    return out
+
+
+@pytest.mark.parametrize("name", ["two", "single"])
+def test_findings_and_answers_agree_with_the_tables_on_the_same_page(reports, name):
+    """Every number of a finding or an answer is a row of the statistics table and a cell of a table of report.md
+    (so a finding never shows a number the page's tables do not), and the direction its words claim is the side
+    of the null its interval lies on (0.5 for agreement, 1 for gamma, else 0), with no claim from a † interval."""
+    text = (reports[name] / "report.md").read_text()
+    rows = _statistics(reports[name])
+    rows = rows[rows["estimate"] != ""]
+    by_triple: dict[str, list] = {}
+    for r in rows.itertuples(index=False):
+        if r.ci_low != "":
+            by_triple.setdefault(_triple(r.estimate, r.ci_low, r.ci_high), []).append(r)
+    table_text = "\n".join(line for line in text.splitlines() if line.startswith("|"))
+    answers = text.split("## Answers\n")[1].split("\n## ")[0]
+    sentences = [*finding_bullets(text), *(p for p in answers.split("\n\n") if p.startswith("**Hypothesis"))]
+    directions = 0
+    for sentence in sentences:
+        for triple, claimed in claims(sentence):
+            candidates = by_triple[triple]  # a triple two statistics share (R~ equals agreement without ties)
+            assert triple in table_text, (triple, sentence)
+            if claimed is None:
+                continue
+            actual = set()
+            for row in candidates:
+                null = NULLS.get(row.statistic, 0.0)
+                actual.add(1 if float(row.ci_low) > null else -1 if float(row.ci_high) < null else 0)
+            assert claimed in actual, (triple, [r.statistic for r in candidates], sentence)
+            directions += 1
+    assert directions >= (10 if name == "two" else 3)
+
+
+def test_answers_open_the_report_on_the_main_measure(reports):
+    text = (reports["two"] / "report.md").read_text()
+    head = text.splitlines()[:30]
+    assert "## Answers" in head
+    assert any(line.startswith("**Hypothesis 1:") for line in head)
+    assert any(line.startswith("**Hypothesis 2:") for line in head)
+    assert "Main measure: log-prob per token" in text
+    assert [h for h in re.findall(r"^## (.+)$", text, re.M)] == [
+        "Answers", "Hypothesis 1: does the likelihood predict the human preference?",
+        "Hypothesis 2: does tuning sharpen the reference?", "Data and methods"]
+    assert "|  | n/a" not in text
+    assert json.loads((reports["two"] / "summary.json").read_text())["settings"]["main_measure"] == "per_token"
+
+
+def test_main_measure_changes_the_answers_and_findings_and_is_recorded(reports):
+    text = (reports["per_byte"] / "report.md").read_text()
+    assert json.loads((reports["per_byte"] / "summary.json").read_text())["settings"]["main_measure"] == "per_byte"
+    assert "Main measure: log-prob per byte" in text
+    measured = [b for b in finding_bullets(text) if re.match(rf"^\*\*\w+\*\*(, hypothesis 1[^(]*)? \({MEASURE}\)", b)]
+    assert measured and all("(log-prob per byte)" in b for b in measured)
 
 
 @pytest.mark.parametrize("name", ["two", "single"])

@@ -30,7 +30,11 @@ ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "
                       "token_entropy",
                       # the data notes of truncated contexts, a literal continuation_end and the pref data's notes
                       "contexts_truncated", "identical_responses", "empty_prompts", "ignored_metadata",
-                      "continuation_end_not_special"}
+                      "continuation_end_not_special",
+                      # the main measure of report.md's answers and findings (`summ-pref report --main-measure`)
+                      "main_measure",
+                      # runs lm-eval did not finish writing, read with --allow-incomplete (an empty list otherwise)
+                      "incomplete_inputs"}
 # Statistics removed after the golden summary was made: the golden's keys the summary no longer has. The Spearman of
 # the per-byte shift with the reference's per-byte log-prob was biased by construction; the sharpening gamma
 # replaces it (issue 11).

@@ -160,7 +160,7 @@ def test_unknown_metadata_key_lists_the_known_ones(tmp_path):
     message = eval_error(args, tmp_path / "out")
     assert message == ("summ-pref eval: error: field 'dat_dir': unknown --metadata key dat_dir (did you mean "
                        "data_dir?); the summ_pref tasks know data_dir, split, subsplit, seed, continuation_end, k, "
-                       "samples_from, samples_task (see `summ-pref eval --help`)")
+                       "samples_from, samples_task, allow_incomplete (see `summ-pref eval --help`)")
 
 
 def test_empty_data_dir_is_an_error(monkeypatch):
@@ -244,3 +244,17 @@ def test_summ_pref_eval_scores_repeats_once_and_warns_once(tiny_nobos_model, tmp
     docs = sorted((json.loads(line)["doc"] for line in samples.read_text().splitlines()),
                   key=lambda d: d["empty_summaries"])
     assert [(d["duplicates_dropped"], d["empty_summaries"]) for d in docs] == [(1, 0), (1, 1)]
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_output_path_naming_a_file_is_refused_before_anything_loads(tmp_path, inside):
+    """lm-eval would score every doc and then fail to write (a warning, exit 0); the model path is checked after
+    this, so the message shows nothing else was looked at."""
+    existing = tmp_path / "results.txt"
+    existing.write_text("mine")
+    out = existing / "runs" if inside else existing
+    with pytest.raises(SystemExit) as exc:
+        run_lm_eval([*sample_args(), "--log_samples", "--output_path", str(out)])
+    assert str(exc.value.code) == (f"summ-pref eval: error: --output_path {out}: {existing} is a file, not a folder; "
+                                   "lm-eval would score every doc and then write nothing: give a folder")
+    assert existing.read_text() == "mine"

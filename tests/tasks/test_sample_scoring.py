@@ -14,7 +14,7 @@ from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.sample_scoring import build_sample_docs, custom_dataset
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import IndependentScorer
-from tests.helpers.run_files import edit_line, rewrite
+from tests.helpers.run_files import edit_line, interrupt, rewrite
 from tests.tasks.test_eval_errors import eval_error
 
 K = 3
@@ -204,9 +204,12 @@ def test_unknown_samples_task(copy):
 def test_newest_samples_file_of_a_task_is_read(copy):
     """A folder holding two invocations: the newer one's samples (and its results file) are scored."""
     path = samples_file(copy)
-    results = next(copy.glob("results_*.json"))
+    results = json.loads(next(copy.glob("results_*.json")).read_text())
     newer = "2999-01-01T00-00-00.000001"
-    shutil.copy(results, copy / f"results_{newer}.json")
+    for key in ("configs", "n-samples", "versions"):  # the newer invocation generated one post of summ_pref_gen
+        results[key] = {"summ_pref_gen": results[key]["summ_pref_gen"]}
+    results["n-samples"]["summ_pref_gen"]["effective"] = 1
+    (copy / f"results_{newer}.json").write_text(json.dumps(results))
     newer_path = copy / f"samples_summ_pref_gen_{newer}.jsonl"
     newer_path.write_text(path.read_text().splitlines(keepends=True)[0])
     docs = build_sample_docs(str(copy), "summ_pref_gen")
@@ -218,3 +221,17 @@ def test_bad_samples_from_stops_summ_pref_eval_before_the_model_loads(tmp_path, 
                           "summ_pref_samples", "--metadata", json.dumps({"samples_from": str(tmp_path)})],
                          tmp_path / "out")
     assert message.startswith(f"summ-pref eval: error: {tmp_path}: field 'samples_from': no generation samples here")
+
+
+def test_an_interrupted_generation_run_is_refused_unless_allowed(copy, caplog):
+    """lm-eval wrote the results file (counting LIMIT posts) and then only one samples line before it stopped."""
+    path = samples_file(copy)
+    interrupt(path, keep=1)
+    with pytest.raises(DataError, match=rf"^field 'samples_from': {path}: holds 1 whole lines, results_.*\.json counts "
+                                        rf"{LIMIT} \(n-samples of summ_pref_gen\).*'{{\"allow_incomplete\": true}}' "
+                                        "scores it anyway"):
+        build_sample_docs(str(copy))
+    docs = build_sample_docs(str(copy), "summ_pref_gen", allow_incomplete=True)
+    (why,) = {json.loads(doc["samples_from"])["incomplete"] for doc in docs}
+    assert len(docs) == 1 and why.startswith(f"{path}: holds 1 whole lines")
+    assert f"warning: incomplete generation run scored (allow_incomplete): {why}" in caplog.messages

@@ -1,0 +1,149 @@
+"""The "Answers" report.md opens with: one paragraph per hypothesis, on the report's declared main measure
+(`findings.main_measure`), each with its estimate, interval, verdict and its largest named confound.
+
+Hypothesis 1 rests on the typicality bias alpha of the reference run (every run without a reference), on the
+fit over all pairs (`findings.alpha_baseline`); its largest confound is the one whose adjusted fit (length or
+copying held fixed) moves alpha most, or too few posts when alpha's own interval is unreliable. Hypothesis 2
+rests on the sharpening gamma of each compared model, stated once for tasks that score the same distinct
+summaries; its confound is length (gamma on the other scale beside it) or too few posts. Verdicts follow the
+intervals exactly as the findings do (`findings.direction`), so an answer never contradicts a finding or a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from postprocess.io.provenance import display_name_map
+from postprocess.report.findings import (
+    MEASURE_WORDS,
+    alpha_baseline,
+    baseline_words,
+    comparison_pairs,
+    direction,
+    main_measure,
+    measure_order,
+    no_claim,
+    shared_summaries,
+)
+from postprocess.stats.bootstrap import Settings
+from postprocess.stats.result import format_stat, interval_warning
+from postprocess.stats.table import ALL, levels, select, stats_by
+
+# The fits that hold one confound fixed, beside the fit an answer rests on: {baseline group: ((group, confound))}.
+CONFOUND_FITS = {
+    ALL: (("length_adjusted", "length"), ("copy_adjusted", "copying")),
+    "quality_adjusted": (("quality_length_adjusted", "length"), ("copy_adjusted", "copying")),
+}
+
+
+def _fmt(stat: Mapping | None, summary: Mapping) -> str:
+    confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
+    return format_stat(stat, confidence=confidence)
+
+
+def _verdict(stat: Mapping, null: float, words: Mapping[int, str]) -> str:
+    d = direction(stat, null)
+    return no_claim(stat) if d is None else words[d]
+
+
+ALPHA_WORDS = {1: "humans prefer the summary the model finds more likely",
+               -1: "humans prefer the summary the model finds less likely",
+               0: "no evidence either way at this sample size (the interval contains 0)"}
+AGREEMENT_WORDS = {1: "above chance", -1: "below chance", 0: "not distinguishable from chance (0.5)"}
+GAMMA_WORDS = {1: "γ > 1, the model sharpens the reference (the concentration mode collapse predicts)",
+               -1: "γ < 1, the model flattens the reference",
+               0: "not distinguishable from 1, no evidence of sharpening or flattening at this sample size"}
+
+
+def largest_confound(rows: pd.DataFrame, measure: str, group: str, stat: Mapping, summary: Mapping) -> str:
+    """'Largest confound: ...' for an alpha: too few posts when its interval is unreliable; else the confound whose
+    fit moves alpha furthest from its estimate, with that fit and its verdict; '' when no such fit exists."""
+    if warning := interval_warning(stat):
+        return f" Largest confound: few posts ({warning}), so no claim."
+    fits = {g: s for (g,), s in stats_by(select(rows, measure=measure), "group").items()}
+    moved = [(abs(fits[g]["estimate"] - stat["estimate"]), g, word) for g, word in CONFOUND_FITS.get(group, ())
+             if g in fits and fits[g]["estimate"] is not None]
+    if not moved:
+        return ""
+    _, fit, word = max(moved)
+    return (f" Largest confound: {word}; with {word} held fixed α is {_fmt(fits[fit], summary)}, "
+            f"{_verdict(fits[fit], 0.0, ALPHA_WORDS)}.")
+
+
+def hypothesis1_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+    """The hypothesis-1 paragraph, or None without `typicality_alpha` rows."""
+    names = display_name_map(summary)
+    own = select(table, reference="", statistic="typicality_alpha")
+    models = [summary["reference"]] if summary.get("reference") else levels(own, "model")
+    main = main_measure(summary)
+    parts = []
+    for model in models:
+        for task in sorted(levels(select(own, model=model), "task")):
+            rows = select(own, model=model, task=task)
+            found = next(((m, b) for m in measure_order(main) if (b := alpha_baseline(rows, m)) is not None), None)
+            if found is None:
+                continue
+            measure, (group, stat) = found
+            on = "" if measure == main else f" (on {MEASURE_WORDS[measure]}: the main measure is absent)"
+            text = (f"{task}, {names.get(model, model)}{on}: typicality bias α{baseline_words(group)} "
+                    f"{_fmt(stat, summary)}, {_verdict(stat, 0.0, ALPHA_WORDS)}.")
+            agreement = stats_by(select(table, reference="", model=model, task=task, statistic="agreement",
+                                        measure=measure, group=ALL), "measure").get((measure,))
+            if agreement is not None:
+                text += (f" The likelier summary is the one humans chose in {_fmt(agreement, summary)} of pairs, "
+                         f"{_verdict(agreement, 0.5, AGREEMENT_WORDS)}.")
+            parts.append(text + largest_confound(rows, measure, group, stat, summary))
+    if not parts:
+        return None
+    return ("**Hypothesis 1: does the base model's likelihood predict which summary humans prefer?** "
+            + " ".join(parts))
+
+
+def hypothesis2_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+    """The hypothesis-2 paragraph, or None without `sharpening_gamma` rows."""
+    names = display_name_map(summary)
+    main = main_measure(summary)
+    parts = []
+    for model, reference in comparison_pairs(table):
+        rows = select(table, model=model, reference=reference, statistic="sharpening_gamma", group=ALL)
+        repeats = shared_summaries(rows, "sharpening_gamma")
+        for task in sorted(levels(rows, "task")):
+            if task in repeats:
+                continue
+            gamma = {m: s for (m,), s in stats_by(select(rows, task=task), "measure").items()}
+            measure = next((m for m in measure_order(main) if m in gamma), None)
+            if measure is None:
+                continue
+            stat = gamma[measure]
+            also = [t for t, earlier in repeats.items() if earlier == task]
+            tasks = task + "".join(f" and {t}" for t in also) + (
+                " (the same distinct summaries, one result)" if also else "")
+            on = "" if measure == main else f" (γ is not computed on {MEASURE_WORDS[main]})"
+            text = (f"{names.get(model, model)} vs {names.get(reference, reference)}, {tasks}{on}: sharpening γ "
+                    f"{_fmt(stat, summary)}, {_verdict(stat, 1.0, GAMMA_WORDS)}.")
+            if warning := interval_warning(stat):
+                text += f" Largest confound: few posts ({warning}), so no claim."
+            else:
+                other = next((m for m in measure_order(main) if m != measure and m in gamma), None)
+                if other is not None:
+                    text += (f" Largest confound: length; on {MEASURE_WORDS[other]} (longer summaries weigh more) "
+                             f"γ is {_fmt(gamma[other], summary)}, {_verdict(gamma[other], 1.0, GAMMA_WORDS)}.")
+            parts.append(text)
+    if not parts:
+        return None
+    return "**Hypothesis 2: does tuning sharpen the reference model's distribution?** " + " ".join(parts)
+
+
+def answers(summary: Mapping, table: pd.DataFrame) -> dict[str, str]:
+    """{"hypothesis_1": paragraph, "hypothesis_2": paragraph}, each present only where its rows exist."""
+    out = {"hypothesis_1": hypothesis1_answer(summary, table), "hypothesis_2": hypothesis2_answer(summary, table)}
+    return {key: text for key, text in out.items() if text}
+
+
+def stated_measure(summary: Mapping) -> str:
+    """The sentence naming the main measure, under the Answers heading."""
+    return (f"Main measure: {MEASURE_WORDS[main_measure(summary)]} (`summ-pref report --main-measure` changes it); "
+            "every finding below is stated on it unless it names another.")
+
