@@ -12,6 +12,11 @@ its p-value is the bootstrap two-sided p, ``min(1, 2 min(P*(d <= 0), P*(d >= 0))
 defined resamples, so that p < 1 - confidence exactly when the interval (nearly) excludes 0. It is a
 cheap stand-in for a paired permutation test, which would cost a full recomputation per permutation.
 
+Differences of means (agreement, the per-post diversity statistics) have a cluster-robust standard error at
+hand: their interval is the t interval on the CR2 SE with Bell-McCaffrey degrees of freedom and their p its t-test
+(`postprocess.stats.bootstrap.t_interval`), since the percentile interval is too narrow with few posts; the
+percentile interval of the same paired resamples stays in the details.
+
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from scipy import stats as sps
 
 from postprocess.stats.agreement import agreement, pair_outcomes
 from postprocess.stats.bootstrap import (
+    T_NOTE,
     ClusterResamples,
+    cluster_robust_t,
     draw_unless_given,
     percentile_interval,
     ratio_of_sums_replicates,
     resampled,
+    t_interval,
 )
 from postprocess.stats.measures import measure_values
 from postprocess.stats.registry import REGISTRY, statistics
@@ -36,6 +44,7 @@ from postprocess.stats.result import Stat
 from postprocess.stats.typicality import alpha_replicates, typicality_alpha
 
 P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the far side of 0)"
+T_P_NOTE = "p: t-test of 0 on the CR2 cluster-robust SE (Bell-McCaffrey df), inverts the interval"
 
 
 def measure(frame: pd.DataFrame, name: str, run: str, side: str = "") -> np.ndarray:
@@ -81,9 +90,12 @@ def bootstrap_p(replicates) -> float | None:
 
 
 def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None, method: str,
-                    confidence: float, seed: int | None, clusters: np.ndarray) -> Stat:
+                    confidence: float, seed: int | None, clusters: np.ndarray,
+                    se: tuple[float, float] | None = None) -> Stat:
     """Combine two single-run stats and the paired replicates of their difference into one `Stat`;
-    `clusters` are the labels of the rows both used (their count goes to details)."""
+    `clusters` are the labels of the rows both used (their count goes to details). With `se` (the difference's
+    CR2 SE and Bell-McCaffrey df, `cluster_robust_t`) the interval and p are `t_interval`'s, the percentile
+    interval goes to details."""
     n, n_dropped = model.n, model.n_dropped
     if not (reference.defined and model.defined):
         why = "; ".join(f"{who}: {s.reason}" for who, s in (("reference", reference), ("model", model))
@@ -95,6 +107,10 @@ def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None,
         interval = percentile_interval(replicates, confidence)
         low, high, p = interval.low, interval.high, bootstrap_p(replicates)
         details.update(interval.details(), seed=seed)
+        if se is not None and np.all(np.isfinite(se)):
+            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_cr2=se[0],
+                           df_bell_mccaffrey=se[1])
+            low, high, p = t_interval(model.estimate - reference.estimate, *se, confidence, 0.0)
     if len(clusters):
         details["n_clusters"] = len(np.unique(clusters))
     return Stat(model.estimate - reference.estimate, low, high, p, n, method, n_dropped, None, details)
@@ -154,7 +170,8 @@ def correlation_difference(
 
 
 MCNEMAR_NOTE = ("p: exact McNemar (two-sided binomial test of the discordant pairs, pairs where either side ties left "
-                "out; rows independent); bootstrap p in details.p_value_bootstrap")
+                "out; rows independent); the t-test p in details.p_value_t, the bootstrap p in "
+                "details.p_value_bootstrap")
 
 
 def mcnemar_p(first, second) -> tuple[float | None, dict]:
@@ -185,7 +202,8 @@ def agreement_difference(
 
     Ties count 1/2 in each run (as in `postprocess.stats.agreement.agreement`); pairs missing in either run
     are dropped from both. `p_value` is the exact McNemar p (`mcnemar_p`: the reference "first", the model
-    "second"; its counts in details); the paired bootstrap p is ``details["p_value_bootstrap"]``.
+    "second"; its counts in details); the t-test p of the interval is ``details["p_value_t"]``, the paired
+    bootstrap p ``details["p_value_bootstrap"]``.
 
     Examples
     --------
@@ -205,18 +223,20 @@ def agreement_difference(
     mod = agreement(*(a[keep] for a in (arrs[2], arrs[3], arrs[4])), n_resamples=0)
     ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in (ref, mod))
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
-    reps = None
+    reps = se = None
     if resamples is not None and keep.any():
-        reps = ratio_of_sums_replicates(w_mod[keep] - w_ref[keep], labels[keep], resamples)
+        diff = w_mod[keep] - w_ref[keep]
+        reps = ratio_of_sums_replicates(diff, labels[keep], resamples)
+        se = cluster_robust_t(np.ones(len(diff)), diff - diff.mean(), labels[keep])
     unit = "row" if clusters is None else "cluster"
-    method = (f"difference model - reference of agreement (ties 1/2); {MCNEMAR_NOTE}; ci: paired {unit} bootstrap "
-              "percentile")
+    method = (f"difference model - reference of agreement (ties 1/2); {MCNEMAR_NOTE}; "
+              f"{T_NOTE.replace('by post', 'by ' + unit)} (paired)")
     stat = difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
-                           labels[keep])
+                           labels[keep], se)
     if not stat.defined:
         return stat
     p_mcnemar, counts = mcnemar_p(w_ref[keep], w_mod[keep])
-    return replace(stat, p_value=p_mcnemar, details={**stat.details, **counts, "p_value_bootstrap": stat.p_value})
+    return replace(stat, p_value=p_mcnemar, details={**stat.details, **counts, "p_value_t": stat.p_value})
 
 
 def alpha_difference(
@@ -253,8 +273,9 @@ def mean_difference(
 ) -> tuple[Stat, Stat, Stat]:
     """Means of two paired variables and the mean of ``second - first``, with cluster intervals.
 
-    Rows where either is missing are dropped from all three. The means' p-values are None (their
-    level is not tested); the difference's is the bootstrap two-sided p against 0.
+    Rows where either is missing are dropped from all three. Intervals: t on the CR2 cluster-robust SE with
+    Bell-McCaffrey degrees of freedom (the percentile interval in details). The means' p-values are None (their
+    level is not tested); the difference's is the t-test against 0 that inverts its interval.
 
     Examples
     --------
@@ -270,9 +291,9 @@ def mean_difference(
     n, n_dropped = int(keep.sum()), int((~keep).sum())
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     unit = "row" if clusters is None else "cluster"
-    ci = f"; ci: {unit} bootstrap percentile" if resamples is not None else "; no interval"
+    ci = f"; {T_NOTE.replace('by post', 'by ' + unit)}" if resamples is not None else "; no interval"
     methods = (f"{what}, {names[0]}" + ci, f"{what}, {names[1]}" + ci,
-               f"{what}: mean of {names[1]} - {names[0]}; {P_NOTE}" + ci)
+               f"{what}: mean of {names[1]} - {names[0]}; {T_P_NOTE}" + ci)
     if n == 0:
         return tuple(Stat.undefined(0, m, "no rows with both values", n_dropped) for m in methods)
     xs, ys = x[keep], y[keep]
@@ -285,8 +306,12 @@ def mean_difference(
         if resamples is not None:
             reps = ratio_of_sums_replicates(values[:, j], labels[keep], resamples)
             interval = percentile_interval(reps, confidence)
-            low, high = interval.low, interval.high
-            p = bootstrap_p(reps) if j == 2 else None
-            details.update(interval.details(), seed=resamples.seed)
+            se = cluster_robust_t(np.ones(n), values[:, j] - est, labels[keep])
+            details.update(interval.details(), seed=resamples.seed, percentile_ci_low=interval.low,
+                           percentile_ci_high=interval.high, se_cr2=se[0], df_bell_mccaffrey=se[1])
+            low, high, p = interval.low, interval.high, bootstrap_p(reps) if j == 2 else None
+            if np.all(np.isfinite(se)):
+                low, high, p_t = t_interval(float(est), *se, confidence, 0.0)
+                p = p_t if j == 2 else None
         out.append(Stat(float(est), low, high, p, n, m, n_dropped, None, details))
     return tuple(out)

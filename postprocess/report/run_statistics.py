@@ -207,11 +207,11 @@ IDEAL_BETA = 0.1
 
 
 def _alpha_kw(settings: Settings, posts: np.ndarray) -> dict:
-    """typicality_alpha's bootstrap: one set of draws over the posts given, p = the bootstrap p that inverts
-    the interval (the cluster-robust Wald p goes to details)."""
+    """typicality_alpha's bootstrap: one set of draws over the posts given; p = the cluster-robust Wald t-test that
+    inverts the printed interval (the bootstrap p, which inverts the percentile interval, goes to details)."""
     return {"n_resamples": settings.n_resamples, "seed": settings.seed, "confidence": settings.confidence,
             "resamples": draw_unless_given(None, posts, settings.n_resamples, settings.seed),
-            "p_method": "bootstrap"}
+            "p_method": "wald"}
 
 
 def _fit_rows(fit, *, model: str, task: str, measure: str, group: str) -> list[dict]:

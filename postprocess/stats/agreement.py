@@ -13,7 +13,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from postprocess.stats.bootstrap import (
+    T_NOTE,
     ClusterResamples,
+    cluster_robust_t,
     draw_unless_given,
     ratio_of_sums_replicates,
     stat_with_interval,
@@ -62,15 +64,16 @@ def agreement(
 ) -> Stat:
     """Fraction of pairs where the summary the model scores higher is the one the human chose.
 
-    Model ties count 1/2 and are reported in ``details["n_ties"]``. The interval is a
-    cluster-bootstrap percentile interval of the tie-counted rate, computed from resampled
-    per-cluster sums. Two p-values against 1/2: an exact two-sided sign test of the non-tied pairs
-    (`scipy.stats.binomtest`; ties carry no information about direction and are left out; rows taken
-    as independent), and the cluster-bootstrap p that inverts the interval
-    (`postprocess.stats.bootstrap.percentile_p_value`), which agrees with it. `p_method` picks which one is
-    ``p_value``; the other goes to ``details`` as ``p_value_cluster`` or ``p_value_independent``. A
-    report should use "cluster": the sign test treats the pairs of one post as independent and can
-    contradict the interval printed beside it.
+    Model ties count 1/2 and are reported in ``details["n_ties"]``. The interval is the t interval on the CR2
+    cluster-robust standard error of the tie-counted rate with Bell-McCaffrey degrees of freedom (a percentile
+    bootstrap over few posts is too narrow: `postprocess.stats.bootstrap`), clipped to [0, 1]; the
+    cluster-bootstrap percentile interval of the same rate, from resampled per-cluster sums, stays in
+    ``details`` (``percentile_ci_low`` / ``percentile_ci_high``). Two p-values against 1/2: an exact two-sided
+    sign test of the non-tied pairs (`scipy.stats.binomtest`; ties carry no information about direction and
+    are left out; rows taken as independent), and the cluster p, the t-test that inverts the interval.
+    `p_method` picks which one is ``p_value``; the other goes to ``details`` as ``p_value_cluster`` or
+    ``p_value_independent``. A report should use "cluster": the sign test treats the pairs of one post as
+    independent and can contradict the interval printed beside it.
 
     Parameters
     ----------
@@ -99,11 +102,11 @@ def agreement(
     unit = "row" if clusters is None else "cluster"
     sign_test = "exact two-sided sign test on non-tied pairs (rows independent)"
     if p_method == "cluster":
-        method = f"agreement (ties 1/2); p: {unit} bootstrap, inverts the percentile interval against 0.5"
+        method = f"agreement (ties 1/2); p: {unit}-robust t-test against 0.5, inverts the interval"
         method += f"; p_value_independent: {sign_test}"
     else:
         method = f"agreement (ties 1/2); p: {sign_test}"
-    method += f"; ci: {unit} bootstrap percentile" if with_ci else ""
+    method += f"; {T_NOTE.replace('by post', 'by ' + unit)}" if with_ci else ""
     if n == 0:
         return Stat.undefined(0, method, "no complete pairs", n_dropped)
     w = wins[keep]
@@ -114,9 +117,10 @@ def agreement(
     p_independent = float(sps.binomtest(n_agree, untied, 0.5).pvalue) if untied else None
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     reps = None if resamples is None else ratio_of_sums_replicates(w, labels[keep], resamples)
+    se = cluster_robust_t(np.ones(n), w - w.mean(), labels[keep])
     return stat_with_interval(float(w.mean()), reps, resamples, null=0.5, p_independent=p_independent,
                               p_method=p_method, confidence=confidence, n=n, method=method, n_dropped=n_dropped,
-                              details=details)
+                              details=details, se=se, bounds=(0.0, 1.0))
 
 
 def confidence_bucket(confidence) -> np.ndarray:

@@ -25,6 +25,9 @@ its length and the slope stands alone.
   summaries (each scored text once), optionally with a length regressor, with a cluster-bootstrap interval over
   posts. The fit is a function of five per-post sums (Σ x̃², Σ x̃ñ, Σ ñ², Σ x̃ỹ, Σ ñỹ; x̃, ỹ, ñ demeaned within
   post), so a resample's fit solves the same 2 x 2 system on its resampled sums; a post drawn twice counts twice.
+  The printed interval is the t interval on the CR2 cluster-robust standard error of that fit by post with
+  Bell-McCaffrey degrees of freedom (`postprocess.stats.bootstrap.cluster_robust_t`): the bootstrap's percentile
+  interval is too narrow with few posts and stays in the details.
   Posts with one distinct summary have x̃ = 0 and contribute nothing (they are left out and counted). The
   classical p (rows independent) is the t-test of slope = 1 of the same OLS fit with post dummies.
 * `predicted_gamma`: 1 + alpha / beta from the typicality bias alpha (`postprocess.stats.typicality`, per rms
@@ -39,7 +42,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from postprocess.stats.bootstrap import ClusterResamples, draw_unless_given, stat_with_interval
+from postprocess.stats.bootstrap import (
+    T_NOTE,
+    ClusterResamples,
+    cluster_robust_t,
+    draw_unless_given,
+    stat_with_interval,
+)
 from postprocess.stats.result import Stat
 
 MIN_SUMMARIES = 3
@@ -131,13 +140,14 @@ def sharpening_gamma(
     -------
     Stat
         estimate gamma, the coefficient of x̃ in the OLS fit of ỹ on x̃ (and ñ) (x̃, ỹ, ñ demeaned within post; the
-        same coefficient as OLS with post dummies); percentile interval over resampled posts; p the bootstrap p
-        against gamma = 1, the OLS t-test of gamma = 1 (rows independent) as ``details.p_value_independent``
-        beside ``details.se_ols``; with a length, ``details.length_coef`` (nats per unit of length, the post effects
-        and log π_ref held fixed). n the summaries used, n_dropped those with a missing value or alone in their
-        post (``details.n_single_posts`` counts such posts). Undefined with fewer than 3 summaries in posts with
-        two or more, when the reference's log-prob does not vary within any post, or when it is collinear with
-        the length within posts.
+        same coefficient as OLS with post dummies); the t interval on the CR2 SE by post (``details.se_cr2``,
+        ``details.df_bell_mccaffrey``; the percentile interval over resampled posts in ``details.percentile_ci_low`` /
+        ``percentile_ci_high``); p its t-test against gamma = 1, the OLS t-test of gamma = 1 (rows independent)
+        as ``details.p_value_independent`` beside ``details.se_ols``; with a length, ``details.length_coef`` (nats
+        per unit of length, the post effects and log π_ref held fixed). n the summaries used, n_dropped those with
+        a missing value or alone in their post (``details.n_single_posts`` counts such posts). Undefined with fewer
+        than 3 summaries in posts with two or more, when the reference's log-prob does not vary within any post, or
+        when it is collinear with the length within posts.
 
     Examples
     --------
@@ -166,8 +176,8 @@ def sharpening_gamma(
     if length is not None:
         method += (f"; the summary's {length_name} held fixed: demeaned within post, a second regressor (its "
                    "coefficient in details.length_coef)")
-    method += ("; p: cluster bootstrap, inverts the percentile interval against 1; p_value_independent: OLS t-test "
-               "of slope 1 with post dummies (rows independent)")
+    method += ("; p: cluster-robust t-test of slope 1, inverts the interval; p_value_independent: OLS "
+               "t-test of slope 1 with post dummies (rows independent)")
     n_posts = len(np.unique(posts))
     details: dict = {"n_clusters": n_posts, "n_single_posts": n_single}
     if len(x) < MIN_SUMMARIES:
@@ -188,10 +198,14 @@ def sharpening_gamma(
         details.update(length_coef=delta, length_varies=bool(with_length))
     df = len(x) - n_posts - 1 - int(with_length)
     p_ols = None
+    residual = yd - gamma * xd - delta * nd
+    det = sums[0] * sums[2] - sums[1] ** 2
+    # The post effects are nested in the clusters: the CR2 adjustment uses the demeaned regressors alone.
+    se_cluster = cluster_robust_t(np.column_stack([xd, nd]) if with_length else xd, residual, posts)
     if df > 0:
-        sigma2 = float(np.sum((yd - gamma * xd - delta * nd) ** 2)) / df
+        sigma2 = float(np.sum(residual**2)) / df
         # Var(gamma) = sigma² (X'X)^-1[0, 0]: Σ ñ² / det with the length, 1 / Σ x̃² without.
-        inverse = sums[2] / (sums[0] * sums[2] - sums[1] ** 2) if with_length else 1 / sums[0]
+        inverse = sums[2] / det if with_length else 1 / sums[0]
         se = float(np.sqrt(sigma2 * inverse))
         details["se_ols"] = se
         p_ols = (1.0 if gamma == 1 else 0.0) if se == 0 else float(2 * sps.t.sf(abs(gamma - 1) / se, df))
@@ -199,9 +213,10 @@ def sharpening_gamma(
     replicates = None
     if resamples is not None:
         replicates = _solve(resamples.cluster_totals(products, posts))[0]
-        method += "; ci: cluster bootstrap percentile (posts resampled)"
+        method += f"; {T_NOTE} (the percentile interval of resampled posts in details)"
     return stat_with_interval(gamma, replicates, resamples, null=1.0, p_independent=p_ols, p_method="cluster",
-                              confidence=confidence, n=len(x), method=method, n_dropped=n_dropped, details=details)
+                              confidence=confidence, n=len(x), method=method, n_dropped=n_dropped, details=details,
+                              se=se_cluster)
 
 
 def predicted_gamma(alpha: Mapping, beta: float, fit: str = "summed log-prob") -> Stat:

@@ -45,6 +45,7 @@ from postprocess.stats.bootstrap import (
     draw_unless_given,
     percentile_interval,
     percentile_p_value,
+    t_interval,
 )
 from postprocess.stats.result import Stat, finite_or_none
 
@@ -118,21 +119,21 @@ def _method(names: tuple[str, ...], n: int, with_ci: bool, p_method: AlphaP, uni
         text = (f"logit of the outcome on z = delta / rms(delta) (rms over the {n} rows used){covs}; no intercept, "
                 "so the fit does not depend on which item of a pair is listed first (swapping a pair flips delta, "
                 "the outcome and the covariates together); statsmodels GLM Binomial")
-    wald = f"Wald, cluster-robust (sandwich) SE by {unit} with the small-sample correction"
+    wald = (f"Wald t-test (G - 1 df), cluster-robust (sandwich) SE by {unit} with the small-sample correction, "
+            "inverts the interval")
     boot = f"{unit} bootstrap, inverts the percentile interval against 0"
     if p_method == "wald":
         text += f"; p: {wald}" + (f"; p_value_bootstrap: {boot}" if with_ci else "")
     else:
         text += f"; p: {boot}; p_value_wald: {wald}"
+    text += f"; ci: Wald, alpha ± t(G - 1) x the cluster-robust SE by {unit}"
     if with_ci and n > FULL_REFIT_MAX_ROWS:
-        text += (f"; ci: {unit} bootstrap percentile (one Newton step from the full-sample fit on each resample, "
-                 f"the k-step bootstrap with k = 1, as the data has over {FULL_REFIT_MAX_ROWS:,} rows; "
-                 f"{'sd' if intercept else 'rms'} recomputed on it; wald_ci_low/high in details)")
+        text += (f" (percentile_ci_low/high in details: {unit} bootstrap percentile, one Newton step from the "
+                 f"full-sample fit on each resample, the k-step bootstrap with k = 1, as the data has over "
+                 f"{FULL_REFIT_MAX_ROWS:,} rows; {'sd' if intercept else 'rms'} recomputed on it)")
     elif with_ci:
-        text += (f"; ci: {unit} bootstrap percentile (the logit refitted on each resample, "
-                 f"{'sd' if intercept else 'rms'} recomputed on it; wald_ci_low/high in details)")
-    else:
-        text += "; ci: Wald, cluster-robust"
+        text += (f" (percentile_ci_low/high in details: {unit} bootstrap percentile, the logit refitted on each "
+                 f"resample, {'sd' if intercept else 'rms'} recomputed on it)")
     return text
 
 
@@ -299,11 +300,14 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
 
     The logit P(outcome = 1) = sigmoid(alpha * z + covariates @ gamma), z = delta / rms(delta), no
     intercept, fitted by maximum likelihood (statsmodels GLM Binomial). Standard errors are cluster-robust
-    (sandwich) by `clusters` with statsmodels' small-sample correction G/(G-1) (N-1)/(N-K); the Wald p of
-    alpha = 0 uses them. Beside it, the cluster-bootstrap percentile interval: posts are resampled, the logit
-    refitted on each resample (Newton's method, frequency weights) with rms recomputed on it; resamples
-    where the fit does not exist (e.g. perfectly separated) are dropped and counted. exp(alpha) and
-    sigmoid(alpha) - sigmoid(-alpha) get their intervals from the same replicates.
+    (sandwich) by `clusters` with statsmodels' small-sample correction G/(G-1) (N-1)/(N-K); the interval is
+    alpha ± t(G - 1) SE and the Wald p of alpha = 0 its t-test with G - 1 degrees of freedom (statsmodels' GLM
+    with ``cov_type="cluster"`` and ``use_t=True``): with few posts the bootstrap's percentile interval is too
+    narrow (`postprocess.stats.bootstrap`). Beside it, in the details, the cluster-bootstrap percentile interval:
+    posts are resampled, the logit refitted on each resample (Newton's method, frequency weights) with rms
+    recomputed on it; resamples where the fit does not exist (e.g. perfectly separated) are dropped and counted.
+    exp(alpha) and sigmoid(alpha) - sigmoid(-alpha) get their intervals by mapping alpha's (both increase with
+    alpha).
 
     Parameters
     ----------
@@ -410,9 +414,7 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     details["separated_covariates"] = ", ".join(
         name for name, coef in zip(names, params[1:]) if not np.isfinite(coef) or abs(coef) > SEPARATED_COEF)
     alpha = float(params[0])
-    q = float(sps.norm.ppf(0.5 + confidence / 2))
-    wald_low, wald_high = alpha - q * se, alpha + q * se
-    p_wald = float(2 * sps.norm.sf(abs(alpha / se)))
+    wald_low, wald_high, p_wald = t_interval(alpha, se, n_clusters - 1, confidence, 0.0)
     details.update(se_cluster=se, se_model=model_se, wald_ci_low=wald_low, wald_ci_high=wald_high,
                    confidence=confidence)
     with np.errstate(invalid="ignore"):
@@ -438,13 +440,12 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     def stat(transform, extra: dict) -> Stat:
         det = {**details, **extra,
                "wald_ci_low": float(transform(wald_low)), "wald_ci_high": float(transform(wald_high))}
-        if reps is None:
-            low, high = det["wald_ci_low"], det["wald_ci_high"]
-        else:
+        if reps is not None:
             with np.errstate(over="ignore"):  # exp of a diverged refit is inf: a legitimate, if useless, bound
                 iv = percentile_interval(transform(reps), confidence)
-            low, high = iv.low, iv.high
-        return Stat(float(transform(alpha)), low, high, p_value, n, method, n_dropped, None, det)
+            det.update(percentile_ci_low=iv.low, percentile_ci_high=iv.high)
+        return Stat(float(transform(alpha)), det["wald_ci_low"], det["wald_ci_high"], p_value, n, method, n_dropped,
+                    None, det)
 
     return TypicalityFit(
         alpha=stat(lambda a: a, {}),

@@ -200,7 +200,8 @@ def test_agreement_ci_equals_generic_cluster_bootstrap():
     s = agreement(a, b, c, posts, resamples=draws)
     w = pair_outcomes(a, b, c)
     g = cluster_bootstrap(lambda i: w[i].mean(), posts, resamples=draws)
-    assert (s.ci_low, s.ci_high) == pytest.approx((g.low, g.high), abs=1e-12)
+    assert (s.details["percentile_ci_low"], s.details["percentile_ci_high"]) == pytest.approx((g.low, g.high),
+                                                                                              abs=1e-12)
 
 
 def test_agreement_degenerate():

@@ -43,7 +43,8 @@ def test_alpha_equals_statsmodels_and_the_hand_sandwich():
     fit = typicality_alpha(delta, y, posts, cov, n_resamples=0)
     rms = np.sqrt(np.mean(delta**2))
     X = np.column_stack([delta / rms, cov])
-    ref = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": posts})
+    ref = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": posts},
+                                                          use_t=True)
     a = fit.alpha
     assert a.estimate == pytest.approx(ref.params[0], abs=1e-10)
     assert a.details["se_cluster"] == pytest.approx(ref.bse[0], rel=1e-8)
@@ -56,9 +57,11 @@ def test_alpha_equals_statsmodels_and_the_hand_sandwich():
     inv = np.linalg.inv(hessian)
     V = inv @ scores.T @ scores @ inv * (15 / 14) * (len(y) - 1) / (len(y) - 2)
     assert a.details["se_cluster"] == pytest.approx(np.sqrt(V[0, 0]), rel=1e-8)
-    # Without a bootstrap the interval is the Wald one, and the two readings are its transforms.
-    half = sps.norm.ppf(0.975) * np.sqrt(V[0, 0])
+    # The interval is the Wald one with t quantiles on G - 1 = 14 df (statsmodels' use_t), and the two readings
+    # are its transforms.
+    half = sps.t.ppf(0.975, 14) * np.sqrt(V[0, 0])
     assert (a.ci_low, a.ci_high) == pytest.approx((a.estimate - half, a.estimate + half))
+    assert (a.ci_low, a.ci_high) == pytest.approx(tuple(ref.conf_int()[0]), rel=1e-8)
     assert fit.odds_ratio.estimate == pytest.approx(np.exp(a.estimate))
     assert fit.odds_ratio.ci_low == pytest.approx(np.exp(a.ci_low))
     assert fit.delta_p.estimate == pytest.approx(expit(a.estimate) - expit(-a.estimate))
@@ -110,9 +113,9 @@ def test_bootstrap_refits_equal_statsmodels_on_the_explicit_resamples():
     # The alpha replicates rescale the refitted coefficient of z to each resample's own rms.
     fit = typicality_alpha(delta, y, posts, cov, resamples=r, confidence=0.5)
     reps = [fits[b, 0] * np.sqrt(np.mean(delta[r.indices(posts, b)] ** 2)) / rms for b in range(6)]
-    assert (fit.alpha.ci_low, fit.alpha.ci_high) == pytest.approx(tuple(np.quantile(reps, [0.25, 0.75])))
-    assert (fit.odds_ratio.ci_low, fit.odds_ratio.ci_high) == pytest.approx(
-        tuple(np.quantile(np.exp(reps), [0.25, 0.75])))
+    percentile = [(s.details["percentile_ci_low"], s.details["percentile_ci_high"]) for s in fit]
+    assert percentile[0] == pytest.approx(tuple(np.quantile(reps, [0.25, 0.75])))
+    assert percentile[1] == pytest.approx(tuple(np.quantile(np.exp(reps), [0.25, 0.75])))
     assert fit.alpha.details["n_resamples"] == 6 and fit.alpha.details["seed"] == 5
 
 
@@ -122,7 +125,9 @@ def test_p_method_and_the_bootstrap_p_beside_the_wald_p():
     boot = typicality_alpha(delta, y, posts, n_resamples=300, seed=1, p_method="bootstrap")
     assert wald.alpha.p_value == boot.alpha.details["p_value_wald"]
     assert boot.alpha.p_value == wald.alpha.details["p_value_bootstrap"]
-    assert (boot.alpha.p_value < 0.05) == (boot.alpha.ci_low > 0 or boot.alpha.ci_high < 0)
+    percentile = boot.alpha.details["percentile_ci_low"], boot.alpha.details["percentile_ci_high"]
+    assert (boot.alpha.p_value < 0.05) == (percentile[0] > 0 or percentile[1] < 0)
+    assert (wald.alpha.p_value < 0.05) == (wald.alpha.ci_low > 0 or wald.alpha.ci_high < 0)
     assert wald.alpha.details["wald_ci_low"] < wald.alpha.estimate < wald.alpha.details["wald_ci_high"]
 
 

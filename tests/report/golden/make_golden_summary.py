@@ -1,6 +1,9 @@
-"""Write tests/report/golden/summary.json: the report's summary of two synthetic runs, made with the code of
+"""Write tests/report/golden/summary.json: the report's summary of two synthetic runs, first made with the code of
 commit 7c7dd07 (before the statistics table became the report's intermediate), so a test can check that
-the summary generated from the table equals the summary as it was.
+the summary generated from the table equals the summary as it was. Regenerated when the intervals of agreement,
+alpha, gamma and paired mean differences became t intervals on the cluster-robust SE (G - 1 df): the estimates
+stayed as they were, only those intervals and p-values moved (docs/statistics.md, "Coverage of the intervals").
+The test compares the keys both share, less those registered since (`ADDED_SINCE_GOLDEN`).
 
 Run from the repository root: `python tests/report/golden/make_golden_summary.py`. Volatile fields (creation
 time, elapsed time, absolute paths) are removed by `stable_summary`, which the test applies too. The imports

@@ -1,0 +1,128 @@
+"""The t interval on the CR2 cluster-robust SE with Bell-McCaffrey degrees of freedom, which replaced the percentile
+bootstrap for agreement, gamma and paired mean differences: `cluster_robust_t` against a dense computation with
+the n x n hat matrix (scipy's matrix square root, the eigenvalues of the G x G matrix), and against statsmodels'
+OLS with ``cov_type="cluster"`` and ``use_t=True`` (CR1, G - 1 df) where the two must agree: equal clusters of a
+mean. Where every post is one row the interval is scipy's one-sample t interval. alpha's (CR1, G - 1 df) is
+checked against statsmodels' GLM in test_typicality.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+import statsmodels.api as sm
+from scipy import stats as sps
+
+from postprocess.compare.paired import agreement_difference, mean_difference
+from postprocess.stats.agreement import agreement, pair_outcomes
+from postprocess.stats.bootstrap import cluster_robust_t, t_interval
+from postprocess.stats.sharpening import sharpening_gamma, within_post_demeaned
+
+
+def dense_cr2(X, u, clusters, coef=0):
+    """CR2 and the Bell-McCaffrey df written out with n x n matrices: V = Σ_g (e'P X_g' A_g u_g)²,
+    A_g = (I - H_gg)^(-1/2); df = (Σλ)² / Σλ², λ the eigenvalues of Γ'Γ, Γ_g = (I - H)[:, g] A_g X_g P e."""
+    X = np.asarray(X, dtype=float).reshape(len(u), -1)
+    P = np.linalg.inv(X.T @ X)
+    M = np.eye(len(u)) - X @ P @ X.T
+    V, columns = 0.0, []
+    for g in np.unique(clusters):
+        rows = clusters == g
+        A = np.real(scipy.linalg.sqrtm(np.linalg.inv(M[np.ix_(rows, rows)])))
+        w = A @ X[rows] @ P[:, coef]
+        V += float(w @ u[rows]) ** 2
+        columns.append(M[:, rows] @ w)
+    lam = np.linalg.eigvalsh(np.column_stack(columns).T @ np.column_stack(columns))
+    return np.sqrt(V), lam.sum() ** 2 / np.sum(lam**2)
+
+
+def _posts(seed: int, n_posts: int = 9) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.repeat(np.arange(n_posts), rng.integers(2, 11, n_posts))
+
+
+def test_cr2_and_its_degrees_of_freedom_equal_the_dense_computation():
+    posts = _posts(0, n_posts=7)
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.normal(size=len(posts)), rng.exponential(size=len(posts))])
+    y = X @ [0.5, -1.0] + rng.normal(size=len(posts))
+    u = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    for coef in (0, 1):
+        se, df = cluster_robust_t(X, u, posts, coef)
+        assert (se, df) == pytest.approx(dense_cr2(X, u, posts, coef), rel=1e-9)
+        assert df < len(np.unique(posts)) - 1  # unequal clusters: fewer df than G - 1
+
+
+def test_agreement_interval_is_the_t_interval_on_cr2_and_equals_statsmodels_on_equal_clusters():
+    posts = _posts(2)
+    rng = np.random.default_rng(3)
+    a, b, c = rng.normal(size=len(posts)), rng.normal(size=len(posts)), rng.integers(0, 2, len(posts))
+    s = agreement(a, b, c, posts, n_resamples=200, seed=0, p_method="cluster")
+    w = pair_outcomes(a, b, c)
+    se, df = dense_cr2(np.ones(len(w)), w - w.mean(), posts)
+    assert (s.details["se_cr2"], s.details["df_bell_mccaffrey"]) == pytest.approx((se, df), rel=1e-9)
+    half = sps.t.ppf(0.975, df) * se
+    assert (s.ci_low, s.ci_high) == pytest.approx((w.mean() - half, w.mean() + half), rel=1e-9)
+    assert s.p_value == pytest.approx(2 * sps.t.sf(abs(w.mean() - 0.5) / se, df), rel=1e-9)
+    assert "CR2" in s.method
+    # The percentile interval of the same draws is kept, and is narrower here (9 posts).
+    assert s.details["percentile_ci_high"] - s.details["percentile_ci_low"] < s.ci_high - s.ci_low
+    # Equal clusters: CR2 is CR1 and the df are G - 1, statsmodels' cluster-robust OLS with use_t.
+    equal = np.repeat(np.arange(10), 4)
+    s = agreement(a[:40], b[:40], c[:40], equal, n_resamples=50, seed=0, p_method="cluster")
+    fit = sm.OLS(pair_outcomes(a[:40], b[:40], c[:40]), np.ones((40, 1))).fit(
+        cov_type="cluster", cov_kwds={"groups": equal}, use_t=True)
+    assert (s.ci_low, s.ci_high) == pytest.approx(tuple(fit.conf_int()[0]), rel=1e-9)
+    assert s.p_value == pytest.approx(float(fit.t_test("const = 0.5").pvalue), rel=1e-9)
+
+
+def test_agreement_interval_is_clipped_to_the_unit_range():
+    posts = np.repeat(np.arange(4), 3)
+    c = np.zeros(12)
+    c[0] = 1  # 11 of 12 pairs agree: estimate + t SE passes 1
+    s = agreement(np.ones(12), np.zeros(12), c, posts, n_resamples=50, seed=0)
+    assert s.ci_high == 1.0 and s.ci_low < s.estimate
+
+
+@pytest.mark.parametrize("with_length", [False, True])
+def test_gamma_interval_is_cr2_on_the_demeaned_regressors(with_length):
+    posts = _posts(4, n_posts=12)
+    rng = np.random.default_rng(5)
+    tokens = rng.integers(15, 60, len(posts)).astype(float)
+    ref = -2 * tokens + rng.normal(0, 20, 12)[posts] + rng.normal(0, 8, len(posts))
+    model = (0.8 + 0.2 * rng.normal(size=12)[posts]) * ref - 0.3 * tokens + rng.normal(0, 3, len(posts))
+    s = sharpening_gamma(ref, model, posts, tokens if with_length else None, n_resamples=100, seed=0)
+    X = np.column_stack([within_post_demeaned(v, posts) for v in ([ref, tokens] if with_length else [ref])])
+    yd = within_post_demeaned(model, posts)
+    fit = sm.OLS(yd, X).fit()
+    assert s.estimate == pytest.approx(fit.params[0], rel=1e-10)
+    se, df = dense_cr2(X, fit.resid, posts)
+    half = sps.t.ppf(0.975, df) * se
+    assert (s.ci_low, s.ci_high) == pytest.approx((s.estimate - half, s.estimate + half), rel=1e-9)
+    assert s.p_value == pytest.approx(2 * sps.t.sf(abs(s.estimate - 1) / se, df), rel=1e-9)
+
+
+def test_paired_mean_difference_with_one_row_per_post_is_the_one_sample_t_test():
+    rng = np.random.default_rng(6)
+    first, second = rng.normal(size=8), rng.normal(size=8) + 0.3
+    *_, d = mean_difference(first, second, np.arange(8), n_resamples=100, seed=0)
+    t = sps.ttest_1samp(second - first, 0.0)
+    assert (d.ci_low, d.ci_high) == pytest.approx(tuple(t.confidence_interval(0.95)), rel=1e-10)
+    assert d.p_value == pytest.approx(t.pvalue, rel=1e-10)
+
+
+def test_agreement_difference_is_the_cr2_t_interval_of_the_paired_outcomes():
+    posts = _posts(7)
+    rng = np.random.default_rng(8)
+    ra, rb, ma, mb = (rng.normal(size=len(posts)) for _ in range(4))
+    c = rng.integers(0, 2, len(posts))
+    d = agreement_difference(ra, rb, ma, mb, c, posts, n_resamples=100, seed=0)
+    diff = pair_outcomes(ma, mb, c) - pair_outcomes(ra, rb, c)
+    se, df = dense_cr2(np.ones(len(diff)), diff - diff.mean(), posts)
+    assert (d.ci_low, d.ci_high, d.p_value) == pytest.approx(t_interval(diff.mean(), se, df, 0.95, 0.0), rel=1e-9)
+
+
+def test_one_cluster_has_no_se_and_the_t_interval_handles_zero_se():
+    assert all(np.isnan(cluster_robust_t(np.ones(2), [0.1, -0.1], [0, 0])))
+    assert t_interval(0.5, 0.0, 5, 0.95, 0.5) == (0.5, 0.5, 1.0)
+    assert t_interval(0.6, 0.0, 5, 0.95, 0.5)[2] == 0.0
