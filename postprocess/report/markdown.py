@@ -117,7 +117,7 @@ def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str, baselines: pd.DataFr
         table_rows.append([m, cell(s), str(((s or {}).get("details") or {}).get("n_ties", "")), p(s)])
     for group, s in stats_by(baselines if baselines is not None else rows.iloc[:0], "group").items():
         table_rows.append([baseline_label(group[0]), cell(s), str((s.get("details") or {}).get("n_ties", "")), p(s)])
-    lines += markdown_table(["measure", f"agreement [{ci} CI]", "ties", "p (cluster bootstrap)"], table_rows)
+    lines += markdown_table(["measure", f"agreement [{ci} CI]", "ties", "p (t, cluster-robust)"], table_rows)
     for by, heading in (("by_confidence", "Agreement by annotator confidence:"),
                         ("by_subsplit", "Agreement by split:")):
         groups = rows[rows["group"].str.startswith(group_label(by, ""))]

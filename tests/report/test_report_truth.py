@@ -110,7 +110,7 @@ def test_every_tabled_p_value_agrees_with_its_interval(built):
 
 def test_report_names_the_p_value_it_prints(built):
     text = (built[1] / "report.md").read_text()
-    assert "p (cluster bootstrap)" in text and "p (sign test)" not in text
+    assert "p (t, cluster-robust)" in text and "p (sign test)" not in text
     method_line = text.split("## Data and methods")[1]
     assert "p-values: the cluster-bootstrap p of the same resamples" in method_line
     assert "p < 0.05 exactly when the interval excludes the null" in method_line

@@ -81,7 +81,7 @@ def _walked_lines(run: dict, task: str, ci: str) -> list[str]:
         return lines + [_row(m, *(f"{stats[m][a]['spearman']['n']} / {_p(stats[m][a]['spearman'])}"
                                   for a in RATING_AXES)) for m in stats]
     stats = {m: block for m, block in run["cmp"][task].items() if m != "preference_model"}
-    lines = [_row("measure", f"agreement [{ci} CI]", "ties", "p (cluster bootstrap)"),
+    lines = [_row("measure", f"agreement [{ci} CI]", "ties", "p (t, cluster-robust)"),
              *(_row(m, _fmt(s["agreement"]), str(s["agreement"]["details"].get("n_ties", "")), _p(s["agreement"]))
                for m, s in stats.items())]
     for by in ("by_confidence", "by_subsplit"):
