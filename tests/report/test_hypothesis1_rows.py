@@ -98,7 +98,7 @@ def test_cmp_alpha_rows_equal_the_estimator(report):
     for m in ("sum", "per_byte", "per_token"):
         delta = measure_values(frame, m, "_a") - measure_values(frame, m, "_b")
         for group, cov in covariates.items():
-            fit = typicality_alpha(delta, chose_a, posts, cov, p_method="bootstrap", **_kw(posts))
+            fit = typicality_alpha(delta, chose_a, posts, cov, p_method="wald", **_kw(posts))
             for name, stat in zip(("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p"), fit):
                 row = _row(table, task=CMP, measure=m, statistic=name, group=group)
                 for key in ("estimate", "ci_low", "ci_high", "p_value"):
@@ -108,7 +108,7 @@ def test_cmp_alpha_rows_equal_the_estimator(report):
             assert set(node) == {"alpha", "odds_ratio", "delta_p"}
         for sub in ("valid1", "valid2"):
             keep = (frame["subsplit"] == sub).to_numpy()
-            fit = typicality_alpha(delta[keep], chose_a[keep], posts[keep], p_method="bootstrap", **_kw(posts))
+            fit = typicality_alpha(delta[keep], chose_a[keep], posts[keep], p_method="wald", **_kw(posts))
             _same(_row(table, task=CMP, measure=m, statistic="typicality_alpha", group=f"subsplit={sub}"), fit.alpha)
             assert f"subsplit={sub}" in run_entry["typicality"][CMP][m]
 
@@ -188,15 +188,15 @@ def test_axis_alpha_rows_equal_the_estimator(report):
         d_tokens = (tokens.loc[list(zip(pairs["post_id"], pairs["summary_i"]))].to_numpy()
                     - tokens.loc[list(zip(pairs["post_id"], pairs["summary_j"]))].to_numpy())
         fits = {
-            "tie_accuracy": typicality_alpha(delta[tie], y[tie], posts[tie], p_method="bootstrap", **_kw(posts)),
+            "tie_accuracy": typicality_alpha(delta[tie], y[tie], posts[tie], p_method="wald", **_kw(posts)),
             "token_count_adjusted": typicality_alpha(delta[tie], y[tie], posts[tie], d_tokens[tie],
-                                                     p_method="bootstrap", **_kw(posts)),
-            "quality_adjusted": typicality_alpha(delta, y, posts, pairs[quality], p_method="bootstrap", **_kw(posts)),
+                                                     p_method="wald", **_kw(posts)),
+            "quality_adjusted": typicality_alpha(delta, y, posts, pairs[quality], p_method="wald", **_kw(posts)),
             "quality_length_adjusted": typicality_alpha(delta, y, posts, pairs[[*quality, "log_length_ratio"]],
-                                                        p_method="bootstrap", **_kw(posts)),
+                                                        p_method="wald", **_kw(posts)),
             "copy_adjusted": typicality_alpha(delta, y, posts,
                                               independent_columns(pairs[[*quality, *(f"d_{c}" for c in copy)]]),
-                                              p_method="bootstrap", **_kw(posts)),
+                                              p_method="wald", **_kw(posts)),
         }
         for group, fit in fits.items():
             row = _row(table, task=AXIS, measure=m, statistic="typicality_alpha", group=group)
