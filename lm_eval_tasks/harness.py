@@ -237,10 +237,48 @@ def run_checked(args: Sequence[str]) -> None:
     run_parser.prog = "summ-pref eval"
     run_parser.usage = (run_parser.usage or "").replace("lm-eval run", "summ-pref eval") or None
     parsed = parse(cli._parser, harness_argv(args))
-    with sharing_loads():  # the data loaded by check_run is the data lm-eval then scores
-        index = plugin_task_index(check_run(parsed))
-        with index:
-            cli.execute(parsed)
+    try:
+        with sharing_loads():  # the data loaded by check_run is the data lm-eval then scores
+            index = plugin_task_index(check_run(parsed))
+            with index:
+                cli.execute(parsed)
+    except DataError:
+        raise
+    except Exception as err:
+        cause = network_cause(err)
+        if cause is None:
+            raise
+        raise DataError(f"model {model_named(parsed, args)}: {cause} {DEBUG_HINT}") from err
+
+
+def network_cause(err: BaseException) -> str | None:
+    """The cause of a failure to reach the Hugging Face hub or the network, in one line, or None for any other
+    error: a hub error (offline mode, unknown or gated repository, HTTP error) or a connection error anywhere
+    in the chain of causes (transformers wraps the hub's error in an OSError with its own advice)."""
+    from huggingface_hub import errors as hub
+
+    network: tuple[type[BaseException], ...] = (hub.HfHubHTTPError, hub.LocalEntryNotFoundError,
+                                                 hub.OfflineModeIsEnabled, ConnectionError, TimeoutError)
+    for module, names in (("requests.exceptions", ("ConnectionError", "Timeout")), ("httpx", ("TransportError",))):
+        found = sys.modules.get(module)
+        network += tuple(getattr(found, name) for name in names if found is not None and hasattr(found, name))
+    chain, seen = err, set()
+    while chain is not None and id(chain) not in seen:
+        seen.add(id(chain))
+        if isinstance(chain, network):
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            inner = str(chain).strip().splitlines()[0] if chain is not err and str(chain).strip() else ""
+            return f"{first}" + (f" ({type(chain).__name__}: {inner})" if inner else "")
+        chain = chain.__cause__ or chain.__context__
+    return None
+
+
+def model_named(parsed: argparse.Namespace, args: Sequence[str]) -> str:
+    """The model as the command named it (`pretrained` of --model_args), else the backend."""
+    model_args = parsed.model_args if isinstance(parsed.model_args, dict) else {}
+    if "pretrained" not in model_args and isinstance(parsed.model_args, str):
+        model_args = dict(kv.split("=", 1) for kv in parsed.model_args.split(",") if "=" in kv)
+    return str(model_args.get("pretrained") or getattr(parsed, "model", None) or " ".join(args[:2]))
 
 
 if __name__ == "__main__":

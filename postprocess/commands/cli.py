@@ -74,11 +74,11 @@ the report; --cancel cancels them. Each job's log is in its run folder, RUN/jobs
 """
 SWEEP_EPILOG = """examples:
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --limit 2000 --device cuda
-  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 50 \\
-      --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16
-  # again with --limit 100: stops and names the change; --rescore scores again, keeping the old runs
-  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 100 \\
-      --metadata '{"data_dir": "@sample"}' --device cpu --batch_size 16 --rescore
+  # offline, hypothesis 2 with a known answer: the embedded model against its tempered copy (logits / 0.7),
+  # hf-prefix, generating; on the embedded sample, or on real rows with --metadata '{"data_dir": ...}'
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --device cpu --batch_size 16
+  # again with --limit 20: stops and names the change; --rescore scores again, keeping the old runs
+  summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --limit 20 --device cpu --batch_size 16 --rescore
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --executor slurm --partition gpu
   summ-pref sweep configs/pythia-1b-tldr.yaml --out sweeps/pythia-1b --executor local --gpus 8
   summ-pref sweep configs/smollm2-135m-local.yaml --out sweeps/smol --executor local --jobs 2 --device cpu
@@ -291,12 +291,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="statistics, figures and report.md for lm-eval runs",
                             epilog="RUN_DIR is an lm-eval --output_path folder (or one model folder in it).")
-    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR",
+                        help="lm-eval --output_path folders (or model folders in them), one or more")
     report.add_argument("--out", type=out_folder, required=True,
                         help="folder for report.md, summary.json, figures/, tables/; never one of the runs")
-    report.add_argument("--reference", help="model_name of the run the others are compared against")
+    report.add_argument("--reference", help="the run the others are compared against: its model_name as the report "
+                                            "keys it (a hub id, @default, or a local folder's name#hash), or the "
+                                            "model's folder, or that folder's name")
     report.add_argument("--beta", type=beta_arg, action=BetaAction, metavar="MODEL=VALUE",
-                        help="KL coefficient (DPO's beta) of a compared model, by its model_name, from 1e-06 to "
+                        help="KL coefficient (DPO's beta) of a compared model, named as --reference is, from 1e-06 to "
                              "1e+06; once per model. Its implicit reward becomes beta * (log-prob - the reference's) "
                              "(default: none, the plain log-ratio, beta = 1; a sweep takes beta from its preset)")
     report.add_argument("--force", action="store_true",

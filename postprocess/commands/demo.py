@@ -30,11 +30,11 @@ import subprocess
 from pathlib import Path
 
 from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.default_model import cache_root, ensure_default_model
+from lm_eval_tasks.default_model import ensure_default_model
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.harness import run_checked
 from postprocess.commands.sweep import HARNESS, check_preset, find_run, score_models
-from postprocess.commands.tempered_copy import read_tempered, write_tempered_copy
+from postprocess.commands.tempered_copy import DEMO_TEMPERATURE, ensure_tempered_copy
 from postprocess.io.output_folder import OutputConflict, check_target, owned_id, stage
 from postprocess.report.build import build_report
 
@@ -44,7 +44,7 @@ HUB_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 MADE_BY = "summ-pref demo"
 # The demo's marker (`postprocess.io.output_folder`): it lists every file the demo wrote into OUT.
 MARKER = ".summ-pref-demo"
-TEMPERATURE = 0.7
+TEMPERATURE = DEMO_TEMPERATURE
 REFERENCE, TEMPERED = "embedded", "tempered-T0.7"
 # K samples per post on the first posts of the data, sized so that `make demo` stays within 5 minutes on 2 CPU
 # cores (README); the chat template for the generation and for scoring the samples (see the module docstring).
@@ -60,49 +60,6 @@ def default_device() -> str:
 def check_out(out: Path) -> None:
     """OUT may be absent, empty, or an earlier demo's output holding only what the demo wrote (its marker's list)."""
     check_target(out, MADE_BY, force=True, marker=MARKER)
-
-
-def _head(folder: Path):
-    """The output head's weight of a safetensors model folder (the input embeddings where the head is tied)."""
-    from safetensors import safe_open
-
-    found = {}
-    for path in sorted(folder.glob("*.safetensors")):
-        with safe_open(str(path), "pt") as fh:
-            names = set(fh.keys())
-            found.update({name: fh.get_tensor(name) for name in ("lm_head.weight", "model.embed_tokens.weight")
-                          if name in names})
-    head = found.get("lm_head.weight", found.get("model.embed_tokens.weight"))
-    if head is None:
-        raise DataError("no lm_head.weight nor model.embed_tokens.weight in its *.safetensors", path=folder)
-    return head
-
-
-def check_tempered(folder: Path, source: str, temperature: float) -> None:
-    """A copy found in the cache is used only if it is the one the demo would write: its record names `source`
-    and `temperature`, and (for a local source) its head is exactly the source's divided by T."""
-    import torch
-
-    record = read_tempered(folder)
-    remedy = "delete the folder to have it written again"
-    if record is None:
-        raise DataError(f"exists but holds no tempered-copy record; {remedy}", path=folder)
-    if record.get("source_resolved") != source or record.get("temperature") != temperature:
-        raise DataError(f"is a tempered copy of {record.get('source_resolved')} at T = {record.get('temperature')}, "
-                        f"not of {source} at T = {temperature}; {remedy}", path=folder)
-    if Path(source).is_dir() and not torch.equal(_head(folder), _head(Path(source)) / temperature):
-        raise DataError(f"its output head is not the source's divided by T = {temperature}; {remedy}", path=folder)
-
-
-def ensure_tempered_copy(source: str, name: str, temperature: float = TEMPERATURE) -> Path:
-    """The tempered copy of `source` in the cache (`<name>-T<T>` beside the converted model): written on first
-    use with `summ-pref tempered-copy`'s helper, checked when found."""
-    folder = cache_root() / f"{name}-T{temperature:g}"
-    if folder.exists():
-        check_tempered(folder, source, temperature)
-        return folder
-    logger.info("writing the tempered copy (logits / %g) of %s to %s ...", temperature, source, folder)
-    return write_tempered_copy(source, temperature, folder)
 
 
 def demo_preset(model: str, tempered: Path, *, hub: bool, limit: int | None, backend: str) -> dict:

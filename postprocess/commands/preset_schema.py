@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.implicit_reward import BETA_MAX, BETA_MIN, beta_problem
 
-ROLES = ("base", "sft", "ppo", "dpo", "rlhf", "chat")
+ROLES = ("base", "sft", "ppo", "dpo", "rlhf", "chat", "synthetic")
 # A model name becomes a folder OUT/runs/<name>: one plain path part, never a separator or "..".
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ARG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -94,6 +94,9 @@ class Model(_Strict):
     beta: Annotated[float, AfterValidator(_beta)] = Field(
         None, description=f"the model's KL coefficient (DPO's beta), from {BETA_MIN:g} to {BETA_MAX:g}; the report "
                           "scales its implicit reward by it (none: the plain log-ratio). Not on the reference")
+    tempered: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        None, description="score a tempered copy of `pretrained` instead: its logits divided by this T (`summ-pref "
+                          "tempered-copy`, cached beside the converted model); T < 1 sharpens, a known truth for γ")
     generate: dict[str, Any] | Literal[False] = Field(
         None, description="this model's own `generate:` keys over the preset's; `false` leaves it out of generation")
     resources: Resources = Field(None, description="this model's job resources over the preset's `resources:` "

@@ -22,7 +22,8 @@ A preset may carry a `limit` and a `metadata` mapping (the command's --limit and
 them; what is used is what the settings record), a `generate` mapping (`GENERATE_DEFAULTS`; a model's own
 `generate:` overrides its keys, `generate: false` leaves that model out), and a model may carry its `beta`
 (DPO's KL coefficient), which the report uses to scale that model's implicit reward; beta changes no score,
-so it is not a setting.
+so it is not a setting. A model with `tempered: T` is the tempered copy of its `pretrained` (logits divided by
+T, written once into the cache): a known sharpened (T < 1) or flattened policy, hypothesis 2's known truth.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import subprocess
 import sys
@@ -49,7 +51,7 @@ from lm_eval_tasks.data_sources import (
     SAMPLE_NAME,
     resolve_data_dir,
 )
-from lm_eval_tasks.default_model import pretrained_shape
+from lm_eval_tasks.default_model import pretrained_shape, resolve_pretrained
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import iter_json_lines, read_json
 from lm_eval_tasks.model_checks import check_chat_template
@@ -58,7 +60,9 @@ from lm_eval_tasks.pref_rows import matched_files
 from lm_eval_tasks.run_files import incompleteness, missing_samples
 from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
 from postprocess.commands.preset_schema import check_schema
+from postprocess.commands.tempered_copy import ensure_tempered_copy
 from postprocess.io.generations import peek
+from postprocess.io.provenance import portable_name
 from postprocess.io.runs import PLUGIN_TASK_PREFIXES, SAMPLES_RE, Run, runs_in, sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
@@ -131,6 +135,9 @@ def check_preset_options(preset: dict, path: Path | None) -> None:
     for i, model in enumerate(preset["models"]):
         if "generate" in model and model["generate"] is not False:
             check_generate(model["generate"], path, f"models[{i}].generate")
+        if "tempered" in model and not _positive(model["tempered"], (int, float)):
+            raise DataError(f"expected a positive temperature T (the copy's logits are its pretrained's divided by T), "
+                            f"got {model['tempered']!r}", path=path, field=f"models[{i}].tempered")
         if "beta" in model and model["name"] == preset["reference"]:
             raise DataError("the reference has no implicit reward, so no beta", path=path, field=f"models[{i}].beta")
 
@@ -208,15 +215,16 @@ def data_fingerprint(metadata: dict) -> tuple[str, str | None]:
     """Where the rows come from, and a sha256 over the data files (sorted by relative path, each
     path hashed with its content), so the same folder with other contents counts as other data.
     The hub cannot be hashed without downloading it: its repository and revision stand for it. The pref
-    tasks' `data_files` are hashed the same way (each file by its absolute path), their `dataset` is a hub id."""
+    tasks' `data_files` are hashed the same way (each file by its name), their `dataset` is a hub id. A local
+    folder or file is recorded by its name, never by a path of this machine: the hash says which data it is."""
     if metadata.get("data_files") is not None:
         files = matched_files(metadata["data_files"])
         digest = hashlib.sha256()
         for path in files:
             if not path.is_file():
                 raise DataError("no such file", path=path)
-            digest.update(f"{path.as_posix()}\0{sha256_file(path)}\n".encode())
-        return "files:" + ",".join(p.as_posix() for p in files), digest.hexdigest()
+            digest.update(f"{path.name}\0{sha256_file(path)}\n".encode())
+        return "files:" + ",".join(p.name for p in files), digest.hexdigest()
     if metadata.get("dataset") is not None:
         return f"hub:{metadata['dataset']}@{metadata.get('dataset_revision') or DEFAULT_REVISION}", None
     root = resolve_data_dir(metadata.get("data_dir"))
@@ -229,7 +237,7 @@ def data_fingerprint(metadata: dict) -> tuple[str, str | None]:
     digest = hashlib.sha256()
     for path in files:
         digest.update(f"{path.relative_to(root).as_posix()}\0{sha256_file(path)}\n".encode())
-    return (SAMPLE_NAME if root == SAMPLE_DIR else str(root.resolve())), digest.hexdigest()
+    return (SAMPLE_NAME if root == SAMPLE_DIR else root.resolve().name), digest.hexdigest()
 
 
 def generate_settings(generation: dict, versions: dict[str, object]) -> dict:
@@ -246,9 +254,18 @@ def sweep_settings(tasks: dict[str, object], model: dict, limit: int | None, met
     data, data_sha256 = data_fingerprint(metadata)
     settings = {"tasks": tasks, "limit": limit, "data": data, "data_sha256": data_sha256,
                 "seed": metadata.get("seed", DEFAULT_SEED),
-                "metadata": {k: v for k, v in sorted(metadata.items()) if k not in ("data_dir", "seed")},
-                "model": model.get("model", "hf"), "model_args": model["model_args"]}
+                # the data's place is no setting: `data` names it, `data_sha256` says what it holds
+                "metadata": {k: v for k, v in sorted(metadata.items()) if k not in ("data_dir", "data_files", "seed")},
+                "model": model.get("model", "hf"), "model_args": portable_args(model["model_args"]),
+                **({"tempered": model["tempered"]} if "tempered" in model else {})}
     return settings if generate is None else {**settings, "generate": generate}
+
+
+def portable_args(args: dict) -> dict:
+    """The model args as the settings record them: a local `pretrained` by its name and content hash
+    (`postprocess.io.provenance.portable_name`), so the same model elsewhere has the same settings."""
+    pretrained = args.get("pretrained")
+    return {**args, "pretrained": portable_name(pretrained)} if isinstance(pretrained, str) else dict(args)
 
 
 def model_args_string(args: dict) -> str:
@@ -444,6 +461,17 @@ def _check_metadata(metadata: dict) -> None:
 
 # --- running ---
 
+def scored_model(model: dict) -> dict:
+    """The model as lm-eval scores it: a model with `tempered: T` is the tempered copy of its `pretrained` (logits
+    divided by T), written once into the cache by `summ-pref tempered-copy`'s helper, as the demo's copy is."""
+    if "tempered" not in model:
+        return model
+    source = resolve_pretrained(str(model["model_args"]["pretrained"]))
+    name = Path(source).name if Path(source).is_dir() else f"{source.split('/')[-1]}-hub"
+    copy = ensure_tempered_copy(source, name, model["tempered"])
+    return {**model, "model_args": {**model["model_args"], "pretrained": str(copy)}}
+
+
 def eval_command(model: dict, tasks: list[str], out: Path, extra: list[str]) -> list[str]:
     return [*HARNESS, "--model", model.get("model", "hf"), "--model_args", model_args_string(model["model_args"]),
             "--tasks", ",".join(tasks), "--log_samples", "--output_path", str(out), *extra]
@@ -465,7 +493,7 @@ def run_step(ctx: Context, model: dict, tasks: list[str], folder: Path, extra: l
     """One lm-eval invocation into the run folder, logged as `step: what`; a failure is a DataError that says
     how to resume."""
     logger.info("%s: %s into %s ...", step, what, folder)
-    proc = ctx.runner(eval_command(model, tasks, folder, [*ctx.common, *extra]))
+    proc = ctx.runner(eval_command(scored_model(model), tasks, folder, [*ctx.common, *extra]))
     if proc.returncode != 0:
         raise DataError(f"{what} failed (exit {proc.returncode}); finished steps are kept, rerun the same command "
                         "to resume", path=folder)
@@ -552,11 +580,13 @@ def run_own_steps(ctx: Context, model: dict, folder: Path, settings: dict, tasks
     return ran
 
 
-def samples_record(gen_run: Path, gen_folder: Path, generate: dict, version: object, metadata: dict) -> dict:
-    """What a scored-samples step of the reference scores: the generation run, the sha256 of its settings file,
-    and how its samples are scored."""
-    return {"task": SAMPLES_TASK, "version": version, "generation_run": str(gen_run),
-            "samples_from": str(gen_folder), "generation_settings_sha256": sha256_file(gen_run / SETTINGS_FILE),
+def samples_record(gen_run: Path, gen_folder: Path, generate: dict, version: object, metadata: dict,
+                   ref_folder: Path) -> dict:
+    """What a scored-samples step of the reference scores: the generation run (its path from the reference's run
+    folder: no path of this machine), the sha256 of its settings file, and how its samples are scored."""
+    return {"task": SAMPLES_TASK, "version": version, "generation_run": os.path.relpath(gen_run, ref_folder),
+            "samples_from": os.path.relpath(gen_folder, ref_folder),
+            "generation_settings_sha256": sha256_file(gen_run / SETTINGS_FILE),
             "chat_template": generate["chat_template"], "continuation_end": metadata.get("continuation_end")}
 
 
@@ -577,7 +607,7 @@ def score_samples_under_reference(ctx: Context, reference: dict, ref_folder: Pat
     gen = run_entries(gen_run)[generate["task"]]
     key = f"{SAMPLES_TASK}:{generating_model(gen)}"
     record_path = ref_folder / SAMPLES_RECORD.format(model=model["name"], run=gen_run.name)
-    record = samples_record(gen_run, gen.samples.parent, generate, version, ctx.metadata)
+    record = samples_record(gen_run, gen.samples.parent, generate, version, ctx.metadata, ref_folder)
     if record_path.exists() and read_json(record_path) != record:
         raise DataError(f"records another scoring of {gen_run}'s samples than this sweep's; it is never "
                         "overwritten: move it away, or score into a new run folder with --rescore", path=record_path)

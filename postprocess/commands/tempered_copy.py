@@ -25,7 +25,7 @@ import logging
 import math
 from pathlib import Path
 
-from lm_eval_tasks.default_model import resolve_pretrained
+from lm_eval_tasks.default_model import cache_root, resolve_pretrained
 from lm_eval_tasks.errors import DataError
 from postprocess import __version__
 from postprocess.io.output_folder import OutputConflict, check_target, stage
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 TEMPERED_FILE = "summ_pref_tempered.json"
 MADE_BY = "summ-pref tempered-copy"
 FLOAT32_MAX = 3.4028234663852886e38
+# The demo's copy and the offline preset's (configs/smollm2-135m-local.yaml): sharp enough for gamma > 1 to show
+# on a few posts, not so sharp that its samples collapse to one.
+DEMO_TEMPERATURE = 0.7
 
 
 def check_temperature(temperature: float) -> float:
@@ -147,3 +150,46 @@ def read_tempered(folder: Path) -> dict | None:
     """The record of a tempered copy (T, source), or None when `folder` is not one."""
     path = Path(folder) / TEMPERED_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _head(folder: Path):
+    """The output head's weight of a safetensors model folder (the input embeddings where the head is tied)."""
+    from safetensors import safe_open
+
+    found = {}
+    for path in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(path), "pt") as fh:
+            names = set(fh.keys())
+            found.update({name: fh.get_tensor(name) for name in ("lm_head.weight", "model.embed_tokens.weight")
+                          if name in names})
+    head = found.get("lm_head.weight", found.get("model.embed_tokens.weight"))
+    if head is None:
+        raise DataError("no lm_head.weight nor model.embed_tokens.weight in its *.safetensors", path=folder)
+    return head
+
+
+def check_tempered(folder: Path, source: str, temperature: float) -> None:
+    """A copy found in the cache is used only if it is the one the demo would write: its record names `source`
+    and `temperature`, and (for a local source) its head is exactly the source's divided by T."""
+    import torch
+
+    record = read_tempered(folder)
+    remedy = "delete the folder to have it written again"
+    if record is None:
+        raise DataError(f"exists but holds no tempered-copy record; {remedy}", path=folder)
+    if record.get("source_resolved") != source or record.get("temperature") != temperature:
+        raise DataError(f"is a tempered copy of {record.get('source_resolved')} at T = {record.get('temperature')}, "
+                        f"not of {source} at T = {temperature}; {remedy}", path=folder)
+    if Path(source).is_dir() and not torch.equal(_head(folder), _head(Path(source)) / temperature):
+        raise DataError(f"its output head is not the source's divided by T = {temperature}; {remedy}", path=folder)
+
+
+def ensure_tempered_copy(source: str, name: str, temperature: float = DEMO_TEMPERATURE) -> Path:
+    """The tempered copy of `source` in the cache (`<name>-T<T>` beside the converted model): written on first
+    use with `summ-pref tempered-copy`'s helper, checked when found."""
+    folder = cache_root() / f"{name}-T{temperature:g}"
+    if folder.exists():
+        check_tempered(folder, source, temperature)
+        return folder
+    logger.info("writing the tempered copy (logits / %g) of %s to %s ...", temperature, source, folder)
+    return write_tempered_copy(source, temperature, folder)

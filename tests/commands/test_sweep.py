@@ -5,19 +5,23 @@ tests/commands/test_sweep_generation.py)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from lm_eval_tasks.errors import DataError
+from postprocess.commands import sweep
 from postprocess.commands.demo import in_process
 from postprocess.commands.sweep import run_sweep
+from postprocess.io.provenance import portable_name
 from postprocess.io.runs import SAMPLES_RE
 from postprocess.stats.bootstrap import Settings
-from tests.helpers.console import run
-from tests.helpers.fake_eval import RecordingRunner, must_not_run
+from tests.helpers.console import SUMM_PREF, run
+from tests.helpers.fake_eval import RecordingRunner, must_not_run, option, write_fake_run
 
 FAST = Settings(n_resamples=100)
 SWEEP = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST}
@@ -40,7 +44,7 @@ def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_mod
     runner = RecordingRunner(run)
     summary = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
     assert len(runner.calls) == 2
-    assert summary["reference"] == str(tiny_bos_model)
+    assert summary["reference"] == portable_name(str(tiny_bos_model))  # the folder's name and content hash
     assert summary["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]["n"] == 6
 
     run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)
@@ -77,7 +81,7 @@ def test_sweep_with_generation_on_tiny_models_writes_every_output_and_resumes(ti
     assert len(generated) == 3 and all(len(r["samples"]) == 3 for r in generated)
     assert generated[0]["generation"]["torch_seed"] == 1234 and generated[0]["generation"]["temperature"] == 1.0
     runs = {r["model_name"]: r for r in summary["runs"]}
-    for name in (str(tiny_bos_model), str(tiny_nobos_model)):
+    for name in (portable_name(str(tiny_bos_model)), portable_name(str(tiny_nobos_model))):
         generation = runs[name]["generation"]["summ_pref_gen"]
         assert generation["per_input"]["distinct_1"]["n"] == 3 and generation["sample_ref_logprob"]["n"] == 3
         assert runs[name]["token_entropy"]["summ_pref_gen"]["mean_entropy"]["n"] == 3
@@ -90,3 +94,46 @@ def test_sweep_with_generation_on_tiny_models_writes_every_output_and_resumes(ti
     preset.write_text(yaml.safe_dump({**spec, "generate": {**spec["generate"], "k": 2}}))
     with pytest.raises(DataError, match=r"base, tuned: generate.k 3 -> 2\. Pass --rescore"):
         run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)
+
+
+def test_a_hub_failure_inside_a_sweep_ends_in_one_line_naming_the_model_and_the_cause(tmp_path):
+    """Offline (HF_HUB_OFFLINE=1), a model the cache does not hold cannot load: no traceback, one line naming the
+    model and the cause, then the sweep's line naming the step; SUMM_PREF_DEBUG=1 shows the traceback."""
+    preset = tmp_path / "hub.yaml"
+    preset.write_text(yaml.safe_dump({"family": "hub", "reference": "m", "tasks": ["summ_pref_cmp"], "models": [
+        {"name": "m", "model": "hf", "model_args": {"pretrained": "no-such-org/no-such-model", "dtype": "float32"}}]}))
+    done = run([SUMM_PREF, "sweep", str(preset), "--out", str(tmp_path / "out"), "--limit", "2", "--device", "cpu",
+                "--metadata", '{"data_dir": "@sample"}'])
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 2, done.stderr[-3000:]
+    assert "model no-such-org/no-such-model: We couldn't connect to 'https://huggingface.co'" in errors[0]
+    assert "LocalEntryNotFoundError" in errors[0] and "SUMM_PREF_DEBUG=1" in errors[0]
+    assert errors[1].startswith("summ-pref sweep: error:") and "scoring m (summ_pref_cmp) failed" in errors[1]
+    debug = subprocess.run([SUMM_PREF, "eval", "--model", "hf", "--model_args", "pretrained=no-such-org/no-such-model",
+                            "--tasks", "summ_pref_cmp", "--limit", "2", "--metadata", '{"data_dir": "@sample"}',
+                            "--output_path", str(tmp_path / "debug")], capture_output=True, text=True, timeout=900,
+                           env={**os.environ, "HF_HUB_OFFLINE": "1", "SUMM_PREF_DEBUG": "1"})
+    assert debug.returncode != 0 and "Traceback" in debug.stderr and "LocalEntryNotFoundError" in debug.stderr
+
+
+def test_a_tempered_model_of_a_preset_is_scored_as_the_cached_copy_of_its_pretrained(tmp_path, monkeypatch):
+    """`tempered: T` scores the copy (written once by the tempered-copy helper, as the demo's) and records T."""
+    copies = []
+
+    def fake_copy(source, name, temperature):
+        copies.append((source, name, temperature))
+        return tmp_path / "cache" / f"{name}-T{temperature:g}"
+
+    monkeypatch.setattr(sweep, "ensure_tempered_copy", fake_copy)
+    preset = {"family": "t", "reference": "base", "tasks": ["summ_pref_cmp"], "models": [
+        {"name": "base", "model": "hf-prefix", "model_args": {"pretrained": "org/base"}},
+        {"name": "copy", "model": "hf-prefix", "model_args": {"pretrained": "org/base"}, "tempered": 0.7}]}
+    runner = RecordingRunner(lambda cmd: (write_fake_run(cmd), subprocess.CompletedProcess(cmd, 0))[1])
+    sweep.score_models(preset, tmp_path / "runs", limit=2, runner=runner)
+    assert copies == [("org/base", "base-hub", 0.7)]
+    assert option(runner.calls[1], "--model_args") == f"pretrained={tmp_path / 'cache' / 'base-hub-T0.7'}"
+    settings = json.loads((tmp_path / "runs" / "copy" / "run-1" / sweep.SETTINGS_FILE).read_text())
+    assert settings["tempered"] == 0.7 and settings["model_args"] == {"pretrained": "org/base"}
+    with pytest.raises(DataError, match=r"'models\[1\].tempered': expected a positive temperature"):
+        sweep.check_preset({**preset, "models": [preset["models"][0], {**preset["models"][1], "tempered": 0}]}, None)

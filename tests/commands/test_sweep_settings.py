@@ -122,8 +122,9 @@ def test_same_folder_with_other_contents_is_other_data(preset, tmp_path):
     with pytest.raises(DataError, match=r"data_sha256 [0-9a-f]{12} -> [0-9a-f]{12}") as err:
         sweep_once(preset, out, must_not_run, metadata={"data_dir": str(data)})
     assert "data @sample" not in str(err.value) and "limit" not in str(err.value)
-    # the copy as it was when scored holds the sample's very files: only the source's name differs
-    with pytest.raises(DataError, match=rf"base, tuned: data {re.escape(str(data.resolve()))} -> @sample\. Pass"):
+    # the copy as it was when scored holds the sample's very files: only the source's name differs (a local
+    # folder is recorded by its name, never by a path of this machine)
+    with pytest.raises(DataError, match=r"base, tuned: data data -> @sample\. Pass"):
         sweep_once(preset, out, must_not_run)
 
 
@@ -136,11 +137,12 @@ def test_rescore_scores_again_into_new_folders_and_reports_only_current_runs(pre
     assert runner.models() == ["pretrained=org/base", "pretrained=org/tuned"]
     assert {name: files_of(out / "runs" / name / "run-1") for name in ("base", "tuned")} == old_runs
     assert agreement_n(first) == 6 and agreement_n(again) == 8
-    assert all("/run-2/" in r["run_folder"] for r in again["runs"])
-    assert all("/run-2/" in r["run_folder"] for r in json.loads((out / "report" / "summary.json").read_text())["runs"])
+    assert all(r["run_folder"].startswith("run-2/") for r in again["runs"])
+    written = json.loads((out / "report" / "summary.json").read_text())
+    assert all(r["run_folder"].startswith("run-2/") for r in written["runs"])
     # the old settings again: their runs are still there and answer without scoring
     back = sweep_once(preset, out, must_not_run)
-    assert agreement_n(back) == 6 and all("/run-1/" in r["run_folder"] for r in back["runs"])
+    assert agreement_n(back) == 6 and all(r["run_folder"].startswith("run-1/") for r in back["runs"])
 
 
 def test_a_preset_naming_a_group_resumes(tmp_path):

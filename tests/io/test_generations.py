@@ -37,7 +37,7 @@ def test_gen_file_reads_one_row_per_sample_with_its_settings(tmp_path):
 def test_samples_file_reads_one_row_per_scored_sample(tmp_path):
     path = write_scored_samples(tmp_path, "ref", "m", {"p1": [("a b", -4.0, 2, [1.0, 3.0]), ("c", -1.0, 1, None)]})
     frame, info = read_generation(path, progress=False)
-    assert info["kind"] == "samples" and info["model"] == "m" and info["run"] == "/runs/m"
+    assert info["kind"] == "samples" and info["model"] == "m" and info["run"] == "m"  # by its folder name
     assert frame["logprob"].tolist() == [-4.0, -1.0] and frame["n_tokens"].tolist() == [2.0, 1.0]
     assert frame["mean_entropy"].tolist() == [2.0, 1.0]  # the mean along each sample; [1.0] per token by default
     assert frame["task"].tolist() == ["summ_pref_gen"] * 2 and frame["index"].tolist() == [0, 1]

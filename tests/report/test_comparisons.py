@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from lm_eval_tasks.errors import DataError
+from postprocess.io.provenance import portable_name
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from tests.helpers.console import SUMM_PREF, run
@@ -34,8 +35,9 @@ def reference_run(tiny_bos_model, sff_dir, tmp_path_factory) -> Path:
 
 
 def model_name(run_dir: Path) -> str:
+    """The run's key in the report: lm-eval's model_name (a local folder) made portable."""
     (results,) = run_dir.glob("*/results_*.json")
-    return json.loads(results.read_text())["model_name"]
+    return portable_name(json.loads(results.read_text())["model_name"])
 
 
 def scores(run_dir: Path, task: str) -> dict[str, dict]:

