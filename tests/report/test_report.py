@@ -126,7 +126,7 @@ def test_summary_schema_and_provenance(report, cli_eval_run):
     assert set(run0["axis"]["summ_pref_axis_cnndm"]["per_byte"]["overall"]) == {
         "spearman", "pearson", "kendall", "partial_spearman_length", "partial_pearson_length"}
     assert set(run0["cmp"]["summ_pref_cmp"]["sum"]["agreement"]) >= {"estimate", "ci_low", "ci_high", "p_value", "n"}
-    assert summary["settings"] == {"n_resamples": 300, "seed": 0, "confidence": 0.95}
+    assert summary["settings"] == {"n_resamples": 300, "seed": 0, "confidence": 0.95, "main_measure": "per_token"}
     assert summary["package"]["name"] == "summ-pref" and summary["lm_eval_version"] == "0.4.13"
     for item in summary["inputs"]:
         assert sha256_file(Path(item["path"])) == item["sha256"]
