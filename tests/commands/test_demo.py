@@ -100,7 +100,8 @@ def test_demo_scores_the_embedded_sample_by_its_name(fake, tmp_path):
 
 def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
     summary = quiet(tmp_path / "out", limit=6)
-    model = "model"  # the default model's folder by its name (this fake one does not exist)
+    model = summary["reference"]
+    assert model.startswith("model#")  # the fake default model's folder by its name and content hash, no path
     (tempered,) = (r["model_name"] for r in summary["runs"] if r["model_name"] != model)
     assert tempered.startswith("model-T0.7#")  # the copy's folder by its name and content hash
     assert summary["reference"] == model
