@@ -108,7 +108,7 @@ def test_demo_compares_the_tempered_copy_and_says_what_it_is(fake, tmp_path):
     assert [c["model_name"] for c in summary["comparisons"]] == [tempered]
     notes = {r["model_name"]: r["tempered"] for r in summary["runs"]}
     assert notes[model] is None
-    assert notes[tempered] == ("a synthetic sharpened copy of model (its logits divided by T = 0.7, written by "
+    assert notes[tempered] == (f"a synthetic sharpened copy of {model} (its logits divided by T = 0.7, written by "
                                "`summ-pref tempered-copy`), not an RLHF model")
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "> **Synthetic data**" in report

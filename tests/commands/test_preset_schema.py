@@ -79,7 +79,8 @@ def test_unknown_keys_are_errors_with_the_closest_known_key(tmp_path, change, ex
     (lambda p: p.update(tasks="summ_pref_cmp"), "field 'tasks': expected a non-empty list of task names"),
     (lambda p: p.update(tasks=[]), "field 'tasks': expected a non-empty list of task names, got []"),
     (lambda p: p.update(family=3), "field 'family': Input should be a valid string, got 3"),
-    (model(1, role="boss"), "field 'models[1].role': Input should be 'base', 'sft', 'ppo', 'dpo', 'rlhf' or 'chat'"),
+    (model(1, role="boss"), "field 'models[1].role': Input should be 'base', 'sft', 'ppo', 'dpo', 'rlhf', 'chat' or "
+                            "'synthetic'"),
     (model(1, beta="0.05"), "field 'models[1].beta': expected a positive number from 1e-06 to 1e+06"),
     (model(1, beta=float("inf")), "field 'models[1].beta': expected a positive number from 1e-06 to 1e+06 (the KL "
                                   "coefficient, DPO's beta), got inf"),
