@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +79,7 @@ def test_embedded_sample_origin_gets_the_banner_and_real_data_does_not(built):
     assert "Synthetic data" not in render_report(summary, table, [])
     summary["runs"][1]["tasks"]["summ_pref_cmp"]["data_origin"] = "sample"
     text = render_report(summary, table, [])
-    assert text.startswith("# summ-pref report\n\n> **Synthetic data** (summ-pref/SmolLM2-135M-Instruct-0.1.2 / "
+    assert text.startswith("# summ-pref report\n\n> **Synthetic data** (@default / "
                            "summ_pref_cmp): ")
     assert "no conclusion about humans or models can be drawn" in findings(summary, table)[0]
 
@@ -162,10 +163,10 @@ def test_ranking_from_an_unreliable_difference_is_not_claimed(built):
 
 def test_models_are_named_by_a_short_unique_name(built):
     summary, out, _ = built
-    paths = [run["model_name"] for run in summary["runs"]]
-    assert all(p.startswith("/") for p in paths)  # model_name stays the key
-    assert [run["display_name"] for run in summary["runs"]] == ["cache/SmolLM2-135M-Instruct-0.1.2",
-                                                                "summ-pref/SmolLM2-135M-Instruct-0.1.2"]
+    names = [run["model_name"] for run in summary["runs"]]  # runs in folder order: dpo, ref
+    assert re.fullmatch(r"SmolLM2-135M-Instruct-0\.1\.2#[0-9a-f]{8}", names[0]) and names[1] == "@default"
+    paths = [str(out.parent)]  # the machine's folder the models and runs lie in
+    assert [run["display_name"] for run in summary["runs"]] == ["SmolLM2-135M-Instruct-0.1.2", "@default"]
     text = (out / "report.md").read_text()
     headings = [line for line in text.splitlines() if line.startswith("#")]
     bullets = [line for line in text.splitlines() if line.startswith("- ")]
@@ -175,7 +176,7 @@ def test_models_are_named_by_a_short_unique_name(built):
     for png in (out / "figures").glob("*.png"):
         assert "home_u" not in png.name and ".cache" not in png.name, png.name
     assert (out / "figures" / "sharpening__summ_pref_cmp.png").exists()  # one panel per model, named in its title
-    assert (out / "figures" / "summ-pref_SmolLM2-135M-Instruct-0.1.2__summ_pref_cmp__calibration.png").exists()
+    assert (out / "figures" / "default__summ_pref_cmp__calibration.png").exists()
 
 
 def test_quantised_weights_and_chat_template_are_said(built):

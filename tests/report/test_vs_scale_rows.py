@@ -48,7 +48,7 @@ def test_cmp_vs_scale_rows_equal_the_intercept_fit_on_every_measure(frames, cmp_
         delta = measure_values(frame, m, "_a") - measure_values(frame, m, "_b")
         all_row = cmp_table[(cmp_table["measure"] == m) & (cmp_table["group"] == "all")
                             & (cmp_table["statistic"] == "typicality_alpha")].iloc[0]
-        p_method = "bootstrap" if "p: cluster bootstrap" in all_row["method"] else "wald"
+        p_method = "bootstrap" if "; p: cluster bootstrap" in all_row["method"] else "wald"
         fit = typicality_alpha(delta, chose_0, posts, intercept=True, n_resamples=SETTINGS.n_resamples,
                                seed=SETTINGS.seed, confidence=SETTINGS.confidence, p_method=p_method)
         row = at[at["statistic"] == "typicality_alpha"].iloc[0]
@@ -68,7 +68,7 @@ def test_axis_vs_scale_rows_fit_the_tie_pairs(frames):
     tie = (pairs["d_accuracy"] == 0).to_numpy()
     posts = pairs["post_id"].to_numpy()
     tie_row = table[(table["group"] == "tie_accuracy") & (table["statistic"] == "typicality_alpha")].iloc[0]
-    p_method = "bootstrap" if "p: cluster bootstrap" in tie_row["method"] else "wald"
+    p_method = "bootstrap" if "; p: cluster bootstrap" in tie_row["method"] else "wald"
     fit = typicality_alpha(pairs["delta"].to_numpy()[tie], pairs["outcome"].to_numpy(dtype=float)[tie], posts[tie],
                            intercept=True, n_resamples=SETTINGS.n_resamples, seed=SETTINGS.seed, p_method=p_method)
     row = table[(table["group"] == VS_SCALE_GROUP) & (table["statistic"] == "typicality_alpha")].iloc[0]
