@@ -37,7 +37,8 @@ class _Lines(logging.Handler):
 
 def report(run_dirs: list[Path], out: Path, logs: list[str] | None = None, **kw) -> dict:
     logger, handler = logging.getLogger("postprocess"), _Lines([] if logs is None else logs)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not `.level =`: it clears the children's cached isEnabledFor answers
     logger.addHandler(handler)
     try:
         return build_report(run_dirs, out, settings=FAST, progress=False, jobs=1, **kw)
