@@ -132,6 +132,7 @@ EXPECTED = {
     "generate": "a mapping such as {k: 8, temperature: 1.0}",
     "models": "a list of model entries ({name, model_args, ...})",
     "tasks": "a non-empty list of task names",
+    "tempered": "a positive temperature T (the copy's logits are its pretrained's divided by T)",
 }
 # pydantic's names of the branches of a union (str | int ..., dict | False), left out of key paths.
 UNION_BRANCHES = {"str", "int", "float", "bool", "none", "dict[str,any]", "literal[False]"}

@@ -181,7 +181,7 @@ def mcnemar_p(first, second) -> tuple[float | None, dict]:
     (nothing tells the sides apart); None when no pair is complete.
 
     >>> mcnemar_p([1, 1, 1, 0, 0.5], [0, 0, 1, 1, 1])
-    (1.0, {'n_first_only': 1, 'n_second_only': 2, 'n_discordant': 3})
+    (1.0, {'n_first_only': 2, 'n_second_only': 1, 'n_discordant': 3})
     """
     a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
     untied = np.isfinite(a) & np.isfinite(b) & (a != 0.5) & (b != 0.5)
