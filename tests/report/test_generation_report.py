@@ -249,7 +249,7 @@ def test_the_report_reads_the_generation_tasks_as_the_harness_writes_them(tiny_b
         run_tasks(scorer, ["summ_pref_samples"], limit=None, out=out, model="hf-prefix",
                   samples_from=str(folders[generator]))
     names = {r.model_name: r for r in discover_runs([out])}
-    reference = next(name for name in names if name.endswith(tiny_bos_model.name))
+    reference = next(name for name in names if name.startswith(f"{tiny_bos_model.name}#"))
     summary = build_report([out], tmp_path / "report", settings=Settings(n_resamples=20), reference=reference,
                            progress=False, jobs=1)
     table = pd.read_csv(tmp_path / "report" / "tables" / "generation.csv", keep_default_na=False)
