@@ -145,8 +145,9 @@ def test_beta_reaches_the_implicit_reward_of_the_report(tmp_path):
     assert {"agreement", "agreement_per_byte", "agreement_per_token", "margin", "margin_per_byte",
             "margin_per_token"} <= set(reward)
     assert "beta 0.05" in reward["margin"]["method"] and "beta 0.05" in reward["agreement"]["method"]
-    plain = build_report([Path(r["run_folder"]) for r in with_beta["runs"]], tmp_path / "plain", settings=FAST,
-                         reference="org/base", progress=False, jobs=1)
+    # run_folder is portable: from the model's run folder on (run-N/<model folder>), under OUT/runs/<name>/
+    folders = [next((tmp_path / "out" / "runs").glob(f"*/{r['run_folder']}")) for r in with_beta["runs"]]
+    plain = build_report(folders, tmp_path / "plain", settings=FAST, reference="org/base", progress=False, jobs=1)
     plain_reward = plain["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]
     assert plain["comparisons"][0]["beta"] is None
     for measure in ("", "_per_byte", "_per_token"):
