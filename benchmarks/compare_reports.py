@@ -11,7 +11,8 @@ Compared, with a float tolerance (|a - b| <= atol + rtol * |b|):
   and reason; a row on one side only is a difference, and so is an address held twice.
 - summary.json: every leaf at its key path, except the keys that change on every run (`created`, `elapsed_s`;
   more with --ignore).
-- with --tables, every other CSV under tables/ row by row; with --markdown, report.md line by line.
+- with --tables, every other CSV under tables/ row by row; with --markdown, report.md line by line (its
+  creation time masked).
 
 --rename takes a JSON file {"statistic": {"old": "new"}, "group": {"old": "new"}, "key": {"old": "new"}}: BEFORE's
 statistic and group names (and summary.json keys) are mapped before comparing, for a change that renames them.
@@ -63,7 +64,7 @@ def _renamed(frame: pd.DataFrame, rename: dict) -> pd.DataFrame:
 
 def _keyed(frame: pd.DataFrame, side: str, problems: list[str]) -> dict[tuple, dict]:
     rows: dict[tuple, dict] = {}
-    for row in frame.fillna("").to_dict("records"):
+    for row in frame.astype(object).fillna("").to_dict("records"):
         key = tuple(str(row[c]) for c in ADDRESS)
         if key in rows:
             problems.append(f"statistics.csv ({side}): row {_name(key)} appears twice")
@@ -133,17 +134,20 @@ def compare_tables(before: Path, after: Path, *, rename: dict, rtol: float, atol
             problems.append(f"tables/{name}: columns or row count differ ({list(old.columns)} x {len(old)} before, "
                             f"{list(new.columns)} x {len(new)} after)")
             continue
-        for i, (a, b) in enumerate(zip(old.fillna("").to_dict("records"), new.fillna("").to_dict("records"))):
+        for i, (a, b) in enumerate(zip(old.astype(object).fillna("").to_dict("records"),
+                                             new.astype(object).fillna("").to_dict("records"))):
             problems += [f"tables/{name}: row {i + 2}: {c} {a[c]!r} before, {b[c]!r} after" for c in old.columns
                          if not close(a[c], b[c], rtol=rtol, atol=atol)]
     return problems
 
 
 def compare_markdown(before: Path, after: Path) -> list[str]:
-    """The lines of report.md that differ (the elapsed time's line excepted)."""
+    """The lines of report.md that differ (the creation time and the elapsed time masked)."""
     import difflib
+    import re
 
-    keep = lambda text: [line for line in text.splitlines() if "elapsed" not in line.lower()]  # noqa: E731
+    keep = lambda text: [re.sub(r"created \S+", "created …", line) for line in text.splitlines()  # noqa: E731
+                         if "elapsed" not in line.lower()]
     diff = difflib.unified_diff(keep(before.read_text()), keep(after.read_text()), "before", "after", lineterm="", n=0)
     return [f"report.md: {line}" for line in list(diff)[2:] if not line.startswith("@@")]
 

@@ -8,50 +8,32 @@ from collections.abc import Mapping
 import pandas as pd
 
 from postprocess.io.provenance import synthetic_scope
-from postprocess.io.samples import TLDR_ROLES, RatingRoles, describe_data_notes, rating_roles
+from postprocess.io.samples import describe_data_notes, rating_roles
 from postprocess.report.answers import answers, stated_measure
+from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table, model_names, p
 from postprocess.report.figures import SavedFigure
 from postprocess.report.findings import findings_by_question, main_measure
-from postprocess.report.run_statistics import tie_group
-from postprocess.report.tables import HYPOTHESIS_1
+from postprocess.report.statistic_sections import (
+    flip_table_lines,
+    human_ceiling_lines,
+    implicit_reward_lines,
+    sharpening_lines,
+    typicality_lines,
+    vs_agreement_lines,
+)
 from postprocess.stats.baselines import RULE_WORDS
-from postprocess.stats.registry import REGISTRY, difference_name, statistics
-from postprocess.stats.result import INTERVAL_MARKS, MIN_CLUSTERS, confidence_label, format_stat, interval_marks
+from postprocess.stats.registry import difference_name, in_section, names_in, row_label, statistics
+from postprocess.stats.result import INTERVAL_MARKS, MIN_CLUSTERS, confidence_label
 from postprocess.stats.table import ALL, group_label, levels, select, split_group, stats_by
 
-# The single-run statistics of an axis task, one markdown table each, in this order.
-# Each unreliable-interval mark (`INTERVAL_MARKS`) is explained under the table that shows it.
-FOOTNOTES = {
-    "few_clusters": f"† interval from fewer than {MIN_CLUSTERS} posts: unreliable, so no directional claim is made "
-                    "from it (nor from its p-value).",
-    "zero_width": "‡ zero-width interval: every resample gave the same value, so it shows no sampling noise and no "
-                  "directional claim is made from it (nor from its p-value).",
-}
+def section_rows(rows: pd.DataFrame, section: str) -> pd.DataFrame:
+    """The rows of the statistics report.md shows in `section` (`postprocess.stats.registry.SECTIONS`)."""
+    return rows[rows["statistic"].isin(names_in(section))]
 
 
-def cell(stat: Mapping | None) -> str:
-    """A table cell: `0.214 [0.101, 0.318]`, marked † / ‡ when unreliable, `undefined (reason)`, or `n/a`."""
-    return format_stat(stat, marks=True)
-
-
-def p(stat: Mapping | None) -> str:
-    """The p-value; a bootstrap p below its resolution 1 / B (B resamples) shows as `<1/B`."""
-    value = stat.get("p_value") if stat else None
-    if value is None:
-        return ""
-    n_resamples = (stat.get("details") or {}).get("n_resamples")
-    if n_resamples and value < 1 / n_resamples:
-        return f"<{1 / n_resamples:.2g}{interval_marks(stat)}"
-    return ("<1e-4" if value < 1e-4 else f"{value:.3g}") + interval_marks(stat)
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """A markdown table, followed by the footnote of every unreliable-interval mark in its cells. A row with nothing
-    in it (every cell empty or `n/a`) is left out."""
-    rows = [r for r in rows if any(c not in ("", "n/a") for c in r)]
-    notes = [FOOTNOTES[kind] for kind, mark in INTERVAL_MARKS.items() if any(mark in c for row in rows for c in row)]
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows),
-            "", *(line for note in notes for line in (note, ""))]
+def generation_tasks(table: pd.DataFrame) -> list[str]:
+    """The tasks of generated samples: those with rows of a set statistic (a group per input or across inputs)."""
+    return levels(table[table["statistic"].isin(names_in("generation")) & (table["group"] != ALL)], "task")
 
 
 def figure_lines(figures: list[SavedFigure], run: str | None, task: str | None) -> list[str]:
@@ -61,27 +43,29 @@ def figure_lines(figures: list[SavedFigure], run: str | None, task: str | None) 
 
 def axis_section(rows: pd.DataFrame, task_info: Mapping, ci: str, baselines: pd.DataFrame | None = None) -> list[str]:
     """One axis task of one run: `rows` are its statistics (group `all`) from the statistics table, `baselines`
-    its `baseline_spearman` rows; `ci` the intervals' coverage ("95%"). Columns: the task's ratings
+    its null rules' rows (section "axis_baselines"); `ci` the intervals' coverage ("95%"). Columns: the task's ratings
     (`rating_roles`)."""
     lines = []
     axes = list(rating_roles(task_info).axes)
     stats = stats_by(rows, "statistic", "measure", "axis")
     measures = [m for m in levels(rows, "measure") if m]  # the entropy along the summaries has no measure
-    present = set(rows["statistic"]) - set(HYPOTHESIS_1)  # hypothesis 1 has its own tables (`typicality_lines`)
-    for statistic in (s.name for s in statistics(kind="axis") if s.name in present):  # in registry order
-        heading = REGISTRY[statistic].key.replace("_", " ")  # the summary.json key, as the report always named it
-        lines += [f"{heading} (estimate [{ci} CI], posts resampled):", ""]
+    present = set(rows["statistic"])
+    shown = in_section("axis")
+    for stat in (s for s in shown if s.name in present):  # in registry order
+        heading = stat.key.replace("_", " ")  # the summary.json key, as the report always named it
+        lines += [f"{heading} ({stat.label}; estimate [{ci} CI], posts resampled):", ""]
         lines += markdown_table(["measure", *axes],
-                                [[m, *(cell(stats.get((statistic, m, a))) for a in axes)] for m in measures])
-    n_rows = [[m, *(f"{s['n']} / {p(s)}" if (s := stats.get(("spearman", m, a))) else "n/a" for a in axes)]
+                                [[m, *(cell(stats.get((stat.name, m, a))) for a in axes)] for m in measures])
+    counted = shown[0]  # the section's first statistic gives the rows used and the p-values
+    n_rows = [[m, *(f"{s['n']} / {p(s)}" if (s := stats.get((counted.name, m, a))) else "n/a" for a in axes)]
               for m in measures]
-    lines += ["Spearman: rows used / p-value (cluster bootstrap, from the interval's resamples):", "",
+    lines += [f"{row_label(counted)}: rows used / p-value (cluster bootstrap, from the interval's resamples):", "",
               *markdown_table(["measure", *axes], n_rows)]
     return lines + axis_baseline_lines(baselines, axes, ci)
 
 
 def axis_baseline_lines(rows: pd.DataFrame | None, axes: list[str], ci: str) -> list[str]:
-    """The null rules' Spearman with each rating (`baseline_spearman`), to read beside the models' Spearman."""
+    """The null rules' Spearman with each rating (section "axis_baselines"), to read beside the models'."""
     if rows is None or rows.empty:
         return []
     stats = stats_by(rows, "group", "axis")
@@ -89,14 +73,6 @@ def axis_baseline_lines(rows: pd.DataFrame | None, axes: list[str], ci: str) -> 
     return [f"Null baselines, Spearman ρ of the rule's score with each rating (estimate [{ci} CI], same draws):", "",
             *markdown_table(["rule", *axes], [[baseline_label(g), *(cell(stats.get((g, a))) for a in axes)]
                                               for g in groups])]
-
-
-def _breakdown(rows: pd.DataFrame, measures: list[str], by: str) -> list[str]:
-    """The table of one breakdown (`by` e.g. "by_confidence") of the agreement: a column per group."""
-    groups = [g for g in levels(select(rows, measure=measures[0]), "group") if g != ALL and split_group(g)[0] == by]
-    stats = stats_by(rows, "measure", "group")
-    return markdown_table(["measure", *(split_group(g)[1] for g in groups)],
-                          [[m, *(cell(stats.get((m, g))) for g in groups)] for m in measures])
 
 
 def baseline_label(group: str) -> str:
@@ -107,7 +83,7 @@ def baseline_label(group: str) -> str:
 def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str, baselines: pd.DataFrame | None = None) -> list[str]:
     """One pair task of one run: `rows` are its agreement statistics (every group) from the statistics
     table, `fits` its preference model (`runs[].cmp[TASK].preference_model`), `baselines` its null rules'
-    `baseline_agreement` rows (shown under the measures, same pairs and draws); `ci` the coverage."""
+    rows (section "agreement_baselines", shown under the measures, same pairs and draws); `ci` the coverage."""
     lines = []
     measures = levels(rows, "measure")
     overall = stats_by(select(rows, group=ALL), "measure")
@@ -122,7 +98,7 @@ def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str, baselines: pd.DataFr
                         ("by_subsplit", "Agreement by split:")):
         groups = rows[rows["group"].str.startswith(group_label(by, ""))]
         if measures and groups["estimate"].notna().any():  # data without confidences or splits (pref) has none
-            lines += [heading, "", *_breakdown(rows, measures, by)]
+            lines += [heading, "", *breakdown_table(rows, measures, by)]
     fit_rows = []
     for fit_name in ("logprob_diff", "logprob_diff_and_length"):
         fit = fits[fit_name]
@@ -138,264 +114,18 @@ def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str, baselines: pd.DataFr
     return lines
 
 
-# Hypothesis 1 (issue 13): the typicality bias alpha, the agreement as Verbalized Sampling reports it and the
-# human ceiling. Each block appears only when its rows are in the statistics table.
-TYPICALITY = ("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p")
-GROUP_WORDS = {
-    "all": "all pairs",
-    "length_adjusted": "+ log length ratio",
-    "policy_adjusted": "+ policy fixed effects",
-    "copy_adjusted": "+ extractiveness differences",
-    "tie_accuracy": "pairs with equal mean accuracy",
-    "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
-    "quality_length_adjusted": "+ quality and log length ratio",
-    "token_count_adjusted": "+ token count difference; axis tasks: over the tie pairs; the α of predicted γ",
-    "vs_scale": "Verbalized Sampling's reading: intercept, per sd of Δ, first-listed summary minus second",
-}
-CMP_GROUPS = ("all", "vs_scale", "length_adjusted", "policy_adjusted", "copy_adjusted")
-AXIS_GROUPS = ("tie_accuracy", "vs_scale", "quality_adjusted", "quality_length_adjusted", "copy_adjusted",
-               "policy_adjusted")
-HEADLINE_SPLIT = "subsplit=valid2"
-
-
-def _group_label(group: str, roles: RatingRoles = TLDR_ROLES) -> str:
-    words = GROUP_WORDS.get(group)
-    if group == "quality_adjusted" and roles != TLDR_ROLES:
-        words = "+ " + ", ".join(f"Δ{q}" for q in roles.quality)
-    elif words is None and group.startswith("tie_"):
-        words = f"pairs with equal mean {group.removeprefix('tie_')}"
-    return f"{group} ({words})" if words else group
-
-
-def _ordered_groups(rows: pd.DataFrame, fixed: tuple[str, ...]) -> list[str]:
-    """The fixed groups present (in their order), then the others (subsplits, policies) in table order,
-    the headline split valid2 first among them."""
-    present = levels(rows, "group")
-    rest = [g for g in present if g not in fixed]
-    rest.sort(key=lambda g: g != HEADLINE_SPLIT)
-    return [g for g in fixed if g in present] + rest
-
-
-def _cell_p(stat: Mapping | None) -> str:
-    """`cell` followed by the p-value, `0.214 [0.101, 0.318], p 0.003`."""
-    text = cell(stat)
-    value = p(stat)
-    return f"{text}, p {value}" if value else text
-
-
-def typicality_lines(rows: pd.DataFrame, kind: str, ci: str, roles: RatingRoles = TLDR_ROLES) -> list[str]:
-    """The alpha table (rows = groups, columns = measures) and the odds ratio / Δp table of one task, from
-    its `typicality_*` rows; [] when it has none. `roles`: an axis task's outcome and quality ratings."""
-    alpha_rows = select(rows, statistic="typicality_alpha")
-    if alpha_rows.empty:
-        return []
-    measures = levels(alpha_rows, "measure")
-    tied = [group] if (group := tie_group(roles)) else []
-    groups = _ordered_groups(alpha_rows, CMP_GROUPS if kind == "cmp" else (*tied, *AXIS_GROUPS[1:]))
-    first = "summary 0 (as the data lists it)" if kind == "cmp" else "summary i (first in sorted order)"
-    stats = stats_by(rows[rows["statistic"].isin(TYPICALITY)], "statistic", "measure", "group")
-    best = roles.outcome
-    outcome = (f"1[{best}_i > {best}_j] over within-post pairs of distinct summaries (ratings averaged over "
-               f"raters) whose mean {best} ratings differ" if kind == "axis" else "the human choice")
-    lines = [f"Hypothesis 1: typicality bias α (Zhang et al. 2025): logistic regression of {outcome} on "
-             "z = Δ / rms(Δ), Δ the measure's difference within the pair, no intercept (the fit does not depend "
-             "on which summary is listed first), clustered by post; `vs_scale` beside it on the same rows: Verbalized "
-             f"Sampling's published reading, with an intercept, z = Δ / sd(Δ), the outcome 1 when {first} won"
-             + f". Cells: α [{ci} CI], p (cluster bootstrap; the cluster-robust Wald p is in summary.json's "
-             "details).", ""]
-    measure = next((m for m in ("per_token", "per_byte", "sum") if m in measures), measures[0])
-    headline = stats.get(("typicality_alpha", measure, HEADLINE_SPLIT))
-    if headline is not None:
-        lines += [f"Headline split valid2 ({measure}): α = {_cell_p(headline)}.", ""]
-    lines += markdown_table(["group", *measures],
-                            [[_group_label(g, roles), *(_cell_p(stats.get(("typicality_alpha", m, g)))
-                                                         for m in measures)] for g in groups])
-    if any(s in set(rows["statistic"]) for s in TYPICALITY[1:]):
-        lines += ["The same fits read as the odds ratio per rms unit of Δ (`vs_scale`: per sd) and Δp, the win "
-                  "probability at z = +1 "
-                  f"minus at z = −1 (estimate [{ci} CI]):", ""]
-        lines += markdown_table(
-            ["group", *(f"{m}: {what}" for m in measures for what in ("odds ratio", "Δp"))],
-            [[_group_label(g, roles), *(cell(stats.get((s, m, g))) for m in measures for s in TYPICALITY[1:])]
-             for g in groups])
-    ordinal = stats_by(select(rows, statistic="typicality_ordinal"), "measure")
-    if ordinal:
-        lines += [f"Ordered logit of the {best} rating on {', '.join(roles.quality)} and the standardised "
-                  f"measure, clustered by post (coefficient of the measure [{ci} CI], p):", ""]
-        lines += markdown_table(["measure", "ordinal coefficient"], [[m, _cell_p(s)] for (m,), s in ordinal.items()])
-    return lines
-
-
-def vs_agreement_lines(rows: pd.DataFrame, ci: str) -> list[str]:
-    """"Agreement as Verbalized Sampling reports it": per measure the agreement with its cluster-bootstrap
-    and its Wilson interval, Chen's R / R~, valid2, and the agreement by policy-pair class; [] when none of
-    these rows exist."""
-    wilson = stats_by(select(rows, statistic="agreement_wilson", group=ALL), "measure")
-    ranking = stats_by(select(rows, statistic="ranking_accuracy", group=ALL), "measure")
-    agreement = select(rows, statistic="agreement")
-    by_class = agreement[agreement["group"].str.startswith("policy_class=")]
-    if not wilson and not ranking and by_class.empty:
-        return []
-    overall = stats_by(select(agreement, group=ALL), "measure")
-    valid2 = stats_by(select(agreement, group=HEADLINE_SPLIT), "measure")
-    measures = [m for m in dict.fromkeys([*levels(agreement, "measure"), *(m for (m,) in wilson),
-                                          *(m for (m,) in ranking)])]
-    lines = ["Agreement as Verbalized Sampling reports it:", ""]
-    if wilson or ranking:
-        header = ["measure", f"agreement [{ci} CI, posts resampled]", f"agreement [{ci} Wilson CI, pairs independent]",
-                  "Chen's R (sum) / R~ (per token)"]
-        if valid2:
-            header.append(f"valid2 (headline split) [{ci} CI]")
-        table_rows = []
-        for m in measures:
-            r = ranking.get((m,))
-            row = [m, cell(overall.get((m,))), _cell_p(wilson.get((m,))) if (m,) in wilson else "n/a",
-                   _cell_p(r) if r is not None else ""]
-            if valid2:
-                row.append(cell(valid2.get((m,))))
-            table_rows.append(row)
-        lines += markdown_table(header, table_rows)
-        lines += ["Ties: the agreement counts a tied pair 1/2; Chen et al.'s ranking accuracy (R on the summed "
-                  "log-prob, R~ on the mean per-token log-prob) ranks a tied pair [1, 1], which matches no strict "
-                  "human ranking, so a model tie counts as a miss.", ""]
-    if not by_class.empty:
-        class_measures = levels(by_class, "measure")
-        lines += ["Agreement by policy-pair class (Stiennon et al. 2020, appendix G.7):", "",
-                  *_breakdown(agreement, class_measures, "by_policy_class")]
-    return lines
-
-
-def human_ceiling_lines(rows: pd.DataFrame, ci: str) -> list[str]:
-    """The human ceiling of one pair task: labeller-labeller agreement, the model's agreement with the
-    majority vote, Chen's idealised R* and the worker heterogeneity test; [] when none of these rows exist."""
-    names = ("majority_agreement", "idealised_ranking_accuracy", "worker_heterogeneity")
-    human = stats_by(select(rows, statistic="human_agreement", group=ALL), "measure")
-    per_measure = select(rows[rows["statistic"].isin(names)], group=ALL)
-    if not human and per_measure.empty:
-        return []
-    lines = ["Human ceiling:", ""]
-    for (_, stat) in human.items():
-        over = f" over {stat['n']} pairs" if stat["estimate"] is not None else ""
-        lines += [f"Labeller-labeller agreement (pairs judged by more than one worker, share of worker pairs that "
-                  f"agree, posts resampled): {_cell_p(stat)}{over}.", ""]
-    if not per_measure.empty:
-        stats = stats_by(per_measure, "statistic", "measure")
-        present = [s for s in names if s in set(per_measure["statistic"])]
-        heads = {"majority_agreement": f"agreement with the majority vote [{ci} CI], p",
-                 "idealised_ranking_accuracy": f"idealised R* [{ci} CI], p",
-                 "worker_heterogeneity": "worker heterogeneity (LR test of worker slopes), p"}
-        lines += markdown_table(["measure", *(heads[s] for s in present)],
-                                [[m, *(_cell_p(stats.get((s, m))) for s in present)]
-                                 for m in levels(per_measure, "measure")])
-    return lines
-
-
-def _gamma_verdict(stat: Mapping | None) -> str:
-    """Is gamma above 1 by its interval: "> 1", "< 1", "CI contains 1", or "no claim" (no interval, or an
-    unreliable one)."""
-    if not stat or stat.get("estimate") is None or stat.get("ci_low") is None or interval_marks(stat):
-        return "no claim"
-    return "> 1" if stat["ci_low"] > 1 else "< 1" if stat["ci_high"] < 1 else "CI contains 1"
-
-
-def sharpening_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
-    """Hypothesis 2's headline table: per compared model and task, the sharpening gamma on the summed and
-    per-token log-prob, whether it is above 1 by its interval, and the predicted 1 + alpha/beta where beta is
-    known; [] without `sharpening_gamma` rows."""
-    rows = select(table[table["reference"] != ""], group=ALL)
-    gamma = stats_by(select(rows, statistic="sharpening_gamma"), "model", "task", "measure")
-    if not gamma:
-        return []
-    predicted = stats_by(select(rows, statistic="predicted_gamma"), "model", "task")
-    names = {run["model_name"]: run.get("display_name", run["model_name"]) for run in summary["runs"]}
-    body = []
-    for model, task in dict.fromkeys((m, t) for m, t, _ in gamma):
-        total, per_token = gamma.get((model, task, "sum")), gamma.get((model, task, "per_token"))
-        body.append([names.get(model, model), task, _cell_p(total), _gamma_verdict(total),
-                     _cell_p(per_token) if per_token else "n/a", _cell_p(predicted.get((model, task)))
-                     if (model, task) in predicted else "β unknown"])
-    return ["Sharpening γ (hypothesis 2): the within-post slope of the model's log-prob on the reference's over the "
-            "distinct summaries of a task (post fixed effects; on the summed log-prob with the summary's token count "
-            "held fixed, as a model renormalised at every token adds a term that grows with the length; p against "
-            "γ = 1, cluster bootstrap). γ > 1: the model "
-            "sharpens the reference, raising most what it already found likely (concentration; mode collapse); "
-            "γ < 1: it flattens it. KL-regularised RLHF with a typicality-biased reward predicts γ = 1 + α/β "
-            "(Verbalized Sampling), α the reference's typicality bias per nat (hypothesis 1, summed log-prob, token "
-            "count held fixed):", "",
-            *markdown_table(["model", "task", f"γ, summed log-prob, token count fixed [{ci} CI], p", "γ vs 1",
-                             f"γ, per token [{ci} CI], p", f"predicted 1 + α/β [{ci} CI], p"], body)]
-
-
-def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
-    """The implicit reward of each compared model on each pair task: its β, and per measure its agreement with
-    the human choice and its mean margin (chosen minus rejected); [] without such rows."""
-    rows = select(table[table["reference"] != ""], group=ALL)
-    agreement = stats_by(select(rows, statistic="implicit_reward_agreement"), "model", "task", "measure")
-    margin = stats_by(select(rows, statistic="implicit_reward_margin"), "model", "task", "measure")
-    if not agreement:
-        return []
-    names = {run["model_name"]: run.get("display_name", run["model_name"]) for run in summary["runs"]}
-    betas = {c["model_name"]: c.get("beta") for c in summary["comparisons"]}
-    body = [[names.get(model, model), task, "1 (log-ratio)" if betas.get(model) is None else f"{betas[model]:g}",
-             measure, cell(stat), _cell_p(margin.get((model, task, measure)))]
-            for (model, task, measure), stat in agreement.items()]
-    return ["Implicit reward r = β·(log-prob − the reference's log-prob), DPO's reward where the model's β is known "
-            "(else β = 1, the plain log-ratio). Its agreement with the human choice does not depend on β; the mean "
-            "margin, r of the chosen summary minus r of the rejected one, does (nats times β):", "",
-            *markdown_table(["model", "task", "β", "measure", f"agreement [{ci} CI]", f"margin [{ci} CI], p"], body)]
-
-
-# Chen et al. 2024's flip table: its cells (`postprocess.compare.concentration.FLIP_CELLS`) as report.md's columns.
-FLIP_COLUMNS = (("ref_agrees_model_agrees", "both agree"), ("ref_agrees_model_disagrees", "reference only"),
-                ("ref_disagrees_model_agrees", "model only"), ("ref_disagrees_model_disagrees", "neither"))
-
-
-def flip_table_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
-    """Chen et al.'s flip table of each compared model on each pair task and measure: the pairs both runs rank as
-    the human did, only the reference, only the model, neither (counts and shares of the pairs neither run ties),
-    the ties left out, and the net flip with its interval and McNemar's exact p (the `net_flip` row); [] without
-    flip tables in summary.json."""
-    names = _names(summary)
-    net = stats_by(select(table[table["reference"] != ""], statistic="net_flip", group=ALL), "model", "task",
-                   "measure")
-    body = []
-    for comparison in summary.get("comparisons") or []:
-        model = comparison["model_name"]
-        for task, entry in (comparison.get("cmp") or {}).items():
-            for measure, flips in (entry.get("flip_table") or {}).items():
-                counts, fractions = flips.get("counts") or {}, flips.get("fractions") or {}
-                cells = [f"{counts[key]} ({fractions[key]:.1%})" if fractions.get(key) is not None
-                         else str(counts.get(key, "n/a")) for key, _ in FLIP_COLUMNS]
-                ties = (flips.get("n_ties") or {}).get("either", 0)
-                body.append([names.get(model, model), task, measure, *cells, str(ties),
-                             _cell_p(net.get((model, task, measure)))])
-    if not body:
-        return []
-    return ["Flip table (Chen et al. 2024): over the human pairs neither run ties, the pairs whose human choice the "
-            "reference's likelihood ranks first and the model's does too (both agree), only the reference's "
-            "(reference only), only the model's (model only), or neither (share of those pairs); net flip = (model "
-            f"only − reference only) / pairs, the model's ranking accuracy minus the reference's [{ci} CI, posts "
-            "resampled], p: McNemar's exact test on the two discordant cells:", "",
-            *markdown_table(["model", "task", "measure", *(label for _, label in FLIP_COLUMNS), "ties left out",
-                             f"net flip [{ci} CI], p"], body)]
-
-
-# The comparison statistics on the human-written summaries that the findings state and no other table shows.
-SUMMARY_SHIFTS = (("preferred_vs_rejected_shift", "per-byte shift (model − reference), preferred minus rejected"),
-                  ("mean_entropy_difference", "mean next-token entropy along the summaries, model − reference (nats)"))
-
-
 def summary_shift_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
     """Per compared model and task, the shift of the preferred against the rejected summaries and the change of
     entropy along the human-written summaries (generation tasks have their own tables); [] without such rows."""
     rows = select(table[table["reference"] != ""], group=ALL)
-    rows = rows[~rows["task"].isin(levels(select(table, statistic="ead"), "task"))]
-    stats = stats_by(rows[rows["statistic"].isin([name for name, _ in SUMMARY_SHIFTS])], "model", "task", "statistic")
+    rows = rows[~rows["task"].isin(generation_tasks(table))]
+    stats = stats_by(section_rows(rows, "summary_shifts"), "model", "task", "statistic")
     if not stats:
         return []
-    names = _names(summary)
-    body = [[names.get(model, model), task, label, _cell_p(stat)] for (model, task, statistic), stat in stats.items()
-            for name, label in SUMMARY_SHIFTS if name == statistic]
+    names = model_names(summary)
+    labels = {s.name: row_label(s) for s in in_section("summary_shifts")}
+    body = [[names.get(model, model), task, labels[statistic], cell_p(stat)]
+            for (model, task, statistic), stat in stats.items()]
     return ["Changes along the human-written summaries:", "",
             *markdown_table(["model", "task", "statistic", f"estimate [{ci} CI], p"], body)]
 
@@ -438,30 +168,13 @@ def incomplete_banner(summary: Mapping) -> list[str]:
             *(f"> - {note}" for note in notes), ""]
 
 
-# Generated samples (issue 11): the diversity of each model's samples, their likelihood under the reference and
-# the next-token entropies; each table appears only when the statistics table has its rows.
-GENERATION_ROWS = (
-    *((name, "per_input", f"{label}, per input") for name, label in (
-        ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2"), ("distinct_3", "distinct-3"), ("ead", "EAD"),
-        ("self_bleu", "self-BLEU (lower: more diverse)"),
-        ("compression_ratio", "compression ratio (lower: more diverse)"),
-        ("semantic_distance", "semantic distance (mean pairwise cosine)"), ("vendi_score", "Vendi score"))),
-    *((name, "across_input", f"{label}, across inputs") for name, label in (
-        ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2"), ("distinct_3", "distinct-3"), ("ead", "EAD"),
-        ("self_bleu", "self-BLEU (lower: more diverse)"),
-        ("compression_ratio", "compression ratio (lower: more diverse)"),
-        ("semantic_distance", "semantic distance (mean pairwise cosine)"), ("vendi_score", "Vendi score"))),
-    ("mean_length", ALL, "mean length (words)"),
-    ("empty_share", ALL, "empty samples (share; left out of the rows above)"),
-    ("sample_ref_logprob", ALL, "the reference's log-prob per token of the samples (nats)"),
-    ("mean_entropy", ALL, "next-token entropy along the model's own samples (nats)"),
-)
-POST_ROWS = (("post_entropy", "next-token entropy over the posts (nats)"),
-             ("post_perplexity", "perplexity over the posts"))
-
-
-def _names(summary: Mapping) -> dict[str, str]:
-    return {r["model_name"]: r.get("display_name", r["model_name"]) for r in summary["runs"]}
+def section_spec(section: str) -> tuple[tuple[str, str, str], ...]:
+    """(statistic, group, row label) of a by-model section (`generation`, `posts`): each named group (per input,
+    across inputs) with its statistics, then the statistics without groups, in registry order."""
+    shown = in_section(section)
+    groups = list(dict.fromkeys(g for s in shown for g, _ in s.groups))
+    return (*((s.name, g, row_label(s, g)) for g in groups for s in shown if g in dict(s.groups)),
+            *((s.name, ALL, row_label(s)) for s in shown if not s.groups))
 
 
 def _generation_settings(summary: Mapping, task: str) -> str:
@@ -498,7 +211,7 @@ def _difference_table(rows: pd.DataFrame, spec: tuple, names: Mapping[str, str],
     """Rows = the differences of `spec` present, columns = each model minus the reference (cell, p)."""
     models = [m for m in names if m in set(rows["model"])]
     stats = stats_by(rows, "statistic", "group", "model")
-    body = [[label, *(_cell_p(stats.get((difference_name(name), group, m))) for m in models)]
+    body = [[label, *(cell_p(stats.get((difference_name(name), group, m))) for m in models)]
             for name, group, label in spec if any((difference_name(name), group, m) in stats for m in models)]
     return markdown_table(["statistic", *(f"{names[m]} − {names[reference]}" for m in models)], body) if body else []
 
@@ -506,12 +219,12 @@ def _difference_table(rows: pd.DataFrame, spec: tuple, names: Mapping[str, str],
 def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure], ci: str) -> list[str]:
     """The "Generated samples" section: per generation task, each model's statistics and its differences from
     the reference, the mode-collapse map; then the entropy and perplexity over the posts; [] without such rows."""
-    names = _names(summary)
+    names = model_names(summary)
     generation = [s.name for s in statistics(kind="generation")]
     rows = table[table["statistic"].isin([*generation, *map(difference_name, generation)])]
     own, compared = rows[rows["reference"] == ""], rows[rows["reference"] != ""]
-    gen_tasks = levels(own[own["statistic"] == "ead"], "task")
-    post_tasks = levels(own[own["statistic"].isin([name for name, _ in POST_ROWS])], "task")
+    gen_tasks = generation_tasks(own)
+    post_tasks = levels(section_rows(own, "posts"), "task")
     if not gen_tasks and not post_tasks:
         return []
     lines = ["### Generated samples", "",
@@ -528,15 +241,16 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
         lines += [semantic_note(embedding), ""]
     for task in gen_tasks:
         lines += [f"#### {task}", "", _generation_settings(summary, task), ""]
-        lines += _by_model_table(select(own, task=task), GENERATION_ROWS, names)
+        lines += _by_model_table(select(own, task=task), section_spec("generation"), names)
         if summary.get("reference"):
-            lines += _difference_table(select(compared, task=task), GENERATION_ROWS, names, summary["reference"])
+            lines += _difference_table(select(compared, task=task), section_spec("generation"), names,
+                                       summary["reference"])
         lines += figure_lines(figures, None, task)
     if post_tasks:
         lines += ["#### Next-token entropy and perplexity over the posts", "",
                   f"Every token of every post scored after the prompt's header ({ci} CI, posts resampled):", ""]
         for task in post_tasks:
-            spec = tuple((name, ALL, f"{label} ({task})") for name, label in POST_ROWS)
+            spec = tuple((name, group, f"{label} ({task})") for name, group, label in section_spec("posts"))
             lines += _by_model_table(select(own, task=task), spec, names)
             if summary.get("reference"):
                 lines += _difference_table(select(compared, task=task), spec, names, summary["reference"])
@@ -554,7 +268,7 @@ def semantic_note(embedding: Mapping) -> str:
 
 def human_entropy_line(rows: pd.DataFrame) -> list[str]:
     """One sentence with the run's mean next-token entropy along the task's human-written summaries, or []."""
-    stat = stats_by(select(rows, statistic="mean_entropy", group=ALL), "task")
+    stat = stats_by(section_rows(select(rows, group=ALL), "human_entropy"), "task")
     if not stat:
         return []
     (value,) = stat.values()
@@ -606,12 +320,12 @@ def task_lines(run: Mapping, task: str, info: Mapping, rows: pd.DataFrame, figur
     run's figures of the task."""
     if info["kind"] == "axis":
         lines = [f"#### {task} (axis ratings, n = {info['n']})", ""]
-        lines += axis_section(select(rows, group=ALL), info, ci, select(rows, statistic="baseline_spearman"))
+        lines += axis_section(select(rows, group=ALL), info, ci, section_rows(rows, "axis_baselines"))
         lines += typicality_lines(rows, "axis", ci, rating_roles(info))
     else:
         lines = [f"#### {task} (pairwise choices, n = {info['n']})", ""]
-        lines += cmp_section(select(rows, statistic="agreement"), run["cmp"][task]["preference_model"], ci,
-                             select(rows, statistic="baseline_agreement"))
+        lines += cmp_section(section_rows(rows, "pair_agreement"), run["cmp"][task]["preference_model"], ci,
+                             section_rows(rows, "agreement_baselines"))
         lines += typicality_lines(rows, "cmp", ci)
         lines += vs_agreement_lines(rows, ci)
         lines += human_ceiling_lines(rows, ci)

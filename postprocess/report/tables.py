@@ -4,20 +4,9 @@
 are filters of its rows, with the same columns plus four from a statistic's `details`, so a
 spreadsheet shows what report.md marks: `interval_warning` (why the interval is unreliable, empty
 when it is not), `n_clusters` (posts), `n_ties` (tied pairs of an agreement) and
-`p_value_independent` (the rows-independent test kept beside the cluster-bootstrap p):
-
-| file | rows of the statistics table |
-|---|---|
-| `axis_correlations.csv` | one run's statistics of rated summaries (`reference` empty, kind "axis"), group `all` |
-| `axis_breakdowns.csv` | the same statistics per group (`policy=…`, `subsplit=…`) |
-| `agreement.csv` | single-run statistics of pairs (kind "cmp"): agreement, overall and per group |
-| `comparisons.csv` | every statistic of a model against the reference (`reference` set) |
-| `typicality.csv` | hypothesis 1: the typicality bias alpha, its odds ratio and Δp, the ordinal coefficient |
-| `human_ceiling.csv` | labeller-labeller agreement, agreement with the majority, idealised R*, worker heterogeneity |
-| `baselines.csv` | the null rules' agreement and Spearman (`baseline_agreement`, `baseline_spearman`), per run |
-| `generation.csv` | one run's statistics of generated samples and next-token entropy (registry kind "generation") |
-
-The VS-comparable agreement rows (`agreement_wilson`, `ranking_accuracy`) sit in `agreement.csv`.
+`p_value_independent` (the rows-independent test kept beside the cluster-bootstrap p). Which file holds a
+single-run row is its registry entry's `csv` (`breakdown_csv` for a breakdown); every row of a model against the
+reference is in comparisons.csv; the files and their order are `postprocess.stats.registry.CSV_FILES`.
 
 `preference_model.csv` holds the Bradley-Terry fits, which are model objects in summary.json
 (`runs[].cmp[TASK].preference_model`), not rows of the statistics table.
@@ -30,21 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from postprocess.stats.registry import statistics
+from postprocess.stats.registry import COMPARISONS_CSV, CSV_FILES, csv_file, lookup
 from postprocess.stats.result import interval_warning
-from postprocess.stats.table import ALL, COLUMNS, single_run, stat_dict, write_statistics_csv
+from postprocess.stats.table import COLUMNS, stat_dict, write_statistics_csv
 
 DETAIL_COLUMNS = ("interval_warning", "n_clusters", "n_ties", "p_value_independent")
-# Hypothesis 1 (issue 13): statistic names of the typicality and human-ceiling CSVs, and the agreement rows
-# as Verbalized Sampling and Chen et al. report them (in agreement.csv), whatever registry kind they have.
-TYPICALITY_STATISTICS = ("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p", "typicality_ordinal")
-HUMAN_CEILING_STATISTICS = ("human_agreement", "majority_agreement", "idealised_ranking_accuracy",
-                            "worker_heterogeneity")
-VS_AGREEMENT_STATISTICS = ("agreement_wilson", "ranking_accuracy")
-HYPOTHESIS_1 = (*TYPICALITY_STATISTICS, *HUMAN_CEILING_STATISTICS, *VS_AGREEMENT_STATISTICS)
-# Issue 11: the statistics of generated samples and next-token entropies (their differences: comparisons.csv).
-BASELINE_STATISTICS = tuple(s.name for s in statistics(kind="baseline"))
-GENERATION_STATISTICS = tuple(s.name for s in statistics(kind="generation"))
 
 
 def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -64,18 +43,12 @@ def csv_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_views(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each CSV file's name and its rows of the statistics table."""
-    own = table[table["reference"] == ""]
-    axis = single_run(table, "axis")
-    axis = axis[~axis["statistic"].isin(HYPOTHESIS_1)]
-    cmp = own["statistic"].isin(set(single_run(table, "cmp")["statistic"]) - set(HYPOTHESIS_1))
-    return {"axis_correlations": axis[axis["group"] == ALL], "axis_breakdowns": axis[axis["group"] != ALL],
-            "agreement": own[cmp | own["statistic"].isin(VS_AGREEMENT_STATISTICS)],
-            "typicality": own[own["statistic"].isin(TYPICALITY_STATISTICS)],
-            "human_ceiling": own[own["statistic"].isin(HUMAN_CEILING_STATISTICS)],
-            "comparisons": table[table["reference"] != ""],
-            "baselines": own[own["statistic"].isin(BASELINE_STATISTICS)],
-            "generation": own[own["statistic"].isin(GENERATION_STATISTICS)]}
+    """Each CSV file's name (`CSV_FILES`, in order) and its rows of the statistics table, in table order."""
+    own = table["reference"] == ""
+    files = [COMPARISONS_CSV if not mine else csv_file(lookup(statistic)[0], group)
+             for mine, statistic, group in zip(own, table["statistic"], table["group"])]
+    where = pd.Series(files, index=table.index, dtype=object)
+    return {name: table[where == name] for name in CSV_FILES}
 
 
 def preference_model_rows(summary: Mapping) -> list[dict]:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from postprocess.stats.registry import statistics
 from postprocess.stats.result import Stat
 
 ADDRESS = ("model", "reference", "task", "measure", "axis", "statistic", "group")
@@ -82,11 +81,6 @@ def stat_dict(row: Mapping) -> dict:
     return out
 
 
-def stat_dicts(table: pd.DataFrame) -> list[dict]:
-    """Every row of the table as a dict of its columns plus `stat` (its `stat_dict`)."""
-    return [{**{k: row[k] for k in ADDRESS}, "stat": stat_dict(row)} for row in table.to_dict("records")]
-
-
 def stats_by(table: pd.DataFrame, *columns: str) -> dict[tuple, dict]:
     """{the row's values of `columns`: its statistic (`stat_dict`)} for every row of `table`."""
     return {tuple(row[c] for c in columns): stat_dict(row) for row in table.to_dict("records")}
@@ -95,12 +89,6 @@ def stats_by(table: pd.DataFrame, *columns: str) -> dict[tuple, dict]:
 def levels(table: pd.DataFrame, column: str) -> list:
     """The values of `column`, each once, in table order (the order the statistics were computed)."""
     return list(dict.fromkeys(table[column]))
-
-
-def single_run(table: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Rows of one run's statistics of a registry kind ("axis" or "cmp"), every group."""
-    names = [s.name for s in statistics(kind=kind)]
-    return table[(table["reference"] == "") & table["statistic"].isin(names)]
 
 
 def write_statistics_csv(table: pd.DataFrame, path: Path) -> Path:

@@ -27,7 +27,7 @@ from postprocess.commands.tempered_copy import write_tempered_copy
 from postprocess.compare.statistics import ALPHA_GROUP, compare_runs, predicted_gamma_rows
 from postprocess.io.samples import read_samples
 from postprocess.report.findings import findings
-from postprocess.report.markdown import sharpening_lines
+from postprocess.report.statistic_sections import sharpening_lines
 from postprocess.stats.result import Stat, format_stat
 from postprocess.stats.table import select, stat_dict, stat_row, statistics_table
 from tests.helpers.harness_runs import run_tasks

@@ -14,7 +14,7 @@ from postprocess.io.samples import read_samples
 from postprocess.io.synthetic_runs import write_run
 from postprocess.plots.run_figures import pair_probability_histogram
 from postprocess.report.build import build_report
-from postprocess.report.markdown import flip_table_lines
+from postprocess.report.statistic_sections import flip_table_lines
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.result import Stat

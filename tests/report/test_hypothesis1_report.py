@@ -9,7 +9,7 @@ import re
 import pandas as pd
 
 from postprocess.report.findings import findings
-from postprocess.report.markdown import human_ceiling_lines, typicality_lines, vs_agreement_lines
+from postprocess.report.statistic_sections import human_ceiling_lines, typicality_lines, vs_agreement_lines
 from postprocess.report.tables import csv_views
 from postprocess.stats.result import Stat
 from postprocess.stats.table import COLUMNS, stat_row, statistics_table

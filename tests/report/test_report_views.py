@@ -17,6 +17,7 @@ from postprocess.report.build import build_report
 from postprocess.report.findings import MEASURE_WORDS
 from postprocess.report.tables import DETAIL_COLUMNS
 from postprocess.stats.bootstrap import Settings
+from postprocess.stats.registry import statistics
 from postprocess.stats.result import interval_marks
 from postprocess.stats.table import COLUMNS
 from tests.report.golden.make_golden_summary import N_RESAMPLES, write_runs
@@ -76,7 +77,9 @@ def _walked_lines(run: dict, task: str, ci: str) -> list[str]:
         stats = run["axis"][task]
         lines = []
         for key in ("spearman", "partial_spearman_length", "pearson", "kendall"):
-            lines += [f"{key.replace('_', ' ')} (estimate [{ci} CI], posts resampled):", _row("measure", *RATING_AXES),
+            label = next(s.label for s in statistics(kind="axis") if s.key == key)
+            lines += [f"{key.replace('_', ' ')} ({label}; estimate [{ci} CI], posts resampled):",
+                      _row("measure", *RATING_AXES),
                       *(_row(m, *(_fmt(stats[m][a][key]) for a in RATING_AXES)) for m in stats)]
         return lines + [_row(m, *(f"{stats[m][a]['spearman']['n']} / {_p(stats[m][a]['spearman'])}"
                                   for a in RATING_AXES)) for m in stats]
@@ -304,6 +307,6 @@ def test_every_coverage_follows_confidence(reports):
     text = (reports["ninety"] / "report.md").read_text()
     assert "95%" not in text
     assert "Intervals: 90% percentile cluster bootstrap" in text
-    assert "spearman (estimate [90% CI], posts resampled):" in text and "| agreement [90% CI] |" in text
+    assert "spearman (Spearman ρ; estimate [90% CI], posts resampled):" in text and "| agreement [90% CI] |" in text
     assert "with the median per rating level and its 90% CI." in text and "bars are 90% cluster-bootstrap" in text
     assert re.search(rf"reaches agreement with the human choice {TRIPLE} \(90% CI\)", text)

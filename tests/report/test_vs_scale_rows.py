@@ -12,7 +12,7 @@ import pytest
 
 from postprocess.io.samples import read_samples
 from postprocess.io.synthetic_runs import write_run
-from postprocess.report.markdown import typicality_lines
+from postprocess.report.statistic_sections import typicality_lines
 from postprocess.report.run_statistics import VS_SCALE_GROUP, axis_typicality_rows, cmp_typicality_rows
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
