@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from postprocess.io.synthetic_runs import write_run
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the synthetic runs are the tests' helper
+
 from postprocess.report.build import build_report, default_jobs
 from postprocess.stats.bootstrap import Settings
+from tests.helpers.synthetic_runs import write_run
 
 
 def main() -> None:

@@ -112,19 +112,42 @@ ENVIRONMENT = """## Environment variables
 """
 
 
+def _statistic_facts(stat) -> str:
+    """What an entry says beyond its label: unit, direction, producer, where it shows, its named groups."""
+    from postprocess.stats.registry import CSV_FILES
+
+    facts = [f"Kind `{stat.kind}`"]
+    facts += [f"unit: {_escape(stat.unit)}"] if stat.unit else []
+    facts += [f"{_escape(stat.direction)}"] if stat.direction else []
+    facts.append("report.md: " + (", ".join(f"section `{s}`" for s in stat.sections) or "no table (tables and "
+                                                                                         "summary.json only)"))
+    facts += [f"tables/{stat.csv}.csv" + (f" (breakdowns: tables/{stat.breakdown_csv}.csv)" if stat.breakdown_csv
+                                          else "")] if stat.csv in CSV_FILES else []
+    facts += [f"figure: {_escape(stat.figure)}"] if stat.figure else []
+    facts.append(f"summary.json `{'.'.join(stat.path)}`" + (f"; breakdowns `{'.'.join(stat.group_path)}`"
+                                                              if stat.group_path else ""))
+    text = "; ".join(facts) + "."
+    if stat.groups:
+        text += "\n\n| group | meaning |\n|---|---|\n" + "\n".join(f"| `{g}` | {_escape(meaning)} |"
+                                                               for g, meaning in stat.groups)
+    return text
+
+
 def statistics_page() -> str:
-    """Every registered statistic: its label, kind and summary.json path; the differences of the paired ones."""
-    from postprocess.stats.registry import REGISTRY, difference_name, difference_path
+    """Every registered statistic: its label and all its entry says (kind, unit, direction, sections, CSV file,
+    figure, summary.json path, groups); the differences of the paired ones."""
+    from postprocess.stats.registry import REGISTRY, SECTIONS, difference_name, difference_path
 
     out = ["# Statistics\n",
            "Generated at every build from the registry `postprocess/stats/registry.py`: each value of the "
-           "`statistic` column of `tables/statistics.csv`, with its label, its kind and where summary.json keeps "
-           "it (path templates name the table's columns in braces). The columns and the typicality groups are "
-           "described in [The statistics table](../statistics.md).\n"]
+           "`statistic` column of `tables/statistics.csv`, with its label, its kind (the row producer), its unit and "
+           "direction, where report.md, tables/ and the figures show it and where summary.json keeps it (path "
+           "templates name the table's columns in braces). The columns and the typicality groups are "
+           "described in [The statistics table](../statistics.md).\n",
+           "report.md's sections, in order: " + "; ".join(f"`{name}` ({_escape(what)})" for name, what in
+                                                         SECTIONS.items()) + ".\n"]
     for stat in REGISTRY.values():
-        out.append(f"### `{stat.name}` {{#{stat.name}}}\n\n{_escape(stat.label)}. Kind `{stat.kind}`; summary.json "
-                   f"`{'.'.join(stat.path)}`" + (f"; breakdowns `{'.'.join(stat.group_path)}`" if stat.group_path
-                                                   else "") + ".\n")
+        out.append(f"### `{stat.name}` {{#{stat.name}}}\n\n{_escape(stat.label)}. {_statistic_facts(stat)}\n")
     out.append("## Differences, model minus reference\n\nA paired statistic compared against the reference on the "
                "same resampled posts is named `<name>_difference`.\n")
     for stat in REGISTRY.values():

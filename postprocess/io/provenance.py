@@ -26,7 +26,7 @@ from lm_eval_tasks.json_files import read_json
 # The converted default model (`lm_eval_tasks.default_model.convert_gguf`) names its GGUF source here.
 SOURCE_FILE = "summ_pref_source.json"
 # Data origins that are made up: the embedded sample (`--metadata '{"data_dir": "sample"}'`) and the
-# runs `postprocess.io.synthetic_runs` writes for tests and benchmarks.
+# runs `tests.helpers.synthetic_runs` writes for tests and benchmarks.
 SYNTHETIC_ORIGINS = ("sample", "synthetic")
 _GGUF_TYPE = re.compile(r"[.\-_]((?:I?Q\d\w*?)|F16|BF16|F32)\.gguf$", re.IGNORECASE)
 

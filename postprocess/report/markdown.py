@@ -26,6 +26,7 @@ from postprocess.stats.registry import difference_name, in_section, names_in, ro
 from postprocess.stats.result import INTERVAL_MARKS, MIN_CLUSTERS, confidence_label
 from postprocess.stats.table import ALL, group_label, levels, select, split_group, stats_by
 
+
 def section_rows(rows: pd.DataFrame, section: str) -> pd.DataFrame:
     """The rows of the statistics report.md shows in `section` (`postprocess.stats.registry.SECTIONS`)."""
     return rows[rows["statistic"].isin(names_in(section))]

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
-from postprocess.io.synthetic_runs import TIMESTAMP, write_run
+from tests.helpers.synthetic_runs import TIMESTAMP, write_run
 
 _CALLS = itertools.count()
 

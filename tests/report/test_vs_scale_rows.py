@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 
 from postprocess.io.samples import read_samples
-from postprocess.io.synthetic_runs import write_run
-from postprocess.report.statistic_sections import typicality_lines
 from postprocess.report.run_statistics import VS_SCALE_GROUP, axis_typicality_rows, cmp_typicality_rows
+from postprocess.report.statistic_sections import typicality_lines
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.registry import TYPICALITY_GROUPS
 from postprocess.stats.table import statistics_table
 from postprocess.stats.typicality import axis_pairs, typicality_alpha
 from tests.helpers.paths import REPO
+from tests.helpers.synthetic_runs import write_run
 
 SETTINGS = Settings(n_resamples=60, seed=2)
 MEASURES = ["sum", "per_byte", "per_token"]

@@ -25,7 +25,7 @@ RUNS = {"base": {"seed": 1, "shift": 0.0}, "tuned": {"seed": 2, "shift": 0.3}}
 
 def write_runs(root: Path) -> list[Path]:
     """Two synthetic model folders over the same rows (120 pairs and 120 axis rows on 30 posts each)."""
-    from postprocess.io.synthetic_runs import write_run
+    from tests.helpers.synthetic_runs import write_run
 
     folders = []
     for name, kw in RUNS.items():
