@@ -17,7 +17,7 @@ import pandas as pd
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import align
 from postprocess.compare.paired import agreement_difference, alpha_difference, available_measures, measure
-from postprocess.stats.bootstrap import Settings, draw_unless_given
+from postprocess.stats.bootstrap import Settings
 from postprocess.stats.registry import difference_name
 from postprocess.stats.table import stat_row
 
@@ -45,8 +45,7 @@ def model_pair_rows(frames: Mapping[str, Mapping[str, pd.DataFrame]], kinds: Map
                     logger.warning("%s vs %s on %s: not compared (%s)", second, first, task, err)
                     continue
                 posts = f["post_id"].to_numpy()
-                kw = {"n_resamples": settings.n_resamples, "seed": settings.seed, "confidence": settings.confidence,
-                      "resamples": draw_unless_given(None, posts, settings.n_resamples, settings.seed)}
+                kw = settings.draws(posts)
                 choice = f["choice"].to_numpy(dtype=float)
                 for m, why in available_measures(f, "cmp").items():
                     if why is not None:

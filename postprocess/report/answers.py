@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from postprocess.io.provenance import display_name_map
+from postprocess.report.facts import ReportFacts, as_facts
 from postprocess.report.findings import (
     MEASURE_WORDS,
     alpha_baseline,
@@ -24,13 +24,11 @@ from postprocess.report.findings import (
     best_baseline,
     comparison_pairs,
     direction,
-    main_measure,
     measure_order,
     no_claim,
     shared_summaries,
 )
 from postprocess.stats.baselines import RULE_WORDS
-from postprocess.stats.bootstrap import Settings
 from postprocess.stats.result import format_stat, interval_warning
 from postprocess.stats.table import ALL, levels, select, stats_by
 
@@ -41,9 +39,8 @@ CONFOUND_FITS = {
 }
 
 
-def _fmt(stat: Mapping | None, summary: Mapping) -> str:
-    confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
-    return format_stat(stat, confidence=confidence)
+def _fmt(stat: Mapping | None, facts: ReportFacts) -> str:
+    return format_stat(stat, confidence=facts.settings.confidence)
 
 
 def _verdict(stat: Mapping, null: float, words: Mapping[int, str]) -> str:
@@ -60,7 +57,7 @@ GAMMA_WORDS = {1: "γ > 1, the model sharpens the reference (the concentration m
                0: "not distinguishable from 1, no evidence of sharpening or flattening at this sample size"}
 
 
-def largest_confound(rows: pd.DataFrame, measure: str, group: str, stat: Mapping, summary: Mapping) -> str:
+def largest_confound(rows: pd.DataFrame, measure: str, group: str, stat: Mapping, facts: ReportFacts) -> str:
     """'Largest confound: ...' for an alpha: too few posts when its interval is unreliable; else the confound whose
     fit moves alpha furthest from its estimate, with that fit and its verdict; '' when no such fit exists."""
     if warning := interval_warning(stat):
@@ -71,16 +68,17 @@ def largest_confound(rows: pd.DataFrame, measure: str, group: str, stat: Mapping
     if not moved:
         return ""
     _, fit, word = max(moved)
-    return (f" Largest confound: {word}; with {word} held fixed α is {_fmt(fits[fit], summary)}, "
+    return (f" Largest confound: {word}; with {word} held fixed α is {_fmt(fits[fit], facts)}, "
             f"{_verdict(fits[fit], 0.0, ALPHA_WORDS)}.")
 
 
-def hypothesis1_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+def hypothesis1_answer(summary: ReportFacts | Mapping, table: pd.DataFrame) -> str | None:
     """The hypothesis-1 paragraph, or None without `typicality_alpha` rows."""
-    names = display_name_map(summary)
+    facts = as_facts(summary)
+    names = facts.names
     own = select(table, reference="", statistic="typicality_alpha")
-    models = [summary["reference"]] if summary.get("reference") else levels(own, "model")
-    main = main_measure(summary)
+    models = [facts.reference] if facts.reference else levels(own, "model")
+    main = facts.main_measure
     parts = []
     for model in models:
         for task in sorted(levels(select(own, model=model), "task")):
@@ -91,23 +89,24 @@ def hypothesis1_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
             measure, (group, stat) = found
             on = "" if measure == main else f" (on {MEASURE_WORDS[measure]}: the main measure is absent)"
             text = (f"{task}, {names.get(model, model)}{on}: typicality bias α{baseline_words(group)} "
-                    f"{_fmt(stat, summary)}, {_verdict(stat, 0.0, ALPHA_WORDS)}.")
+                    f"{_fmt(stat, facts)}, {_verdict(stat, 0.0, ALPHA_WORDS)}.")
             agreement = stats_by(select(table, reference="", model=model, task=task, statistic="agreement",
                                         measure=measure, group=ALL), "measure").get((measure,))
             if agreement is not None:
-                text += (f" The likelier summary is the one humans chose in {_fmt(agreement, summary)} of pairs, "
+                text += (f" The likelier summary is the one humans chose in {_fmt(agreement, facts)} of pairs, "
                          f"{_verdict(agreement, 0.5, AGREEMENT_WORDS)}.")
-            parts.append(text + largest_confound(rows, measure, group, stat, summary))
+            parts.append(text + largest_confound(rows, measure, group, stat, facts))
     if not parts:
         return None
     return ("**Hypothesis 1: does the base model's likelihood predict which summary humans prefer?** "
             + " ".join(parts))
 
 
-def hypothesis2_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+def hypothesis2_answer(summary: ReportFacts | Mapping, table: pd.DataFrame) -> str | None:
     """The hypothesis-2 paragraph, or None without `sharpening_gamma` rows."""
-    names = display_name_map(summary)
-    main = main_measure(summary)
+    facts = as_facts(summary)
+    names = facts.names
+    main = facts.main_measure
     parts = []
     for model, reference in comparison_pairs(table):
         rows = select(table, model=model, reference=reference, statistic="sharpening_gamma", group=ALL)
@@ -125,27 +124,28 @@ def hypothesis2_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
                 " (the same distinct summaries, one result)" if also else "")
             on = "" if measure == main else f" (γ is not computed on {MEASURE_WORDS[main]})"
             text = (f"{names.get(model, model)} vs {names.get(reference, reference)}, {tasks}{on}: sharpening γ "
-                    f"{_fmt(stat, summary)}, {_verdict(stat, 1.0, GAMMA_WORDS)}.")
+                    f"{_fmt(stat, facts)}, {_verdict(stat, 1.0, GAMMA_WORDS)}.")
             if warning := interval_warning(stat):
                 text += f" Largest confound: few posts ({warning}), so no claim."
             else:
                 other = next((m for m in measure_order(main) if m != measure and m in gamma), None)
                 if other is not None:
                     text += (f" Largest confound: length; on {MEASURE_WORDS[other]} (longer summaries weigh more) "
-                             f"γ is {_fmt(gamma[other], summary)}, {_verdict(gamma[other], 1.0, GAMMA_WORDS)}.")
+                             f"γ is {_fmt(gamma[other], facts)}, {_verdict(gamma[other], 1.0, GAMMA_WORDS)}.")
             parts.append(text)
     if not parts:
         return None
     return "**Hypothesis 2: does tuning sharpen the reference model's distribution?** " + " ".join(parts)
 
 
-def baselines_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+def baselines_answer(summary: ReportFacts | Mapping, table: pd.DataFrame) -> str | None:
     """Each model's agreement on every pair task (main measure) beside the best null baseline of its run's pairs
     (`findings.best_baseline`), and whether it beats it by its interval; None without `baseline_agreement` rows."""
-    names = display_name_map(summary)
+    facts = as_facts(summary)
+    names = facts.names
     own = select(table, reference="")
     agreement = select(own, statistic="agreement", group=ALL)
-    main = main_measure(summary)
+    main = facts.main_measure
     parts = []
     for task in sorted(levels(select(own, statistic="baseline_agreement"), "task")):
         texts = []
@@ -160,8 +160,8 @@ def baselines_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
             on = "" if measure == main else f" on {MEASURE_WORDS[measure]}"
             verdict = {True: "beats it", False: "does not beat it (intervals overlap or the rule is ahead)",
                        None: "not comparable (no interval)"}[beats_baseline(stat, base)]
-            texts.append(f"{names.get(model, model)}{on} {_fmt(stat, summary)} against \"{RULE_WORDS[rule]}\" "
-                         f"{_fmt(base, summary)}: {verdict}")
+            texts.append(f"{names.get(model, model)}{on} {_fmt(stat, facts)} against \"{RULE_WORDS[rule]}\" "
+                         f"{_fmt(base, facts)}: {verdict}")
         if texts:
             parts.append(f"{task}: " + "; ".join(texts) + ".")
     if not parts:
@@ -169,13 +169,14 @@ def baselines_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
     return "**Null baselines: does each model beat a rule that knows only length or copying?** " + " ".join(parts)
 
 
-def model_pairs_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
+def model_pairs_answer(summary: ReportFacts | Mapping, table: pd.DataFrame) -> str | None:
     """The paired difference of agreement between every two models on the same pairs (main measure, or the first of
     `measure_order` present), with its exact McNemar p and Holm-adjusted p; None with fewer than two runs."""
-    names = display_name_map(summary)
+    facts = as_facts(summary)
+    names = facts.names
     rows = select(table, statistic="agreement_difference", group=ALL)
-    main = main_measure(summary)
-    confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
+    main = facts.main_measure
+    confidence = facts.settings.confidence
     parts = []
     for (model, reference, task), group in rows.groupby(["model", "reference", "task"], sort=False):
         by_measure = stats_by(group, "measure")
@@ -191,22 +192,23 @@ def model_pairs_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
         p_text = "" if stat.get("p_value") is None else f", McNemar p = {stat['p_value']:.3g}"
         p_text += "" if p_holm is None else f", Holm-adjusted p = {p_holm:.3g}"
         parts.append(f"{task}{on}: {names.get(model, model)} minus {names.get(reference, reference)} "
-                     f"{_fmt(stat, summary)}{p_text}: {verdict}.")
+                     f"{_fmt(stat, facts)}{p_text}: {verdict}.")
     if not parts:
         return None
     return "**Model against model: which agrees more with the humans on the same pairs?** " + " ".join(parts)
 
 
-def answers(summary: Mapping, table: pd.DataFrame) -> dict[str, str]:
+def answers(summary: ReportFacts | Mapping, table: pd.DataFrame) -> dict[str, str]:
     """{"hypothesis_1", "baselines", "model_pairs", "hypothesis_2"}: paragraphs, each present only where its rows
     exist."""
-    out = {"hypothesis_1": hypothesis1_answer(summary, table), "baselines": baselines_answer(summary, table),
-           "model_pairs": model_pairs_answer(summary, table), "hypothesis_2": hypothesis2_answer(summary, table)}
+    facts = as_facts(summary)
+    out = {"hypothesis_1": hypothesis1_answer(facts, table), "baselines": baselines_answer(facts, table),
+           "model_pairs": model_pairs_answer(facts, table), "hypothesis_2": hypothesis2_answer(facts, table)}
     return {key: text for key, text in out.items() if text}
 
 
-def stated_measure(summary: Mapping) -> str:
+def stated_measure(summary: ReportFacts | Mapping) -> str:
     """The sentence naming the main measure, under the Answers heading."""
-    return (f"Main measure: {MEASURE_WORDS[main_measure(summary)]} (`summ-pref report --main-measure` changes it); "
-            "every finding below is stated on it unless it names another.")
+    return (f"Main measure: {MEASURE_WORDS[as_facts(summary).main_measure]} (`summ-pref report --main-measure` "
+            "changes it); every finding below is stated on it unless it names another.")
 

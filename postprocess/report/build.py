@@ -38,6 +38,7 @@ from postprocess.report.comparisons import (
     row_coverage,
     shared_tasks,
 )
+from postprocess.report.facts import DEFAULT_MAIN_MEASURE, ReportFacts
 from postprocess.report.figures import (
     draw_answer_figures,
     draw_comparison_figures,
@@ -167,8 +168,15 @@ def run_summary(i: int, loaded: LoadedRun, results: dict) -> dict:
             out["axis"][name] = {}
             out["axis_breakdowns"][name] = {by: {} for by in AXIS_BREAKDOWNS}
         else:
-            out["cmp"][name] = results[(i, name, "cmp")][1]
+            fits = results[(i, name, "cmp")][1]["preference_model"]
+            out["cmp"][name] = {"preference_model": {key: fit.to_dict() for key, fit in fits.items()}}
     return out
+
+
+def preference_fits(loaded: list[LoadedRun], results: dict) -> dict[tuple[str, str], dict]:
+    """{(model_name, pair task): its preference-model fit objects} for the calibration figures."""
+    return {(lr.run.model_name, name): results[(i, name, "cmp")][1]["preference_model"]
+            for i, lr in enumerate(loaded) for name, task in lr.tasks.items() if task.kind != "axis"}
 
 
 def run_label(run: Run, run_dirs: list[Path]) -> str:
@@ -202,8 +210,6 @@ def check_out_apart(out: Path, run_dirs: list[Path], runs: list[Run]) -> None:
 
 
 DEFAULT_SETTINGS = Settings()
-# The measure report.md answers on: per token, as Verbalized Sampling reports its typicality bias.
-DEFAULT_MAIN_MEASURE = "per_token"
 
 
 def check_betas(betas: Mapping[str, float], reference: str | None, names: list[str]) -> None:
@@ -214,6 +220,84 @@ def check_betas(betas: Mapping[str, float], reference: str | None, names: list[s
                             f"{reference!r} (model_names: {sorted(names)})")
         if problem := beta_problem(beta):
             raise DataError(f"--beta {name}={beta}: {problem}")
+
+
+def resolve_reference(reference: str | None, names: list[str]) -> str | None:
+    """--reference as the model_name it names (a model_name, @default, a model folder or its name)."""
+    if reference is None:
+        return None
+    if model_key(reference, names) is None:
+        raise DataError(f"--reference {reference!r} is not the model_name of any run: {sorted(names)} (or "
+                        "@default, a model folder, a folder's name)")
+    return model_key(reference, names)
+
+
+def load_runs(runs: list[Run], progress: bool, incomplete: list[str]) -> tuple[list[LoadedRun], list[str]]:
+    """Every run loaded and checked against its dataset, with what was read logged; the incomplete inputs (the
+    runs' own and the samples of incomplete generation runs), each logged as a warning."""
+    loaded = [load_run(run, progress, copy_measure) for run in runs]
+    for lr in loaded:
+        for name, task in lr.tasks.items():
+            logger.info("%s / %s: %d rows; %s", lr.run.model_name, name, len(task.frame), task.verification)
+            for note in describe_data_notes(task.info["data_notes"]):
+                logger.info("%s / %s: %s", lr.run.model_name, name, note)
+    incomplete = incomplete + [f"{lr.run.model_name}: {name} scored the samples of an incomplete generation run: {why}"
+                               for lr in loaded for name, g in sorted(lr.generation.items())
+                               for why in g.info.get("incomplete", [])]
+    for line in incomplete:
+        logger.warning("warning: incomplete input used (--allow-incomplete): %s", line)
+    return loaded, incomplete
+
+
+def report_skeleton(loaded: list[LoadedRun], results: dict, settings: Settings, main_measure: str,
+                    run_dirs: list[Path], coverage: dict, incomplete: list[str]) -> dict:
+    """summary.json without its statistics: package, settings, inputs, the runs' provenance, row coverage."""
+    skeleton = {
+        "package": {"name": "summ-pref", "version": package_version()},
+        "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else version("lm_eval"),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "settings": {**asdict(settings), "main_measure": main_measure},
+        "inputs": [i for lr in loaded for i in lr.inputs],
+        "runs": describe_runs([{**run_summary(i, lr, results), "run_folder": run_label(lr.run, run_dirs)}
+                               for i, lr in enumerate(loaded)]),
+        "row_coverage": coverage,
+        "incomplete_inputs": incomplete,
+    }
+    skeleton["synthetic_data"] = bool(synthetic_tasks(skeleton["runs"]))
+    for entry, lr in zip(skeleton["runs"], loaded):
+        if lr.generation:
+            entry["generation_tasks"] = generation_tasks_info(lr)
+    return skeleton
+
+
+def against_reference_rows(scoring: dict, skeleton: dict, rows: list[dict],
+                           generation_compared: list[dict], reference: str, settings: Settings,
+                           betas: Mapping[str, float]) -> tuple[list[dict], dict]:
+    """The rows of every model against the reference (the comparison statistics, the generated samples' differences,
+    the predicted gamma beside gamma), with the `comparisons` entries filled into `skeleton`; and the aligned
+    tables the comparison figures draw."""
+    skeleton["reference"] = reference
+    comparisons, comparison_rows, aligned = (compare_loaded(scoring, reference, settings, betas) if scoring
+                                             else ([], [], {}))
+    added = comparison_rows + generation_compared
+    added += predicted_gamma_rows(rows + added, reference, betas)  # gamma = 1 + alpha/beta beside gamma
+    skeleton["comparisons"] = comparison_entries(comparisons, generation_compared, reference, settings)
+    return added, aligned
+
+
+def write_outputs(staging: Path, summary: dict, table, loaded: list[LoadedRun], fits: dict, aligned: dict,
+                  settings: Settings) -> None:
+    """figures/, tables/, summary.json and report.md into the staging folder; `fits` the preference models'
+    objects (`preference_fits`)."""
+    facts = ReportFacts.from_summary(summary)
+    figures = draw_answer_figures(facts, table, staging / "figures", settings)
+    figures += draw_run_figures(loaded, facts, fits, table, staging / "figures", settings)
+    if aligned:
+        figures += draw_comparison_figures(facts, table, aligned, staging / "figures", settings)
+    figures += draw_generation_figures(facts, table, staging / "figures", settings)
+    write_tables(summary, table, staging / "tables")
+    (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    (staging / "report.md").write_text(render_report(facts, table, figures))
 
 
 def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAULT_SETTINGS,
@@ -236,29 +320,14 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
     runs = discover_runs(run_dirs, allow_incomplete)
     check_out_apart(out, run_dirs, runs)
     names = [r.model_name for r in runs]
-    if reference is not None:
-        if model_key(reference, names) is None:
-            raise DataError(f"--reference {reference!r} is not the model_name of any run: {sorted(names)} (or "
-                            "@default, a model folder, a folder's name)")
-        reference = model_key(reference, names)
+    reference = resolve_reference(reference, names)
     betas = {model_key(name, names) or name: beta for name, beta in (betas or {}).items()}
-    check_betas(betas, reference, [r.model_name for r in runs])
-    incomplete = [f"{run.model_name}: {why}" for run in runs for why in run.incomplete]
+    check_betas(betas, reference, names)
     staged = stage(out, made_by, force=force)
-    staging = staged.path
     try:
         started = time.time()
-        loaded = [load_run(run, progress, copy_measure) for run in runs]
-        for lr in loaded:
-            for name, task in lr.tasks.items():
-                logger.info("%s / %s: %d rows; %s", lr.run.model_name, name, len(task.frame), task.verification)
-                for note in describe_data_notes(task.info["data_notes"]):
-                    logger.info("%s / %s: %s", lr.run.model_name, name, note)
-        incomplete += [f"{lr.run.model_name}: {name} scored the samples of an incomplete generation run: {why}"
-                       for lr in loaded for name, g in sorted(lr.generation.items())
-                       for why in g.info.get("incomplete", [])]
-        for line in incomplete:
-            logger.warning("warning: incomplete input used (--allow-incomplete): %s", line)
+        loaded, incomplete = load_runs(runs, progress, [f"{run.model_name}: {why}" for run in runs
+                                                         for why in run.incomplete])
         check_same_scoring(loaded)
         scoring = scoring_runs(loaded, reference)
         if reference is not None and scoring:
@@ -268,21 +337,7 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
             for line in coverage_lines(coverage, [lr.run.model_name for lr in loaded]):
                 logger.info(line)
         results = compute_statistics(loaded, settings, default_jobs() if jobs is None else jobs)
-        skeleton = {
-            "package": {"name": "summ-pref", "version": package_version()},
-            "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else version("lm_eval"),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "settings": {**asdict(settings), "main_measure": main_measure},
-            "inputs": [i for lr in loaded for i in lr.inputs],
-            "runs": describe_runs([{**run_summary(i, lr, results), "run_folder": run_label(lr.run, run_dirs)}
-                                   for i, lr in enumerate(loaded)]),
-            "row_coverage": coverage,
-            "incomplete_inputs": incomplete,
-        }
-        skeleton["synthetic_data"] = bool(synthetic_tasks(skeleton["runs"]))
-        for entry, lr in zip(skeleton["runs"], loaded):
-            if lr.generation:
-                entry["generation_tasks"] = generation_tasks_info(lr)
+        skeleton = report_skeleton(loaded, results, settings, main_measure, run_dirs, coverage, incomplete)
         rows = [row for task_rows, _ in results.values() for row in task_rows]
         embedder = None
         if embedding_model is not None and any(gen_tasks(lr) for lr in loaded):
@@ -292,27 +347,16 @@ def build_report(run_dirs: list[Path], out: Path, *, settings: Settings = DEFAUL
         rows += generation_single
         aligned = {}
         if reference is not None:
-            skeleton["reference"] = reference
-            skeleton["comparisons"], comparison_rows, aligned = (
-                compare_loaded(scoring, reference, settings, betas) if scoring else ([], [], {}))
-            rows += comparison_rows + generation_compared
-            rows += predicted_gamma_rows(rows, reference, betas)  # issue 11: gamma = 1 + alpha/beta beside gamma
-            skeleton["comparisons"] = comparison_entries(skeleton["comparisons"], generation_compared, reference,
-                                                         settings)
+            added, aligned = against_reference_rows(scoring, skeleton, rows, generation_compared, reference, settings,
+                                                    betas)
+            rows += added
         frames = {lr.run.model_name: {name: task.frame for name, task in lr.tasks.items()} for lr in loaded}
         kinds = {name: task.kind for lr in loaded for name, task in lr.tasks.items()}
         rows += model_pair_rows(frames, kinds, settings, reference=reference)
         table = with_holm(statistics_table(rows))
         summary = summary_from_table(table, skeleton)
         summary["elapsed_s"] = round(time.time() - started, 2)
-        figures = draw_answer_figures(summary, table, staging / "figures", settings)
-        figures += draw_run_figures(loaded, summary, table, staging / "figures", settings)
-        if aligned:
-            figures += draw_comparison_figures(summary, table, aligned, staging / "figures", settings)
-        figures += draw_generation_figures(summary, table, staging / "figures", settings)
-        write_tables(summary, table, staging / "tables")
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
-        (staging / "report.md").write_text(render_report(summary, table, figures))
+        write_outputs(staged.path, summary, table, loaded, preference_fits(loaded, results), aligned, settings)
         staged.commit()
     except OutputConflict:
         raise

@@ -1,5 +1,5 @@
 """The cells and tables report.md is built of: a statistic with its interval and unreliable-interval marks, its
-p-value, a markdown table with the footnotes of the marks it shows, a breakdown's table, the runs' shown names."""
+p-value, a markdown table with the footnotes of the marks it shows, a breakdown's table."""
 
 from __future__ import annotations
 
@@ -57,8 +57,3 @@ def cell_p(stat: Mapping | None) -> str:
     text = cell(stat)
     value = p(stat)
     return f"{text}, p {value}" if value else text
-
-
-def model_names(summary: Mapping) -> dict[str, str]:
-    """{model_name: its shown name} of every run."""
-    return {r["model_name"]: r.get("display_name", r["model_name"]) for r in summary["runs"]}

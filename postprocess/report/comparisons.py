@@ -99,8 +99,7 @@ def compare_loaded(loaded: list[LoadedRun], reference: str, settings: Settings,
             continue
         logger.info("comparing %s against %s on %s ...", name, reference, ", ".join(shared))
         entry_rows, entry = compare_runs(restricted[reference], restricted[name], kinds, reference_name=reference,
-                             model_name=name, axes=axes, n_resamples=settings.n_resamples, seed=settings.seed,
-                             confidence=settings.confidence, beta=(betas or {}).get(name))
+                             model_name=name, axes=axes, **settings.keywords(), beta=(betas or {}).get(name))
         entry["rows_not_in_every_run"] = {"reference": not_in_every_run[reference], "model": not_in_every_run[name]}
         entry["tasks_not_in_every_run"] = sorted(set().union(*(lr.tasks for lr in loaded)) - set(shared))
         entries.append(entry)

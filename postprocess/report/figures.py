@@ -17,7 +17,6 @@ from scipy.special import expit
 from postprocess.compare.align import Aligned
 from postprocess.compare.statistics import gamma_points
 from postprocess.io.load import LoadedRun
-from postprocess.io.provenance import display_name_map
 from postprocess.io.samples import TLDR_ROLES, RatingRoles, rating_roles
 from postprocess.plots.comparison_figures import (
     implicit_reward_agreement_bars,
@@ -35,16 +34,15 @@ from postprocess.plots.run_figures import (
 )
 from postprocess.plots.style import COLUMN_WIDTH_IN, LABEL_SIZE, TICK_SIZE
 from postprocess.report.answers import CONFOUND_FITS
+from postprocess.report.facts import ReportFacts
 from postprocess.report.findings import (
     MEASURE_WORDS,
     alpha_baseline,
-    main_measure,
     measure_order,
     shared_summaries,
 )
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
-from postprocess.stats.preference_model import Calibration, LogitFit
 from postprocess.stats.result import confidence_label, interval_marks, interval_warning
 from postprocess.stats.table import ALL, group_label, levels, select, split_group, stat_dict, stats_by
 
@@ -118,10 +116,10 @@ def confidence_table(table: pd.DataFrame, *, model: str, task: str) -> pd.DataFr
     return _figure_table(rows, {"bucket": "bucket", "measure": "measure"}, n=True)
 
 
-def pair_probabilities(frame: pd.DataFrame, summary: Mapping) -> tuple[str, np.ndarray] | None:
+def pair_probabilities(frame: pd.DataFrame, facts: ReportFacts) -> tuple[str, np.ndarray] | None:
     """(measure, sigmoid(delta) per pair), delta = the measure of summary A minus summary B as the rows list them, on
     the main measure, or the first after it that the task has (finite on some pair); None when none is."""
-    for measure in measure_order(main_measure(summary)):
+    for measure in measure_order(facts.main_measure):
         try:
             delta = measure_values(frame, measure, "_a") - measure_values(frame, measure, "_b")
         except KeyError:  # a table without the measure's columns (no token counts at all)
@@ -131,18 +129,18 @@ def pair_probabilities(frame: pd.DataFrame, summary: Mapping) -> tuple[str, np.n
     return None
 
 
-def pair_probability_figure(frame: pd.DataFrame, summary: Mapping, *, name: str, task: str, base: str,
+def pair_probability_figure(frame: pd.DataFrame, facts: ReportFacts, *, name: str, task: str, base: str,
                             folder: Path) -> SavedFigure | None:
     """The distribution of sigma(delta) over a pair task's pairs under one run (Xiao et al. 2024's piling near 0 and
     1), on the main measure, saved; None without a measure to draw."""
-    found = pair_probabilities(frame, summary)
+    found = pair_probabilities(frame, facts)
     if found is None:
         return None
     measure, probability = found
     n = int(np.isfinite(probability).sum())
     ax = pair_probability_histogram(probability, xlabel="σ(Δ), Δ = summary 0 − summary 1")
     titled(ax.figure, f"pair probability σ(Δ) over the pairs\n(Δ of the {MEASURE_WORDS[measure]})")
-    display = display_name_map(summary).get(name, name)
+    display = facts.names.get(name, name)
     return SavedFigure(name, task, f"Pair probability σ(Δ) on the {MEASURE_WORDS[measure]} over the pairs",
                        save(ax.figure, folder, f"{base}__pair_probability.png"),
                        f"Per pair (n = {n:,}), σ(Δ) with Δ the {MEASURE_WORDS[measure]} of summary 0 minus summary 1 "
@@ -151,24 +149,17 @@ def pair_probability_figure(frame: pd.DataFrame, summary: Mapping, *, name: str,
                        "collapse); the panel states the shares below 0.1 and above 0.9.")
 
 
-def _calibration(d: dict) -> Calibration:
-    return Calibration(**{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in d.items()})
-
-
-def _fit(d: dict) -> LogitFit:
-    return LogitFit(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()})
-
-
-def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame, folder: Path,
-                     settings: Settings) -> list[SavedFigure]:
+def draw_run_figures(loaded: list[LoadedRun], facts: ReportFacts, fits: Mapping[tuple[str, str], Mapping],
+                     table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
     """Each run's figures: the correlations and agreements from the statistics table, the ratings from
-    the run's rows, the calibration from its preference model (`runs[].cmp[TASK].preference_model`)."""
+    the run's rows, the calibration from its preference model's objects (`fits[(model, task)]`: `Calibration`
+    and `LogitFit`, as `postprocess.report.run_statistics.preference_model` made them)."""
     saved = []
     ci = confidence_label(settings.confidence)
-    for lr, run in zip(loaded, summary["runs"]):
-        name = run["model_name"]
+    for lr, run in zip(loaded, facts.runs):
+        name = run.model_name
         for task_name, task in lr.tasks.items():
-            base = f"{slug(run.get('display_name', name))}__{task_name}"
+            base = f"{slug(run.display_name)}__{task_name}"
             if task.kind == "axis":
                 saved.append(SavedFigure(name, task_name, "Log-prob per byte against each rating",
                                          save(titled(ratings_figure(task.frame, confidence=settings.confidence,
@@ -194,12 +185,12 @@ def draw_run_figures(loaded: list[LoadedRun], summary: dict, table: pd.DataFrame
                                              "Fraction of pairs where the higher-likelihood summary is the one the "
                                              "labeller chose (tie = 1/2), per confidence level, with cluster-bootstrap "
                                              "CIs; dashed: chance."))
-                probability = pair_probability_figure(task.frame, summary, name=name, task=task_name, base=base,
+                probability = pair_probability_figure(task.frame, facts, name=name, task=task_name, base=base,
                                                       folder=folder)
                 if probability is not None:
                     saved.append(probability)
-                model = run["cmp"][task_name]["preference_model"]
-                ax = calibration_plot(_calibration(model["calibration"]), _fit(model["logprob_diff"]))
+                model = fits[(name, task_name)]
+                ax = calibration_plot(model["calibration"], model["logprob_diff"])
                 titled(ax.figure, "calibration of the choice on the summed log-prob")
                 saved.append(SavedFigure(name, task_name, "Calibration of P(human prefers A) on the summed log-prob",
                                          save(ax.figure, folder, f"{base}__calibration.png"),
@@ -234,11 +225,11 @@ def implicit_reward_table(table: pd.DataFrame, task: str, names: Mapping[str, st
     return _figure_table(rows, {"model": "model"}, n=True)
 
 
-def sharpening_measure(table: pd.DataFrame, summary: Mapping) -> str:
+def sharpening_measure(table: pd.DataFrame, facts: ReportFacts) -> str:
     """The scale of the sharpening figure: the main measure where gamma was computed on it, else the summed
     log-prob (the sequence probability the theory of gamma is about)."""
     measures = set(select(table, statistic="sharpening_gamma")["measure"])
-    return next((m for m in measure_order(main_measure(summary)) if m in measures), "sum")
+    return next((m for m in measure_order(facts.main_measure) if m in measures), "sum")
 
 
 def sharpening_figure(panels: list[tuple[str, tuple[np.ndarray, np.ndarray], Mapping | None]], *,
@@ -255,17 +246,17 @@ def sharpening_figure(panels: list[tuple[str, tuple[np.ndarray, np.ndarray], Map
     return fig
 
 
-def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tuple[str, str], Aligned],
+def draw_comparison_figures(facts: ReportFacts, table: pd.DataFrame, aligned: dict[tuple[str, str], Aligned],
                             folder: Path, settings: Settings) -> list[SavedFigure]:
     """The figures of the models against the reference: per task the sharpening gamma of every model (its points
     from the aligned rows, its fit from the statistics table; drawn once for tasks that score the same distinct
     summaries, the first of them the figure of hypothesis 2's answer), and the models' correlations or
     implicit-reward agreements (from the statistics table)."""
     saved = []
-    names = display_name_map(summary)
-    reference = names[summary["reference"]]
+    names = facts.names
+    reference = names[facts.reference]
     ci = confidence_label(settings.confidence)
-    measure = sharpening_measure(table, summary)
+    measure = sharpening_measure(table, facts)
     gamma_rows = select(table, statistic="sharpening_gamma", group=ALL)
     repeats = {task: earlier for model in levels(gamma_rows, "model")
                for task, earlier in shared_summaries(select(gamma_rows, model=model), "sharpening_gamma").items()}
@@ -288,7 +279,7 @@ def draw_comparison_figures(summary: dict, table: pd.DataFrame, aligned: dict[tu
                                  f"(concentration).{why}",
                                  answers=None if any(f.answers for f in saved) else "hypothesis_2"))
     kinds = {task: rows.kind for (_, task), rows in aligned.items()}
-    reward = next((m for m in measure_order(main_measure(summary))
+    reward = next((m for m in measure_order(facts.main_measure)
                    if m in set(select(table, statistic="implicit_reward_agreement")["measure"])), "sum")
     for task, kind in sorted(kinds.items()):
         if kind == "axis":
@@ -337,12 +328,12 @@ def alpha_table(table: pd.DataFrame, model: str, task: str, measure: str) -> pd.
     return pd.DataFrame(out, columns=columns).astype({k: float for k in columns[1:]})
 
 
-def draw_answer_figures(summary: dict, table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
+def draw_answer_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
     """The figure of hypothesis 1's answer: per task a panel of the answering run's alpha (the reference run, else
     the first) and its fits with length and copying held fixed, on the main measure; [] without alpha rows."""
     own = select(table, reference="", statistic="typicality_alpha")
-    model = summary.get("reference") or summary["runs"][0]["model_name"]
-    main = main_measure(summary)
+    model = facts.reference or facts.runs[0].model_name
+    main = facts.main_measure
     panels = []
     for task in sorted(levels(select(own, model=model), "task")):
         measure = next((m for m in measure_order(main)
@@ -357,7 +348,7 @@ def draw_answer_figures(summary: dict, table: pd.DataFrame, folder: Path, settin
     for ax, (task, measure, data) in zip(axes, panels):
         alpha_fits(data, ax=ax, xlabel=f"typicality bias α ({MEASURE_WORDS[measure]})")
         ax.set_title(task, fontsize=TICK_SIZE)
-    name = display_name_map(summary).get(model, model)
+    name = facts.names.get(model, model)
     ci = confidence_label(settings.confidence)
     return [SavedFigure(model, None, f"Typicality bias α of {name}, with length and copying held fixed",
                         save(fig, folder, "answer__typicality_alpha.png"),
@@ -367,7 +358,7 @@ def draw_answer_figures(summary: dict, table: pd.DataFrame, folder: Path, settin
                         "interval from few posts (no claim).", answers="hypothesis_1")]
 
 
-# --- generated samples (issue 11): the mode-collapse map ---
+# --- generated samples: the mode-collapse map ---
 MAP_DIVERSITY = "ead"
 
 
@@ -397,10 +388,11 @@ def mode_collapse_table(table: pd.DataFrame, task: str, names: Mapping[str, str]
     return out.dropna(subset=["x", "y"]).reset_index(drop=True)
 
 
-def draw_generation_figures(summary: dict, table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
+def draw_generation_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path,
+                            settings: Settings) -> list[SavedFigure]:
     """Per generation task with `sample_ref_logprob` rows, the mode-collapse map (`run` None, `task` the task)."""
-    names = display_name_map(summary)
-    reference = summary.get("reference")
+    names = facts.names
+    reference = facts.reference
     saved = []
     tasks = select(table, reference="", statistic="sample_ref_logprob")["task"]
     for task in sorted(set(tasks)):

@@ -26,23 +26,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from postprocess.io.provenance import chat_template_note, display_name_map, synthetic_scope
-from postprocess.io.samples import describe_data_notes, rating_roles
+from postprocess.io.samples import rating_roles
+from postprocess.report.facts import ReportFacts, as_facts
 from postprocess.stats.baselines import RULE_WORDS
-from postprocess.stats.bootstrap import Settings
 from postprocess.stats.registry import difference_name
 from postprocess.stats.result import format_stat, interval_warning
 from postprocess.stats.table import ALL, levels, select, split_group, stat_dict, stats_by
 
 MEASURE_WORDS = {"sum": "summed log-prob", "per_byte": "log-prob per byte", "per_token": "log-prob per token"}
-# The measure findings and answers are stated on unless `--main-measure` chose another (summary.json's settings):
-# per token, as Verbalized Sampling reports its typicality bias.
-DEFAULT_MAIN_MEASURE = "per_token"
 
 
-def main_measure(summary: Mapping) -> str:
-    """The declared main measure of a report (`settings.main_measure`; per token when absent)."""
-    return (summary.get("settings") or {}).get("main_measure", DEFAULT_MAIN_MEASURE)
+def main_measure(facts: ReportFacts | Mapping) -> str:
+    """The declared main measure of a report (`--main-measure`; per token when absent)."""
+    return as_facts(facts).main_measure
 
 
 def measure_order(main: str) -> tuple[str, ...]:
@@ -82,9 +78,9 @@ def no_claim(stat: Mapping | None) -> str:
 
 @dataclass(frozen=True)
 class _View:
-    """What every sentence reads: the summary (names, data notes), the statistics table, the coverage."""
+    """What every sentence reads: the run facts (names, data notes), the statistics table, the coverage."""
 
-    summary: Mapping
+    facts: ReportFacts
     table: pd.DataFrame
     names: Mapping[str, str]
     confidence: float
@@ -96,11 +92,9 @@ class _View:
         """' Data notes: MODEL: ...' for the runs a sentence rests on, or '' when they have none."""
         wanted = set(model_names)
         parts = []
-        for run in self.summary.get("runs", []):
-            if run["model_name"] in wanted:
-                notes = describe_data_notes((run.get("tasks", {}).get(task) or {}).get("data_notes") or {})
-                if notes:
-                    parts.append(f"{self.names[run['model_name']]}: {'; '.join(notes)}")
+        for run in self.facts.runs:
+            if run.model_name in wanted and task in run.tasks and (notes := run.tasks[task].data_notes):
+                parts.append(f"{self.names[run.model_name]}: {'; '.join(notes)}")
         return f" Data notes: {'; '.join(parts)}." if parts else ""
 
 
@@ -114,7 +108,7 @@ def _ranked(view: _View, kind: str, task: str) -> tuple[str, str]:
     """`RANKED[kind]`, with an axis task's own outcome rating (`rating_roles`; overall on TL;DR)."""
     statistic, axis = RANKED[kind]
     if kind == "axis":
-        infos = [run.get("tasks", {}).get(task) for run in view.summary.get("runs", [])]
+        infos = [run.tasks[task].info for run in view.facts.runs if task in run.tasks]
         axis = next((rating_roles(info).outcome for info in infos if info), axis)
     return statistic, axis
 
@@ -164,7 +158,7 @@ def _ranking(view: _View, kind: str, task: str) -> str | None:
     statistic, axis = _ranked(view, kind, task)
     rows = select(view.table, reference="", task=task, statistic=statistic, axis=axis, group=ALL)
     runs = levels(rows, "model")
-    measure = next((m for m in measure_order(main_measure(view.summary))
+    measure = next((m for m in measure_order(view.facts.main_measure)
                     if set(runs) <= set(select(rows, measure=m)["model"])), None)
     if not runs or measure is None:
         return None
@@ -265,10 +259,10 @@ def _implicit_reward(view: _View, rows: pd.DataFrame, model: str, reference: str
     """Agreement of the implicit reward on the main measure with the human choice, then its mean margin on the same
     scale, scaled by the model's β where the comparison has one (`comparisons[].beta`)."""
     out = []
-    beta = next((c.get("beta") for c in view.summary.get("comparisons", []) if c["model_name"] == model), None)
+    beta = view.facts.betas.get(model)
     scale = "β = 1, the plain log-ratio" if beta is None else f"scaled by the model's β = {beta:g}"
     agreement = select(rows, statistic="implicit_reward_agreement")
-    measure = next((m for m in measure_order(main_measure(view.summary)) if m in set(agreement["measure"])), "sum")
+    measure = next((m for m in measure_order(view.facts.main_measure) if m in set(agreement["measure"])), "sum")
     margins = dict(_by_task(rows, "implicit_reward_margin", measure=measure))
     for task, s in _by_task(rows, "implicit_reward_agreement", measure=measure):
         verdict = {1: "above chance", -1: "below chance", 0: "not distinguishable from chance (0.5)",
@@ -296,7 +290,7 @@ def _entropy(view: _View, rows: pd.DataFrame, model: str, reference: str) -> lis
     return out
 
 
-# Generated samples (issue 11): mode collapse as the samples show it. Concentration seen in generations: the
+# Generated samples: mode collapse as the samples show it. Concentration seen in generations: the
 # model's samples are less diverse per post (EAD of its K samples, paired difference) AND more likely under the
 # reference (the reference's per-token log-prob of them) than the reference's own samples.
 def _generated(view: _View, task: str) -> bool:
@@ -418,7 +412,7 @@ def _hypothesis1(view: _View, own: pd.DataFrame) -> list[str]:
     for model in levels(alpha, "model"):
         for task in sorted(levels(select(alpha, model=model), "task")):
             rows = select(alpha, model=model, task=task)
-            found = next(((m, b) for m in measure_order(main_measure(view.summary))
+            found = next(((m, b) for m in measure_order(view.facts.main_measure)
                           if (b := alpha_baseline(rows, m)) is not None), None)
             if found is None:
                 continue
@@ -489,7 +483,7 @@ def _baselines(view: _View, own: pd.DataFrame) -> list[str]:
         for task in sorted(levels(select(agreement, model=model), "task")):
             best = best_baseline(own, model, task)
             by_measure = stats_by(select(agreement, model=model, task=task), "measure")
-            measure = next((m for m in measure_order(main_measure(view.summary)) if (m,) in by_measure), None)
+            measure = next((m for m in measure_order(view.facts.main_measure) if (m,) in by_measure), None)
             if best is None or measure is None:
                 continue
             rule, base = best
@@ -514,22 +508,22 @@ def _copying(view: _View, rows: pd.DataFrame, measure: str, d_all: int | None) -
             "copying from the source may explain the effect.")
 
 
-def _synthetic(summary: Mapping) -> list[str]:
-    scope = synthetic_scope(summary.get("runs", []))
+def _synthetic(facts: ReportFacts) -> list[str]:
+    scope = facts.synthetic_scope
     if scope is None:
         return []
     return [(f"**Synthetic data** ({scope}): these rows are made up, so no conclusion about humans or "
             "models can be drawn from them; the sentences below only show how real results would be worded.")]
 
 
-def _models(summary: Mapping, names: Mapping[str, str]) -> list[str]:
+def _models(facts: ReportFacts, names: Mapping[str, str]) -> list[str]:
     """One bullet naming each model's weights (quantised or not) and whether a chat template was used."""
     parts = []
-    for run in summary.get("runs", []):
-        said = ([run["weights"] or "no quantisation recorded"] if "weights" in run else []) + [
-            note for note in (chat_template_note(run.get("tasks", {})),) if note]
+    for run in facts.runs:
+        said = ([run.weights or "no quantisation recorded"] if run.has_weights else []) + [
+            note for note in (run.chat_template,) if note]
         if said:
-            parts.append(f"{names[run['model_name']]}: {', '.join(said)}")
+            parts.append(f"{names[run.model_name]}: {', '.join(said)}")
     return [f"**Models**: {'; '.join(parts)}."] if parts else []
 
 
@@ -539,12 +533,12 @@ def comparison_pairs(table: pd.DataFrame) -> list[tuple[str, str]]:
     return list(dict.fromkeys(zip(rows["model"], rows["reference"])))
 
 
-def findings(summary: Mapping, table: pd.DataFrame) -> list[str]:
+def findings(summary: ReportFacts | Mapping, table: pd.DataFrame) -> list[str]:
     """Markdown bullet sentences (without the leading "- ") summarising the report's numbers.
 
     Parameters
     ----------
-    summary : mapping
+    summary : ReportFacts or mapping
         summary.json-shaped, for what is not a statistic: ``runs`` (each with ``model_name``; optionally
         ``display_name``, ``weights`` and ``tasks[TASK]`` with ``data_origin``, ``chat_template`` and
         ``data_notes``) and ``settings["confidence"]`` (the default `Settings` coverage when absent).
@@ -635,16 +629,16 @@ def _stated_once(view: _View, builder, rows: pd.DataFrame, model: str, reference
     return out
 
 
-def findings_by_question(summary: Mapping, table: pd.DataFrame) -> dict[str, list[str]]:
+def findings_by_question(summary: ReportFacts | Mapping, table: pd.DataFrame) -> dict[str, list[str]]:
     """`findings`, by the question each answers (`QUESTIONS`): the data and models (synthetic rows, weights and
     chat template), hypothesis 1 (the rankings by agreement and Spearman, the typicality bias alpha) and hypothesis 2
     (per comparison: gamma, the implicit reward, the preferred-minus-rejected shift, entropy, mode collapse).
     gamma and entropy are stated once for tasks that score the same distinct summaries (`shared_summaries`)."""
-    names = {**{m: m for m in (*table["model"], *table["reference"]) if m}, **display_name_map(summary)}
-    confidence = (summary.get("settings") or {}).get("confidence", Settings().confidence)
-    view = _View(summary, table, names, confidence)
+    facts = as_facts(summary)
+    names = {**{m: m for m in (*table["model"], *table["reference"]) if m}, **facts.names}
+    view = _View(facts, table, names, facts.settings.confidence)
     out: dict[str, list[str]] = {q: [] for q in QUESTIONS}
-    out["data"] = _synthetic(summary) + _models(summary, names)
+    out["data"] = _synthetic(facts) + _models(facts, names)
     own = table[table["reference"] == ""]
     for kind, (statistic, _) in RANKED.items():
         for task in sorted(levels(select(own, statistic=statistic, group=ALL), "task")):

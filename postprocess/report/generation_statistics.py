@@ -41,7 +41,6 @@ from postprocess.io.load import LoadedRun
 from postprocess.stats.bootstrap import (
     ClusterResamples,
     Settings,
-    draw_unless_given,
     percentile_interval,
     ratio_of_sums_replicates,
 )
@@ -148,7 +147,7 @@ def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: S
 
 
 def _draws(posts, settings: Settings) -> ClusterResamples | None:
-    return draw_unless_given(None, np.asarray(sorted(posts)), settings.n_resamples, settings.seed)
+    return settings.draws(np.asarray(sorted(posts)))["resamples"]
 
 
 JACKKNIFE_NOTE = "ci: delete-d jackknife on random half-samples of posts, normal"
@@ -322,8 +321,7 @@ def _paired_means(ref: pd.Series, model: pd.Series, settings: Settings, what: st
     """mean_difference of two per-post series on the posts both have (the same draws for both)."""
     both = ref.index.intersection(model.index).sort_values()
     return mean_difference(ref.loc[both].to_numpy(dtype=float), model.loc[both].to_numpy(dtype=float),
-                           both.to_numpy(), n_resamples=settings.n_resamples, seed=settings.seed,
-                           confidence=settings.confidence, what=what, labels=("reference", "model"))
+                           both.to_numpy(), **settings.keywords(), what=what, labels=("reference", "model"))
 
 
 def post_ratio_difference(ref: pd.DataFrame, model: pd.DataFrame, statistic: str, settings: Settings) -> Stat:
@@ -339,7 +337,7 @@ def post_ratio_difference(ref: pd.DataFrame, model: pd.DataFrame, statistic: str
     labels = both.to_numpy()[keep]
     point = {who: float(transform(v[keep, 0].sum() / v[keep, 1].sum())) for who, v in values.items()}
     details = {**point, "n_clusters": int(keep.sum())}
-    resamples = draw_unless_given(None, labels, settings.n_resamples, settings.seed)
+    resamples = settings.draws(labels)["resamples"]
     low = high = p = None
     if resamples is not None:
         reps = {who: resamples.cluster_totals(v[keep], labels) for who, v in values.items()}

@@ -1,5 +1,6 @@
-"""report.md: the statistics from the statistics table (filtered by model, task, statistic, group), the
-provenance, settings, row counts and model fits from summary.json, and the saved figures."""
+"""report.md: the statistics from the statistics table (filtered by model, task, statistic, group; each table made
+of the statistics its registry section lists), the run facts (`ReportFacts`: provenance, settings, data notes, row
+coverage, model fits) and the saved figures."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from postprocess.io.provenance import synthetic_scope
-from postprocess.io.samples import describe_data_notes, rating_roles
+from postprocess.io.samples import rating_roles
 from postprocess.report.answers import answers, stated_measure
-from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table, model_names, p
+from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table, p
+from postprocess.report.facts import ReportFacts, RunFacts, TaskFacts, as_facts
 from postprocess.report.figures import SavedFigure
-from postprocess.report.findings import findings_by_question, main_measure
+from postprocess.report.findings import findings_by_question
 from postprocess.report.statistic_sections import (
     flip_table_lines,
     human_ceiling_lines,
@@ -115,7 +116,7 @@ def cmp_section(rows: pd.DataFrame, fits: Mapping, ci: str, baselines: pd.DataFr
     return lines
 
 
-def summary_shift_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+def summary_shift_lines(facts: ReportFacts, table: pd.DataFrame, ci: str) -> list[str]:
     """Per compared model and task, the shift of the preferred against the rejected summaries and the change of
     entropy along the human-written summaries (generation tasks have their own tables); [] without such rows."""
     rows = select(table[table["reference"] != ""], group=ALL)
@@ -123,7 +124,7 @@ def summary_shift_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[
     stats = stats_by(section_rows(rows, "summary_shifts"), "model", "task", "statistic")
     if not stats:
         return []
-    names = model_names(summary)
+    names = facts.names
     labels = {s.name: row_label(s) for s in in_section("summary_shifts")}
     body = [[names.get(model, model), task, labels[statistic], cell_p(stat)]
             for (model, task, statistic), stat in stats.items()]
@@ -131,37 +132,37 @@ def summary_shift_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[
             *markdown_table(["model", "task", "statistic", f"estimate [{ci} CI], p"], body)]
 
 
-def rows_scored(summary: dict) -> list[str]:
+def rows_scored(facts: ReportFacts) -> list[str]:
     """Rows each run scored per task and how many all runs share: with several runs, statistics
     side by side are only comparable on the same judgements, so a difference must be visible."""
-    coverage = summary.get("row_coverage") or {}
-    if len(summary["runs"]) < 2 or not coverage:
+    coverage = facts.row_coverage
+    if len(facts.runs) < 2 or not coverage:
         return []
-    runs = [(r["model_name"], r.get("display_name", r["model_name"])) for r in summary["runs"]]
+    runs = list(facts.names.items())
     rows = [[task, *(str(entry["per_run"].get(name, "not scored")) for name, _ in runs), str(entry["common"])]
             for task, entry in coverage.items()]
     return ["### Rows scored", "", *markdown_table(["task", *(shown for _, shown in runs), "common to all runs"], rows)]
 
 
-def synthetic_banner(summary: dict) -> list[str]:
+def synthetic_banner(facts: ReportFacts) -> list[str]:
     """The short warning report.md opens with when any task was scored on made-up rows."""
-    scope = synthetic_scope(summary["runs"])
+    scope = facts.synthetic_scope
     if scope is None:
         return []
     return [f"> **Synthetic data** ({scope}): made-up rows, not human judgements; no conclusion about humans or "
             "models can be drawn.", ""]
 
 
-def tempered_banner(summary: Mapping) -> list[str]:
+def tempered_banner(facts: ReportFacts) -> list[str]:
     """The short warning after the synthetic-data banner when a run is a tempered copy (`summ-pref tempered-copy`)."""
-    return [line for run in summary["runs"] if run.get("tempered") for line in (
-        f"> **Synthetic model**: {run.get('display_name', run['model_name'])} is {run['tempered']}; its sharpening "
+    return [line for run in facts.runs if run.tempered for line in (
+        f"> **Synthetic model**: {run.display_name} is {run.tempered}; its sharpening "
         "is built in, a known truth for γ.", "")]
 
 
-def incomplete_banner(summary: Mapping) -> list[str]:
+def incomplete_banner(facts: ReportFacts) -> list[str]:
     """The warning when runs lm-eval did not finish writing were read (--allow-incomplete), one line per shortfall."""
-    notes = summary.get("incomplete_inputs") or []
+    notes = facts.incomplete_inputs
     if not notes:
         return []
     return ["> **Incomplete runs** (read with --allow-incomplete): the statistics below use only what these runs "
@@ -178,12 +179,12 @@ def section_spec(section: str) -> tuple[tuple[str, str, str], ...]:
             *((s.name, ALL, row_label(s)) for s in shown if not s.groups))
 
 
-def _generation_settings(summary: Mapping, task: str) -> str:
+def _generation_settings(facts: ReportFacts, task: str) -> str:
     """Samples per post, prompt and generation settings of a generation task, once when every run that generated
     it used the same, else per run (their statistics are then not comparable as they stand)."""
     described: dict[str, list[str]] = {}
-    for run in summary["runs"]:
-        for info in (run.get("generation_tasks") or {}).values():
+    for run in facts.runs:
+        for info in run.generation_tasks.values():
             if info.get("kind") == "gen" and info.get("task") == task:
                 k = info.get("samples_per_post") or {}
                 per_post = k.get("min") if k.get("min") == k.get("max") else f"{k.get('min')}-{k.get('max')}"
@@ -192,7 +193,7 @@ def _generation_settings(summary: Mapping, task: str) -> str:
                 chat = " inside the model's chat template" if info.get("chat_template") else ""
                 text = (f"{per_post} samples per post, data {info.get('data_origin')}, prompt `{info.get('prompt')}`"
                         f"{chat}; {settings}")
-                described.setdefault(text, []).append(run.get("display_name", run["model_name"]))
+                described.setdefault(text, []).append(run.display_name)
     if len(described) == 1:
         return f"Generation: {next(iter(described))}."
     return ("Generation settings differ between the runs: "
@@ -217,10 +218,10 @@ def _difference_table(rows: pd.DataFrame, spec: tuple, names: Mapping[str, str],
     return markdown_table(["statistic", *(f"{names[m]} − {names[reference]}" for m in models)], body) if body else []
 
 
-def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure], ci: str) -> list[str]:
+def generation_lines(facts: ReportFacts, table: pd.DataFrame, figures: list[SavedFigure], ci: str) -> list[str]:
     """The "Generated samples" section: per generation task, each model's statistics and its differences from
     the reference, the mode-collapse map; then the entropy and perplexity over the posts; [] without such rows."""
-    names = model_names(summary)
+    names = facts.names
     generation = [s.name for s in statistics(kind="generation")]
     rows = table[table["statistic"].isin([*generation, *map(difference_name, generation)])]
     own, compared = rows[rows["reference"] == ""], rows[rows["reference"] != ""]
@@ -237,15 +238,15 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
               "others, 0-100; compression ratio: bytes / gzip bytes (Shaib et al. 2024). Differences: model minus "
               "reference on the posts both have, the same resampled posts (p: bootstrap two-sided; across inputs: "
               "normal)."), ""]
-    embedding = summary["settings"].get("embedding_model")
+    embedding = facts.embedding_model
     if embedding:
         lines += [semantic_note(embedding), ""]
     for task in gen_tasks:
-        lines += [f"#### {task}", "", _generation_settings(summary, task), ""]
+        lines += [f"#### {task}", "", _generation_settings(facts, task), ""]
         lines += _by_model_table(select(own, task=task), section_spec("generation"), names)
-        if summary.get("reference"):
+        if facts.reference:
             lines += _difference_table(select(compared, task=task), section_spec("generation"), names,
-                                       summary["reference"])
+                                       facts.reference)
         lines += figure_lines(figures, None, task)
     if post_tasks:
         lines += ["#### Next-token entropy and perplexity over the posts", "",
@@ -253,8 +254,8 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
         for task in post_tasks:
             spec = tuple((name, group, f"{label} ({task})") for name, group, label in section_spec("posts"))
             lines += _by_model_table(select(own, task=task), spec, names)
-            if summary.get("reference"):
-                lines += _difference_table(select(compared, task=task), spec, names, summary["reference"])
+            if facts.reference:
+                lines += _difference_table(select(compared, task=task), spec, names, facts.reference)
     return lines
 
 
@@ -276,32 +277,32 @@ def human_entropy_line(rows: pd.DataFrame) -> list[str]:
     return [f"Mean next-token entropy along the distinct human-written summaries: {cell(value)} nats.", ""]
 
 
-def methods_paragraph(summary: Mapping) -> str:
+def methods_paragraph(facts: ReportFacts) -> str:
     """How intervals and p-values are made and what the measures are (the "Data and methods" section)."""
-    settings = summary["settings"]
-    ci = confidence_label(settings["confidence"])
-    return (f"summ-pref {summary['package']['version']}, lm-eval {summary['lm_eval_version']}, created "
-            f"{summary['created']}. Intervals: {ci} percentile cluster bootstrap "
-            f"({settings['n_resamples']} resamples of posts, seed {settings['seed']}), but agreement, alpha, gamma "
+    settings = facts.settings
+    ci = confidence_label(settings.confidence)
+    return (f"summ-pref {facts.package_version}, lm-eval {facts.lm_eval_version}, created "
+            f"{facts.created}. Intervals: {ci} percentile cluster bootstrap "
+            f"({settings.n_resamples} resamples of posts, seed {settings.seed}), but agreement, alpha, gamma "
             "and paired differences of means: t intervals on a cluster-robust SE by post (CR2 with Bell-McCaffrey "
             "degrees of freedom; alpha: CR1 with G - 1), which keep their coverage with few posts (`method` says "
             "which). p-values: the cluster-bootstrap p of the same resamples, inverting the percentile interval "
             f"against the null (0; 0.5 for agreement), or the t-test of the t interval, so p < "
-            f"{1 - settings['confidence']:.2g} exactly when the interval "
+            f"{1 - settings.confidence:.2g} exactly when the interval "
             "excludes the null; the rows-independent tests (sign test, scipy) are in summary.json as "
             f"`details.p_value_independent`. {INTERVAL_MARKS['few_clusters']} / {INTERVAL_MARKS['zero_width']}: "
             f"unreliable interval (fewer than {MIN_CLUSTERS} posts / zero width), no directional claim. "
             "Measures: `sum` = summed log-probability of the summary (nats), `per_byte` = sum / UTF-8 bytes, "
-            f"`per_token` = sum / tokens; the main measure of the answers and findings is `{main_measure(summary)}`.")
+            f"`per_token` = sum / tokens; the main measure of the answers and findings is `{facts.main_measure}`.")
 
 
-def answer_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure]) -> list[str]:
+def answer_lines(facts: ReportFacts, table: pd.DataFrame, figures: list[SavedFigure]) -> list[str]:
     """The "Answers" section: the main measure, then per hypothesis its paragraph and the one figure showing it."""
-    texts = answers(summary, table)
+    texts = answers(facts, table)
     if not texts:
         return []
-    ci = confidence_label(summary["settings"]["confidence"])
-    lines = ["## Answers", "", stated_measure(summary) + f" Intervals: {ci}, posts resampled; "
+    ci = confidence_label(facts.settings.confidence)
+    lines = ["## Answers", "", stated_measure(facts) + f" Intervals: {ci}, posts resampled; "
              f"{INTERVAL_MARKS['few_clusters']}: from fewer than {MIN_CLUSTERS} posts, no claim.", ""]
     for question, text in texts.items():
         lines += [text, ""]
@@ -315,69 +316,70 @@ def bullets(sentences: list[str]) -> list[str]:
     return [*(f"- {sentence}" for sentence in sentences), ""] if sentences else []
 
 
-def task_lines(run: Mapping, task: str, info: Mapping, rows: pd.DataFrame, figures: list[SavedFigure],
-               ci: str) -> list[str]:
+def task_lines(run: RunFacts, task: TaskFacts, rows: pd.DataFrame, figures: list[SavedFigure], ci: str) -> list[str]:
     """One run's task under hypothesis 1: its statistics tables, hypothesis 1's alpha, the human ceiling and the
     run's figures of the task."""
-    if info["kind"] == "axis":
-        lines = [f"#### {task} (axis ratings, n = {info['n']})", ""]
-        lines += axis_section(select(rows, group=ALL), info, ci, section_rows(rows, "axis_baselines"))
-        lines += typicality_lines(rows, "axis", ci, rating_roles(info))
+    if task.kind == "axis":
+        lines = [f"#### {task.name} (axis ratings, n = {task.n})", ""]
+        lines += axis_section(select(rows, group=ALL), task.info, ci, section_rows(rows, "axis_baselines"))
+        lines += typicality_lines(rows, "axis", ci, rating_roles(task.info))
     else:
-        lines = [f"#### {task} (pairwise choices, n = {info['n']})", ""]
-        lines += cmp_section(section_rows(rows, "pair_agreement"), run["cmp"][task]["preference_model"], ci,
+        lines = [f"#### {task.name} (pairwise choices, n = {task.n})", ""]
+        lines += cmp_section(section_rows(rows, "pair_agreement"), run.preference_models[task.name], ci,
                              section_rows(rows, "agreement_baselines"))
         lines += typicality_lines(rows, "cmp", ci)
         lines += vs_agreement_lines(rows, ci)
         lines += human_ceiling_lines(rows, ci)
     lines += human_entropy_line(rows)
-    return lines + figure_lines(figures, run["model_name"], task)
+    return lines + figure_lines(figures, run.model_name, task.name)
 
 
-def provenance_lines(run: Mapping) -> list[str]:
+def provenance_lines(run: RunFacts) -> list[str]:
     """One run's model, its arguments, and per task the data, prompt and data notes (the "Data and methods" section)."""
-    weights = f"; weights {run['weights']}" if run.get("weights") else ""
-    lines = [f"### {run.get('display_name', run['model_name'])}", "",
-             (f"`{run['model']}` with `{run['model_args']}`{weights}; task versions {run['task_versions']}; "
-              f"token counts: {run['token_counts']}."), ""]
-    for task, info in run["tasks"].items():
+    weights = f"; weights {run.weights}" if run.weights else ""
+    said = run.provenance
+    lines = [f"### {run.display_name}", "",
+             (f"`{said['model']}` with `{said['model_args']}`{weights}; task versions {said['task_versions']}; "
+              f"token counts: {said['token_counts']}."), ""]
+    for task, facts in run.tasks.items():
+        info = facts.info
         lines += [f"{task}: data {info['data_origin']} (split {info['split']}, seed {info['seed']}); "
                   f"prompt `{info['prompt']}` (sha {info['prompt_sha']}), chat template "
                   f"{'applied' if info['chat_template'] else 'not applied'}"
                   + (f", `{info['continuation_end']}` appended to every summary (continuation_end)"
                      if info.get("continuation_end") else "") + f"; {info['verification']}."
                   + "".join(f" Measure `{m}` absent: {r}." for m, r in info["measures_absent"].items()), ""]
-        notes = describe_data_notes(info.get("data_notes") or {})
-        lines += [f"Data notes ({task}): {'; '.join(notes)}.", ""] if notes else []
+        lines += [f"Data notes ({task}): {'; '.join(facts.data_notes)}.", ""] if facts.data_notes else []
     return lines
 
 
-def render_report(summary: Mapping, table: pd.DataFrame, figures: list[SavedFigure]) -> str:
-    """report.md of a summary (provenance, settings, tasks, fits), its statistics table and its figures: the answers
-    first, then the sections by question (hypothesis 1, hypothesis 2, data and methods)."""
-    ci = confidence_label(summary["settings"]["confidence"])
-    said = findings_by_question(summary, table)
-    lines = ["# summ-pref report", "", *synthetic_banner(summary), *tempered_banner(summary),
-             *incomplete_banner(summary), *answer_lines(summary, table, figures)]
+def render_report(summary: ReportFacts | Mapping, table: pd.DataFrame, figures: list[SavedFigure]) -> str:
+    """report.md of the run facts (or a summary, read into them once), the statistics table and the figures: the
+    answers first, then the sections by question (hypothesis 1, hypothesis 2, data and methods)."""
+    facts = as_facts(summary)
+    ci = confidence_label(facts.settings.confidence)
+    said = findings_by_question(facts, table)
+    lines = ["# summ-pref report", "", *synthetic_banner(facts), *tempered_banner(facts),
+             *incomplete_banner(facts), *answer_lines(facts, table, figures)]
     own = table[table["reference"] == ""]
     lines += ["## Hypothesis 1: does the likelihood predict the human preference?", "", *bullets(said["hypothesis_1"])]
-    for run in summary["runs"]:
-        lines += [f"### {run.get('display_name', run['model_name'])}", ""]
-        for task, info in run["tasks"].items():
-            lines += task_lines(run, task, info, select(own, model=run["model_name"], task=task), figures, ci)
-    generated = generation_lines(summary, table, figures, ci)
-    if summary.get("comparisons") or said["hypothesis_2"] or generated:
+    for run in facts.runs:
+        lines += [f"### {run.display_name}", ""]
+        for task in run.tasks.values():
+            lines += task_lines(run, task, select(own, model=run.model_name, task=task.name), figures, ci)
+    generated = generation_lines(facts, table, figures, ci)
+    if facts.has_comparisons or said["hypothesis_2"] or generated:
         lines += ["## Hypothesis 2: does tuning sharpen the reference?", "", *bullets(said["hypothesis_2"])]
-        lines += sharpening_lines(summary, table, ci)
-        lines += implicit_reward_lines(summary, table, ci)
-        lines += flip_table_lines(summary, table, ci)
-        lines += summary_shift_lines(summary, table, ci)
+        lines += sharpening_lines(facts, table, ci)
+        lines += implicit_reward_lines(facts, table, ci)
+        lines += flip_table_lines(facts, table, ci)
+        lines += summary_shift_lines(facts, table, ci)
         lines += figure_lines(figures, None, None)
         lines += generated
-    lines += ["## Data and methods", "", methods_paragraph(summary), "", *bullets(said["data"])]
-    lines += rows_scored(summary)
-    for run in summary["runs"]:
+    lines += ["## Data and methods", "", methods_paragraph(facts), "", *bullets(said["data"])]
+    lines += rows_scored(facts)
+    for run in facts.runs:
         lines += provenance_lines(run)
     lines += ["### Inputs", "", *markdown_table(["file", "sha256"], [[f"`{i['path']}`", i["sha256"][:16]]
-                                                           for i in summary["inputs"]])]
+                                                           for i in facts.inputs])]
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from postprocess.stats import (
     confidence_bucket,
 )
 from postprocess.stats.baselines import available_rules, rule_group, rule_scores
-from postprocess.stats.bootstrap import Settings, draw_unless_given
+from postprocess.stats.bootstrap import Settings
 from postprocess.stats.human_ceiling import (
     canonical_pairs,
     human_agreement,
@@ -53,9 +53,8 @@ def _kw(settings: Settings, frame: pd.DataFrame, *, shared: bool = True) -> dict
     of the interval beside it (the rows-independent p stays in details), and with `shared` one set of
     draws over the frame's posts serves every statistic (else each statistic draws its own)."""
     posts = frame["post_id"].to_numpy()
-    resamples = draw_unless_given(None, posts, settings.n_resamples, settings.seed) if shared else None
-    return {"clusters": posts, "n_resamples": settings.n_resamples, "seed": settings.seed,
-            "confidence": settings.confidence, "resamples": resamples, "p_method": "cluster"}
+    draws = settings.draws(posts) if shared else {**settings.keywords(), "resamples": None}
+    return {"clusters": posts, **draws, "p_method": "cluster"}
 
 
 def axis_stat(entry: Statistic, frame: pd.DataFrame, measure: str, axis: str, kw: dict) -> Stat:
@@ -182,16 +181,17 @@ def cmp_rows(frame: pd.DataFrame, settings: Settings, measures: list[str], *, mo
 
 def preference_model(frame: pd.DataFrame, settings: Settings) -> dict:
     """Logistic (Bradley-Terry) fit of P(human prefers A) on the logprob difference, with and without
-    the log length ratio (Stiennon et al. 2020, appendix F), and its calibration curve."""
+    the log length ratio (Stiennon et al. 2020, appendix F), and its calibration curve: the fit objects
+    (`LogitFit`, `Calibration`), which summary.json keeps as their `to_dict()` and the figures draw as they are."""
     diff = measure_values(frame, "sum", "_a") - measure_values(frame, "sum", "_b")
     chose_a = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         length_ratio = np.log(frame["n_bytes_a"].to_numpy(dtype=float) / frame["n_bytes_b"].to_numpy(dtype=float))
     length_ratio[~np.isfinite(length_ratio)] = np.nan
     return {
-        "logprob_diff": bradley_terry_fit(diff, chose_a).to_dict(),
-        "logprob_diff_and_length": bradley_terry_fit(diff, chose_a, length_ratio).to_dict(),
-        "calibration": calibration_curve(diff, chose_a, confidence=settings.confidence).to_dict(),
+        "logprob_diff": bradley_terry_fit(diff, chose_a),
+        "logprob_diff_and_length": bradley_terry_fit(diff, chose_a, length_ratio),
+        "calibration": calibration_curve(diff, chose_a, confidence=settings.confidence),
     }
 
 
@@ -209,9 +209,7 @@ IDEAL_BETA = 0.1
 def _alpha_kw(settings: Settings, posts: np.ndarray) -> dict:
     """typicality_alpha's bootstrap: one set of draws over the posts given; p = the cluster-robust Wald t-test that
     inverts the printed interval (the bootstrap p, which inverts the percentile interval, goes to details)."""
-    return {"n_resamples": settings.n_resamples, "seed": settings.seed, "confidence": settings.confidence,
-            "resamples": draw_unless_given(None, posts, settings.n_resamples, settings.seed),
-            "p_method": "wald"}
+    return {**settings.draws(posts), "p_method": "wald"}
 
 
 def _fit_rows(fit, *, model: str, task: str, measure: str, group: str) -> list[dict]:
@@ -368,8 +366,7 @@ def human_ceiling_rows(frame: pd.DataFrame, settings: Settings, measures: list[s
         score_first, score_second = np.where(flipped, b, a)[first], np.where(flipped, a, b)[first]
         ideal = idealised_ranking_accuracy(score_first, score_second, votes["share"].to_numpy(dtype=float),
                                            votes["n_raters"].to_numpy(dtype=float), votes["post"].to_numpy(),
-                                           beta=IDEAL_BETA, n_resamples=settings.n_resamples, seed=settings.seed,
-                                           confidence=settings.confidence)
+                                           beta=IDEAL_BETA, **settings.keywords())
         rows.append(stat_row(ideal, model=model, task=task, statistic="idealised_ranking_accuracy", measure=m))
         if workers is not None:
             het = worker_heterogeneity(a - b, (choice == 0).astype(float), workers, posts, **kw)

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from postprocess.io.samples import TLDR_ROLES, RatingRoles
-from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table, model_names
+from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table
+from postprocess.report.facts import ReportFacts, as_facts
 from postprocess.report.run_statistics import tie_group
 from postprocess.stats.result import interval_marks
 from postprocess.stats.table import ALL, levels, select, stats_by
@@ -167,7 +168,7 @@ def _gamma_verdict(stat: Mapping | None) -> str:
     return "> 1" if stat["ci_low"] > 1 else "< 1" if stat["ci_high"] < 1 else "CI contains 1"
 
 
-def sharpening_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+def sharpening_lines(summary: ReportFacts | Mapping, table: pd.DataFrame, ci: str) -> list[str]:
     """Hypothesis 2's headline table: per compared model and task, the sharpening gamma on the summed and
     per-token log-prob, whether it is above 1 by its interval, and the predicted 1 + alpha/beta where beta is
     known; [] without `sharpening_gamma` rows."""
@@ -176,7 +177,7 @@ def sharpening_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str
     if not gamma:
         return []
     predicted = stats_by(select(rows, statistic="predicted_gamma"), "model", "task")
-    names = {run["model_name"]: run.get("display_name", run["model_name"]) for run in summary["runs"]}
+    names = as_facts(summary).names
     body = []
     for model, task in dict.fromkeys((m, t) for m, t, _ in gamma):
         total, per_token = gamma.get((model, task, "sum")), gamma.get((model, task, "per_token"))
@@ -195,7 +196,7 @@ def sharpening_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str
                              f"γ, per token [{ci} CI], p", f"predicted 1 + α/β [{ci} CI], p"], body)]
 
 
-def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+def implicit_reward_lines(summary: ReportFacts | Mapping, table: pd.DataFrame, ci: str) -> list[str]:
     """The implicit reward of each compared model on each pair task: its β, and per measure its agreement with
     the human choice and its mean margin (chosen minus rejected); [] without such rows."""
     rows = select(table[table["reference"] != ""], group=ALL)
@@ -203,8 +204,8 @@ def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> lis
     margin = stats_by(select(rows, statistic="implicit_reward_margin"), "model", "task", "measure")
     if not agreement:
         return []
-    names = {run["model_name"]: run.get("display_name", run["model_name"]) for run in summary["runs"]}
-    betas = {c["model_name"]: c.get("beta") for c in summary["comparisons"]}
+    facts = as_facts(summary)
+    names, betas = facts.names, facts.betas
     body = [[names.get(model, model), task, "1 (log-ratio)" if betas.get(model) is None else f"{betas[model]:g}",
              measure, cell(stat), cell_p(margin.get((model, task, measure)))]
             for (model, task, measure), stat in agreement.items()]
@@ -219,25 +220,24 @@ FLIP_COLUMNS = (("ref_agrees_model_agrees", "both agree"), ("ref_agrees_model_di
                 ("ref_disagrees_model_agrees", "model only"), ("ref_disagrees_model_disagrees", "neither"))
 
 
-def flip_table_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:
+def flip_table_lines(summary: ReportFacts | Mapping, table: pd.DataFrame, ci: str) -> list[str]:
     """Chen et al.'s flip table of each compared model on each pair task and measure: the pairs both runs rank as
     the human did, only the reference, only the model, neither (counts and shares of the pairs neither run ties),
     the ties left out, and the net flip with its interval and McNemar's exact p (the `net_flip` row); [] without
     flip tables in summary.json."""
-    names = model_names(summary)
+    facts = as_facts(summary)
+    names = facts.names
     net = stats_by(select(table[table["reference"] != ""], statistic="net_flip", group=ALL), "model", "task",
                    "measure")
     body = []
-    for comparison in summary.get("comparisons") or []:
-        model = comparison["model_name"]
-        for task, entry in (comparison.get("cmp") or {}).items():
-            for measure, flips in (entry.get("flip_table") or {}).items():
-                counts, fractions = flips.get("counts") or {}, flips.get("fractions") or {}
-                cells = [f"{counts[key]} ({fractions[key]:.1%})" if fractions.get(key) is not None
-                         else str(counts.get(key, "n/a")) for key, _ in FLIP_COLUMNS]
-                ties = (flips.get("n_ties") or {}).get("either", 0)
-                body.append([names.get(model, model), task, measure, *cells, str(ties),
-                             cell_p(net.get((model, task, measure)))])
+    for (model, task), by_measure in facts.flip_tables.items():
+        for measure, flips in by_measure.items():
+            counts, fractions = flips.get("counts") or {}, flips.get("fractions") or {}
+            cells = [f"{counts[key]} ({fractions[key]:.1%})" if fractions.get(key) is not None
+                     else str(counts.get(key, "n/a")) for key, _ in FLIP_COLUMNS]
+            ties = (flips.get("n_ties") or {}).get("either", 0)
+            body.append([names.get(model, model), task, measure, *cells, str(ties),
+                         cell_p(net.get((model, task, measure)))])
     if not body:
         return []
     return ["Flip table (Chen et al. 2024): over the human pairs neither run ties, the pairs whose human choice the "

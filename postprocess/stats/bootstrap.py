@@ -61,6 +61,15 @@ class Settings:
     seed: int = 0
     confidence: float = 0.95
 
+    def keywords(self) -> dict:
+        """`n_resamples`, `seed` and `confidence`: the bootstrap keywords every estimator takes."""
+        return {"n_resamples": self.n_resamples, "seed": self.seed, "confidence": self.confidence}
+
+    def draws(self, clusters) -> dict:
+        """`keywords` with one set of draws over `clusters` (`resamples`, None without resamples), which every
+        statistic computed on those rows then shares."""
+        return {**self.keywords(), "resamples": draw_unless_given(None, clusters, self.n_resamples, self.seed)}
+
 
 @dataclass(frozen=True, eq=False)
 class ClusterResamples:
