@@ -67,6 +67,7 @@ from postprocess.stats.bootstrap import Settings
 from postprocess.stats.extractiveness import extractiveness_table
 from postprocess.stats.measures import MEASURES, available_measures
 from postprocess.stats.multiplicity import with_holm
+from postprocess.stats.registry import Statistic, added, ensure_registered
 from postprocess.stats.table import statistics_table
 
 logger = logging.getLogger(__name__)
@@ -91,10 +92,12 @@ def copy_measure(summaries: list[str], source: str) -> list[dict]:
 
 
 def _job(kind: str, frame, settings: Settings, measures: list[str], by: str | None, model: str,
-         task: str, roles: RatingRoles = TLDR_ROLES) -> tuple[list[dict], dict]:
+         task: str, roles: RatingRoles = TLDR_ROLES, added: tuple[Statistic, ...] = ()) -> tuple[list[dict], dict]:
     """One independent piece of statistics (module-level so worker processes can run it): its rows of
     the statistics table and what is not a statistic (the preference model of a pair task). `roles`: the
-    rating columns of an axis task (`postprocess.io.samples.rating_roles`)."""
+    rating columns of an axis task (`postprocess.io.samples.rating_roles`); `added`: the statistics registered at
+    run time, which a worker process registers too."""
+    ensure_registered(added)
     if kind == "axis":
         return axis_rows(frame, settings, measures, model=model, task=task, roles=roles), {}
     if kind == "breakdown":
@@ -134,8 +137,9 @@ def compute_statistics(loaded: list[LoadedRun], settings: Settings, jobs: int) -
     if jobs <= 1:
         return {key: _job(*args, roles=roles[key[:2]]) for key, args in work.items()}
     results = {}
+    extra = added()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_job, *args, roles=roles[key[:2]]): key for key, args in work.items()}
+        futures = {pool.submit(_job, *args, roles=roles[key[:2]], added=extra): key for key, args in work.items()}
         for done, future in enumerate(as_completed(futures), start=1):
             key = futures[future]
             results[key] = future.result()
@@ -295,7 +299,7 @@ def write_outputs(staging: Path, summary: dict, table, loaded: list[LoadedRun], 
     if aligned:
         figures += draw_comparison_figures(facts, table, aligned, staging / "figures", settings)
     figures += draw_generation_figures(facts, table, staging / "figures", settings)
-    write_tables(summary, table, staging / "tables")
+    write_tables(facts, table, staging / "tables")
     (staging / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
     (staging / "report.md").write_text(render_report(facts, table, figures))
 

@@ -14,11 +14,11 @@ reference is in comparisons.csv; the files and their order are `postprocess.stat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from postprocess.report.facts import ReportFacts
 from postprocess.stats.registry import COMPARISONS_CSV, CSV_FILES, csv_file, lookup
 from postprocess.stats.result import interval_warning
 from postprocess.stats.table import COLUMNS, stat_dict, write_statistics_csv
@@ -51,16 +51,16 @@ def csv_views(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {name: table[where == name] for name in CSV_FILES}
 
 
-def preference_model_rows(summary: Mapping) -> list[dict]:
-    """One row per term of each Bradley-Terry fit (`runs[].cmp[TASK].preference_model`)."""
+def preference_model_rows(facts: ReportFacts) -> list[dict]:
+    """One row per term of each Bradley-Terry fit (summary.json's `runs[].cmp[TASK].preference_model`)."""
     rows = []
-    for run in summary["runs"]:
-        for task, block in run["cmp"].items():
-            for fit_name, fit in block["preference_model"].items():
+    for run in facts.runs:
+        for task, fits in run.preference_models.items():
+            for fit_name, fit in fits.items():
                 if fit_name == "calibration":
                     continue
                 for i, term in enumerate(fit["names"]):
-                    rows.append({"model": run["model_name"], "task": task, "fit": fit_name, "term": term,
+                    rows.append({"model": run.model_name, "task": task, "fit": fit_name, "term": term,
                                  "coef": fit["coef"][i] if fit["coef"] else None,
                                  "se": fit["se"][i] if fit["se"] else None,
                                  "p_value": fit["p_values"][i] if fit["p_values"] else None,
@@ -68,7 +68,7 @@ def preference_model_rows(summary: Mapping) -> list[dict]:
     return rows
 
 
-def write_tables(summary: Mapping, table: pd.DataFrame, folder: Path) -> list[Path]:
+def write_tables(facts: ReportFacts, table: pd.DataFrame, folder: Path) -> list[Path]:
     """tables/statistics.csv, its filters and preference_model.csv (a file only when it has rows)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = [write_statistics_csv(table, folder / "statistics.csv")]
@@ -77,7 +77,7 @@ def write_tables(summary: Mapping, table: pd.DataFrame, folder: Path) -> list[Pa
             path = folder / f"{name}.csv"
             csv_frame(rows).to_csv(path, index=False, na_rep="")
             written.append(path)
-    fits = preference_model_rows(summary)
+    fits = preference_model_rows(facts)
     if fits:
         path = folder / "preference_model.csv"
         pd.DataFrame(fits).to_csv(path, index=False)

@@ -299,6 +299,7 @@ _ENTRIES = (
                 sections=("posts",), short="perplexity over the posts"),
 )
 REGISTRY: dict[str, Statistic] = {s.name: s for s in _ENTRIES}
+_BUILT_IN = frozenset(REGISTRY)
 DIFFERENCE = "_difference"
 # The implicit reward's keys in summary.json name the statistic and the measure: r = beta * (logprob_model -
 # logprob_reference) (beta = 1 without a known beta), summed ("sum"), per byte or per token.
@@ -346,7 +347,8 @@ def csv_file(stat: Statistic, group: str = ALL) -> str:
 
 def register(stat: Statistic) -> Statistic:
     """Add a statistic to the registry (after the built-in ones): the report then computes, tabulates, renders and
-    documents it like them. A name already registered is an error."""
+    documents it like them (its worker processes register it too: `added`). A name already registered is an
+    error."""
     if stat.name in REGISTRY:
         raise ValueError(f"statistic {stat.name!r} is already registered")
     unknown = [s for s in stat.sections if s not in SECTIONS] + ([stat.csv] if stat.csv not in (*CSV_FILES, "")
@@ -356,6 +358,18 @@ def register(stat: Statistic) -> Statistic:
                          f"{list(SECTIONS)}, {list(CSV_FILES)})")
     REGISTRY[stat.name] = stat
     return stat
+
+
+def added() -> tuple[Statistic, ...]:
+    """The statistics registered at run time (`register`), which the report hands to its worker processes."""
+    return tuple(s for name, s in REGISTRY.items() if name not in _BUILT_IN)
+
+
+def ensure_registered(stats: tuple[Statistic, ...]) -> None:
+    """Register the statistics of `added` in a worker process that does not have them yet."""
+    for stat in stats:
+        if stat.name not in REGISTRY:
+            register(stat)
 
 
 @contextmanager

@@ -50,8 +50,8 @@ def toy_covariance(x, y, clusters=None, *, n_resamples: int = 1000, seed: int = 
 
 
 TOY = Statistic(NAME, LABEL, "axis", ("runs", "{model}", "axis", "{task}", "{measure}", "{axis}", KEY),
-                toy_covariance, lambda x, y, w: weighted_covariance(x, y, w), paired=True, sections=("axis",),
-                csv="axis_correlations", unit="nats per byte times rating points")
+                toy_covariance, weighted_covariance, paired=True, sections=("axis",), csv="axis_correlations",
+                unit="nats per byte times rating points")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,8 @@ def toy_report(tmp_path_factory):
     root = tmp_path_factory.mktemp("toy")
     folder = write_run(root / "runs" / "m", n_pairs=60, n_axis=120, n_posts_cmp=20, n_posts_axis=20, model_name="m")
     with registered(TOY):
-        build_report([folder], root / "out", settings=Settings(n_resamples=50, seed=1), progress=False, jobs=1)
+        # two worker processes: a statistic registered at run time reaches them too
+        build_report([folder], root / "out", settings=Settings(n_resamples=50, seed=1), progress=False, jobs=2)
         docs = _statistics_page()
     assert NAME not in REGISTRY  # registered for the block only
     frame = read_samples(next(folder.glob(f"samples_{TASK}_*.jsonl")), progress=False)[0]
