@@ -259,8 +259,9 @@ def _log_length_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where((a > 0) & (b > 0), np.log(a / b), np.nan)
 
 
-# The alpha group that holds the token count fixed as the summed sharpening gamma does (a difference of counts, linear
-# as gamma's length regressor is), so that 1 + alpha/beta and the measured gamma share one specification.
+# The alpha group that holds the token count fixed as the summed sharpening gamma does where the reference logged no
+# entropies (a difference of counts, linear as gamma's length regressor is), so that 1 + alpha/beta and the measured
+# gamma share one specification.
 TOKEN_COUNT_GROUP = "token_count_adjusted"
 TOKEN_COUNT_COVARIATE = "token_count_difference"
 

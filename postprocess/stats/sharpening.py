@@ -20,7 +20,7 @@ summaries are less likely): on 400 TL;DR pairs of PPO against supervised summari
 a slope of 1.28 [1.24, 1.33], "sharpening", without the token count, 0.76 with it. It also moves with the entropy
 per token, which differs between summaries of one source: copied sentences are nearly certain, abstractive ones
 are not, and the certain ones are also the likely ones. On 12 CNN/DM articles the T = 2 copy gave 0.98 [0.84,
-1.09] with the token count held fixed, 0.5 with the reference's summed entropy held fixed too. So each scale holds
+1.09] with the token count held fixed, 0.54 [0.39, 0.68] with the reference's summed entropy held fixed too. So each scale holds
 fixed what its normaliser term is made of (`held_fixed`, demeaned within post like the log-probs):
 
 * summed: the token count and the reference's summed next-token entropy Σ_t H(h_t): the term is Σ_t log Z_T(h_t)
@@ -259,8 +259,9 @@ def predicted_gamma(alpha: Mapping, beta: float, fit: str = "summed log-prob") -
     """gamma = 1 + alpha / beta, with alpha the typicality bias per nat of summed log-prob and beta the KL coefficient.
 
     The prediction is comparable with the measured `sharpening_gamma` when alpha comes from the same
-    specification: on the summed log-prob with the token count held fixed (the reward's length term then sits in
-    the policy's length term, which the measured gamma holds fixed too). `fit` names alpha's specification in
+    specification: on the summed log-prob with what the measured gamma holds fixed held fixed too (the token count
+    and the summed next-token entropy: a length or entropy preference of the reward then sits in their
+    coefficients, in both fits, not in alpha or gamma). `fit` names alpha's specification in
     `method`. `alpha` is a `typicality_alpha` statistic as `Stat.to_dict()` gives it (per rms unit of the log-prob
     difference, ``details["rms"]`` the rms in nats): alpha per nat = alpha / rms, its interval likewise. gamma is
     increasing in alpha for beta > 0, so its interval is alpha's interval mapped, and its p (against gamma = 1) is

@@ -1,15 +1,17 @@
 """The sharpening exponent gamma against a known truth, through `compare_runs` and into the report.
 
 Fast: a model whose summed log-prob is gamma times the reference's plus a post effect (simulated pair tables)
-gives that gamma, also when it adds a term per token (as a model renormalised at every token does) on summaries whose
-length moves with their log-prob, where the slope without the token count does not; the predicted 1 + alpha/beta
-sits beside it, from the alpha with the token count held fixed; report.md and the findings word gamma from its
-interval. Slow: tempered copies of the embedded model (`summ-pref tempered-copy`, logits / T) scored on real rows
-whose summaries differ in length within a post (`tests.helpers.length_rows`: the TL;DR posts and CNN/DM articles
-whose summaries span the most tokens) with hf-prefix: a copy at T < 1 is a sharpened policy (gamma above 1 by its
-interval, on every measure and task), at T > 1 a flattened one (below 1 by its interval on the TL;DR pairs; below 1
-and never read as sharpening on the CNN/DM Likert rows), at T = 1 the model itself (gamma 1). The reference is scored
-once and every copy is compared with it: four scorings of two small tasks with SmolLM2-135M.
+gives that gamma, also when it adds a normaliser per token (as a model renormalised at every token does: so many
+nats per token and per nat of the reference's entropy there) on summaries whose length and entropy move with their
+log-prob, where the slope without them, or with the token count alone, does not; the predicted 1 + alpha/beta sits
+beside it, from the alpha of gamma's specification; report.md and the findings word gamma from its interval, and
+warn where the reference logged no entropies. Slow: tempered copies of the embedded model (`summ-pref
+tempered-copy`, logits / T) scored on real rows whose summaries differ in length within a post
+(`tests.helpers.length_rows`: the TL;DR posts and CNN/DM articles whose summaries span the most tokens) with
+hf-prefix, which logs the entropies: a copy at T < 1 is a sharpened policy (gamma above 1 by its interval), at T > 1
+a flattened one (below 1 by its interval), on every measure and task kind and near 1/T; at T = 1 the model itself
+(gamma 1). The reference is scored once and every copy is compared with it: four scorings of two small tasks with
+SmolLM2-135M.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ TEMPERATURES = (0.5, 1.0, 2.0)
 KINDS = {"summ_pref_cmp": "cmp", "summ_pref_axis_cnndm": "axis"}
 ROWS = {"comparisons/batch18.json": 12, "axis_evals/cnndm3.json": 12}
 MAX_SOURCE_TOKENS = 500
+# How near 1/T the gamma of a tempered copy must be, relative. The copy's normaliser is log Z_T = log E_p[p^(1/T - 1)]
+# = -e H + (e² / 2) V + O(e³) at each position (e = 1/T - 1, H the reference's next-token entropy, V the variance of
+# its next-token log-probs): holding the entropy fixed removes the first order; the rest stays in gamma where it
+# moves with the log-prob within a post. Measured on these rows it leaves gamma at most 11% off 1/T (0.447 per token
+# on the TL;DR pairs at T = 2; docs/statistics.md); 15% leaves room for another machine's rounding while the
+# summed token-count-only fits it replaces (0.75 and 0.98 at T = 2, 1.67 and 1.51 at T = 0.5) fall outside.
+NEAR_ONE_OVER_T = 0.15
 
 
 def pair_tables(gamma: float, *, n_posts: int = 30, seed: int = 0, noise: float = 0.0, per_token: float = 0.0,
@@ -217,34 +226,29 @@ def gammas(table: pd.DataFrame) -> dict[tuple[str, str], dict]:
 
 
 @pytest.mark.slow
-def test_every_gamma_of_the_sharpened_copy_is_above_one(tempered):
-    got = gammas(tempered[0.5])
+@pytest.mark.parametrize("t", [0.5, 2.0])
+def test_every_gamma_of_a_tempered_copy_is_on_the_right_side_of_one_near_one_over_t(tempered, t):
+    # Per token the copy's log-prob is 1/T times the model's minus the copy's normaliser log sum_i p_i^(1/T) at each
+    # position, about (1 - 1/T) times the model's next-token entropy there. Summed, that term grows with the summary's
+    # length and with its entropy per token, which differs between the summaries of a post (on CNN/DM copied
+    # sentences are nearly certain, abstractive ones are not) and moves with their log-prob: with the token count
+    # alone held fixed the CNN/DM gamma of the copy at T = 2 was below 1 but its interval was not. With the reference's
+    # entropy held fixed too (summed, and its mean per token), every gamma is on the right side of 1 by its interval,
+    # on both task kinds and measures, and near the 1/T the copy was made with (`NEAR_ONE_OVER_T`).
+    got = gammas(tempered[t])
     assert set(got) == {(task, m) for task in KINDS for m in ("sum", "per_token")}
     for key, g in got.items():
-        assert g["ci_low"] > 1, (key, g)
+        assert g["details"]["entropy_held_fixed"], key  # scored with hf-prefix: the reference logged entropies
         assert g["details"]["n_clusters"] >= 10 and g["n_dropped"] == 0, (key, g)  # each post: 2 summaries or more
+        assert (g["ci_low"] > 1) if t < 1 else (g["ci_high"] < 1), (key, g)
+        assert g["estimate"] == pytest.approx(1 / t, rel=NEAR_ONE_OVER_T), (key, g)
 
 
 @pytest.mark.slow
-def test_the_flattened_copy_is_never_read_as_sharpening(tempered):
-    # Per token the copy's log-prob is 1/T times the model's minus the copy's normaliser log sum_i p_i^(1/T) at each
-    # position, about (1 - 1/T) times the model's next-token entropy there. Summed, that term grows with the
-    # summary's length as the summed log-prob falls with it: with the token count held fixed gamma is near 1/T on
-    # the TL;DR pairs, below 1 by its interval on both measures. On CNN/DM the entropy per token itself differs
-    # between the summaries of an article (copied sentences are nearly certain, abstractive ones are not) and moves
-    # with their log-prob, which no length holds fixed, per token either: there gamma is below 1 but its interval is
-    # not (with the reference's summed entropy held fixed too it is 0.54 on these rows); it is never read as
-    # sharpening, as the slope without the token count would be.
-    got = gammas(tempered[2.0])
-    assert set(got) == {(task, m) for task in KINDS for m in ("sum", "per_token")}
-    for (task, measure), g in got.items():
-        assert g["estimate"] < 1 and g["ci_low"] < 1, (task, measure, g)
-        if KINDS[task] == "cmp":
-            assert g["ci_high"] < 1, (task, measure, g)
+def test_the_flattened_copy_is_read_as_flattening(tempered):
     summary = {"runs": [{"model_name": "smollm2"}, {"model_name": "T=2"}], "settings": {"confidence": 0.95}}
     sentences = [line for line in findings(summary, tempered[2.0]) if "sharpening γ" in line]
-    assert len(sentences) == len(KINDS) and not any("sharpens" in line for line in sentences), sentences
-    assert any(line.startswith("**summ_pref_cmp**") and "γ < 1: the model flattens" in line for line in sentences)
+    assert len(sentences) == len(KINDS) and all("γ < 1: the model flattens" in line for line in sentences), sentences
 
 
 @pytest.mark.slow
