@@ -20,8 +20,9 @@ summaries are less likely): on 400 TL;DR pairs of PPO against supervised summari
 a slope of 1.28 [1.24, 1.33], "sharpening", without the token count, 0.76 with it. It also moves with the entropy
 per token, which differs between summaries of one source: copied sentences are nearly certain, abstractive ones
 are not, and the certain ones are also the likely ones. On 12 CNN/DM articles the T = 2 copy gave 0.98 [0.84,
-1.09] with the token count held fixed, 0.54 [0.39, 0.68] with the reference's summed entropy held fixed too. So each scale holds
-fixed what its normaliser term is made of (`held_fixed`, demeaned within post like the log-probs):
+1.09] with the token count held fixed, 0.54 [0.39, 0.68] with the reference's summed entropy held fixed too. So
+each scale holds fixed what its normaliser term is made of (`held_fixed`, demeaned within post like the
+log-probs):
 
 * summed: the token count and the reference's summed next-token entropy Σ_t H(h_t): the term is Σ_t log Z_T(h_t)
   ≈ (1 - 1/T) Σ_t H(h_t), a sum over the summary's tokens, and the token count takes what the first order leaves
