@@ -234,7 +234,7 @@ def _sharpening(view: _View, rows: pd.DataFrame, model: str, reference: str) -> 
                        "likely",
                    0: "not distinguishable from 1: no evidence of sharpening or flattening at this sample size",
                    None: no_claim(s)}[direction(s, 1.0)]
-        entropy = (s.get("details") or {}).get("entropy_held_fixed", False)
+        entropy = (s.get("details") or {}).get("entropy_held_fixed")  # None: a row that does not say
         fixed = "token count and the reference's summed next-token entropy held fixed" if entropy else \
             "token count held fixed"
         text = (f"**{task}**, hypothesis 2, {who}: sharpening γ (within-post slope of the model's summed log-prob "
@@ -242,7 +242,7 @@ def _sharpening(view: _View, rows: pd.DataFrame, model: str, reference: str) -> 
                 "adds to its summed log-prob a normaliser per token that grows with the summary's length and with "
                 "the reference's next-token entropy along it; both are held fixed because either would otherwise "
                 "count as sharpening or flattening (docs/statistics.md).")
-        if not entropy:
+        if entropy is False:
             text += (f" Warning: {view.names[reference]} logged no next-token entropies (score it with --model "
                      "hf-prefix), so only the token count is held fixed and γ may be confounded by entropy.")
         if task in per_token:
