@@ -33,6 +33,7 @@ from postprocess.compare.statistics import (
     predicted_gamma_rows,
 )
 from postprocess.io.samples import read_samples
+from postprocess.report.answers import hypothesis2_answer
 from postprocess.report.findings import findings
 from postprocess.report.markdown import sharpening_lines
 from postprocess.stats.result import Stat, format_stat
@@ -180,6 +181,9 @@ def test_without_the_reference_s_entropies_the_report_warns_that_gamma_may_be_co
     assert "Warning: base logged no next-token entropies" in sentence and "confounded by entropy" in sentence
     text = "\n".join(sharpening_lines(summary, table, "95%"))
     assert text.count(" ‡") == 2 and "‡ entropy not held fixed" in text  # the summed and the per-token cell
+    assert "base logged no next-token entropies, so γ holds only the token count fixed" in hypothesis2_answer(
+        summary, table)
+    assert "logged no next-token entropies" not in hypothesis2_answer(summary, statistics_table(compared(1.7)))
 
 
 def score(model_dir: Path, data_dir: Path, out: Path) -> dict[str, pd.DataFrame]:
