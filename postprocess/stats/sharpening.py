@@ -35,6 +35,15 @@ log-probs):
 Where the reference run logged no entropies (scored without the hf-prefix backend), the caller holds the token
 count fixed alone and says so: gamma may then be confounded by entropy.
 
+* `sharpening_gamma`: that within-post slope by OLS on the within-post demeaned values, over the distinct
+  summaries (each scored text once), with the held-fixed covariates as further regressors, with a cluster-bootstrap
+  interval over posts. The fit is a function of per-post sums (the entries of X'X and X'y of the demeaned design
+  X = [x̃, z̃...]), so a resample's fit solves the same k x k system on its resampled sums; a post drawn twice
+  counts twice. The printed interval is the t interval on the CR2 cluster-robust standard error of that fit by
+  post with Bell-McCaffrey degrees of freedom (`postprocess.stats.bootstrap.cluster_robust_t`): the bootstrap's
+  percentile interval is too narrow with few posts and stays in the details.
+  Posts with one distinct summary have x̃ = 0 and contribute nothing (they are left out and counted). The
+  classical p (rows independent) is the t-test of slope = 1 of the same OLS fit with post dummies.
 * `predicted_gamma`: 1 + alpha / beta from the typicality bias alpha (`postprocess.stats.typicality`, per rms
   unit of the log-prob difference, converted to per nat with the fit's rms) and a known KL coefficient beta.
 """
@@ -100,24 +109,43 @@ def _products(design: np.ndarray, yd: np.ndarray) -> np.ndarray:
     return np.column_stack([outer, design * yd[:, None]])
 
 
+def _collinear(gram: np.ndarray) -> np.ndarray:
+    """Whether each (..., k, k) Gram matrix is singular: its smallest eigenvalue once scaled to unit diagonal (so the
+    columns' units do not matter) at most `SINGULAR_TOLERANCE`, or a column without variation."""
+    diag = np.sqrt(np.clip(np.diagonal(gram, axis1=-2, axis2=-1), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = gram / (diag[..., :, None] * diag[..., None, :])
+    bad = ~np.all(np.isfinite(scaled), axis=(-2, -1))
+    eye = np.eye(gram.shape[-1])
+    return bad | (np.linalg.eigvalsh(np.where(bad[..., None, None], eye, scaled))[..., 0] <= SINGULAR_TOLERANCE)
+
+
 def _solve(sums: np.ndarray, k: int) -> np.ndarray:
     """The coefficients (..., k) of the fit from its sums (..., k² + k) (`_products`). A covariate with no variation
     in a resample's posts leaves that resample's fit (coefficient 0), as the post effects hold it fixed there; NaN
-    where the reference's log-prob has no variation left once the covariates are held fixed (checked on X'X scaled
-    to unit diagonal, so the covariates' units do not matter)."""
+    where the reference's log-prob has no variation left once the covariates are held fixed (`_collinear`)."""
     sums = np.asarray(sums, dtype=float)
     xtx = sums[..., : k * k].reshape(*sums.shape[:-1], k, k)
     xty = sums[..., k * k:]
     absent = np.diagonal(xtx, axis1=-2, axis2=-1) <= 0
     absent[..., 0] = False
     xtx = xtx + absent[..., None] * np.eye(k)
-    diag = np.sqrt(np.clip(np.diagonal(xtx, axis1=-2, axis2=-1), 0, None))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = xtx / (diag[..., :, None] * diag[..., None, :])
-    singular = ~np.all(np.isfinite(scaled), axis=(-2, -1))
-    singular |= np.linalg.eigvalsh(np.where(singular[..., None, None], np.eye(k), scaled))[..., 0] <= SINGULAR_TOLERANCE
+    singular = _collinear(xtx)
     solved = np.linalg.solve(np.where(singular[..., None, None], np.eye(k), xtx), xty[..., None])[..., 0]
     return np.where(singular[..., None], np.nan, solved)
+
+
+def _independent(zd: np.ndarray) -> np.ndarray:
+    """Which columns of the demeaned covariates to fit: each that varies within some post and is not a linear
+    combination of those kept before it (a covariate the others already hold fixed adds nothing; kept, it would
+    make the fit singular)."""
+    kept = np.zeros(zd.shape[1], dtype=bool)
+    for j in range(zd.shape[1]):
+        trial = kept.copy()
+        trial[j] = True
+        if np.any(zd[:, j] != 0) and not _collinear(zd[:, trial].T @ zd[:, trial]):
+            kept = trial
+    return kept
 
 
 def _demeaned(values: np.ndarray, posts: np.ndarray) -> np.ndarray:
@@ -138,7 +166,7 @@ def demeaned_pairs(reference, model, clusters, held_fixed: Mapping[str, object] 
     x, y, z, posts, _, _ = _kept(reference, model, clusters, held_fixed or {})
     xd, yd = _demeaned(x[:, None], posts)[:, 0], within_post_demeaned(y, posts)
     zd = _demeaned(z, posts)
-    zd = zd[:, np.any(zd != 0, axis=0)]
+    zd = zd[:, _independent(zd)]
     if zd.shape[1]:
         xd = xd - zd @ np.linalg.lstsq(zd, xd, rcond=None)[0]
         yd = yd - zd @ np.linalg.lstsq(zd, yd, rcond=None)[0]
@@ -163,8 +191,9 @@ def sharpening_gamma(
         {name: value per summary}: further regressors, each demeaned within post. A model renormalised at every
         token adds to its log-prob a normaliser per position that moves with the length and with the reference's
         next-token entropy there (module docstring); the caller passes what its scale needs. A row missing any
-        value is dropped like one with a missing log-prob; a covariate constant within every post leaves the fit
-        (the post effects hold it fixed already). None or empty: the slope alone.
+        value is dropped like one with a missing log-prob; a covariate constant within every post (the post effects
+        hold it fixed already) or a linear combination of those before it within posts leaves the fit. None or
+        empty: the slope alone.
     n_resamples, seed, confidence, resamples
         Cluster bootstrap over posts (`resamples`: shared draws, e.g. the task's).
 
@@ -177,7 +206,7 @@ def sharpening_gamma(
         ``details.percentile_ci_low`` / ``percentile_ci_high``); p its t-test against gamma = 1, the OLS t-test of
         gamma = 1 (rows independent) as ``details.p_value_independent`` beside ``details.se_ols``;
         ``details.held_fixed`` {name: coefficient} (nats per unit, the post effects and the rest held fixed; 0 for
-        a covariate constant within posts). n the summaries used, n_dropped those with a missing value or alone in
+        a covariate that left the fit). n the summaries used, n_dropped those with a missing value or alone in
         their post (``details.n_single_posts`` counts such posts). Undefined with fewer than 3 summaries in posts
         with two or more, when the reference's log-prob does not vary within any post, or when it is collinear
         with the held-fixed covariates within posts.
@@ -222,8 +251,8 @@ def sharpening_gamma(
         return Stat.undefined(len(x), method, "the reference's log-prob does not vary within any post", n_dropped,
                               details)
     zd = _demeaned(z, posts)
-    varying = np.any(zd != 0, axis=0)
-    design = np.column_stack([xd, zd[:, varying]])
+    fitted_columns = _independent(zd)
+    design = np.column_stack([xd, zd[:, fitted_columns]])
     k = design.shape[1]
     products = _products(design, yd)
     sums = products.sum(axis=0)
@@ -234,7 +263,8 @@ def sharpening_gamma(
     gamma = float(coef[0])
     if held_fixed:
         fitted = iter(coef[1:])
-        details["held_fixed"] = {name: float(next(fitted)) if v else 0.0 for name, v in zip(held_fixed, varying)}
+        details["held_fixed"] = {name: float(next(fitted)) if kept else 0.0
+                                 for name, kept in zip(held_fixed, fitted_columns)}
     df = len(x) - n_posts - k
     p_ols = None
     residual = yd - design @ coef

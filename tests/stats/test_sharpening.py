@@ -154,3 +154,13 @@ def test_a_covariate_constant_within_posts_leaves_the_fit_and_a_collinear_one_is
     assert collinear.estimate is None and "collinear with token count, copy" in collinear.reason
     x, y = demeaned_pairs(ref, model, posts, {"token count": tokens, "post level": per_post})
     assert float(x @ y / (x @ x)) == pytest.approx(alone.estimate, rel=1e-9)  # Frisch-Waugh: the same slope
+
+
+def test_a_covariate_the_others_already_hold_fixed_leaves_the_fit():
+    # A summed entropy that is exactly 2 nats per token (every summary as certain per token as the next) is the token
+    # count over again: gamma is the fit with the count alone, not undefined.
+    ref, model, posts, tokens, _ = with_entropy(0.5, seed=8)
+    alone = sharpening_gamma(ref, model, posts, {"token count": tokens}, n_resamples=50, seed=0)
+    s = sharpening_gamma(ref, model, posts, {"token count": tokens, "entropy": 2 * tokens}, n_resamples=50, seed=0)
+    assert s.estimate == pytest.approx(alone.estimate, rel=1e-10) and s.details["held_fixed"]["entropy"] == 0.0
+    assert (s.ci_low, s.ci_high) == pytest.approx((alone.ci_low, alone.ci_high), rel=1e-9)
