@@ -240,8 +240,8 @@ def _sharpening(view: _View, rows: pd.DataFrame, model: str, reference: str) -> 
         text = (f"**{task}**, hypothesis 2, {who}: sharpening γ (within-post slope of the model's summed log-prob "
                 f"on the reference's, {fixed}) is {view.fmt(s)}; {verdict}. A model renormalised at every token "
                 "adds to its summed log-prob a normaliser per token that grows with the summary's length and with "
-                "the reference's next-token entropy along it; both are held fixed because either would otherwise "
-                "count as sharpening or flattening (docs/statistics.md).")
+                "the reference's next-token entropy along it, which would otherwise count as sharpening or "
+                "flattening (docs/statistics.md).")
         if entropy is False:
             text += (f" Warning: {view.names[reference]} logged no next-token entropies (score it with --model "
                      "hf-prefix), so only the token count is held fixed and γ may be confounded by entropy.")
