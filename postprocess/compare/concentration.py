@@ -123,10 +123,10 @@ def reference_entropy(summaries: pd.DataFrame, measure: str) -> np.ndarray | Non
     run logged none (scored without hf-prefix): per token the mean, summed the sum (the mean times the token
     count: hf-prefix logs one entropy per scored token, and that count is `n_tokens`). A summary missing only its
     own value is left out of gamma."""
-    mean = summaries["mean_entropy_ref"].to_numpy(dtype=float)
-    if not np.isfinite(mean).any():
-        return None
-    return mean * summaries["n_tokens_ref"].to_numpy(dtype=float) if measure == "sum" else mean
+    values = summaries["mean_entropy_ref"].to_numpy(dtype=float)
+    if measure == "sum":
+        values = values * summaries["n_tokens_ref"].to_numpy(dtype=float)
+    return values if np.isfinite(values).any() else None
 
 
 def held_fixed(summaries: pd.DataFrame, measure: str) -> dict[str, np.ndarray]:
