@@ -418,8 +418,7 @@ def comparison_entries(entries: list[dict], rows: list[dict], reference: str, se
     have = {e["model_name"] for e in entries}
     added = [m for m in dict.fromkeys(row["model"] for row in rows) if m not in have]
     return [*entries, *({"reference": reference, "model_name": m,
-                         "settings": {"n_resamples": settings.n_resamples, "seed": settings.seed,
-                                      "confidence": settings.confidence}} for m in added)]
+                         "settings": settings.keywords()} for m in added)]
 
 
 def scoring_runs(loaded: list[LoadedRun], reference: str | None) -> list[LoadedRun]:
