@@ -31,6 +31,7 @@ the posts' entropy and perplexity from the same resampled posts' sums.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -39,11 +40,15 @@ from postprocess.compare.paired import P_NOTE, bootstrap_p, mean_difference
 from postprocess.io.embeddings import Embedder
 from postprocess.io.load import LoadedRun
 from postprocess.stats.bootstrap import (
+    JACKKNIFE_MAX_CLUSTERS,
+    T_NOTE,
     ClusterResamples,
     Settings,
+    cluster_robust_t,
     draw_unless_given,
     percentile_interval,
     ratio_of_sums_replicates,
+    stat_with_interval,
 )
 from postprocess.stats.diversity import DIVERSITY, TextSet, non_empty, per_input_table, words
 from postprocess.stats.jackknife import MAX_SUBSETS, half_samples, jackknife_stat
@@ -130,11 +135,12 @@ def first_samples(frame: pd.DataFrame) -> pd.Series:
 
 def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: Settings, what: str) -> Stat:
     """The mean of the values (clusters = the index: a post, or the post of each summary), NaN left out and
-    counted, with the percentile interval of the cluster bootstrap (`resamples` drawn over the index)."""
+    counted, with the t interval on the CR2 cluster-robust SE (the percentile interval of the cluster bootstrap,
+    `resamples` drawn over the index, in details: with few posts it is too narrow)."""
     v = values.to_numpy(dtype=float)
     keep = np.isfinite(v)
     labels = values.index.to_numpy()
-    method = f"{what}; ci: cluster bootstrap percentile (posts resampled)"
+    method = f"{what}; {T_NOTE} (the percentile interval of resampled posts in details)"
     n_dropped = int((~keep).sum())
     if not keep.any():
         return Stat.undefined(0, method, "no post has the value", n_dropped)
@@ -142,9 +148,13 @@ def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: S
     details = {"n_clusters": len(np.unique(labels[keep]))}
     if resamples is None:
         return Stat(estimate, None, None, None, int(keep.sum()), method, n_dropped, None, details)
-    interval = percentile_interval(ratio_of_sums_replicates(v[keep], labels[keep], resamples), settings.confidence)
-    details.update(interval.details(), seed=resamples.seed)
-    return Stat(estimate, interval.low, interval.high, None, int(keep.sum()), method, n_dropped, None, details)
+    reps = ratio_of_sums_replicates(v[keep], labels[keep], resamples)
+    se = cluster_robust_t(np.ones(int(keep.sum())), v[keep] - estimate, labels[keep])
+    stat = stat_with_interval(estimate, reps, resamples, null=0.0, p_independent=None, p_method="cluster",
+                              confidence=settings.confidence, n=int(keep.sum()), method=method, n_dropped=n_dropped,
+                              details=details, se=se)
+    stat.details.pop("p_value_independent", None)
+    return replace(stat, p_value=None)
 
 
 def _draws(posts, settings: Settings) -> ClusterResamples | None:
@@ -152,18 +162,21 @@ def _draws(posts, settings: Settings) -> ClusterResamples | None:
 
 
 JACKKNIFE_NOTE = "ci: delete-d jackknife on random half-samples of posts, normal"
+DELETE_ONE_NOTE = "ci: t(G - 1) on the delete-one-post jackknife SE"
 
 
 class AcrossInput:
     """The across-input statistics of a set of first samples and of its half-samples, computed once per (model,
     task, posts): the half-samples depend only on the number of posts and the seed, so a comparison on posts that
-    are all of both models' reuses each model's own values, paired on the same subsets."""
+    are all of both models' reuses each model's own values, paired on the same subsets. The semantic statistics,
+    smooth in the set, also get their values without each post in turn (the delete-one jackknife, up to
+    `JACKKNIFE_MAX_CLUSTERS` posts; `postprocess.stats.jackknife.jackknife_stat`)."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder
         self.names = (*DIVERSITY, *(SEMANTIC if embedder is not None else ()))
-        self._done: dict[tuple, tuple[dict[str, float], list[dict[str, float]]]] = {}
+        self._done: dict[tuple, tuple[dict[str, float], list[dict[str, float]], list[dict[str, float]]]] = {}
 
     def _semantic(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings of the texts, which texts are non-empty): empty texts are left out of every subset."""
@@ -174,45 +187,60 @@ class AcrossInput:
             full[kept] = vectors
         return full, kept
 
-    def values(self, model: str, task: str, texts: pd.Series) -> tuple[dict[str, float], list[dict[str, float]]]:
-        """(statistics of all `texts`, statistics of each half-sample), `texts` indexed by post id."""
+    def values(self, model: str, task: str, texts: pd.Series
+               ) -> tuple[dict[str, float], list[dict[str, float]], list[dict[str, float]]]:
+        """(statistics of all `texts`, statistics of each half-sample, semantic statistics without each post: empty
+        where there is no embedder or more than `JACKKNIFE_MAX_CLUSTERS` posts), `texts` indexed by post id."""
         key = (model, task, tuple(texts.index))
         if key not in self._done:
             text_set = TextSet(list(texts))
             n_subsets = min(self.settings.n_resamples, MAX_SUBSETS)
             subsets = half_samples(len(texts), n_subsets, self.settings.seed)
             estimate, replicates = text_set.statistics(), [text_set.statistics(keep) for keep in subsets]
+            without_each: list[dict[str, float]] = []
             if self.embedder is not None:
                 vectors, kept = self._semantic(list(texts))
                 estimate.update(semantic_statistics(vectors[kept]))
                 for values, keep in zip(replicates, subsets):
                     values.update(semantic_statistics(vectors[keep & kept]))
-            self._done[key] = (estimate, replicates)
+                if n_subsets and len(texts) <= JACKKNIFE_MAX_CLUSTERS:
+                    without_each = [semantic_statistics(vectors[kept & (np.arange(len(texts)) != g)])
+                                    for g in range(len(texts))]
+            self._done[key] = (estimate, replicates, without_each)
         return self._done[key]
 
     def stats(self, model: str, task: str, texts: pd.Series) -> dict[str, Stat]:
         """Each `DIVERSITY` (and `SEMANTIC`, with an embedder) statistic of the posts' first samples, with its
         jackknife interval."""
-        estimate, replicates = self.values(model, task, texts)
-        return {name: jackknife_stat(estimate[name], np.array([r[name] for r in replicates]), n_clusters=len(texts),
-                                     n=len(texts), confidence=self.settings.confidence, seed=self.settings.seed,
-                                     method=f"{name} of the first sample of every post; {JACKKNIFE_NOTE}")
-                for name in self.names}
+        estimate, replicates, without_each = self.values(model, task, texts)
+        out = {}
+        for name in self.names:
+            one = bool(without_each) and name in SEMANTIC
+            reps = [r[name] for r in (without_each if one else replicates)]
+            out[name] = jackknife_stat(estimate[name], np.array(reps), n_clusters=len(texts), n=len(texts),
+                                       confidence=self.settings.confidence, seed=self.settings.seed,
+                                       method=f"{name} of the first sample of every post; "
+                                              f"{DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}", delete_one=one)
+        return out
 
     def differences(self, reference: tuple[str, pd.Series], model: tuple[str, pd.Series], task: str
                     ) -> dict[str, Stat]:
-        """Model minus reference of each statistic on the posts both have, on the same half-samples."""
+        """Model minus reference of each statistic on the posts both have, on the same half-samples (the semantic
+        ones: without the same post)."""
         both = reference[1].index.intersection(model[1].index).sort_values()
-        (ref_all, ref_reps), (mod_all, mod_reps) = (self.values(name, task, texts.loc[both])
-                                                    for name, texts in (reference, model))
+        (ref_all, ref_reps, ref_one), (mod_all, mod_reps, mod_one) = (self.values(name, task, texts.loc[both])
+                                                                      for name, texts in (reference, model))
         out = {}
         for name in self.names:
-            diffs = np.array([m[name] - r[name] for m, r in zip(mod_reps, ref_reps, strict=True)])
+            one = bool(ref_one) and name in SEMANTIC
+            pairs = zip(mod_one, ref_one, strict=True) if one else zip(mod_reps, ref_reps, strict=True)
+            diffs = np.array([m[name] - r[name] for m, r in pairs])
+            p_note = "p: t-test (G - 1 df)" if one else "p: normal"
             out[name] = jackknife_stat(mod_all[name] - ref_all[name], diffs, n_clusters=len(both), n=len(both),
                                        method=f"difference model - reference of {name} of the first sample of every "
-                                              f"shared post; p: normal; {JACKKNIFE_NOTE}",
+                                              f"shared post; {p_note}; {DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}",
                                        confidence=self.settings.confidence, seed=self.settings.seed, null=0.0,
-                                       details={"reference": ref_all[name], "model": mod_all[name]})
+                                       details={"reference": ref_all[name], "model": mod_all[name]}, delete_one=one)
         return out
 
 

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
@@ -77,6 +78,16 @@ def test_alpha_difference_is_the_difference_of_two_fits_on_the_same_resamples():
             - typicality_alpha(ref_a - ref_b, chose_a, posts, n_resamples=0).alpha.estimate)
     assert d.estimate == pytest.approx(want, abs=1e-12)
     assert d.ci_low < d.estimate < d.ci_high
+    # The interval: t(G - 1) on the delete-one-post jackknife SE, each alpha refitted (statsmodels) without the post.
+    labels = np.unique(posts)
+    without = np.array([typicality_alpha(mod_a[k] - mod_b[k], chose_a[k], posts[k], n_resamples=0).alpha.estimate
+                        - typicality_alpha(ref_a[k] - ref_b[k], chose_a[k], posts[k], n_resamples=0).alpha.estimate
+                        for k in (posts != g for g in labels)])
+    g = len(labels)
+    se = np.sqrt((g - 1) / g * np.sum((without - without.mean()) ** 2))
+    assert d.details["se_jackknife"] == pytest.approx(se, rel=1e-6)
+    half = sps.t.ppf(0.975, g - 1) * se
+    assert (d.ci_low, d.ci_high) == pytest.approx((d.estimate - half, d.estimate + half), rel=1e-6)
     same = alpha_difference(ref_a - ref_b, ref_a - ref_b, choice, posts, n_resamples=50)
     assert (same.estimate, same.ci_low, same.ci_high) == (0.0, 0.0, 0.0)
 
