@@ -70,6 +70,7 @@ runs a reduced version.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ from scipy.special import expit
 from postprocess.compare.concentration import flip_table
 from postprocess.compare.paired import agreement_difference, alpha_difference, correlation_difference, mean_difference
 from postprocess.report.generation_statistics import DELETE_ONE_NOTE, mean_stat
+from postprocess.stats import correlation
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import Settings, draw_unless_given, t_interval
 from postprocess.stats.correlation import kendall, partial_spearman, pearson, spearman
@@ -98,6 +100,18 @@ KINDS = ("agreement", "alpha", "gamma", "diversity_difference", "spearman", "ken
          "agreement_wilson", "human_agreement", "ordinal", "per_input_mean", "semantic_distance_across",
          "vendi_score_across")
 POST_COUNTS = (8, 16, 32, 128)
+PERCENTILE = "cluster-bootstrap percentile"
+FEW_RESAMPLES = 20
+# The interval each kind printed before it was switched (None: not switched, "before" is "after").
+BEFORE: dict[str, str | None] = {
+    "agreement": "rate ± t(Bell-McCaffrey df) x CR2 SE", "alpha": None, "gamma": None, "diversity_difference": None,
+    "spearman": PERCENTILE, "kendall": PERCENTILE, "pearson": PERCENTILE, "partial_spearman": PERCENTILE,
+    "spearman_difference": "paired " + PERCENTILE, "alpha_difference": "paired " + PERCENTILE,
+    "agreement_difference": None, "net_flip": PERCENTILE, "ranking_accuracy": PERCENTILE, "agreement_wilson": None,
+    "human_agreement": PERCENTILE, "ordinal": "Wald, normal quantiles", "per_input_mean": PERCENTILE,
+    "semantic_distance_across": "delete-d jackknife on half-samples, normal",
+    "vendi_score_across": "delete-d jackknife on half-samples, normal",
+}
 MIN_PER_POST, MAX_PER_POST = 2, 10
 AGREEMENT_BETA = (3.4, 2.27)
 MODEL_BETA, MODEL_MIX, SHARED_DRAW = (8.5, 1.5), 0.2, 0.5
@@ -415,16 +429,33 @@ def _holds(interval: Interval, truth: float) -> bool | None:
     return bool(interval[0] <= truth <= interval[1])
 
 
+@contextlib.contextmanager
+def _few_permutations():
+    """Spearman's rows-independent permutation p (9,999 permutations up to 500 pairs) is no part of any interval but
+    costs most of a simulated Spearman: 99 permutations while simulating, the module's value restored after."""
+    saved = correlation.N_PERMUTATIONS
+    correlation.N_PERMUTATIONS = 99
+    try:
+        yield
+    finally:
+        correlation.N_PERMUTATIONS = saved
+
+
 def coverage(kind: str, n_posts: int, n_reps: int, *, seed: int = 0, n_resamples: int = 1000) -> Coverage:
     """Coverage of `kind`'s interval at `n_posts` posts over `n_reps` replications (replication r draws its data
     from seed (seed, kind, n_posts, r) and its bootstrap from seed + r), and of its interval before the switch."""
     simulate = SIMULATORS[kind]
+    # A kind whose interval before was a percentile bootstrap or the half-sample jackknife needs its draws; the
+    # others' printed intervals do not use them (only the percentile interval kept in their details does).
+    drawn = any(word in (BEFORE[kind] or "") for word in ("percentile", "half-samples"))
+    n_resamples = n_resamples if drawn else min(n_resamples, FEW_RESAMPLES)
     covered = n = undefined = before_n = before_covered = 0
     widths = []
     method = ""
     for r in range(n_reps):
         rng = np.random.default_rng([seed, KINDS.index(kind), n_posts, r])
-        stat, truth, before = simulate(rng, n_posts, n_resamples, seed + r)
+        with _few_permutations():
+            stat, truth, before = simulate(rng, n_posts, n_resamples, seed + r)
         method = stat.method or method
         held = _holds((stat.ci_low, stat.ci_high), truth)
         if held is None:

@@ -180,6 +180,8 @@ def correlation_difference(
     ci = (f"{JACK_P_NOTE}; {JACKKNIFE_T_NOTE.replace('post', unit)} (paired; the percentile interval in details)"
           if jackknife else f"{P_NOTE}; ci: paired {unit} bootstrap percentile (more than {JACKKNIFE_MAX_CLUSTERS} "
           f"{unit}s)")
+    if se is not None and not np.all(np.isfinite(se)):
+        ci = f"{P_NOTE}; ci: paired {unit} bootstrap percentile (undefined without one of the {unit}s: no jackknife)"
     method = f"difference model - reference of {entry.key}; {ci}"
     return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
                            labels[keep], se, jackknife=True)
@@ -287,6 +289,9 @@ def alpha_difference(
           f"{unit}; the percentile interval of the paired bootstrap in details)" if jackknife
           else f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples (more "
           f"than {JACKKNIFE_MAX_CLUSTERS} {unit}s)")
+    if se is not None and not np.all(np.isfinite(se)):
+        ci = (f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples "
+              f"(undefined without one of the {unit}s: no jackknife)")
     method = f"difference model - reference of typicality alpha (group all, per rms unit of each run's delta); {ci}"
     return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
                            labels[keep], se, jackknife=True)

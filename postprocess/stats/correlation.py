@@ -97,16 +97,20 @@ def _why_undefined(arrs: list[np.ndarray], names: tuple[str, ...]) -> str | None
 
 
 def _method(name: str, p_note: str, clusters, n_resamples: int, resamples, p_method: PMethod,
-            jackknife: bool) -> str:
+            why_percentile: str | None) -> str:
+    """The method text; `why_percentile` None: the jackknife interval, else why the percentile one is printed."""
     unit = "row" if clusters is None else "cluster"
-    inverts = ("t-test of atanh against 0 on the jackknife SE, inverts the interval" if jackknife
+    inverts = ("t-test of atanh against 0 on the jackknife SE, inverts the interval" if why_percentile is None
                else "bootstrap, inverts the percentile interval against 0")
     p_text = f"p: {unit} {inverts}; p_value_independent: {p_note}" if p_method == "cluster" else f"p: {p_note}"
     if n_resamples == 0 and resamples is None:
         return f"{name}; {p_text}; no interval"
-    if jackknife:
+    if why_percentile is None:
         return f"{name}; {p_text}; {JACKKNIFE_T_NOTE.replace('post', unit)}, on Fisher's z = atanh scale"
-    return f"{name}; {p_text}; ci: {unit} bootstrap percentile (more than {JACKKNIFE_MAX_CLUSTERS} {unit}s)"
+    return f"{name}; {p_text}; ci: {unit} bootstrap percentile ({why_percentile.replace('{unit}', unit)})"
+
+
+UNDEFINED_WITHOUT_ONE = "the statistic is undefined without one of the {unit}s: no jackknife"
 
 
 def jackknife_z_se(replicates: Callable[[list, np.ndarray, ClusterResamples], np.ndarray], kept: list,
@@ -139,7 +143,8 @@ def _correlation(
     labels = _row_clusters(clusters, len(keep))
     n, n_dropped = int(keep.sum()), int((~keep).sum())
     jackknife = len(np.unique(labels[keep])) <= JACKKNIFE_MAX_CLUSTERS
-    method = _method(name, p_note, clusters, n_resamples, resamples, p_method, jackknife)
+    method = _method(name, p_note, clusters, n_resamples, resamples, p_method,
+                     None if jackknife else f"more than {JACKKNIFE_MAX_CLUSTERS} {{unit}}s")
     kept = [a[keep] for a in arrs]
     reason = _why_undefined(kept, names)
     details = {"n_clusters": len(np.unique(labels[keep]))} if n else {}
@@ -153,6 +158,8 @@ def _correlation(
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     reps = None if resamples is None else replicates(kept, labels[keep], resamples)
     se = jackknife_z_se(replicates, kept, labels[keep]) if reps is not None and jackknife else None
+    if se is not None and not np.all(np.isfinite(se)):
+        method = _method(name, p_note, clusters, n_resamples, resamples, p_method, UNDEFINED_WITHOUT_ONE)
     return stat_with_interval(float(estimate), reps, resamples, null=0.0, p_independent=finite_or_none(p_independent),
                               p_method=p_method, confidence=confidence, n=n, method=method, n_dropped=n_dropped,
                               details=details, se=se, interval="jackknife_fisher")

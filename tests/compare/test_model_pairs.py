@@ -19,6 +19,7 @@ from postprocess.stats.multiplicity import holm, with_holm
 from postprocess.stats.result import Stat
 from postprocess.stats.table import stat_row, statistics_table
 from postprocess.stats.typicality import typicality_alpha
+from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.paths import REPO
 from tests.report.golden.make_golden_summary import write_runs
 
@@ -122,3 +123,38 @@ def test_docs_name_every_new_statistic_and_the_holm_column():
     names = ("baseline_agreement", "baseline_alpha", "baseline_spearman", "agreement_difference",
              "typicality_alpha_difference", "p_holm", "rule=longer", "rule=shorter", "rule=more_copied")
     assert [n for n in names if f"`{n}`" not in text] == []
+
+
+@pytest.mark.slow
+def test_a_report_over_two_runs_on_real_rows_answers_both_questions_on_its_first_screen(
+        cli_eval_run, tiny_bos_model, sff_dir, tmp_path):
+    """The issue's "done when": two runs scored on the same real TL;DR comparison rows (the two tiny models), one
+    report without a reference; its first 30 lines give each model's agreement beside the best null rule and the
+    paired difference between the two models."""
+    second = tmp_path / "second"
+    proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={tiny_bos_model},dtype=float32",
+                "--tasks", "summ_pref_cmp", "--metadata", json.dumps({"data_dir": str(sff_dir)}), "--limit", "25",
+                "--batch_size", "8", "--device", "cpu", "--log_samples", "--output_path", str(second)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / "report"
+    proc = run([SUMM_PREF, "report", str(cli_eval_run), str(second), "--out", str(out), "--n-resamples", "50"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    models = [r["model_name"] for r in summary["runs"]]
+    assert len(models) == 2 and summary.get("reference") is None
+    head = (out / "report.md").read_text().splitlines()[:30]
+    (baselines,) = [line for line in head if line.startswith("**Null baselines")]
+    (pairs,) = [line for line in head if line.startswith("**Model against model")]
+    table = pd.read_csv(out / "tables" / "statistics.csv", keep_default_na=False)
+    main = summary["settings"]["main_measure"]
+    for model in models:
+        name = model.split("#")[0]
+        own = table[(table["model"] == model) & (table["statistic"] == "agreement") & (table["group"] == "all")
+                    & (table["task"] == "summ_pref_cmp") & (table["measure"] == main)]
+        assert name in baselines and f"{float(own['estimate'].iloc[0]):.3f}" in baselines
+    rules = table[(table["statistic"] == "baseline_agreement") & (table["task"] == "summ_pref_cmp")]
+    best = rules.loc[rules["estimate"].astype(float).idxmax()]
+    assert f"{float(best['estimate']):.3f}" in baselines
+    (diff,) = table[(table["statistic"] == "agreement_difference") & (table["group"] == "all")
+                    & (table["task"] == "summ_pref_cmp") & (table["measure"] == main)].to_dict("records")
+    assert f"{float(diff['estimate']):.3f}" in pairs and "McNemar p" in pairs and "Holm-adjusted p" in pairs

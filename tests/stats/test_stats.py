@@ -363,3 +363,13 @@ def test_partial_pearson_is_the_correlation_of_the_residuals():
     assert stat.estimate == pytest.approx(np.corrcoef(rx, ry)[0, 1], abs=1e-12)
     t = stat.estimate * np.sqrt(197 / (1 - stat.estimate**2))
     assert stat.p_value == pytest.approx(2 * sps.t.sf(abs(t), 197), rel=1e-12)
+
+
+def test_correlation_without_a_jackknife_says_it_prints_the_percentile_interval():
+    # Post 0 holds the only rating that differs: without it the rating is constant, Spearman undefined.
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    y = np.array([5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    posts = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    s = spearman(x, y, posts, n_resamples=50, seed=0)
+    assert "bootstrap percentile (the statistic is undefined without one of the clusters" in s.method
+    assert "se_jackknife_z" not in s.details and s.ci_low is not None
