@@ -3,13 +3,14 @@ table: per model, and model minus reference paired by post.
 
 Per model and generation task (`postprocess.stats.diversity`):
 
-- group `per_input`: each `DIVERSITY` statistic of the K samples of a post, averaged over posts; interval: the
-  cluster bootstrap over posts (one set of draws per task, shared by its statistics); with an embedding model
+- group `per_input`: each `DIVERSITY` statistic of the K samples of a post, averaged over posts; interval: t on the
+  CR2 cluster-robust SE by post (`mean_stat`; the cluster bootstrap's percentile interval in details, one set of
+  draws per task, shared by its statistics); with an embedding model
   (`postprocess.io.embeddings`) also each `SEMANTIC` statistic (`postprocess.stats.semantic`) of the post's
   non-empty samples;
 - group `across_input`: the same statistics of the first sample (lowest index) of every post; interval: the
   delete-d jackknife on half-samples of posts (`postprocess.stats.jackknife`: a bootstrap resample would
-  duplicate texts);
+  duplicate texts), for the semantic statistics the delete-one-post jackknife with t(G - 1) (`AcrossInput`);
 - `mean_length` (words per sample, averaged per post, then over posts), `empty_share` (the share of samples
   without a word, averaged per post, then over posts: empty samples are left out of every diversity
   statistic, and a post whose K samples are all empty has none, left out of the means and counted as

@@ -28,7 +28,7 @@ Design, so dozens of statistics fit in seconds:
 
 Same seed => identical draws => identical intervals.
 
-Why a t interval where a standard error is at hand: with few posts the percentile interval is too narrow. Its
+Why other intervals where they hold better: with few posts the percentile interval is too narrow. Its
 spread is the spread of G resampled clusters, (G - 1) / G of the clusters' own, and its tails are normal; in
 `benchmarks/bench_interval_coverage.py` (known truth, 2-10 pairs per post) the 95% percentile interval of agreement
 held the truth in 86% of samples of 8 posts. `cluster_robust_t` is the CR2 cluster-robust standard error with the
@@ -36,6 +36,10 @@ Bell-McCaffrey degrees of freedom (the small-sample method Imbens & Kolesar 2016
 recommend), and `t_interval` puts t quantiles with those degrees of freedom around it. A statistic with such an
 SE passes it to `stat_with_interval`, which then reports that interval and its t-test p, and keeps the
 percentile interval of the same replicates in its details (``percentile_ci_low`` / ``percentile_ci_high``).
+A rate (agreement and its kin) takes `wilson_t_interval` on that SE instead, and a statistic without a closed-form
+SE (a correlation, a difference of correlations or of refitted logits) the delete-one-cluster jackknife SE
+(`leave_one_out` draws through its own replicates path, `jackknife_t`) with t(G - 1), on Fisher's z for a
+correlation (`fisher_t_interval`). The coverage of each, before and after, is docs/statistics.md's table.
 """
 
 from __future__ import annotations
@@ -326,11 +330,11 @@ def wilson_t_interval(estimate: float, se: float, df: float, confidence: float, 
     """(low, high, p) of a clustered proportion: the Wilson score interval on the effective sample size
     n* = p(1 - p) / se² with t(df) quantiles in place of normal ones, and the score t-test p of `null` it inverts.
 
-    Why not estimate ± t se: with 8 posts that interval held a known agreement of 0.6 in 92.5% of samples and one
-    of 0.8 in 92.7%, missing mostly on one side (the SE shrinks where the rate drifts towards 0 or 1); the score
-    interval, whose variance is taken at the candidate value p0 (se² p0(1 - p0) / (p(1 - p))), held 94.5% and
-    96.6% (`benchmarks/bench_interval_coverage.py`). It is Wilson's interval with the design effect of the
-    clusters (Kott & Carr 1997; Dean & Pagano 2015), and within [0, 1] by construction. Where se is 0 (every
+    Why not estimate ± t se: with 8 posts that interval held a known agreement of 0.6 in 92.2% of 1,000 samples
+    (`benchmarks/bench_interval_coverage.py`; one of 0.8 in 92.7% in a side trial), missing mostly on one side: the
+    SE shrinks where the rate drifts towards 0 or 1. The score interval, whose variance is taken at the candidate
+    value p0 (se² p0(1 - p0) / (p(1 - p))), held 94.3% (and 96.6%). It is Wilson's interval with the design effect
+    of the clusters (Kott & Carr 1997; Dean & Pagano 2015), and within [0, 1] by construction. Where se is 0 (every
     outcome equal) n* is the row count `n`, the interval of an unclustered proportion.
 
     Examples

@@ -70,7 +70,7 @@ def jackknife_stat(estimate: float, replicates: np.ndarray, *, n_clusters: int, 
     With `delete_one` the `replicates` are the statistic without each cluster in turn (G of them) and the interval
     is t(G - 1) on the delete-one jackknife SE (`postprocess.stats.bootstrap.jackknife_t`), p its t-test. Why: for
     a smooth statistic of a set (the semantic distance, the Vendi score) the half-samples' spread, taken at N/2
-    texts, understated the spread of the Vendi score of 8 texts by a third (coverage 65%,
+    texts, understated the spread of the Vendi score of 8 texts by a third (coverage 77%,
     `benchmarks/bench_interval_coverage.py`); the delete-one values are taken at N - 1 texts.
 
     >>> s = jackknife_stat(2.0, np.array([1.0, 3.0]), n_clusters=4, n=4, method="m", confidence=0.95, seed=0,
