@@ -5,8 +5,9 @@ names every kind, its data and the statistics that share its interval). "before"
 before this change (the cluster-bootstrap percentile interval, or the earlier t / normal interval), computed on the
 same replications; "after" the one in `method` now. Each row states its Monte-Carlo error: 1.96 sqrt(c (1 - c) / n)
 for the observed coverage c over n replications (±1.35 points at 95% and 1,000 replications). The ordered logit
-refits three models per replication and runs `--ordinal-reps` (default a quarter of `--reps`). On one core about
-40 minutes at the defaults (the ordered logit and the jackknifed Vendi score at 128 posts dominate).
+refits three models per replication and runs `--ordinal-reps` (default a quarter of `--reps`). Kinds that did not
+switch draw only 20 resamples (their interval does not use them). At the defaults the rows' wall times summed to
+107 minutes on 2 cores shared with other jobs (docs/benchmarks.md); split the kinds over processes with `--kinds`.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_interval_coverage.py [--reps 1000] [--ordinal-reps 250]
         [--resamples 500] [--seed 0] [--kinds agreement alpha ...] [--posts 8 16 32 128] [--diversity-shape 8]
