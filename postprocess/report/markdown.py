@@ -539,8 +539,9 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
               f"of every post ({ci} CI: delete-d jackknife on half-samples of posts, normal; semantic statistics: "
               "delete-one-post jackknife, t(G - 1); a bootstrap resample would repeat texts). distinct-n: unique / "
               "all n-grams (lowercased words); EAD: expectation-adjusted distinct, averaged over n = 1-5 (Kirk et "
-              "al. 2024); self-BLEU: sacrebleu, each sample against the others, 0-100; compression ratio: bytes / gzip bytes (Shaib et al. 2024). Differences: model minus "
-              "reference on the posts both have, paired (p: the t-test on the CR2 SE; across inputs: the jackknife's "
+              "al. 2024); self-BLEU: sacrebleu, each sample against the others, 0-100; compression ratio: bytes / "
+              "gzip bytes (Shaib et al. 2024). Differences: model minus reference "
+              "on the posts both have, paired (p: the t-test on the CR2 SE; across inputs: the jackknife's "
               "normal or t test)."), ""]
     embedding = summary["settings"].get("embedding_model")
     if embedding:
