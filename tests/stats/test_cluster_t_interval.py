@@ -2,8 +2,9 @@
 bootstrap for agreement, gamma and paired mean differences: `cluster_robust_t` against a dense computation with
 the n x n hat matrix (scipy's matrix square root, the eigenvalues of the G x G matrix), and against statsmodels'
 OLS with ``cov_type="cluster"`` and ``use_t=True`` (CR1, G - 1 df) where the two must agree: equal clusters of a
-mean. Where every post is one row the interval is scipy's one-sample t interval. alpha's (CR1, G - 1 df) is
-checked against statsmodels' GLM in test_typicality.py."""
+mean. Where every post is one row the interval is scipy's one-sample t interval. Agreement's Wilson interval on the
+CR2 effective sample size against the roots of its quadratic and, without a design effect, statsmodels' Wilson.
+alpha's (CR1, G - 1 df) is checked against statsmodels' GLM in test_typicality.py."""
 
 from __future__ import annotations
 
