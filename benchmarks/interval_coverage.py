@@ -62,6 +62,10 @@ interval are named beside it and not simulated twice):
   Before: the half-sample (delete-d) jackknife with normal quantiles; after: the delete-one jackknife, t(G - 1). The
   semantic distance is a mean over pairs of texts, so its expectation is the same at every N: truth on 4,000 pairs
   of 200,000. The Vendi score of N texts depends on N: its truth is the mean difference over 4,000 draws of N posts.
+* ``post_perplexity`` (`postprocess.report.generation_statistics.post_ratio_stat`; `post_entropy` shares it) and
+  ``post_entropy_difference`` (`post_ratio_difference`; `post_perplexity_difference` shares it): per post 50-400
+  tokens and a per-token entropy (or negative log-prob) of post mean 2.5 + N(0, 0.3²), token noise of sd 1; the model's
+  post mean 0.1 lower + N(0, 0.05²). Truths: exp(2.5) and -0.1 (tokens are independent of the post's mean).
 
 Every replication draws its data from its own seed (the run's seed, the kind and the replication's number), so a
 table is reproducible; `benchmarks/bench_interval_coverage.py` prints it, `tests/stats/test_interval_coverage.py`
@@ -83,7 +87,12 @@ from scipy.special import expit
 
 from postprocess.compare.concentration import flip_table
 from postprocess.compare.paired import agreement_difference, alpha_difference, correlation_difference, mean_difference
-from postprocess.report.generation_statistics import DELETE_ONE_NOTE, mean_stat
+from postprocess.report.generation_statistics import (
+    DELETE_ONE_NOTE,
+    mean_stat,
+    post_ratio_difference,
+    post_ratio_stat,
+)
 from postprocess.stats import correlation
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import Settings, draw_unless_given, t_interval
@@ -98,7 +107,7 @@ from postprocess.stats.typicality import typicality_alpha, typicality_ordinal
 KINDS = ("agreement", "alpha", "gamma", "diversity_difference", "spearman", "kendall", "pearson", "partial_spearman",
          "spearman_difference", "alpha_difference", "agreement_difference", "net_flip", "ranking_accuracy",
          "agreement_wilson", "human_agreement", "ordinal", "per_input_mean", "semantic_distance_across",
-         "vendi_score_across")
+         "vendi_score_across", "post_perplexity", "post_entropy_difference")
 POST_COUNTS = (8, 16, 32, 128)
 PERCENTILE = "cluster-bootstrap percentile"
 FEW_RESAMPLES = 20
@@ -111,6 +120,7 @@ BEFORE: dict[str, str | None] = {
     "human_agreement": PERCENTILE, "ordinal": "Wald, normal quantiles", "per_input_mean": PERCENTILE,
     "semantic_distance_across": "delete-d jackknife on half-samples, normal",
     "vendi_score_across": "delete-d jackknife on half-samples, normal",
+    "post_perplexity": PERCENTILE, "post_entropy_difference": "paired " + PERCENTILE,
 }
 MIN_PER_POST, MAX_PER_POST = 2, 10
 AGREEMENT_BETA = (3.4, 2.27)
@@ -412,6 +422,38 @@ def _across(statistic: str):
     return simulate
 
 
+def _post_totals(rng: np.random.Generator, n_posts: int, shift: float = 0.0,
+                 reference: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Per post (index p0000, ...): 50-400 tokens, a per-token value (entropy or -log-prob) of post mean
+    2.5 + N(0, 0.3²) summed with token noise of sd 1; with `reference` (its tokens and post means) the same tokens and
+    the means + shift + N(0, 0.05²). Returns the frame, the tokens and the post means."""
+    if reference is None:
+        tokens = rng.integers(50, 401, size=n_posts).astype(float)
+        mean = 2.5 + 0.3 * rng.standard_normal(n_posts)
+    else:
+        tokens, mean = reference[0], reference[1] + shift + 0.05 * rng.standard_normal(n_posts)
+    total = tokens * mean + np.sqrt(tokens) * rng.standard_normal(n_posts)
+    frame = pd.DataFrame({"entropy_sum": total, "n_entropies": tokens, "logprob": -total, "n_tokens": tokens},
+                         index=[f"p{g:04d}" for g in range(n_posts)])
+    return frame, tokens, mean
+
+
+def _post_perplexity(rng: np.random.Generator, n_posts: int, n_resamples: int, seed: int):
+    totals, _, _ = _post_totals(rng, n_posts)
+    settings = Settings(n_resamples=n_resamples, seed=seed)
+    resamples = draw_unless_given(None, totals.index.to_numpy(), n_resamples, seed)
+    stat = post_ratio_stat(totals, "post_perplexity", resamples, settings)
+    # Tokens independent of the post's mean: Σ n m / Σ n tends to E m = 2.5, the perplexity to exp(2.5).
+    return stat, float(np.exp(2.5)), _percentile(stat)
+
+
+def _post_entropy_difference(rng: np.random.Generator, n_posts: int, n_resamples: int, seed: int):
+    reference, tokens, mean = _post_totals(rng, n_posts)
+    model, _, _ = _post_totals(rng, n_posts, shift=-0.1, reference=(tokens, mean))
+    stat = post_ratio_difference(reference, model, "post_entropy", Settings(n_resamples=n_resamples, seed=seed))
+    return stat, -0.1, _percentile(stat)
+
+
 SIMULATORS: dict[str, Callable] = {
     "agreement": _agreement, "alpha": _alpha, "gamma": _gamma, "diversity_difference": _diversity_difference,
     **{name: _correlation(name) for name in ("spearman", "kendall", "pearson", "partial_spearman")},
@@ -419,7 +461,8 @@ SIMULATORS: dict[str, Callable] = {
     "agreement_difference": _agreement_difference, "net_flip": _net_flip, "ranking_accuracy": _ranking_accuracy,
     "agreement_wilson": _agreement_wilson, "human_agreement": _human_agreement, "ordinal": _ordinal,
     "per_input_mean": _per_input_mean, "semantic_distance_across": _across("semantic_distance"),
-    "vendi_score_across": _across("vendi_score"),
+    "vendi_score_across": _across("vendi_score"), "post_perplexity": _post_perplexity,
+    "post_entropy_difference": _post_entropy_difference,
 }
 
 

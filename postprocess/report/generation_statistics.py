@@ -31,7 +31,7 @@ the posts' entropy and perplexity from the same resampled posts' sums.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -47,9 +47,12 @@ from postprocess.stats.bootstrap import (
     Settings,
     cluster_robust_t,
     draw_unless_given,
+    jackknife_t,
+    leave_one_out,
     percentile_interval,
     ratio_of_sums_replicates,
     stat_with_interval,
+    t_interval,
 )
 from postprocess.stats.diversity import DIVERSITY, TextSet, non_empty, per_input_table, words
 from postprocess.stats.jackknife import MAX_SUBSETS, half_samples, jackknife_stat
@@ -268,13 +271,33 @@ POST_STATISTICS: dict[str, tuple[str, str, Callable[[np.ndarray], np.ndarray]]] 
 }
 
 
+def ratio_jackknife(values: Mapping[str, np.ndarray], labels: np.ndarray, transform: Callable[[np.ndarray], np.ndarray]
+                    ) -> tuple[float, float] | None:
+    """(SE, G - 1) of transform(Σ numerator / Σ denominator) by the delete-one-post jackknife (`values`: one (G, 2)
+    array of per-post numerator and denominator; two, "reference" and "model": of the model's minus the reference's),
+    None above `JACKKNIFE_MAX_CLUSTERS` posts or where a deletion leaves it undefined. Why: the percentile bootstrap
+    of a ratio over few posts is too narrow, as every other interval's was (docs/statistics.md)."""
+    if len(labels) > JACKKNIFE_MAX_CLUSTERS:
+        return None
+    without = leave_one_out(labels)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = {who: transform(sums[:, 0] / sums[:, 1])
+                  for who, v in values.items() for sums in [without.cluster_totals(v, labels)]}
+    loo = ratios["model"] - ratios["reference"] if len(ratios) == 2 else next(iter(ratios.values()))
+    se = jackknife_t(loo)
+    return se if np.all(np.isfinite(se)) else None
+
+
+RATIO_JACKKNIFE_NOTE = "ci: t(G - 1) on the delete-one-post jackknife SE (the percentile interval in details)"
+
+
 def post_ratio_stat(totals: pd.DataFrame, statistic: str, resamples: ClusterResamples | None,
                     settings: Settings) -> Stat:
     """`post_entropy` or `post_perplexity` over every token of the posts (a ratio of sums over posts)."""
     num, den, transform = POST_STATISTICS[statistic]
     keep = np.isfinite(totals[num].to_numpy(dtype=float)) & (totals[den].to_numpy(dtype=float) > 0)
     method = (f"{'mean next-token entropy' if statistic == 'post_entropy' else 'perplexity'} over every token of "
-              "the posts; ci: cluster bootstrap percentile (posts resampled)")
+              "the posts")
     if not keep.any():
         return Stat.undefined(0, method, "no post logged per-token values (hf-prefix logs them)", len(totals))
     sub = totals[keep]
@@ -287,7 +310,15 @@ def post_ratio_stat(totals: pd.DataFrame, statistic: str, resamples: ClusterResa
     with np.errstate(invalid="ignore", divide="ignore"):
         interval = percentile_interval(transform(sums[:, 0] / sums[:, 1]), settings.confidence)
     details.update(interval.details(), seed=resamples.seed)
-    return Stat(estimate, interval.low, interval.high, None, len(sub), method, int((~keep).sum()), None, details)
+    low, high = interval.low, interval.high
+    se = ratio_jackknife({"run": values}, sub.index.to_numpy(), transform)
+    if se is None:
+        method += "; ci: cluster bootstrap percentile (posts resampled)"
+    else:
+        details.update(percentile_ci_low=low, percentile_ci_high=high, se_jackknife=se[0], df=se[1])
+        low, high, _ = t_interval(estimate, *se, settings.confidence, 0.0, (0.0, np.inf))
+        method += f"; {RATIO_JACKKNIFE_NOTE}"
+    return Stat(estimate, low, high, None, len(sub), method, int((~keep).sum()), None, details)
 
 
 PerPostTables = dict[tuple[str, str], pd.DataFrame]
@@ -356,20 +387,22 @@ def _paired_means(ref: pd.Series, model: pd.Series, settings: Settings, what: st
 
 
 def post_ratio_difference(ref: pd.DataFrame, model: pd.DataFrame, statistic: str, settings: Settings) -> Stat:
-    """Model minus reference of `post_entropy` / `post_perplexity` on the posts both scored, from the same
-    resampled posts."""
+    """Model minus reference of `post_entropy` / `post_perplexity` on the posts both scored: t(G - 1) on the
+    delete-one-post jackknife SE (`ratio_jackknife`), the paired percentile interval of the same resampled posts in
+    details."""
     num, den, transform = POST_STATISTICS[statistic]
     both = ref.index.intersection(model.index).sort_values()
     values = {who: t.loc[both, [num, den]].to_numpy(dtype=float) for who, t in (("reference", ref), ("model", model))}
     keep = np.all([np.isfinite(v[:, 0]) & (v[:, 1] > 0) for v in values.values()], axis=0)
-    method = f"difference model - reference of {statistic} on the posts both scored; {P_NOTE}"
+    method = f"difference model - reference of {statistic} on the posts both scored"
     if not keep.any():
-        return Stat.undefined(0, method, "no post with per-token values in both runs", len(both))
+        return Stat.undefined(0, method + f"; {P_NOTE}", "no post with per-token values in both runs", len(both))
     labels = both.to_numpy()[keep]
     point = {who: float(transform(v[keep, 0].sum() / v[keep, 1].sum())) for who, v in values.items()}
     details = {**point, "n_clusters": int(keep.sum())}
     resamples = draw_unless_given(None, labels, settings.n_resamples, settings.seed)
     low = high = p = None
+    estimate = point["model"] - point["reference"]
     if resamples is not None:
         reps = {who: resamples.cluster_totals(v[keep], labels) for who, v in values.items()}
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -378,9 +411,17 @@ def post_ratio_difference(ref: pd.DataFrame, model: pd.DataFrame, statistic: str
         interval = percentile_interval(diffs, settings.confidence)
         low, high, p = interval.low, interval.high, bootstrap_p(diffs)
         details.update(interval.details(), seed=resamples.seed)
-        method += "; ci: paired cluster bootstrap percentile"
-    return Stat(point["model"] - point["reference"], low, high, p, int(keep.sum()), method,
-                int((~keep).sum()), None, details)
+        se = ratio_jackknife({who: v[keep] for who, v in values.items()}, labels, transform)
+        if se is None:
+            method += f"; {P_NOTE}; ci: paired cluster bootstrap percentile"
+        else:
+            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_jackknife=se[0],
+                           df=se[1])
+            low, high, p = t_interval(estimate, *se, settings.confidence, 0.0)
+            method += f"; p: t-test of 0 on the jackknife SE (G - 1 df), inverts the interval; {RATIO_JACKKNIFE_NOTE}"
+    else:
+        method += f"; {P_NOTE}"
+    return Stat(estimate, low, high, p, int(keep.sum()), method, int((~keep).sum()), None, details)
 
 
 def comparison_rows(lr: LoadedRun, ref: LoadedRun, settings: Settings, tables: PerPostTables,
