@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import read_json
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import read_json
 
 TIME = r"\d{4}-\d{2}-\d{2}T[0-9\-.]+"
 RESULTS_RE = re.compile(rf"^results_(?P<time>{TIME})\.json$")

@@ -5,7 +5,7 @@ resolved.
     io, stats    import nothing from compare, plots, report or commands
     stats        imports only numpy, scipy, statsmodels, pandas, sacrebleu (self-BLEU), the standard library and
                  stats itself
-    compare      imports only stats and io (and lm_eval_tasks.errors / lm_eval_tasks.rows)
+    compare      imports only stats and io (and summ_pref_common.errors / lm_eval_tasks.data.rows)
     plots        import only the result types of stats (stats.result, stats.preference_model) and matplotlib,
                  numpy, pandas, scipy (`expit` for the unit-slope curve)
     report       imports stats, compare, io and plots
@@ -32,7 +32,7 @@ PLOTS_MAY_IMPORT = ("postprocess.stats.result", "postprocess.stats.preference_mo
 THIRD_PARTY = {"stats": {"numpy", "scipy", "statsmodels", "pandas", "sacrebleu"},
                "plots": {"matplotlib", "numpy", "pandas", "scipy"}}
 # Modules of lm_eval_tasks a layer may import, where the layer is restricted.
-TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"lm_eval_tasks.errors", "lm_eval_tasks.rows"}}
+TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"summ_pref_common.errors", "lm_eval_tasks.data.rows"}}
 # The only modules outside the layers: the package root (__version__) and `python -m postprocess`.
 TOP_LEVEL = {"postprocess", "postprocess.__main__"}
 
@@ -128,11 +128,11 @@ def test_lm_eval_tasks_imports_nothing_from_postprocess():
 @pytest.mark.parametrize(("name", "source"), [
     ("postprocess.stats.correlation", "from postprocess.io.runs import Run"),
     ("postprocess.stats.correlation", "from ..compare import paired"),
-    ("postprocess.stats.measures", "from lm_eval_tasks.rows import RATING_AXES"),
+    ("postprocess.stats.measures", "from lm_eval_tasks.data.rows import RATING_AXES"),
     ("postprocess.stats.bootstrap", "def f():\n    import matplotlib.pyplot"),
     ("postprocess.io.load", "from postprocess.report.findings import findings"),
     ("postprocess.compare.paired", "from postprocess.report.run_statistics import draws"),
-    ("postprocess.compare.align", "from lm_eval_tasks.task_docs import build_docs"),
+    ("postprocess.compare.align", "from lm_eval_tasks.summ_pref.docs import build_docs"),
     ("postprocess.plots.run_figures", "from postprocess.stats import Stat"),
     ("postprocess.plots.run_figures", "from postprocess.io.provenance import display_name_map"),
     ("postprocess.report.figures", "from postprocess.commands.cli import main"),
@@ -144,7 +144,8 @@ def test_a_wrong_import_is_caught(name, source):
 
 @pytest.mark.parametrize(("name", "source"), [
     ("postprocess.stats.correlation", "import warnings\nfrom scipy import stats\nfrom .bootstrap import resampled"),
-    ("postprocess.compare.statistics", "from lm_eval_tasks.rows import RATING_AXES\nfrom postprocess.io import load"),
+    ("postprocess.compare.statistics",
+     "from lm_eval_tasks.data.rows import RATING_AXES\nfrom postprocess.io import load"),
     ("postprocess.plots.run_figures", "from postprocess.stats.preference_model import Calibration"),
     ("postprocess.report.build", "from postprocess import __version__\nimport lm_eval"),
     ("postprocess.__main__", "from postprocess.commands.cli import main"),

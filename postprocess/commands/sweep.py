@@ -43,7 +43,8 @@ from pathlib import Path
 import yaml
 
 from lm_eval_tasks import TASKS_DIR
-from lm_eval_tasks.data_sources import (
+from lm_eval_tasks.data.metadata import DEFAULT_SEED, METADATA_KEYS
+from lm_eval_tasks.data.sources import (
     HUB_REPO,
     HUB_REVISION,
     ORIGINAL_FOLDER,
@@ -52,13 +53,10 @@ from lm_eval_tasks.data_sources import (
     resolve_data_dir,
 )
 from lm_eval_tasks.default_model import pretrained_shape, resolve_pretrained
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines, read_json
 from lm_eval_tasks.model_checks import check_chat_template
-from lm_eval_tasks.pref_docs import DEFAULT_REVISION
-from lm_eval_tasks.pref_rows import matched_files
+from lm_eval_tasks.pref.docs import DEFAULT_REVISION
+from lm_eval_tasks.pref.rows import matched_files
 from lm_eval_tasks.run_files import incompleteness, missing_samples
-from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
 from postprocess.commands.preset_schema import check_schema
 from postprocess.commands.tempered_copy import ensure_tempered_copy
 from postprocess.io.generations import peek
@@ -66,12 +64,14 @@ from postprocess.io.provenance import portable_name
 from postprocess.io.runs import PLUGIN_TASK_PREFIXES, SAMPLES_RE, Run, runs_in, sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import iter_json_lines, read_json
 
 logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "sweep_settings.json"
 RUN_FOLDER = re.compile(r"^run-(\d+)$")
-# The files the data readers read (lm_eval_tasks.data_sources): OpenAI's layout and the parquet export.
+# The files the data readers read (lm_eval_tasks.data.sources): OpenAI's layout and the parquet export.
 DATA_PATTERNS = [f"{folder}/*.{ext}" for folder in ORIGINAL_FOLDER.values() for ext in ("json", "jsonl")] \
     + ["*/*/*.parquet"]
 HARNESS = [sys.executable, "-m", "lm_eval_tasks.harness"]

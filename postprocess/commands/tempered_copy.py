@@ -28,9 +28,9 @@ import math
 from pathlib import Path
 
 from lm_eval_tasks.default_model import cache_root, resolve_pretrained
-from lm_eval_tasks.errors import DataError
 from postprocess import __version__
 from postprocess.io.output_folder import OutputConflict, check_target, stage
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

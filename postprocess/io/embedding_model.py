@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lm_eval_tasks.default_model import cache_root
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

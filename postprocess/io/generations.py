@@ -1,8 +1,8 @@
 """Read the records of the generation tasks: generated samples (kind gen), samples scored by a model (kind
 samples) and posts scored by a model (kind post), each line validated (file:line:field errors).
 
-The tasks (`lm_eval_tasks.generation`, `lm_eval_tasks.sample_scoring`, `lm_eval_tasks.post_scoring`) write one
-record per post (docs/record-schema.md):
+The tasks (`lm_eval_tasks.summ_pref_gen`, `lm_eval_tasks.summ_pref_samples`, `lm_eval_tasks.summ_pref_posts`) write
+one record per post (docs/record-schema.md):
 
 - gen (summ_pref_gen*): the post's fields, the generation settings and its K samples ``{index, text}``;
 - samples (summ_pref_samples): the post's fields, ``samples_from`` (the generation run: its model, task and
@@ -25,18 +25,18 @@ import pandas as pd
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from tqdm import tqdm
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines
 from lm_eval_tasks.records import SCHEMA_VERSION
 from postprocess.io.provenance import portable_folder, portable_name
 from postprocess.io.samples import _field, _log_probability, _Strict
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import iter_json_lines
 
 GENERATION_KINDS = ("gen", "samples", "post")
 LogProb = Annotated[float, AfterValidator(_log_probability)]
 
 
 class _PostFields(_Strict):
-    """What every per-post record starts with (`lm_eval_tasks.post_docs.post_record`)."""
+    """What every per-post record starts with (`lm_eval_tasks.data.posts.post_record`)."""
 
     key: str
     post_id: str

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import read_json
 from lm_eval_tasks.run_files import ALLOW_HINT, PLUGIN_TASK_PREFIXES, incompleteness, missing_samples
 from postprocess.io.generations import peek
 from postprocess.io.provenance import portable_name
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import read_json
 
 _TIME = r"(\d{4}-\d{2}-\d{2}T[0-9\-.]+)"
 SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_{_TIME}\.jsonl$")

@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.generations import peek, read_generation
 from postprocess.io.load import load_run
 from postprocess.io.runs import discover_runs
+from summ_pref_common.errors import DataError
 from tests.helpers.generation_fixtures import (
     base_samples,
     two_models,

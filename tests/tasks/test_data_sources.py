@@ -8,9 +8,9 @@ from pathlib import Path
 import datasets
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_DIR, SAMPLE_NAME, read_original_folder
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.task_docs import build_docs, custom_dataset
+from lm_eval_tasks.data.sources import SAMPLE_DIR, SAMPLE_NAME, read_original_folder
+from lm_eval_tasks.summ_pref.docs import build_docs, custom_dataset
+from summ_pref_common.errors import DataError
 
 CASES = [("axis", "tldr", "validation"), ("axis", "cnndm", "test"), ("cmp", "tldr", "validation"),
          ("cmp", "cnndm", "validation")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.post_docs import build_post_docs
-from lm_eval_tasks.prompts import news_prompt, oai_prompt, reddit_prompt
+from lm_eval_tasks.data.posts import build_post_docs
+from lm_eval_tasks.data.prompts import news_prompt, oai_prompt, reddit_prompt
+from lm_eval_tasks.data.sources import SAMPLE_NAME
+from summ_pref_common.errors import DataError
 from tests.helpers.harness_runs import by_doc_id, run_tasks
 from tests.helpers.harness_utils import task_manager
 

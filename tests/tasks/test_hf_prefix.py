@@ -19,10 +19,10 @@ from lm_eval.api.registry import get_model
 from transformers import AutoModelForCausalLM
 
 import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
+from lm_eval_tasks.data.prompts import news_prompt
+from lm_eval_tasks.data.sample.content import ARTICLES
 from lm_eval_tasks.models.hf_prefix import HFPrefixLM
 from lm_eval_tasks.models.prefix_plan import Layout
-from lm_eval_tasks.prompts import news_prompt
-from lm_eval_tasks.sample.content import ARTICLES
 from tests.helpers.paths import REPO
 
 TOL = 1e-4

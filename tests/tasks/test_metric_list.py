@@ -11,7 +11,7 @@ import pytest
 from lm_eval.tasks import TaskManager
 
 from lm_eval_tasks import TASKS_DIR, metrics
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.rows import RATING_AXES
 
 INDEX = TaskManager(include_path=str(TASKS_DIR), include_defaults=False).task_index
 # The tasks scoring the rated summaries; the generation, samples, posts and pref tasks check their own metrics

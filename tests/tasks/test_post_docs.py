@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME, load_rows
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.post_docs import build_post_docs, custom_dataset, kinds_with_split
-from lm_eval_tasks.rows import post_id
-from lm_eval_tasks.task_docs import row_source
+from lm_eval_tasks.data.posts import build_post_docs, custom_dataset, kinds_with_split
+from lm_eval_tasks.data.rows import post_id, row_source
+from lm_eval_tasks.data.sources import SAMPLE_NAME, load_rows
+from summ_pref_common.errors import DataError
 
 
 def expected_posts(data_dir: str, source: str, split: str) -> dict[str, str]:

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.post_scoring import header, post_request
-from lm_eval_tasks.prompts import render
+from lm_eval_tasks.data.prompts import render
+from lm_eval_tasks.data.sources import SAMPLE_NAME
+from lm_eval_tasks.summ_pref_posts.task import header, post_request
+from summ_pref_common.errors import DataError
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import IndependentScorer, task_manager
 

@@ -8,7 +8,7 @@ import json
 import logging
 from pathlib import Path
 
-from lm_eval_tasks.pref_docs import custom_dataset
+from lm_eval_tasks.pref.docs import custom_dataset
 
 ROWS = [{"prompt": f"Question {i}: what now?", "chosen": f" answer {i}", "rejected": f" reply {i}"} for i in range(6)]
 

@@ -1,4 +1,4 @@
-"""The pref tasks' docs (`lm_eval_tasks.pref_docs`): real CarperAI rows and HelpSteer-shaped fixtures read
+"""The pref tasks' docs (`lm_eval_tasks.pref.docs`): real CarperAI rows and HelpSteer-shaped fixtures read
 through `fields`, the pair order drawn from the seed, --limit a random sample, repeats counted, the dataset
 shapes of the presets, and every bad input a DataError naming file:line:field."""
 
@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.pref_docs import build_docs, custom_dataset, pref_spec
-from lm_eval_tasks.task_docs import check_user_metadata, sharing_loads
+from lm_eval_tasks.data.loading import sharing_loads
+from lm_eval_tasks.data.metadata import check_user_metadata
+from lm_eval_tasks.pref.docs import build_docs, custom_dataset, pref_spec
+from summ_pref_common.errors import DataError
 from tests.helpers.paths import SHARED_DATA, require_shared
 from tests.helpers.pref_runs import HELPSTEER_ATTRIBUTES, helpsteer_rows, write_jsonl
 

@@ -14,7 +14,7 @@ from scipy.stats import spearmanr
 from transformers import AutoTokenizer
 
 from lm_eval_tasks.metrics import win
-from lm_eval_tasks.pref_docs import custom_dataset
+from lm_eval_tasks.pref.docs import custom_dataset
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import IndependentScorer, task_manager
 from tests.helpers.paths import SHARED_DATA, require_shared

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lm_eval_tasks.pref_docs import custom_dataset
-from lm_eval_tasks.task_docs import check_user_metadata
+from lm_eval_tasks.data.metadata import check_user_metadata
+from lm_eval_tasks.pref.docs import custom_dataset
 from postprocess.commands.sweep import data_fingerprint, load_preset
 from tests.helpers.paths import REPO, SFF_DIR, SHARED_DATA, require_shared
 from tests.helpers.pref_runs import helpsteer_rows, write_jsonl

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.rows import RATING_AXES
-from lm_eval_tasks.sample import generate
+from lm_eval_tasks.data.rows import RATING_AXES
+from lm_eval_tasks.data.sample import generate
 from tests.helpers.paths import REPO, SFF_DIR, require_shared
 
-SAMPLE_DIR = REPO / "lm_eval_tasks" / "sample"
+SAMPLE_DIR = REPO / "lm_eval_tasks" / "data" / "sample"
 
 # sample file -> the real file whose structure it copies
 REAL_COUNTERPART = {
@@ -56,7 +56,7 @@ def _real_dir() -> Path:
 
 def test_committed_files_exist():
     for rel in generate.FILES:
-        assert (SAMPLE_DIR / rel).is_file(), f"{rel} missing: run python -m lm_eval_tasks.sample.generate"
+        assert (SAMPLE_DIR / rel).is_file(), f"{rel} missing: run python -m lm_eval_tasks.data.sample.generate"
 
 
 def test_regeneration_is_byte_identical(tmp_path):
@@ -65,7 +65,7 @@ def test_regeneration_is_byte_identical(tmp_path):
     for rel in generate.FILES:
         fresh = (tmp_path / rel).read_bytes()
         committed = (SAMPLE_DIR / rel).read_bytes()
-        assert fresh == committed, f"{rel} is stale: run python -m lm_eval_tasks.sample.generate"
+        assert fresh == committed, f"{rel} is stale: run python -m lm_eval_tasks.data.sample.generate"
 
 
 def test_generation_is_deterministic():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.sample_scoring import build_sample_docs, custom_dataset
+from lm_eval_tasks.data.sources import SAMPLE_NAME
+from lm_eval_tasks.summ_pref_samples.docs import build_sample_docs, custom_dataset
+from summ_pref_common.errors import DataError
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import IndependentScorer
 from tests.helpers.run_files import edit_line, interrupt, rewrite

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from lm_eval.api.instance import Instance
 
-from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.data.posts import post_record
+from lm_eval_tasks.data.prompts import render
 from lm_eval_tasks.metrics import measure
-from lm_eval_tasks.post_docs import post_record
-from lm_eval_tasks.prompts import render
 from lm_eval_tasks.records import scored_continuation
 from lm_eval_tasks.task_base import PluginTask
+from summ_pref_common.errors import DataError
 
 # Stands for the post text while the template is rendered, to find where the text starts.
 _TEXT_MARK = "\x00summ_pref_post_text\x00"

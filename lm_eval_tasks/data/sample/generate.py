@@ -1,8 +1,8 @@
 """Write the synthetic sample in OpenAI's summarize_from_feedback layout (JSON Lines).
 
-    python -m lm_eval_tasks.sample.generate            # rewrite the committed files in this folder
-    python -m lm_eval_tasks.sample.generate --out-dir D  # write them under D instead
-    python -m lm_eval_tasks.sample.generate --check      # exit 1 if the committed files are stale
+    python -m lm_eval_tasks.data.sample.generate            # rewrite the committed files in this folder
+    python -m lm_eval_tasks.data.sample.generate --out-dir D  # write them under D instead
+    python -m lm_eval_tasks.data.sample.generate --check      # exit 1 if the committed files are stale
 
 Deterministic: the texts come from `content.py`; ratings, choices, orders, workers and splits come
 from `random.Random` seeded with the constant `SEED` (one stream per file). No model is involved, and
@@ -26,8 +26,8 @@ import random
 import sys
 from pathlib import Path
 
-from lm_eval_tasks.rows import RATING_AXES
-from lm_eval_tasks.sample.content import ARTICLES, NEWS_TIERS, NOTES, POST_TIERS, POSTS
+from lm_eval_tasks.data.rows import RATING_AXES
+from lm_eval_tasks.data.sample.content import ARTICLES, NEWS_TIERS, NOTES, POST_TIERS, POSTS
 
 SEED = 20200902
 
@@ -239,7 +239,7 @@ def check(root: str | Path | None = None) -> list[str]:
 
 
 def _cli(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lm_eval_tasks.sample.generate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m lm_eval_tasks.data.sample.generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out-dir", default=None, help="folder to write into (default: the package folder)")
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 if any file is stale")

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 
 def decode_line(data: bytes, path: Path, line_no: int, offset: int) -> str:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines
-from lm_eval_tasks.pref_fields import Where
+from lm_eval_tasks.pref.fields import Where
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import iter_json_lines
 
 JSON_SUFFIXES = (".jsonl", ".json")
 PARQUET_SUFFIXES = (".parquet",)

@@ -12,9 +12,9 @@ import torch
 from lm_eval.api.instance import Instance
 from lm_eval.models.utils import normalize_gen_kwargs
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.post_docs import post_record
+from lm_eval_tasks.data.posts import post_record
 from lm_eval_tasks.task_base import PluginTask
+from summ_pref_common.errors import DataError
 
 
 def keep_all(resps: Iterable[list[str]], docs: Sequence[dict]) -> Iterable[list[str]]:
@@ -67,7 +67,7 @@ class GenerationTask(PluginTask):
         (samples,) = results
         if isinstance(samples, str):
             raise ValueError(f"{self.config.task}: got one response per doc, not K; its filter_list must keep "
-                             f"all responses (lm_eval_tasks.generation.keep_all)")
+                             f"all responses (lm_eval_tasks.summ_pref_gen.task.keep_all)")
         settings = generation_settings(self.config.generation_kwargs, self.config.repeats, self._torch_seed)
         record = {
             **post_record(doc, "gen", prompt=self.prompt_name, chat_template=self._chat_template),

@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any, NamedTuple
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 RATING_AXES = ("overall", "accuracy", "coverage", "coherence")
 INFO_FIELDS = ("id", "post", "title", "subreddit", "site", "article")
@@ -140,3 +140,8 @@ def drop_repeats(rows: list[Located]) -> tuple[list[tuple[str, Located]], list[t
         if judgement not in kept or keys[i] < keys[kept[judgement]]:
             kept[judgement] = i
     return [(keys[i], rows[i]) for i in sorted(kept.values())], repeats
+
+
+def row_source(row: dict) -> str:
+    """The source of a normalised row: a Reddit post (tldr) or a news article (cnndm)."""
+    return "tldr" if isinstance(row["info"]["post"], str) else "cnndm"

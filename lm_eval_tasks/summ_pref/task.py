@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lm_eval_tasks.metrics import axis_values, cmp_values
-from lm_eval_tasks.records import build_record, summaries_of
+from lm_eval_tasks.summ_pref.record import build_record, summaries_of
 from lm_eval_tasks.task_base import ContinuationsTask
 
 

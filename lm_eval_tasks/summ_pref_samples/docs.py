@@ -19,15 +19,14 @@ from typing import Any
 
 import datasets
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines, read_json
-from lm_eval_tasks.metrics import measure
-from lm_eval_tasks.post_docs import POST_FEATURES, POST_FIELDS, post_record
-from lm_eval_tasks.prompts import TEMPLATES, continuation, render, template_sha
-from lm_eval_tasks.records import SCHEMA_VERSION, scored_continuation
+from lm_eval_tasks.data.loading import shared_load
+from lm_eval_tasks.data.metadata import check_text_values
+from lm_eval_tasks.data.posts import POST_FEATURES, POST_FIELDS
+from lm_eval_tasks.data.prompts import TEMPLATES, template_sha
+from lm_eval_tasks.records import SCHEMA_VERSION
 from lm_eval_tasks.run_files import incompleteness, missing_samples
-from lm_eval_tasks.task_base import ContinuationsTask
-from lm_eval_tasks.task_docs import check_text_values, shared_load
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import iter_json_lines, read_json
 
 logger = logging.getLogger(__name__)
 ALLOW_HINT = "--metadata '{\"allow_incomplete\": true}' scores it anyway, with a warning"
@@ -212,35 +211,3 @@ def custom_dataset(*, samples_from: str | None = None, samples_task: str | None 
     args = ("samples", str(Path(samples_from).expanduser().absolute()), samples_task, allow_incomplete)
     return shared_load(args, lambda: datasets.DatasetDict({"docs": datasets.Dataset.from_list(
         build_sample_docs(samples_from, samples_task, allow_incomplete), features=FEATURES)}))
-
-
-def generation_prompt(doc: dict) -> str:
-    """The prompt the samples were generated after (its style is in the doc)."""
-    return render(doc["prompt"], doc)
-
-
-class SamplesTask(ContinuationsTask):
-    """K loglikelihood requests per post, one per sample, all on the post's prompt (with --metadata
-    continuation_end, as the summ_pref tasks append it to human summaries)."""
-
-    def texts(self, doc: dict) -> list[str]:
-        return [sample["text"] for sample in doc["samples"]]
-
-    def process_results(self, doc: dict, results: list) -> dict:
-        summaries = [
-            {"index": sample["index"],
-             **scored_continuation(continuation(sample["text"], self._chat_template, self._end), result, self._end)}
-            for sample, result in zip(doc["samples"], results, strict=True)
-        ]
-        record = {
-            **post_record(doc, "samples", prompt=doc["prompt"], chat_template=self._chat_template),
-            "continuation_end": self._end,
-            "samples_from": json.loads(doc["samples_from"]),
-            "summaries": summaries,
-        }
-        n = len(summaries)
-        return {
-            "record": record,
-            "logprob": sum(s["logprob"] for s in summaries) / n,
-            "logprob_per_byte": sum(measure(s, "per_byte") for s in summaries) / n,
-        }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 REDDIT = (
     "Here is a Reddit text post:\n\n"

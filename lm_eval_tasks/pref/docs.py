@@ -1,5 +1,5 @@
 """The docs of `pref_pairs` and `pref_axis`: any preference dataset's rows, read through `fields`, keyed,
-de-duplicated and shuffled with the seed as the summ_pref docs are (`lm_eval_tasks.task_docs`).
+de-duplicated and shuffled with the seed as the summ_pref docs are (`lm_eval_tasks.summ_pref.docs`).
 
 A pair doc holds the two responses in an order drawn from the seed and the row's key (not the dataset's
 order, which often lists the chosen response first), and `choice`, the index of the preferred one, so the
@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import datasets
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.pref_fields import (
+from lm_eval_tasks.data.loading import shared_load, shuffled
+from lm_eval_tasks.data.metadata import DEFAULT_SEED, check_text_values, checked_seed
+from lm_eval_tasks.pref.fields import (
     FieldMap,
     Response,
     Where,
@@ -33,8 +34,8 @@ from lm_eval_tasks.pref_fields import (
     render_template,
     response_of,
 )
-from lm_eval_tasks.pref_rows import SourceRow, read_files, read_hub
-from lm_eval_tasks.task_docs import DEFAULT_SEED, check_text_values, checked_seed, shared_load, shuffled
+from lm_eval_tasks.pref.rows import SourceRow, read_files, read_hub
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

@@ -12,21 +12,13 @@ import logging
 
 import datasets
 
-from lm_eval_tasks.data_sources import load_rows
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.prompts import template_sha
+from lm_eval_tasks.data.loading import shared_load, shuffled
+from lm_eval_tasks.data.metadata import DEFAULT_SEED, SUBSPLITS, check_text_values, checked_seed
+from lm_eval_tasks.data.prompts import template_sha
+from lm_eval_tasks.data.rows import HUB_SPLIT, post_id, row_source
+from lm_eval_tasks.data.sources import KINDS, load_rows
 from lm_eval_tasks.records import SCHEMA_VERSION
-from lm_eval_tasks.rows import HUB_SPLIT, post_id
-from lm_eval_tasks.task_docs import (
-    DEFAULT_SEED,
-    KINDS,
-    SUBSPLITS,
-    check_text_values,
-    checked_seed,
-    row_source,
-    shared_load,
-    shuffled,
-)
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +97,8 @@ def build_post_docs(source: str, split: str, data_dir: str | None = None, subspl
 def custom_dataset(*, source: str, default_split: str, data_dir: str | None = None, split: str | None = None,
                    subsplit: str | None = None, seed: int | str = DEFAULT_SEED, **_other_metadata
                    ) -> datasets.DatasetDict:
-    """lm-eval's `custom_dataset` hook of the generation and posts tasks (see task_docs.custom_dataset)."""
+    """lm-eval's `custom_dataset` hook of the generation and posts tasks (as
+    `lm_eval_tasks.summ_pref.docs.custom_dataset`)."""
     check_text_values(data_dir=data_dir, split=split, subsplit=subsplit)
     if subsplit not in (None, *SUBSPLITS):
         raise DataError(f"subsplit must be valid1 or valid2, got {subsplit!r}", field="subsplit")

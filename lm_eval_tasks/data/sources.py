@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines
-from lm_eval_tasks.rows import HUB_SPLIT, Located, normalise_row
+from lm_eval_tasks.data.rows import HUB_SPLIT, Located, normalise_row
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import iter_json_lines
 
 HUB_REPO = "openai/summarize_from_feedback"
 # The main branch is a loading script that datasets >= 4 refuses; the parquet export is data only.
@@ -23,6 +23,8 @@ SAMPLE_NAME = "@sample"
 DATA_DIR_ENV = "SUMM_PREF_DATA_DIR"
 # OpenAI's original folder names each config's files differently from the hub.
 ORIGINAL_FOLDER = {"comparisons": "comparisons", "axis": "axis_evals"}
+# The hub config of each judgement kind of the summ_pref tasks.
+KINDS = {"axis": "axis", "cmp": "comparisons"}
 
 
 def read_json_lines(path: Path, config: str) -> list[Located]:

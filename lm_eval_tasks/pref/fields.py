@@ -12,7 +12,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 PAIR_DEFAULTS = {"prompt": "prompt", "chosen": "chosen", "rejected": "rejected"}
 # The pair roles of a dataset that lists both responses and the index of the preferred one.
@@ -43,7 +43,7 @@ class FieldMap:
     """The roles of one task's rows. Pairs: `prompt` with `chosen` and `rejected`, or with `responses` (a list
     of two) and `choice` (the index of the preferred one). Ratings: `prompt`, `response` and `attributes`,
     (name, column) of each rated attribute in the order given. `prompt` None: the prompt is read off the
-    responses (see `lm_eval_tasks.pref_docs`)."""
+    responses (see `lm_eval_tasks.pref.docs`)."""
 
     prompt: str | None
     chosen: str | None = None

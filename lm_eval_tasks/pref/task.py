@@ -20,10 +20,10 @@ from typing import Any
 
 from lm_eval.api.instance import Instance
 
-from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.metrics import MEASURES, cmp_values, measure
 from lm_eval_tasks.records import SCHEMA_VERSION, scored_continuation
 from lm_eval_tasks.task_base import PluginTask
+from summ_pref_common.errors import DataError
 
 # Messages without a chat template: "User: ...\n\nAssistant: ...", ending with the generation prompt
 # "Assistant:" (the response follows after one space).
