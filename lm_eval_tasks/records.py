@@ -6,6 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 SCHEMA_VERSION = 1
+# The record kinds the tasks write (`record.kind`), which tell the analysis how to read a samples file: a judgement
+# scored (axis: one rated summary, cmp: a pair and the human's choice) and the generation tasks' records (gen: K
+# samples of a post, samples: a generation's samples scored, post: the post text scored).
+JUDGEMENT_KINDS = ("axis", "cmp")
+GENERATION_KINDS = ("gen", "samples", "post")
+RECORD_KINDS = (*JUDGEMENT_KINDS, *GENERATION_KINDS)
 # Names of what a backend returns after (logprob, is_greedy), in order; hf-prefix returns all four.
 BACKEND_EXTRA_FIELDS = ("n_tokens", "token_logprobs", "token_entropies", "context_truncated")
 

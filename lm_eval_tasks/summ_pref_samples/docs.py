@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +22,12 @@ from lm_eval_tasks.data.metadata import check_text_values
 from lm_eval_tasks.data.posts import POST_FEATURES, POST_FIELDS
 from lm_eval_tasks.data.prompts import TEMPLATES, template_sha
 from lm_eval_tasks.records import SCHEMA_VERSION
-from lm_eval_tasks.run_files import incompleteness, missing_samples
+from lm_eval_tasks.run_files import SamplesFile, find_samples
 from summ_pref_common.errors import DataError
 from summ_pref_common.json_files import iter_json_lines, read_json
 
 logger = logging.getLogger(__name__)
 ALLOW_HINT = "--metadata '{\"allow_incomplete\": true}' scores it anyway, with a warning"
-# lm-eval's file names: samples_<task>_<time>.jsonl beside results_<time>.json of the same invocation.
-_TIME = r"\d{4}-\d{2}-\d{2}T[0-9\-.]+"
-SAMPLES_RE = re.compile(rf"^samples_(?P<task>summ_pref_gen[A-Za-z0-9_]*?)_(?P<time>{_TIME})\.jsonl$")
 FEATURES = datasets.Features({
     **POST_FEATURES,
     "prompt": datasets.Value("string"),
@@ -43,43 +38,25 @@ FEATURES = datasets.Features({
 })
 
 
-@dataclass(frozen=True)
-class GenerationFiles:
-    """The newest samples file of one generation task in a model folder, with its results file."""
-
-    task: str
-    samples: Path
-    results: Path
-    incomplete: str | None = None  # why the run is incomplete, when it is scored anyway (allow_incomplete)
-
-
-def generation_files(folder: Path, allow_incomplete: bool = False) -> dict[str, GenerationFiles]:
-    """The newest samples_summ_pref_gen*_<time>.jsonl of each task in `folder` (as the analysis reads runs), when
-    complete; else a DataError, or with `allow_incomplete` the files with why they are incomplete."""
-    newest: dict[str, tuple[str, Path]] = {}
-    for path in folder.glob("samples_summ_pref_gen*.jsonl"):
-        m = SAMPLES_RE.match(path.name)
-        if m and m.group("time") > newest.get(m.group("task"), ("",))[0]:
-            newest[m.group("task")] = (m.group("time"), path)
-    problems = missing_samples(folder, {task: time for task, (time, _path) in newest.items()}, ("summ_pref_gen",))
-    found = {}
-    for task, (time, samples) in sorted(newest.items()):
-        results = folder / f"results_{time}.json"
-        if not results.is_file():
-            raise DataError(f"samples file has no {results.name} beside it (was the run interrupted?)", path=samples)
-        if task not in problems and (why := incompleteness(samples, results, task)) is not None:
-            problems[task] = why
-        found[task] = GenerationFiles(task, samples, results, problems.get(task))
+def generation_files(folder: Path, allow_incomplete: bool = False) -> dict[str, SamplesFile]:
+    """The newest samples file of each generation task (records of kind gen) in `folder`, found as the analysis
+    finds them (`find_samples`), when complete; else a DataError, or with `allow_incomplete` the files with why
+    they are incomplete."""
+    found = find_samples(folder, kinds=("gen",))
+    for files in found.files.values():
+        if not files.results.is_file():
+            raise DataError(f"samples file has no {files.results.name} beside it (was the run interrupted?)",
+                            path=files.samples)
+    problems = found.problems
     if problems and not allow_incomplete:
-        first = next(iter(problems.values()))
-        raise DataError(f"{first}; {ALLOW_HINT}", field="samples_from")
-    for why in problems.values():
+        raise DataError(f"{problems[0]}; {ALLOW_HINT}", field="samples_from")
+    for why in problems:
         logger.warning("warning: incomplete generation run scored (allow_incomplete): %s", why)
-    return found
+    return {task: files for (task, _model), files in found.files.items()}
 
 
 def find_generation(samples_from: str, samples_task: str | None, allow_incomplete: bool = False
-                    ) -> list[GenerationFiles]:
+                    ) -> list[SamplesFile]:
     """The generation tasks to score: RUN_DIR itself or its one model folder holding generation samples."""
     root = Path(samples_from).expanduser().absolute()
     if not root.is_dir():
@@ -114,7 +91,7 @@ def _get(obj: dict, name: str, kind: type | tuple, where: tuple[Path, int], pref
     return value
 
 
-def provenance(files: GenerationFiles) -> dict:
+def provenance(files: SamplesFile) -> dict:
     """Who generated: the model and settings from the run's results file."""
     results = read_json(files.results)
     if not isinstance(results, dict):
@@ -176,7 +153,7 @@ def sample_doc(line: object, where: tuple[Path, int], source: dict) -> tuple[int
                     "samples_from": json.dumps(origin, ensure_ascii=False)}
 
 
-def read_generation(files: GenerationFiles) -> list[tuple[int, dict]]:
+def read_generation(files: SamplesFile) -> list[tuple[int, dict]]:
     """(doc_id, doc) of every line of one generation task's samples file, in doc_id order."""
     source = provenance(files)
     docs: dict[int, dict] = {}
