@@ -17,7 +17,7 @@ from lm_eval_tasks.harness import run_lm_eval
 from lm_eval_tasks.summ_pref.docs import build_docs, custom_dataset
 from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF
-from tests.tasks.test_data_sources import GOOD_AXIS, GOOD_CMP, _with, _write
+from tests.tasks.data.test_sources import GOOD_AXIS, GOOD_CMP, _with, _write
 
 
 def eval_error(args: list[str], out: Path) -> str:
