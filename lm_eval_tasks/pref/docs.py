@@ -87,7 +87,7 @@ def axis_features(attributes: Sequence[str]) -> datasets.Features:
 
 @dataclass(frozen=True)
 class PrefSpec:
-    """One task's reading of its data, from the run's metadata (see `METADATA_KEYS` in task_docs)."""
+    """One task's reading of its data, from the run's metadata (see `lm_eval_tasks.data.metadata.METADATA_KEYS`)."""
 
     kind: str
     fields: FieldMap

@@ -1,5 +1,5 @@
 """The raw rows of a preference dataset: local JSON-lines or parquet files (a path or a glob), or a split of a
-dataset on the Hugging Face hub. Each row comes with where it was read, for messages (`pref_fields.Where`)."""
+dataset on the Hugging Face hub. Each row comes with where it was read, for messages (`fields.Where`)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from summ_pref_common.errors import DataError
 
 
 def expected_posts(data_dir: str, source: str, split: str) -> dict[str, str]:
-    """post_id -> text of every row of the split, read independently of post_docs."""
+    """post_id -> text of every row of the split, read independently of `lm_eval_tasks.data.posts`."""
     posts = {}
     for config in ("comparisons", "axis"):
         try:
