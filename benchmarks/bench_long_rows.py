@@ -1,5 +1,5 @@
 """CPU benchmark: hf-prefix on long rows (CNN/DM articles) against a causal pass of the same rows and
-against the packed design it replaced (two passes per long row), in one process.
+against the packed design it replaced, in one process.
 
 Model: SmolLM2-135M-Instruct (float32, the package's default model). Data from ../shared/data:
 
