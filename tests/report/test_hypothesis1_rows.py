@@ -1,4 +1,4 @@
-"""Hypothesis 1 rows of the statistics table (issue 13, part X): on a synthetic run with several workers,
+"""Hypothesis 1 rows of the statistics table: on a synthetic run with several workers,
 repeated judgements and logged post text, the report's table has the typicality, ranking and human-ceiling
 rows, each equal to its estimator called directly on the frame, and summary.json has them at their paths."""
 

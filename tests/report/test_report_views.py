@@ -142,7 +142,7 @@ FINDINGS = [
      rf"summaries is {TRIPLE}", {"statistic": "preferred_vs_rejected_shift"}),
     (rf"^{TASKS}: mean token entropy along the summaries, (?P<model>\w+) minus (?P<reference>\w+), is "
      rf"{TRIPLE}", {"statistic": "mean_entropy_difference"}),
-    # hypothesis 1 (issue 13): alpha of group all, and of the fit with length (and quality) held fixed
+    # hypothesis 1: alpha of group all, and of the fit with length (and quality) held fixed
     (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \({MEASURE}\), (?P<model>\w+): typicality bias α {TRIPLE}",
      {"statistic": "typicality_alpha", "reference": "", "group": "all"}),
     (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \({MEASURE}\), (?P<model>\w+): typicality bias α \(pairs with equal mean "
