@@ -24,6 +24,7 @@ import itertools
 import json
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from lm_eval_tasks.data.rows import RATING_AXES
@@ -118,85 +119,78 @@ def _judge(rng: random.Random, a: str, b: str) -> tuple[int, int]:
     return choice, (5 - strength if choice == 0 else 5 + strength)
 
 
-def tldr_axis_rows() -> list[dict]:
-    rng = _stream(1)
-    splits = post_splits()
+def _rated_rows(rng: random.Random, items: list[tuple], tiers: tuple[str, ...], ratings: dict,
+                row: Callable[[int, tuple, dict, str], dict]) -> list[dict]:
+    """One axis row per item and tier, the tiers in a shuffled order, one labeller per item; `row(i, item,
+    summary, worker)` lays the row out (OpenAI's TL;DR and CNN/DM axis rows order their keys differently)."""
     rows = []
-    for i, (subreddit, title, post, summaries) in enumerate(POSTS):
+    for i, item in enumerate(items):
         worker = rng.choice(WORKERS)
-        order = list(POST_TIERS)
+        order = list(tiers)
         rng.shuffle(order)
         for tier in order:
-            rows.append({
-                "info": {"id": post_id(i), "post": post, "title": title, "subreddit": subreddit,
-                         "site": None, "article": None},
-                "summary": {"text": summaries[tier], "policy": tier, "note": rng.choice(NOTES[tier]),
-                            "axes": _ratings(rng, POST_RATINGS[tier])},
-                "worker": worker,
-                "batch": "sample_axis",
-                "split": splits[i],
-            })
+            summary = {"text": item[3][tier], "policy": tier, "note": rng.choice(NOTES[tier]),
+                       "axes": _ratings(rng, ratings[tier])}
+            rows.append(row(i, item, summary, worker))
     return rows
+
+
+def tldr_axis_rows() -> list[dict]:
+    splits = post_splits()
+    return _rated_rows(_stream(1), POSTS, POST_TIERS, POST_RATINGS, lambda i, item, summary, worker: {
+        "info": {"id": post_id(i), "post": item[2], "title": item[1], "subreddit": item[0], "site": None,
+                 "article": None},
+        "summary": summary,
+        "worker": worker,
+        "batch": "sample_axis",
+        "split": splits[i],
+    })
+
+
+def _judged_rows(rng: random.Random, items: list[tuple], tiers: tuple[str, ...],
+                 row: Callable[[int, tuple, tuple[str, str], int, int], dict]) -> list[dict]:
+    """One comparison row per item and pair of tiers, the pairs in a shuffled order, each judged by a synthetic
+    labeller; `row(i, item, (a, b), choice, confidence)` lays the row out (and draws its notes and worker)."""
+    return [row(i, item, (a, b), *_judge(rng, a, b)) for i, item in enumerate(items) for a, b in _pairs(rng, tiers)]
 
 
 def tldr_cmp_rows() -> list[dict]:
     rng = _stream(2)
     splits = post_splits()
-    rows = []
-    for i, (subreddit, title, post, summaries) in enumerate(POSTS):
-        for a, b in _pairs(rng, POST_TIERS):
-            choice, confidence = _judge(rng, a, b)
-            rows.append({
-                "info": {"id": post_id(i), "post": post, "title": title, "subreddit": subreddit},
-                "split": splits[i],
-                "summaries": [
-                    {"text": summaries[t], "policy": t, "note": rng.choice(NOTES[t])} for t in (a, b)
-                ],
-                "choice": choice,
-                "worker": rng.choice(WORKERS),
-                "batch": "sample_cmp",
-                "extra": {"confidence": confidence},
-            })
-    return rows
+    return _judged_rows(rng, POSTS, POST_TIERS, lambda i, item, pair, choice, confidence: {
+        "info": {"id": post_id(i), "post": item[2], "title": item[1], "subreddit": item[0]},
+        "split": splits[i],
+        "summaries": [{"text": item[3][t], "policy": t, "note": rng.choice(NOTES[t])} for t in pair],
+        "choice": choice,
+        "worker": rng.choice(WORKERS),
+        "batch": "sample_cmp",
+        "extra": {"confidence": confidence},
+    })
 
 
 def cnndm_axis_rows() -> list[dict]:
-    rng = _stream(3)
-    rows = []
-    for i, (site, title, article, summaries) in enumerate(ARTICLES):
-        worker = rng.choice(WORKERS)
-        order = list(NEWS_TIERS)
-        rng.shuffle(order)
-        for tier in order:
-            rows.append({
-                "info": {"id": article_id(i), "post": None, "title": title, "subreddit": None,
-                         "site": site, "article": article},
-                "split": "test",
-                "summary": {"text": summaries[tier], "policy": tier, "note": rng.choice(NOTES[tier]),
-                            "axes": _ratings(rng, NEWS_RATINGS[tier])},
-                "worker": worker,
-                "batch": "sample_axis_cnndm",
-            })
-    return rows
+    return _rated_rows(_stream(3), ARTICLES, NEWS_TIERS, NEWS_RATINGS, lambda i, item, summary, worker: {
+        "info": {"id": article_id(i), "post": None, "title": item[1], "subreddit": None, "site": item[0],
+                 "article": item[2]},
+        "split": "test",
+        "summary": summary,
+        "worker": worker,
+        "batch": "sample_axis_cnndm",
+    })
 
 
 def cnndm_cmp_rows() -> list[dict]:
     rng = _stream(4)
-    rows = []
-    for i, (site, title, article, summaries) in enumerate(ARTICLES):
-        for a, b in _pairs(rng, NEWS_TIERS):
-            choice, confidence = _judge(rng, a, b)
-            rows.append({
-                "info": {"id": article_id(i), "site": site, "title": title, "article": article},
-                "split": "valid2",
-                # Like most of OpenAI's CNN/DM comparison rows, these carry no notes.
-                "summaries": [{"text": summaries[t], "policy": t, "note": None} for t in (a, b)],
-                "choice": choice,
-                "worker": rng.choice(WORKERS),
-                "batch": "sample_cmp_cnndm",
-                "extra": {"confidence": confidence},
-            })
-    return rows
+    return _judged_rows(rng, ARTICLES, NEWS_TIERS, lambda i, item, pair, choice, confidence: {
+        "info": {"id": article_id(i), "site": item[0], "title": item[1], "article": item[2]},
+        "split": "valid2",
+        # Like most of OpenAI's CNN/DM comparison rows, these carry no notes.
+        "summaries": [{"text": item[3][t], "policy": t, "note": None} for t in pair],
+        "choice": choice,
+        "worker": rng.choice(WORKERS),
+        "batch": "sample_cmp_cnndm",
+        "extra": {"confidence": confidence},
+    })
 
 
 def build() -> dict[str, list[dict]]:
