@@ -5,6 +5,7 @@ kind their records carry, not from task names."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from lm_eval_tasks.run_files import find_samples, is_plugin_task
 from postprocess.io.runs import discover_runs
 from summ_pref_common.errors import DataError
 from tests.helpers.generation_fixtures import write_generation, write_post_scores, write_scored_samples
+from tests.helpers.paths import REPO
 from tests.helpers.run_files import edit_line, results_of, samples_file, synthetic
 
 NEW_TIME = "2026-02-01T00-00-00.000000"
@@ -117,3 +119,11 @@ def test_a_listed_task_is_the_plugins_when_its_logged_config_has_the_record_metr
 ])
 def test_results_without_the_tasks_config_fall_back_on_the_old_name_prefixes(task, kinds, expected):
     assert is_plugin_task({"configs": {}}, task, kinds) is expected
+
+
+def test_no_other_module_looks_for_samples_files():
+    """The report, the sweep and the samples-scoring task find samples files only through `find_samples`."""
+    looking = [str(path.relative_to(REPO)) for package in ("lm_eval_tasks", "postprocess", "summ_pref_common")
+               for path in sorted((REPO / package).rglob("*.py"))
+               if re.search(r"glob\(\s*f?[\"']samples_|\^samples_", path.read_text(encoding="utf-8"))]
+    assert looking == ["lm_eval_tasks/run_files.py"]
