@@ -22,7 +22,7 @@ Per model and generation task (`postprocess.stats.diversity`):
 Per model and scoring task: `mean_entropy` of the human-written summaries (each distinct summary's mean
 token entropy, averaged over distinct summaries, clusters = posts). Per model and posts task: `post_entropy`
 and `post_perplexity`, over every token of the posts (Σ entropies / Σ tokens and exp(-Σ log-prob / Σ tokens),
-as `lm_eval_tasks.post_scoring`), clusters = posts.
+as `lm_eval_tasks.summ_pref_posts.task`), clusters = posts.
 
 Comparisons, model minus reference on the posts both have: per-post means by `postprocess.compare.paired.
 mean_difference` (the same draws for both), across-input statistics by the jackknife on the same half-samples,

@@ -11,7 +11,6 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats as sps
 
-from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import align, check_compatible, common_rows
 from postprocess.compare.concentration import (
     ENTROPY_MISSING,
@@ -32,6 +31,7 @@ from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap
 from postprocess.stats.correlation import kendall, partial_pearson, partial_spearman, pearson, spearman
 from postprocess.stats.registry import statistics
 from postprocess.stats.table import statistics_table
+from summ_pref_common.errors import DataError
 from tests.stats.test_cluster_t_interval import dense_cr2
 
 SINGLE = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman": partial_spearman,

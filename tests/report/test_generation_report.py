@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
+from lm_eval_tasks.data.sources import SAMPLE_NAME
 from postprocess.io.runs import discover_runs
 from postprocess.plots.comparison_figures import mode_collapse_map
 from postprocess.report.build import build_report
