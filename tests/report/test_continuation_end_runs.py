@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.samples import read_samples
 from postprocess.report.build import build_report, copy_measure
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.synthetic_runs import write_run
 
 EOS = "<|endoftext|>"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from lm_eval.utils import sanitize_model_name
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands.sweep import sweep_settings
 from postprocess.io.provenance import folder_hash, model_key, model_source, portable_name
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.synthetic_runs import write_run
 
 
