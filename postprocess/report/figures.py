@@ -176,7 +176,7 @@ def draw_run_figures(loaded: list[LoadedRun], facts: ReportFacts, fits: Mapping[
                 saved.append(SavedFigure(name, task_name, "Spearman ρ of each measure with each rating",
                                          save(ax.figure, folder, f"{base}__correlations.png"),
                                          f"Spearman ρ per measure and rating; bars are {ci} "
-                                         "cluster-bootstrap CIs (posts resampled)."))
+                                         "CIs clustered by post (each row's method: statistics.csv)."))
             else:
                 by_confidence = confidence_table(table, model=name, task=task_name)
                 if by_confidence["estimate"].notna().any():  # data without confidences (pref tasks) has no figure
@@ -414,7 +414,7 @@ def draw_generation_figures(facts: ReportFacts, table: pd.DataFrame, folder: Pat
                                  save(ax.figure, folder, f"mode_collapse__{task}.png"),
                                  f"Per model: the per-input diversity of its samples (EAD of the K samples of a post, "
                                  f"averaged over posts) against the reference's mean per-token log-prob of them, "
-                                 f"with {ci} cluster-bootstrap CIs (posts resampled). Lower and to the right of the "
+                                 f"with {ci} CIs clustered by post. Lower and to the right of the "
                                  "reference (hollow) is concentration seen in generations."))
     return saved
 
@@ -438,5 +438,5 @@ def semantic_map(table: pd.DataFrame, task: str, names: Mapping[str, str], refer
                         f"per token of the samples ({task})", save(ax.figure, folder, f"semantic_collapse__{task}.png"),
                         "Per model: the mean pairwise cosine distance of the sentence embeddings of the K samples of "
                         "a post, averaged over posts, against the reference's mean per-token log-prob of them, with "
-                        f"{ci} cluster-bootstrap CIs (posts resampled). Lower and to the right of the reference "
+                        f"{ci} CIs clustered by post. Lower and to the right of the reference "
                         "(hollow) is concentration in meaning, which paraphrase does not hide.")]

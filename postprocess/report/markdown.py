@@ -55,7 +55,7 @@ def axis_section(rows: pd.DataFrame, task_info: Mapping, ci: str, baselines: pd.
     shown = in_section("axis")
     for stat in (s for s in shown if s.name in present):  # in registry order
         heading = stat.key.replace("_", " ")  # the summary.json key, as the report always named it
-        lines += [f"{heading} ({stat.label}; estimate [{ci} CI], posts resampled):", ""]
+        lines += [f"{heading} ({stat.label}; estimate [{ci} CI], clustered by post):", ""]
         lines += markdown_table(["measure", *axes],
                                 [[m, *(cell(stats.get((stat.name, m, a))) for a in axes)] for m in measures])
     counted = shown[0]  # the section's first statistic gives the rows used and the p-values
@@ -252,7 +252,7 @@ def generation_lines(facts: ReportFacts, table: pd.DataFrame, figures: list[Save
         lines += figure_lines(figures, None, task)
     if post_tasks:
         lines += ["#### Next-token entropy and perplexity over the posts", "",
-                  f"Every token of every post scored after the prompt's header ({ci} CI, posts resampled):", ""]
+                  f"Every token of every post scored after the prompt's header ({ci} CI, clustered by post):", ""]
         for task in post_tasks:
             spec = tuple((name, group, f"{label} ({task})") for name, group, label in section_spec("posts"))
             lines += _by_model_table(select(own, task=task), spec, names)
@@ -309,7 +309,8 @@ def answer_lines(facts: ReportFacts, table: pd.DataFrame, figures: list[SavedFig
     if not texts:
         return []
     ci = confidence_label(facts.settings.confidence)
-    lines = ["## Answers", "", stated_measure(facts) + f" Intervals: {ci}, posts resampled; "
+    lines = ["## Answers", "", stated_measure(facts)
+             + f" Intervals: {ci}, clustered by post (each row's method in statistics.csv); "
              f"{INTERVAL_MARKS['few_clusters']}: from fewer than {MIN_CLUSTERS} posts, no claim.", ""]
     for question, text in texts.items():
         lines += [text, ""]

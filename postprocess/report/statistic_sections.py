@@ -115,7 +115,8 @@ def vs_agreement_lines(rows: pd.DataFrame, ci: str) -> list[str]:
                                           *(m for (m,) in ranking)])]
     lines = ["Agreement as Verbalized Sampling reports it:", ""]
     if wilson or ranking:
-        header = ["measure", f"agreement [{ci} CI, posts resampled]", f"agreement [{ci} Wilson CI, pairs independent]",
+        header = ["measure", f"agreement [{ci} CI, clustered by post]",
+                  f"agreement [{ci} Wilson CI, pairs independent]",
                   "Chen's R (sum) / R~ (per token)"]
         if valid2:
             header.append(f"valid2 (headline split) [{ci} CI]")
@@ -150,7 +151,7 @@ def human_ceiling_lines(rows: pd.DataFrame, ci: str) -> list[str]:
     for (_, stat) in human.items():
         over = f" over {stat['n']} pairs" if stat["estimate"] is not None else ""
         lines += [f"Labeller-labeller agreement (pairs judged by more than one worker, share of worker pairs that "
-                  f"agree, posts resampled): {cell_p(stat)}{over}.", ""]
+                  f"agree, clustered by post): {cell_p(stat)}{over}.", ""]
     if not per_measure.empty:
         stats = stats_by(per_measure, "statistic", "measure")
         present = [s for s in names if s in set(per_measure["statistic"])]

@@ -104,9 +104,9 @@ def test_toy_statistic_at_its_summary_path(toy_report):
 def test_toy_statistic_in_its_report_section_with_label_and_interval(toy_report):
     out, _, _ = toy_report
     text = (out / "report.md").read_text()
-    heading = f"toy cov ({LABEL}; estimate [95% CI], posts resampled):"
+    heading = f"toy cov ({LABEL}; estimate [95% CI], clustered by post):"
     assert text.count(heading) == 1
-    section = text.split(heading)[1].split("posts resampled):")[0]
+    section = text.split(heading)[1].split("clustered by post):")[0]
     assert "## Hypothesis 1" in text.split(heading)[0]  # in the rated task's section of hypothesis 1
     row = _toy_row(out)
     cell = format_stat(stat_dict({**row, "details": None, "p_holm": None}), marks=True)

@@ -78,7 +78,7 @@ def _walked_lines(run: dict, task: str, ci: str) -> list[str]:
         lines = []
         for key in ("spearman", "partial_spearman_length", "pearson", "kendall"):
             label = next(s.label for s in statistics(kind="axis") if s.key == key)
-            lines += [f"{key.replace('_', ' ')} ({label}; estimate [{ci} CI], posts resampled):",
+            lines += [f"{key.replace('_', ' ')} ({label}; estimate [{ci} CI], clustered by post):",
                       _row("measure", *RATING_AXES),
                       *(_row(m, *(_fmt(stats[m][a][key]) for a in RATING_AXES)) for m in stats)]
         return lines + [_row(m, *(f"{stats[m][a]['spearman']['n']} / {_p(stats[m][a]['spearman'])}"
@@ -308,6 +308,6 @@ def test_every_coverage_follows_confidence(reports):
     text = (reports["ninety"] / "report.md").read_text()
     assert "95%" not in text
     assert "Intervals: 90% percentile cluster bootstrap" in text
-    assert "spearman (Spearman ρ; estimate [90% CI], posts resampled):" in text and "| agreement [90% CI] |" in text
+    assert "spearman (Spearman ρ; estimate [90% CI], clustered by post):" in text and "| agreement [90% CI] |" in text
     assert "with the median per rating level and its 90% CI." in text and "bars are 90% cluster-bootstrap" in text
     assert re.search(rf"reaches agreement with the human choice {TRIPLE} \(90% CI\)", text)
