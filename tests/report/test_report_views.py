@@ -309,5 +309,5 @@ def test_every_coverage_follows_confidence(reports):
     assert "95%" not in text
     assert "Intervals: 90% percentile cluster bootstrap" in text
     assert "spearman (Spearman ρ; estimate [90% CI], clustered by post):" in text and "| agreement [90% CI] |" in text
-    assert "with the median per rating level and its 90% CI." in text and "bars are 90% cluster-bootstrap" in text
+    assert "with the median per rating level and its 90% CI." in text and "bars are 90% CIs clustered by post" in text
     assert re.search(rf"reaches agreement with the human choice {TRIPLE} \(90% CI\)", text)
