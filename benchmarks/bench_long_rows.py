@@ -1,5 +1,5 @@
 """CPU benchmark: hf-prefix on long rows (CNN/DM articles) against a causal pass of the same rows and
-against the packed design it replaced (issue 12, item 2), in one process.
+against the packed design it replaced (each row one sequence under a dense mask), in one process.
 
 Model: SmolLM2-135M-Instruct (float32, the package's default model). Data from ../shared/data:
 
@@ -89,7 +89,7 @@ def encode(lm, pairs: list[tuple[str, str]]) -> Requests:
     return [((ctx, cont), *lm._encode_pair(ctx, cont)) for ctx, cont in pairs]
 
 
-# ---------------------------------------------------------------- the packed design (before issue 12)
+# ---------------------------------------------------------------- the packed design it replaced
 def old_make_batches(rows: Sequence[Row], max_rows: int | None = None, token_budget: int | None = None,
                      max_padding: float | None = None) -> list[list[Row]]:
     """The batching of the packed design: rows sorted by total length, padded to the longest row (one pass)."""

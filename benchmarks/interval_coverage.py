@@ -120,7 +120,7 @@ def _gamma(rng: np.random.Generator, n_posts: int, n_resamples: int, seed: int):
     scale = np.exp(0.5 * rng.standard_normal(n_posts))[posts]
     model = (slope * reference + LENGTH_COEF * tokens + rng.normal(0, 20, n_posts)[posts]
              + scale * rng.normal(0, 3, len(posts)))
-    return sharpening_gamma(reference, model, posts, tokens, n_resamples=n_resamples, seed=seed), GAMMA
+    return sharpening_gamma(reference, model, posts, {"token count": tokens}, n_resamples=n_resamples, seed=seed), GAMMA
 
 
 def _diversity_difference(rng: np.random.Generator, n_posts: int, n_resamples: int, seed: int):

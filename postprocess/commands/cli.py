@@ -298,7 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("eval", add_help=False,
                    help="`lm_eval run ARGS` with the summ_pref tasks and the hf-prefix backend available "
                         "(see `summ-pref eval --help`)")
+    for add in (_add_report_command, _add_demo_command, _add_sweep_command, _add_tempered_copy_command):
+        add(sub)
+    return parser
 
+
+def _add_report_command(sub: argparse._SubParsersAction) -> None:
+    """`summ-pref report`: statistics of runs already scored."""
     report = sub.add_parser("report", help="statistics, figures and report.md for lm-eval runs",
                             epilog="RUN_DIR is an lm-eval --output_path folder (or one model folder in it).")
     report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR",
@@ -325,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_embedding_model(report)
     report.set_defaults(func=cmd_report)
 
+
+def _add_demo_command(sub: argparse._SubParsersAction) -> None:
+    """`summ-pref demo`: the embedded sample, scored and reported in one call."""
     demo = sub.add_parser("demo", help="score the embedded sample with the embedded model and write the report",
                           description=DEMO_DESCRIPTION, epilog=DEMO_EPILOG,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -341,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "for all its summaries)")
     demo.set_defaults(func=cmd_demo)
 
+
+def _add_sweep_command(sub: argparse._SubParsersAction) -> None:
+    """`summ-pref sweep`: a family preset scored model by model (inline or as jobs), then reported."""
     sweep = sub.add_parser("sweep", help="score every model of a family preset, then compare them",
                            description=SWEEP_DESCRIPTION, epilog=SWEEP_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -382,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_embedding_model(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
+
+def _add_tempered_copy_command(sub: argparse._SubParsersAction) -> None:
+    """`summ-pref tempered-copy`: a model with a known sharpening, for checking gamma."""
     tempered = sub.add_parser("tempered-copy", help="write a copy of a model with its logits divided by T (a known "
                                                     "sharpened or flattened policy)",
                               description=TEMPERED_DESCRIPTION, epilog=TEMPERED_EPILOG,
@@ -393,7 +408,6 @@ def build_parser() -> argparse.ArgumentParser:
     tempered.add_argument("out", metavar="OUT", type=Path, help="the new model folder (refused if it exists and is "
                                                                 "not empty)")
     tempered.set_defaults(func=cmd_tempered_copy)
-    return parser
 
 
 def _item(name: str, text: str) -> str:

@@ -76,7 +76,7 @@ DATA_PATTERNS = [f"{folder}/*.{ext}" for folder in ORIGINAL_FOLDER.values() for 
     + ["*/*/*.parquet"]
 HARNESS = [sys.executable, "-m", "lm_eval_tasks.harness"]
 
-# Generation (issue 11): each generation task and the posts task of the same prompt and data.
+# Generation: each generation task and the posts task of the same prompt and data.
 GEN_TASKS = {"summ_pref_gen": "summ_pref_posts", "summ_pref_gen_oai": "summ_pref_posts_oai",
              "summ_pref_gen_cnndm": "summ_pref_posts_cnndm"}
 SAMPLES_TASK = "summ_pref_samples"

@@ -338,57 +338,13 @@ def run_jobs(specs: list[JobSpec], backend: LocalBackend | SlurmBackend, out: Pa
     their states; a failed job's dependents are not run, the others go on."""
     recorded = read_jobs(out)
     tracked = {s.key: Tracked(s) for s in specs}
-    for t in tracked.values():
-        entry = recorded.get(t.spec.key)
-        if entry and entry["executor"] == backend.kind and backend.running(Path(entry["folder"]), entry["job_id"]):
-            t.job_id, t.state, t.gpus = entry["job_id"], "running", list(entry.get("gpus", []))
-            logger.info("job %s (%s: %s) still runs as %s: collecting it, not submitting it again", t.spec.key,
-                        t.spec.model, t.spec.step, t.job_id)
+    _adopt_running(tracked, recorded, backend)
     free = [g for g in gpus if not any(g in t.gpus for t in tracked.values())]
     shown = ""
     try:
         while True:
-            for t in tracked.values():
-                if t.state != "pending" or t.job_id is not None:
-                    continue
-                deps = [tracked[k] for k in t.spec.needs if k in tracked]
-                failed = [d.spec.key for d in deps if d.state == "failed"]
-                if failed:
-                    t.state, t.cause = "failed", f"not run: {', '.join(failed)} failed"
-                    continue
-                if backend.waits_for_done and any(d.state != "done" for d in deps):
-                    continue
-                running = sum(x.job_id is not None and x.state in ("pending", "running") for x in tracked.values())
-                if slots is not None and running >= slots:
-                    continue
-                if gpus and t.spec.gpus > len(free):
-                    continue
-                t.gpus, free = free[:t.spec.gpus], free[t.spec.gpus:] if gpus else free
-                after = [d.job_id for d in deps if d.state != "done"]
-                t.job_id = backend.submit(t.spec, t.gpus if gpus else [], after)
-                recorded[t.spec.key] = {"executor": backend.kind, "job_id": t.job_id, "model": t.spec.model,
-                                        "step": t.spec.step, "folder": str(t.spec.folder / LOG_FOLDER),
-                                        "log": str(t.log), "gpus": t.gpus}
-                write_jobs(out, recorded)
-                t.state = "pending" if backend.queued(t.spec.folder / LOG_FOLDER, t.job_id) else "running"
-                logger.info("submitted %s (%s: %s) as job %s%s, log %s", t.spec.key, t.spec.model, t.spec.step,
-                            t.job_id, f" on GPUs {t.gpus}" if t.gpus else "", t.log)
-            for t in tracked.values():
-                if t.job_id is None or t.state not in ("pending", "running"):
-                    continue
-                folder = t.spec.folder / LOG_FOLDER
-                if backend.running(folder, t.job_id):
-                    t.state = "pending" if backend.queued(folder, t.job_id) else "running"
-                    continue
-                t.cause = backend.cause(folder, t.job_id)
-                failed = [k for k in t.spec.needs if k in tracked and tracked[k].state == "failed"]
-                if t.cause and failed:  # SLURM cancels a job whose afterok can no longer be met
-                    t.cause = f"not run: {', '.join(failed)} failed"
-                t.state = "failed" if t.cause else "done"
-                free += t.gpus
-                if t.cause:
-                    logger.info("job %s failed: model %s, step %s: %s; log %s", t.job_id, t.spec.model, t.spec.step,
-                                t.cause, t.log)
+            free = _submit_ready(tracked, recorded, backend, out, slots=slots, gpus=gpus, free=free)
+            free += _collect_finished(tracked, backend)
             line = counts(tracked)
             if line != shown:
                 logger.info("jobs: %s", line)
@@ -404,6 +360,71 @@ def run_jobs(specs: list[JobSpec], backend: LocalBackend | SlurmBackend, out: Pa
                         f"{out / JOBS_FILE}" + (f"; {len(waiting)} not submitted yet" if waiting else "")
                         + ". Run the same command again to collect them (and submit what is left), or add --cancel "
                           "to cancel them") from None
+
+
+def _adopt_running(tracked: dict[str, Tracked], recorded: dict, backend: LocalBackend | SlurmBackend) -> None:
+    """Mark the jobs that jobs.json records and that still run as running, so a rerun collects them instead of
+    submitting them twice."""
+    for t in tracked.values():
+        entry = recorded.get(t.spec.key)
+        if entry and entry["executor"] == backend.kind and backend.running(Path(entry["folder"]), entry["job_id"]):
+            t.job_id, t.state, t.gpus = entry["job_id"], "running", list(entry.get("gpus", []))
+            logger.info("job %s (%s: %s) still runs as %s: collecting it, not submitting it again", t.spec.key,
+                        t.spec.model, t.spec.step, t.job_id)
+
+
+def _submit_ready(tracked: dict[str, Tracked], recorded: dict, backend: LocalBackend | SlurmBackend, out: Path, *,
+                  slots: int | None, gpus: list[int], free: list[int]) -> list[int]:
+    """Submit every pending job whose dependencies allow it and for which a slot and GPUs are free, recording each
+    in jobs.json at once; returns the GPUs still free. A job whose dependency failed fails without running."""
+    for t in tracked.values():
+        if t.state != "pending" or t.job_id is not None:
+            continue
+        deps = [tracked[k] for k in t.spec.needs if k in tracked]
+        failed = [d.spec.key for d in deps if d.state == "failed"]
+        if failed:
+            t.state, t.cause = "failed", f"not run: {', '.join(failed)} failed"
+            continue
+        if backend.waits_for_done and any(d.state != "done" for d in deps):
+            continue
+        running = sum(x.job_id is not None and x.state in ("pending", "running") for x in tracked.values())
+        if slots is not None and running >= slots:
+            continue
+        if gpus and t.spec.gpus > len(free):
+            continue
+        t.gpus, free = free[:t.spec.gpus], free[t.spec.gpus:] if gpus else free
+        after = [d.job_id for d in deps if d.state != "done"]
+        t.job_id = backend.submit(t.spec, t.gpus if gpus else [], after)
+        recorded[t.spec.key] = {"executor": backend.kind, "job_id": t.job_id, "model": t.spec.model,
+                                "step": t.spec.step, "folder": str(t.spec.folder / LOG_FOLDER),
+                                "log": str(t.log), "gpus": t.gpus}
+        write_jobs(out, recorded)
+        t.state = "pending" if backend.queued(t.spec.folder / LOG_FOLDER, t.job_id) else "running"
+        logger.info("submitted %s (%s: %s) as job %s%s, log %s", t.spec.key, t.spec.model, t.spec.step,
+                    t.job_id, f" on GPUs {t.gpus}" if t.gpus else "", t.log)
+    return free
+
+
+def _collect_finished(tracked: dict[str, Tracked], backend: LocalBackend | SlurmBackend) -> list[int]:
+    """Update the state of every submitted job; returns the GPUs of the jobs that ended."""
+    released: list[int] = []
+    for t in tracked.values():
+        if t.job_id is None or t.state not in ("pending", "running"):
+            continue
+        folder = t.spec.folder / LOG_FOLDER
+        if backend.running(folder, t.job_id):
+            t.state = "pending" if backend.queued(folder, t.job_id) else "running"
+            continue
+        t.cause = backend.cause(folder, t.job_id)
+        failed = [k for k in t.spec.needs if k in tracked and tracked[k].state == "failed"]
+        if t.cause and failed:  # SLURM cancels a job whose afterok can no longer be met
+            t.cause = f"not run: {', '.join(failed)} failed"
+        t.state = "failed" if t.cause else "done"
+        released += t.gpus
+        if t.cause:
+            logger.info("job %s failed: model %s, step %s: %s; log %s", t.job_id, t.spec.model, t.spec.step,
+                        t.cause, t.log)
+    return released
 
 
 def cancel_jobs(out: Path) -> int:

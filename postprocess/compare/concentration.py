@@ -5,9 +5,11 @@ probability where the base was already likely) makes checkable predictions, each
 
 * `sharpening`: the sharpening exponent gamma (`postprocess.stats.sharpening`), the within-post slope of the
   model's log-prob on the reference's over the distinct summaries, on the summed scale with the summary's token
-  count held fixed and on the per-token scale. gamma > 1 is concentration; KL-regularised RLHF with a
-  typicality-biased reward predicts gamma = 1 + alpha/beta. `summed_slope_unadjusted`, the summed slope without
-  the token count, is kept beside it only to show the length confound: it is no measure of sharpening.
+  count and the reference's summed next-token entropy held fixed, and on the per-token scale with the reference's
+  mean next-token entropy held fixed (`held_fixed`; the entropy only where the reference logged it). gamma > 1
+  is concentration; KL-regularised RLHF with a typicality-biased reward predicts gamma = 1 + alpha/beta.
+  `summed_slope_unadjusted`, the summed slope with nothing held fixed, is kept beside it only to show the length
+  confound: it is no measure of sharpening.
   It replaces the Spearman of the per-byte shift with the reference's per-byte log-prob, which was biased
   by construction: both sides divide by the same byte count (a shared denominator correlates two ratios
   by itself), the reference's log-prob appears on both sides (regression to the mean), and without post
@@ -53,11 +55,18 @@ from postprocess.stats.sharpening import demeaned_pairs, sharpening_gamma
 _SUMMARY = ("sid", "post_id", "n_bytes", "logprob_ref", "logprob_model", "n_tokens_ref", "n_tokens_model",
             "mean_entropy_ref", "mean_entropy_model")
 # The scales of gamma: the summed log-prob is the sequence probability the theory is about, fitted with the
-# summary's token count held fixed (`summary_length`); per token divides each run's sum by its own token count.
+# summary's token count held fixed (`summary_length`) besides the entropy; per token divides each run's sum by its own
+# token count.
 SHARPENING_MEASURES = ("sum", "per_token")
 LENGTH_HELD_FIXED = ("sum",)
 UNADJUSTED_NOTE = ("length not held fixed, so confounded by length (the model's per-token normalisers grow with "
                    "the summary's length): not a measure of sharpening, read sharpening_gamma")
+# What gamma holds fixed of the reference's next-token entropy, by scale (`held_fixed`).
+ENTROPY_HELD_FIXED = {"sum": "the reference's summed next-token entropy along the summary",
+                      "per_token": "the reference's mean next-token entropy along the summary"}
+ENTROPY_MISSING = ("entropy not held fixed: the reference run logged no next-token entropies (score it with --model "
+                   "hf-prefix), so gamma may be confounded by entropy (a model renormalised at every token pays a "
+                   "normaliser that moves with the reference's entropy there)")
 ENTROPY_NOTE = "per-token detail (token entropies) was not logged by both runs; score with --model hf-prefix"
 
 
@@ -109,24 +118,54 @@ def summary_length(summaries: pd.DataFrame) -> tuple[np.ndarray, str]:
     return summaries["n_bytes"].to_numpy(dtype=float), "UTF-8 bytes (no token count logged)"
 
 
+def reference_entropy(summaries: pd.DataFrame, measure: str) -> np.ndarray | None:
+    """The reference's next-token entropy along each summary on `measure`'s scale, or None where the reference
+    run logged none (scored without hf-prefix): per token the mean, summed the sum (the mean times the token
+    count: hf-prefix logs one entropy per scored token, and that count is `n_tokens`). A summary missing only its
+    own value is left out of gamma."""
+    values = summaries["mean_entropy_ref"].to_numpy(dtype=float)
+    if measure == "sum":
+        values = values * summaries["n_tokens_ref"].to_numpy(dtype=float)
+    return values if np.isfinite(values).any() else None
+
+
+def held_fixed(summaries: pd.DataFrame, measure: str) -> dict[str, np.ndarray]:
+    """What gamma holds fixed on `measure`'s scale (`postprocess.stats.sharpening`, module docstring: what the
+    normaliser term of a model renormalised at every token is made of there): summed, the token count and the
+    reference's summed next-token entropy; per token, the reference's mean next-token entropy. Without the
+    reference's entropies, the token count alone on the summed scale and nothing per token (`ENTROPY_MISSING`)."""
+    out = {}
+    if measure in LENGTH_HELD_FIXED:
+        length, name = summary_length(summaries)
+        out[f"the summary's {name}"] = length
+    entropy = reference_entropy(summaries, measure)
+    if entropy is not None:
+        out[ENTROPY_HELD_FIXED[measure]] = entropy
+    return out
+
+
 def sharpening(
     summaries: pd.DataFrame, measure: str = "sum", *, n_resamples: int = 1000, seed: int = 0,
     confidence: float = 0.95, resamples: ClusterResamples | None = None,
 ) -> Stat:
     """gamma, the within-post slope of the model's log-prob on the reference's over the distinct summaries
-    (`postprocess.stats.sharpening.sharpening_gamma`), on the `measure` scale, clustered by post; on the summed
-    scale with the summary's token count held fixed (`summary_length`)."""
-    length, name = summary_length(summaries) if measure in LENGTH_HELD_FIXED else (None, "")
-    return sharpening_gamma(summary_measure(summaries, measure, "ref"), summary_measure(summaries, measure, "model"),
-                            summaries["post_id"].to_numpy(), length, length_name=name, n_resamples=n_resamples,
-                            seed=seed, confidence=confidence, resamples=resamples)
+    (`postprocess.stats.sharpening.sharpening_gamma`), on the `measure` scale, clustered by post, with `held_fixed`
+    held fixed; where the reference logged no entropies `method` starts with `ENTROPY_MISSING` and
+    ``details.entropy_held_fixed`` is False."""
+    covariates = held_fixed(summaries, measure)
+    stat = sharpening_gamma(summary_measure(summaries, measure, "ref"), summary_measure(summaries, measure, "model"),
+                            summaries["post_id"].to_numpy(), covariates, n_resamples=n_resamples, seed=seed,
+                            confidence=confidence, resamples=resamples)
+    entropy = ENTROPY_HELD_FIXED[measure] in covariates
+    stat = replace(stat, details={**(stat.details or {}), "entropy_held_fixed": entropy})
+    return stat if entropy else _prefix(stat, ENTROPY_MISSING)
 
 
 def summed_slope_unadjusted(
     summaries: pd.DataFrame, *, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
     resamples: ClusterResamples | None = None,
 ) -> Stat:
-    """The within-post slope of the summed log-probs without the token count: what gamma was before the length was
+    """The within-post slope of the summed log-probs with nothing held fixed: what gamma was before the length was
     held fixed, kept for reference only. Where summaries of a post differ in length it mixes the length term of
     the model's normalisers into the slope (a copy flattened at T = 2 can read above 1), so no finding reads a
     direction from it."""
@@ -138,10 +177,9 @@ def summed_slope_unadjusted(
 
 def sharpening_points(summaries: pd.DataFrame, measure: str = "sum") -> tuple[np.ndarray, np.ndarray]:
     """The within-post demeaned (reference, model) log-probs whose slope through the origin is gamma, for the figure
-    (on the summed scale with the token count partialled out of both, as gamma holds it fixed)."""
-    length = summary_length(summaries)[0] if measure in LENGTH_HELD_FIXED else None
+    (with what gamma holds fixed on the scale partialled out of both)."""
     return demeaned_pairs(summary_measure(summaries, measure, "ref"), summary_measure(summaries, measure, "model"),
-                          summaries["post_id"].to_numpy(), length)
+                          summaries["post_id"].to_numpy(), held_fixed(summaries, measure))
 
 
 def _prefix(stat: Stat, text: str) -> Stat:

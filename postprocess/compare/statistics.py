@@ -11,6 +11,7 @@ the gamma that hypothesis 1's typicality bias predicts where the model's KL coef
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -49,6 +50,8 @@ from postprocess.stats.result import Stat
 from postprocess.stats.sharpening import predicted_gamma
 from postprocess.stats.table import stat_row
 
+logger = logging.getLogger(__name__)
+
 __all__ = ["align", "check_compatible", "common_rows", "compare_runs", "compare_task", "implicit_reward"]
 
 
@@ -77,9 +80,13 @@ def compare_task(
         rows.append(stat_row(stat, model=model, reference=reference, task=task, statistic=statistic, measure=measure,
                              axis=axis))
 
-    for m in SHARPENING_MEASURES:
-        if m in measures:
-            add(sharpening(summaries, m, **kw), "sharpening_gamma", m)
+    gammas = {m: sharpening(summaries, m, **kw) for m in SHARPENING_MEASURES if m in measures}
+    for m, gamma in gammas.items():
+        add(gamma, "sharpening_gamma", m)
+    if any(not gamma.details["entropy_held_fixed"] for gamma in gammas.values()):
+        logger.warning("warning: %s vs %s on %s: the sharpening gamma holds only the token count fixed, not the "
+                       "reference's next-token entropy (%s logged none: score it with --model hf-prefix), so it may "
+                       "be confounded by entropy", model, reference, task, reference)
     add(summed_slope_unadjusted(summaries, **kw), "summed_slope_unadjusted", "sum")
     concentration = {"n_summaries": len(summaries)}
     if aligned.kind == "axis":
@@ -206,28 +213,42 @@ def gamma_points(aligned: Aligned, measure: str = "sum") -> tuple[np.ndarray, np
     return sharpening_points(distinct_summaries([aligned]), measure)
 
 
-# The alpha of hypothesis 1 that predicts gamma: the reference run's fit on the summed log-prob with the token count
-# held fixed (`postprocess.report.run_statistics`: on pair tasks all pairs, on axis tasks the pairs with an equal
-# mean quality rating), the specification of the measured gamma.
-ALPHA_GROUP = "token_count_adjusted"
-ALPHA_FIT = f"summed log-prob with the token count held fixed (the reference's typicality_alpha, group {ALPHA_GROUP})"
+# The alpha of hypothesis 1 that predicts gamma: the reference run's fit on the summed log-prob with what the measured
+# gamma holds fixed held fixed too (`postprocess.report.run_statistics`: on pair tasks all pairs, on axis tasks the
+# pairs with an equal mean quality rating): the token count and the summed next-token entropy where gamma holds the
+# entropy fixed, the token count alone where the reference logged no entropies (gamma's fallback).
+ALPHA_GROUP = "entropy_token_count_adjusted"
+ALPHA_GROUP_WITHOUT_ENTROPY = "token_count_adjusted"
+ALPHA_FITS = {
+    ALPHA_GROUP: ("summed log-prob with the token count and the summed next-token entropy held fixed (the reference's "
+                  f"typicality_alpha, group {ALPHA_GROUP})"),
+    ALPHA_GROUP_WITHOUT_ENTROPY: ("summed log-prob with the token count held fixed, entropy not (the reference "
+                                  "logged no entropies; the reference's typicality_alpha, group "
+                                  f"{ALPHA_GROUP_WITHOUT_ENTROPY})"),
+}
 
 
 def predicted_gamma_rows(rows: Sequence[Mapping], reference: str, betas: Mapping[str, float]) -> list[dict]:
     """`predicted_gamma` rows, gamma = 1 + alpha/beta (`postprocess.stats.sharpening.predicted_gamma`), beside
     each measured `sharpening_gamma` on the summed scale of a model whose beta is in `betas` ({model_name: beta}).
 
-    alpha is the reference run's `typicality_alpha` of the same task on the summed log-prob with the token count
-    held fixed (group `ALPHA_GROUP`), as the measured gamma holds it fixed: the typicality bias is measured with the
-    base model's likelihood. A task without such an alpha gets no row.
+    alpha is the reference run's `typicality_alpha` of the same task on the summed log-prob with what that gamma
+    holds fixed held fixed too: group `ALPHA_GROUP` (token count and summed entropy) where the gamma held the
+    entropy fixed (``details.entropy_held_fixed``), `ALPHA_GROUP_WITHOUT_ENTROPY` where it could not. The
+    typicality bias is measured with the base model's likelihood. A task without that alpha gets no row.
     """
-    alphas = {r["task"]: r for r in rows
+    alphas = {(r["task"], r["group"]): r for r in rows
               if r["statistic"] == "typicality_alpha" and r["model"] == reference and r["reference"] == ""
-              and r["measure"] == "sum" and r["group"] == ALPHA_GROUP}
+              and r["measure"] == "sum" and r["group"] in ALPHA_FITS}
     out = []
     for r in rows:
-        if (r["statistic"] == "sharpening_gamma" and r["measure"] == "sum" and r["reference"] == reference
-                and r["model"] in betas and r["task"] in alphas):
-            out.append(stat_row(predicted_gamma(alphas[r["task"]], betas[r["model"]], ALPHA_FIT), model=r["model"],
-                                reference=reference, task=r["task"], statistic="predicted_gamma", measure="sum"))
+        if not (r["statistic"] == "sharpening_gamma" and r["measure"] == "sum" and r["reference"] == reference
+                and r["model"] in betas):
+            continue
+        entropy = bool((r.get("details") or {}).get("entropy_held_fixed"))
+        group = ALPHA_GROUP if entropy else ALPHA_GROUP_WITHOUT_ENTROPY
+        if (r["task"], group) in alphas:
+            out.append(stat_row(predicted_gamma(alphas[(r["task"], group)], betas[r["model"]], ALPHA_FITS[group]),
+                                model=r["model"], reference=reference, task=r["task"], statistic="predicted_gamma",
+                                measure="sum"))
     return out

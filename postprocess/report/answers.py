@@ -126,6 +126,9 @@ def hypothesis2_answer(summary: Mapping, table: pd.DataFrame) -> str | None:
             on = "" if measure == main else f" (γ is not computed on {MEASURE_WORDS[main]})"
             text = (f"{names.get(model, model)} vs {names.get(reference, reference)}, {tasks}{on}: sharpening γ "
                     f"{_fmt(stat, summary)}, {_verdict(stat, 1.0, GAMMA_WORDS)}.")
+            if (stat.get("details") or {}).get("entropy_held_fixed") is False:
+                text += (f" {names.get(reference, reference)} logged no next-token entropies, so γ holds only the "
+                         "token count fixed and may be confounded by entropy.")
             if warning := interval_warning(stat):
                 text += f" Largest confound: few posts ({warning}), so no claim."
             else:

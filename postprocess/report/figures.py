@@ -49,9 +49,12 @@ from postprocess.stats.result import confidence_label, interval_marks, interval_
 from postprocess.stats.table import ALL, group_label, levels, select, split_group, stat_dict, stats_by
 
 DPI = 200
-# How the sharpening scatter's points are made on a measure beyond the within-post demeaning: on the summed scale
-# gamma holds the token count fixed, so the plotted points have it partialled out too.
-HELD_FIXED = {"sum": " with the summary's token count partialled out (γ holds it fixed)"}
+# How the sharpening scatter's points are made on a measure beyond the within-post demeaning: what gamma holds fixed on
+# the scale (`postprocess.compare.concentration.held_fixed`) is partialled out of the plotted points too.
+HELD_FIXED = {"sum": " with the summary's token count and the reference's summed next-token entropy (where it was "
+                     "logged) partialled out, as γ holds them fixed",
+              "per_token": " with the reference's mean next-token entropy (where it was logged) partialled out, as γ "
+                           "holds it fixed"}
 
 
 @dataclass(frozen=True)

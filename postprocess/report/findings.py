@@ -219,9 +219,10 @@ def _ranking(view: _View, kind: str, task: str) -> str | None:
 
 def _sharpening(view: _View, rows: pd.DataFrame, model: str, reference: str) -> list[str]:
     """Hypothesis 2's headline, per task: is the sharpening gamma above 1 by its interval (summed log-prob with the
-    token count held fixed, the per-token gamma beside it), with the gamma = 1 + alpha/beta that hypothesis 1's
-    alpha predicts where beta is known. The summed slope without the token count (`summed_slope_unadjusted`) is
-    confounded by length and never read here."""
+    token count and the reference's summed next-token entropy held fixed, the per-token gamma beside it), with the
+    gamma = 1 + alpha/beta that hypothesis 1's alpha predicts where beta is known. Where the reference logged no
+    entropies the sentence says that gamma holds the token count alone fixed and may be confounded by entropy. The
+    summed slope without the token count (`summed_slope_unadjusted`) is confounded by length and never read here."""
     out = []
     who = f"{view.names[model]} vs {view.names[reference]}"
     per_token = dict(_by_task(rows, "sharpening_gamma", measure="per_token"))
@@ -233,11 +234,17 @@ def _sharpening(view: _View, rows: pd.DataFrame, model: str, reference: str) -> 
                        "likely",
                    0: "not distinguishable from 1: no evidence of sharpening or flattening at this sample size",
                    None: no_claim(s)}[direction(s, 1.0)]
+        entropy = (s.get("details") or {}).get("entropy_held_fixed")  # None: a row that does not say
+        fixed = "token count and the reference's summed next-token entropy held fixed" if entropy else \
+            "token count held fixed"
         text = (f"**{task}**, hypothesis 2, {who}: sharpening γ (within-post slope of the model's summed log-prob "
-                f"on the reference's, token count held fixed) is {view.fmt(s)}; {verdict}. The token count is held "
-                "fixed because a model renormalised at every token adds to its summed log-prob a term that grows "
-                "with the summary's length, which would otherwise count as sharpening or flattening "
-                "(docs/statistics.md).")
+                f"on the reference's, {fixed}) is {view.fmt(s)}; {verdict}. A model renormalised at every token "
+                "adds to its summed log-prob a normaliser per token that grows with the summary's length and with "
+                "the reference's next-token entropy along it, which would otherwise count as sharpening or "
+                "flattening (docs/statistics.md).")
+        if entropy is False:
+            text += (f" Warning: {view.names[reference]} logged no next-token entropies (score it with --model "
+                     "hf-prefix), so only the token count is held fixed and γ may be confounded by entropy.")
         if task in per_token:
             text += f" Per token, γ is {view.fmt(per_token[task])}."
         if task in predicted:

@@ -149,7 +149,10 @@ GROUP_WORDS = {
     "tie_accuracy": "pairs with equal mean accuracy",
     "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
     "quality_length_adjusted": "+ quality and log length ratio",
-    "token_count_adjusted": "+ token count difference; axis tasks: over the tie pairs; the α of predicted γ",
+    "token_count_adjusted": "+ token count difference; axis tasks: over the tie pairs; the α of predicted γ where "
+                            "the reference logged no entropies",
+    "entropy_token_count_adjusted": "+ token count and summed entropy differences; axis tasks: over the tie pairs; "
+                                    "the α of predicted γ",
     "vs_scale": "Verbalized Sampling's reading: intercept, per sd of Δ, first-listed summary minus second",
 }
 CMP_GROUPS = ("all", "vs_scale", "length_adjusted", "policy_adjusted", "copy_adjusted")
@@ -309,21 +312,36 @@ def sharpening_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str
     predicted = stats_by(select(rows, statistic="predicted_gamma"), "model", "task")
     names = {run["model_name"]: run.get("display_name", run["model_name"]) for run in summary["runs"]}
     body = []
+    unadjusted = False
+
+    def gamma_cell(stat: Mapping | None) -> str:
+        nonlocal unadjusted
+        if not stat:
+            return "n/a"
+        if (stat.get("details") or {}).get("entropy_held_fixed", True):
+            return _cell_p(stat)
+        unadjusted = True
+        return _cell_p(stat) + " ‡"
+
     for model, task in dict.fromkeys((m, t) for m, t, _ in gamma):
         total, per_token = gamma.get((model, task, "sum")), gamma.get((model, task, "per_token"))
-        body.append([names.get(model, model), task, _cell_p(total), _gamma_verdict(total),
-                     _cell_p(per_token) if per_token else "n/a", _cell_p(predicted.get((model, task)))
-                     if (model, task) in predicted else "β unknown"])
+        body.append([names.get(model, model), task, gamma_cell(total), _gamma_verdict(total), gamma_cell(per_token),
+                     _cell_p(predicted.get((model, task))) if (model, task) in predicted else "β unknown"])
+    note = (["", "‡ entropy not held fixed: the reference run logged no next-token entropies (score it with --model "
+             "hf-prefix), so this γ may be confounded by entropy."] if unadjusted else [])
     return ["Sharpening γ (hypothesis 2): the within-post slope of the model's log-prob on the reference's over the "
-            "distinct summaries of a task (post fixed effects; on the summed log-prob with the summary's token count "
-            "held fixed, as a model renormalised at every token adds a term that grows with the length; p against "
-            "γ = 1, cluster bootstrap). γ > 1: the model "
+            "distinct summaries of a task (post fixed effects; p against γ = 1, cluster bootstrap). A model "
+            "renormalised at every token adds a normaliser per token that grows with the length and with the "
+            "reference's next-token entropy, so on the summed log-prob the summary's token count and the "
+            "reference's summed next-token entropy are held fixed, per token its mean next-token entropy "
+            "(docs/statistics.md). γ > 1: the model "
             "sharpens the reference, raising most what it already found likely (concentration; mode collapse); "
             "γ < 1: it flattens it. KL-regularised RLHF with a typicality-biased reward predicts γ = 1 + α/β "
             "(Verbalized Sampling), α the reference's typicality bias per nat (hypothesis 1, summed log-prob, token "
-            "count held fixed):", "",
-            *markdown_table(["model", "task", f"γ, summed log-prob, token count fixed [{ci} CI], p", "γ vs 1",
-                             f"γ, per token [{ci} CI], p", f"predicted 1 + α/β [{ci} CI], p"], body)]
+            "count and summed entropy held fixed as γ holds them):", "",
+            *markdown_table(["model", "task", f"γ, summed log-prob, token count and entropy fixed [{ci} CI], p",
+                             "γ vs 1", f"γ, per token, entropy fixed [{ci} CI], p", f"predicted 1 + α/β [{ci} CI], p"],
+                            body), *note]
 
 
 def implicit_reward_lines(summary: Mapping, table: pd.DataFrame, ci: str) -> list[str]:

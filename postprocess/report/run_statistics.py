@@ -259,10 +259,17 @@ def _log_length_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where((a > 0) & (b > 0), np.log(a / b), np.nan)
 
 
-# The alpha group that holds the token count fixed as the summed sharpening gamma does (a difference of counts, linear
-# as gamma's length regressor is), so that 1 + alpha/beta and the measured gamma share one specification.
+# The alpha group that holds the token count fixed as the summed sharpening gamma does where the reference logged no
+# entropies (a difference of counts, linear as gamma's length regressor is), so that 1 + alpha/beta and the measured
+# gamma share one specification.
 TOKEN_COUNT_GROUP = "token_count_adjusted"
 TOKEN_COUNT_COVARIATE = "token_count_difference"
+
+
+# The alpha group that holds the summed next-token entropy fixed besides the token count, as the summed sharpening
+# gamma does where the run logged entropies (hf-prefix): the alpha of the predicted gamma then.
+ENTROPY_GROUP = "entropy_token_count_adjusted"
+ENTROPY_COVARIATE = "entropy_sum_difference"
 
 
 def _token_counts_present(frame: pd.DataFrame, suffixes: tuple[str, ...]) -> bool:
@@ -270,11 +277,23 @@ def _token_counts_present(frame: pd.DataFrame, suffixes: tuple[str, ...]) -> boo
                for s in suffixes)
 
 
+def entropy_sums(frame: pd.DataFrame, suffixes: tuple[str, ...]) -> dict[str, np.ndarray] | None:
+    """{suffix: the run's summed next-token entropy along each summary} (its mean entropy times its token count:
+    hf-prefix logs one entropy per scored token), or None where the run logged no entropies or no token counts."""
+    if not _token_counts_present(frame, suffixes) or not all(
+            f"mean_entropy{s}" in frame and np.isfinite(frame[f"mean_entropy{s}"].to_numpy(dtype=float)).any()
+            for s in suffixes):
+        return None
+    return {s: frame[f"mean_entropy{s}"].to_numpy(dtype=float) * frame[f"n_tokens{s}"].to_numpy(dtype=float)
+            for s in suffixes}
+
+
 def cmp_typicality_covariates(frame: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
     """The covariates of each alpha group of a pair task (differences A minus B, so no intercept is needed):
     `all` none, `length_adjusted` the log length ratio (bytes), `policy_adjusted` policy contrasts,
-    `token_count_adjusted` the token-count difference (where the run has token counts), `copy_adjusted` the
-    differences of the copy columns (only where the samples logged the source text)."""
+    `token_count_adjusted` the token-count difference (where the run has token counts),
+    `entropy_token_count_adjusted` the token-count and summed-entropy differences (where the run logged entropies),
+    `copy_adjusted` the differences of the copy columns (only where the samples logged the source text)."""
     out: dict[str, pd.DataFrame | None] = {
         "all": None,
         "length_adjusted": pd.DataFrame({"log_length_ratio": _log_length_ratio(
@@ -284,6 +303,9 @@ def cmp_typicality_covariates(frame: pd.DataFrame) -> dict[str, pd.DataFrame | N
     if _token_counts_present(frame, ("_a", "_b")):
         out[TOKEN_COUNT_GROUP] = pd.DataFrame({TOKEN_COUNT_COVARIATE: frame["n_tokens_a"].to_numpy(dtype=float)
                                                - frame["n_tokens_b"].to_numpy(dtype=float)})
+    entropy = entropy_sums(frame, ("_a", "_b"))
+    if entropy is not None:
+        out[ENTROPY_GROUP] = out[TOKEN_COUNT_GROUP].assign(**{ENTROPY_COVARIATE: entropy["_a"] - entropy["_b"]})
     copy = _copy_present(frame, ("_a", "_b"))
     if copy:
         out["copy_adjusted"] = independent_columns(pd.DataFrame(
@@ -393,19 +415,24 @@ def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list
     `policy_adjusted` (quality + policy contrasts), `vs_scale` (Verbalized Sampling's reading of the tie
     group: with an intercept, per sd of delta, item i the summary first in sorted order), `token_count_adjusted`
     (the token-count difference, on the tie pairs where there is a tie group, else on every pair; where the run
-    has token counts), `policy=<name>`
+    has token counts), `entropy_token_count_adjusted` (the same with the summed-entropy difference too; where the
+    run logged entropies), `policy=<name>`
     (alpha alone on the pairs of two summaries of that policy, where it has `MIN_POLICY_PAIRS`); and the ordered
     logit `typicality_ordinal`. On a pref_axis task `roles` names the outcome (for overall) and the quality
     ratings (for accuracy, coverage, coherence)."""
     copy = _copy_present(frame, ("",))
     counted = _token_counts_present(frame, ("",))
+    entropy = entropy_sums(frame, ("",))
+    if entropy is not None:
+        frame = frame.assign(entropy_sum=entropy[""])
     quality = [f"d_{c}" for c in roles.quality]
     tied = tie_group(roles)
     rows = []
     for m in measures:
         data = frame.assign(_measure=measure_values(frame, m))
         pairs = axis_pairs(data, "_measure", overall_col=roles.outcome, quality_cols=roles.quality,
-                           extra_cols=(*copy, *(["n_tokens"] if counted else [])))
+                           extra_cols=(*copy, *(["n_tokens"] if counted else []),
+                                       *(["entropy_sum"] if entropy is not None else [])))
         posts = pairs["post_id"].to_numpy()
         delta, outcome = pairs["delta"].to_numpy(dtype=float), pairs["outcome"].to_numpy(dtype=float)
         tie = (pairs[quality[0]] == 0).to_numpy() if tied is not None else np.ones(len(pairs), dtype=bool)
@@ -418,6 +445,11 @@ def axis_typicality_rows(frame: pd.DataFrame, settings: Settings, measures: list
             tokens = pairs.loc[tie, ["d_n_tokens"]].set_axis([TOKEN_COUNT_COVARIATE], axis=1)
             fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], tokens, **_alpha_kw(settings, posts[tie]))
             rows += _fit_rows(fit, model=model, task=task, measure=m, group=TOKEN_COUNT_GROUP)
+        if entropy is not None:
+            both = pairs.loc[tie, ["d_n_tokens", "d_entropy_sum"]].set_axis(
+                [TOKEN_COUNT_COVARIATE, ENTROPY_COVARIATE], axis=1)
+            fit = typicality_alpha(delta[tie], outcome[tie], posts[tie], both, **_alpha_kw(settings, posts[tie]))
+            rows += _fit_rows(fit, model=model, task=task, measure=m, group=ENTROPY_GROUP)
         groups = {"quality_adjusted": pairs[quality],
                   "quality_length_adjusted": pairs[[*quality, "log_length_ratio"]]}
         if copy:

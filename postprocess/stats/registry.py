@@ -143,10 +143,11 @@ _ENTRIES = (
                 "cmp", "{task}", "preferred_vs_rejected_shift", "difference"),
     # Hypothesis 2: the sharpening exponent gamma (`postprocess.stats.sharpening`) and the gamma = 1 + alpha/beta
     # that hypothesis 1's alpha predicts where the model's KL coefficient beta is known.
-    _comparison("sharpening_gamma", "sharpening γ (within-post slope of log π_model on log π_ref; summed: token "
-                "count held fixed)", "sharpening", "{task}", "{measure}", "gamma"),
+    _comparison("sharpening_gamma", "sharpening γ (within-post slope of log π_model on log π_ref; held fixed: "
+                "summed, the token count and the reference's summed next-token entropy; per token, its mean "
+                "next-token entropy)", "sharpening", "{task}", "{measure}", "gamma"),
     _comparison("predicted_gamma", "predicted γ = 1 + α/β (α: the reference's typicality bias per nat, token count "
-                "held fixed)", "sharpening", "{task}", "{measure}", "predicted_gamma"),
+                "and summed next-token entropy held fixed)", "sharpening", "{task}", "{measure}", "predicted_gamma"),
     # The summed slope without the token count, kept only to show the length confound: never read for a direction.
     _comparison("summed_slope_unadjusted", "within-post slope of the summed log-probs, length not held fixed "
                 "(confounded by length, not sharpening)", "sharpening", "{task}", "{measure}", "slope_unadjusted"),
@@ -186,6 +187,7 @@ TYPICALITY_GROUPS = {
     "length_adjusted": "+ the log length ratio",
     "policy_adjusted": "+ policy contrasts",
     "token_count_adjusted": "+ the token-count difference",
+    "entropy_token_count_adjusted": "+ the token-count and summed next-token entropy differences",
     "copy_adjusted": "+ the differences of the copy columns",
     "quality_adjusted": "axis tasks: + the quality-rating differences",
     "quality_length_adjusted": "axis tasks: + the quality-rating differences and the log length ratio",

@@ -11,23 +11,37 @@ is the slope of log π_model on log π_ref with post fixed effects. gamma > 1 is
 the reference: mode collapse); gamma < 1 flattens it; an identical model gives exactly 1. A policy made by dividing
 the reference's logits by a temperature T (`summ-pref tempered-copy`) is a known truth: sharpened for T < 1.
 
-Why the summed scale holds length fixed: a model tuned or tempered token by token renormalises at every position,
-so its summed log-prob carries a term per token (for a tempered copy, log π_T(y) = (1/T) log π_ref(y) -
-Σ_t log Z_T(h_t), one normaliser per position). Where the summaries of a post differ in length, that term moves
-with the length, and the length moves with log π_ref (longer summaries are less likely): the slope on log π_ref
-alone measures the length term as much as the sharpening. On 400 TL;DR pairs of PPO against supervised summaries
-a copy flattened at T = 2 gave 1.28 [1.24, 1.33] that way, "sharpening"; with the token count held fixed, 0.76.
-So on the summed scale the summary's length is a second regressor (demeaned within post like the log-probs), and
-gamma is the coefficient of log π_ref with the length held fixed; per token, each log-prob is already divided by
-its length and the slope stands alone.
+Why length and the reference's next-token entropy are held fixed: a model tuned or tempered token by token
+renormalises at every position, so its log-prob carries a normaliser per token. For a tempered copy,
+log π_T(y) = (1/T) log π_ref(y) - Σ_t log Z_T(h_t), with log Z_T(h) = log Σ_v π_ref(v | h)^(1/T) ≈ (1 - 1/T) H(h)
+to first order in 1 - 1/T (H(h) the reference's next-token entropy at h: d log Z / d(1/T) = -H at T = 1). Within
+a post that sum moves with the summary's length (one term per token), and the length moves with log π_ref (longer
+summaries are less likely): on 400 TL;DR pairs of PPO against supervised summaries a copy flattened at T = 2 gave
+a slope of 1.28 [1.24, 1.33], "sharpening", without the token count, 0.76 with it. It also moves with the entropy
+per token, which differs between summaries of one source: copied sentences are nearly certain, abstractive ones
+are not, and the certain ones are also the likely ones. On 12 CNN/DM articles the T = 2 copy gave 0.98 [0.84,
+1.09] with the token count held fixed, 0.54 [0.39, 0.68] with the reference's summed entropy held fixed too. So
+each scale holds fixed what its normaliser term is made of (`held_fixed`, demeaned within post like the
+log-probs):
+
+* summed: the token count and the reference's summed next-token entropy Σ_t H(h_t): the term is Σ_t log Z_T(h_t)
+  ≈ (1 - 1/T) Σ_t H(h_t), a sum over the summary's tokens, and the token count takes what the first order leaves
+  per token (log Z_T is not linear in H).
+* per token: the reference's mean next-token entropy along the summary: dividing by the token count turns the term
+  into its mean over the summary's positions, ≈ (1 - 1/T) mean_t H(h_t); the count itself no longer multiplies
+  anything, so holding it fixed too would only spend a degree of freedom (and move gamma by what the length
+  happens to share with the per-token log-prob).
+
+Where the reference run logged no entropies (scored without the hf-prefix backend), the caller holds the token
+count fixed alone and says so: gamma may then be confounded by entropy.
 
 * `sharpening_gamma`: that within-post slope by OLS on the within-post demeaned values, over the distinct
-  summaries (each scored text once), optionally with a length regressor, with a cluster-bootstrap interval over
-  posts. The fit is a function of five per-post sums (Σ x̃², Σ x̃ñ, Σ ñ², Σ x̃ỹ, Σ ñỹ; x̃, ỹ, ñ demeaned within
-  post), so a resample's fit solves the same 2 x 2 system on its resampled sums; a post drawn twice counts twice.
-  The printed interval is the t interval on the CR2 cluster-robust standard error of that fit by post with
-  Bell-McCaffrey degrees of freedom (`postprocess.stats.bootstrap.cluster_robust_t`): the bootstrap's percentile
-  interval is too narrow with few posts and stays in the details.
+  summaries (each scored text once), with the held-fixed covariates as further regressors, with a cluster-bootstrap
+  interval over posts. The fit is a function of per-post sums (the entries of X'X and X'y of the demeaned design
+  X = [x̃, z̃...]), so a resample's fit solves the same k x k system on its resampled sums; a post drawn twice
+  counts twice. The printed interval is the t interval on the CR2 cluster-robust standard error of that fit by
+  post with Bell-McCaffrey degrees of freedom (`postprocess.stats.bootstrap.cluster_robust_t`): the bootstrap's
+  percentile interval is too narrow with few posts and stays in the details.
   Posts with one distinct summary have x̃ = 0 and contribute nothing (they are left out and counted). The
   classical p (rows independent) is the t-test of slope = 1 of the same OLS fit with post dummies.
 * `predicted_gamma`: 1 + alpha / beta from the typicality bias alpha (`postprocess.stats.typicality`, per rms
@@ -52,6 +66,9 @@ from postprocess.stats.bootstrap import (
 from postprocess.stats.result import Stat
 
 MIN_SUMMARIES = 3
+# The smallest eigenvalue of X'X scaled to unit diagonal below which the reference's log-prob counts as collinear
+# with the held-fixed covariates (1 - R² of x̃ on them, at the extreme).
+SINGULAR_TOLERANCE = 1e-10
 GAMMA_METHOD = ("within-post OLS slope of log pi_model on log pi_ref over distinct summaries (both demeaned within "
                 "post: post fixed effects; posts with one summary contribute nothing)")
 
@@ -66,59 +83,102 @@ def within_post_demeaned(values, clusters) -> np.ndarray:
     return (v - v.groupby(np.asarray(clusters)).transform("mean")).to_numpy()
 
 
-def _kept(reference, model, clusters, length=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """Finite rows of posts with at least two of them: (x, y, length (zeros when none is given), posts, rows dropped
+def _kept(reference, model, clusters, held_fixed: Mapping[str, object]
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Finite rows of posts with at least two of them: (x, y, the held-fixed covariates (n, k), posts, rows dropped
     as NaN, rows left out as the only finite row of their post)."""
     x, y = np.asarray(reference, dtype=float), np.asarray(model, dtype=float)
-    n = np.zeros(len(x)) if length is None else np.asarray(length, dtype=float)
     posts = np.asarray(clusters)
-    if not (len(x) == len(y) == len(posts) == len(n)):
-        raise ValueError(f"reference, model, clusters and length differ in length: {len(x)}, {len(y)}, "
-                         f"{len(posts)}, {len(n)}")
-    finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(n)
-    x, y, n, posts = x[finite], y[finite], n[finite], posts[finite]
+    z = np.column_stack([np.asarray(v, dtype=float) for v in held_fixed.values()]) if held_fixed else \
+        np.zeros((len(x), 0))
+    if not (len(x) == len(y) == len(posts) == len(z)):
+        raise ValueError(f"reference, model, clusters and held_fixed differ in length: {len(x)}, {len(y)}, "
+                         f"{len(posts)}, {len(z)}")
+    finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(z).all(axis=1)
+    x, y, z, posts = x[finite], y[finite], z[finite], posts[finite]
     sizes = pd.Series(posts).map(pd.Series(posts).value_counts()).to_numpy() if len(posts) else np.zeros(0, int)
     several = sizes >= 2
-    return x[several], y[several], n[several], posts[several], int((~finite).sum()), int((~several).sum())
+    return x[several], y[several], z[several], posts[several], int((~finite).sum()), int((~several).sum())
 
 
-# The sums a within-post fit is made of, in this order: Σ x̃², Σ x̃ñ, Σ ñ², Σ x̃ỹ, Σ ñỹ.
-def _products(xd: np.ndarray, yd: np.ndarray, nd: np.ndarray) -> np.ndarray:
-    return np.column_stack([xd * xd, xd * nd, nd * nd, xd * yd, nd * yd])
+def _products(design: np.ndarray, yd: np.ndarray) -> np.ndarray:
+    """Per row the entries of X'X (k x k, row-major) and X'y (k) of the demeaned design X = [x̃, z̃...]: the sums a
+    within-post fit is made of, so a resample's fit is its resampled sums solved."""
+    k = design.shape[1]
+    outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), k * k)
+    return np.column_stack([outer, design * yd[:, None]])
 
 
-def _solve(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(gamma, length coefficient) of the fit ỹ = gamma x̃ + delta ñ from its sums (..., 5); NaN where the
-    reference's log-prob has no variation left once the length is held fixed. Where the length does not vary
-    within any post (Σ ñ² = 0) the post effects already hold it fixed: gamma = Σ x̃ỹ / Σ x̃², delta 0."""
-    sxx, sxn, snn, sxy, sny = np.moveaxis(np.asarray(sums, dtype=float), -1, 0)
+def _collinear(gram: np.ndarray) -> np.ndarray:
+    """Whether each (..., k, k) Gram matrix is singular: its smallest eigenvalue once scaled to unit diagonal (so the
+    columns' units do not matter) at most `SINGULAR_TOLERANCE`, or a column without variation."""
+    diag = np.sqrt(np.clip(np.diagonal(gram, axis1=-2, axis2=-1), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
-        det = sxx * snn - sxn * sxn
-        joint = snn > 0
-        gamma = np.where(joint, (snn * sxy - sxn * sny) / det, sxy / sxx)
-        delta = np.where(joint, (sxx * sny - sxn * sxy) / det, 0.0)
-    undefined = np.where(joint, det <= 0, sxx <= 0)
-    return np.where(undefined, np.nan, gamma), np.where(undefined, np.nan, delta)
+        scaled = gram / (diag[..., :, None] * diag[..., None, :])
+    bad = ~np.all(np.isfinite(scaled), axis=(-2, -1))
+    eye = np.eye(gram.shape[-1])
+    return bad | (np.linalg.eigvalsh(np.where(bad[..., None, None], eye, scaled))[..., 0] <= SINGULAR_TOLERANCE)
 
 
-def demeaned_pairs(reference, model, clusters, length=None) -> tuple[np.ndarray, np.ndarray]:
+def _solve(sums: np.ndarray, k: int) -> np.ndarray:
+    """The coefficients (..., k) of the fit from its sums (..., k² + k) (`_products`). A covariate with no variation
+    in a resample's posts leaves that resample's fit (coefficient 0), as the post effects hold it fixed there; NaN
+    where the reference's log-prob has no variation left once the covariates are held fixed (`_collinear`)."""
+    sums = np.asarray(sums, dtype=float)
+    xtx = sums[..., : k * k].reshape(*sums.shape[:-1], k, k)
+    xty = sums[..., k * k:]
+    absent = np.diagonal(xtx, axis1=-2, axis2=-1) <= 0
+    absent[..., 0] = False
+    xtx = xtx + absent[..., None] * np.eye(k)
+    singular = _collinear(xtx)
+    solved = np.linalg.solve(np.where(singular[..., None, None], np.eye(k), xtx), xty[..., None])[..., 0]
+    return np.where(singular[..., None], np.nan, solved)
+
+
+def _independent(zd: np.ndarray) -> np.ndarray:
+    """Which columns of the demeaned covariates to fit: each that varies within some post and is not a linear
+    combination of those kept before it (a covariate the others already hold fixed adds nothing; kept, it would
+    make the fit singular)."""
+    kept = np.zeros(zd.shape[1], dtype=bool)
+    for j in range(zd.shape[1]):
+        trial = kept.copy()
+        trial[j] = True
+        if np.any(zd[:, j] != 0) and not _collinear(zd[:, trial].T @ zd[:, trial]):
+            kept = trial
+    return kept
+
+
+def _demeaned(values: np.ndarray, posts: np.ndarray) -> np.ndarray:
+    """`within_post_demeaned` of each column of (n, k) `values`, rounding error left by a post's mean (values
+    constant within a post) set to exactly 0, so a covariate constant within posts is recognised as such."""
+    if values.shape[1] == 0:
+        return values
+    out = np.column_stack([within_post_demeaned(c, posts) for c in values.T])
+    scale = np.abs(values).max(axis=0)
+    return np.where(np.abs(out) <= 1e-12 * scale, 0.0, out)
+
+
+def demeaned_pairs(reference, model, clusters, held_fixed: Mapping[str, object] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(x, y): the within-post demeaned reference and model log-probs of the summaries `sharpening_gamma` uses
-    (finite, in posts with at least two), with `length` partialled out of both where it is given (Frisch-Waugh):
+    (finite, in posts with at least two), with the `held_fixed` covariates partialled out of both (Frisch-Waugh):
     the points whose slope through the origin is gamma (for the figure)."""
-    x, y, n, posts, _, _ = _kept(reference, model, clusters, length)
-    xd, yd, nd = (within_post_demeaned(v, posts) for v in (x, y, n))
-    snn = float(nd @ nd)
-    if snn > 0:
-        xd, yd = xd - (xd @ nd) / snn * nd, yd - (yd @ nd) / snn * nd
+    x, y, z, posts, _, _ = _kept(reference, model, clusters, held_fixed or {})
+    xd, yd = _demeaned(x[:, None], posts)[:, 0], within_post_demeaned(y, posts)
+    zd = _demeaned(z, posts)
+    zd = zd[:, _independent(zd)]
+    if zd.shape[1]:
+        xd = xd - zd @ np.linalg.lstsq(zd, xd, rcond=None)[0]
+        yd = yd - zd @ np.linalg.lstsq(zd, yd, rcond=None)[0]
     return xd, yd
 
 
 def sharpening_gamma(
-    reference, model, clusters, length=None, *, length_name: str = "token count", n_resamples: int = 1000,
+    reference, model, clusters, held_fixed: Mapping[str, object] | None = None, *, n_resamples: int = 1000,
     seed: int = 0, confidence: float = 0.95, resamples: ClusterResamples | None = None,
 ) -> Stat:
     """gamma: the within-post slope of the model's log-prob on the reference's, one row per distinct summary, with
-    the summary's length held fixed where `length` is given.
+    the `held_fixed` covariates (the summary's token count, the reference's next-token entropy along it) held fixed.
 
     Parameters
     ----------
@@ -127,27 +187,29 @@ def sharpening_gamma(
         token with each model's own token count).
     clusters : array-like
         The post of each summary: the fixed effect and the bootstrap cluster.
-    length : array-like, optional
-        The summary's length (its token count), a second regressor demeaned within post: on the summed scale the
-        model's per-token normalisers add a term that grows with the length (module docstring). A row with a
-        missing length is dropped like one with a missing log-prob. None: the slope alone.
-    length_name : str
-        What `length` counts, for `method`.
+    held_fixed : mapping of str to array-like, optional
+        {name: value per summary}: further regressors, each demeaned within post. A model renormalised at every
+        token adds to its log-prob a normaliser per position that moves with the length and with the reference's
+        next-token entropy there (module docstring); the caller passes what its scale needs. A row missing any
+        value is dropped like one with a missing log-prob; a covariate constant within every post (the post effects
+        hold it fixed already) or a linear combination of those before it within posts leaves the fit. None or
+        empty: the slope alone.
     n_resamples, seed, confidence, resamples
         Cluster bootstrap over posts (`resamples`: shared draws, e.g. the task's).
 
     Returns
     -------
     Stat
-        estimate gamma, the coefficient of x̃ in the OLS fit of ỹ on x̃ (and ñ) (x̃, ỹ, ñ demeaned within post; the
-        same coefficient as OLS with post dummies); the t interval on the CR2 SE by post (``details.se_cr2``,
-        ``details.df_bell_mccaffrey``; the percentile interval over resampled posts in ``details.percentile_ci_low`` /
-        ``percentile_ci_high``); p its t-test against gamma = 1, the OLS t-test of gamma = 1 (rows independent)
-        as ``details.p_value_independent`` beside ``details.se_ols``; with a length, ``details.length_coef`` (nats
-        per unit of length, the post effects and log π_ref held fixed). n the summaries used, n_dropped those with
-        a missing value or alone in their post (``details.n_single_posts`` counts such posts). Undefined with fewer
-        than 3 summaries in posts with two or more, when the reference's log-prob does not vary within any post, or
-        when it is collinear with the length within posts.
+        estimate gamma, the coefficient of x̃ in the OLS fit of ỹ on x̃ and the held-fixed z̃ (all demeaned within
+        post; the same coefficient as OLS with post dummies); the t interval on the CR2 SE by post
+        (``details.se_cr2``, ``details.df_bell_mccaffrey``; the percentile interval over resampled posts in
+        ``details.percentile_ci_low`` / ``percentile_ci_high``); p its t-test against gamma = 1, the OLS t-test of
+        gamma = 1 (rows independent) as ``details.p_value_independent`` beside ``details.se_ols``;
+        ``details.held_fixed`` {name: coefficient} (nats per unit, the post effects and the rest held fixed; 0 for
+        a covariate that left the fit). n the summaries used, n_dropped those with a missing value or alone in
+        their post (``details.n_single_posts`` counts such posts). Undefined with fewer than 3 summaries in posts
+        with two or more, when the reference's log-prob does not vary within any post, or when it is collinear
+        with the held-fixed covariates within posts.
 
     Examples
     --------
@@ -167,15 +229,16 @@ def sharpening_gamma(
     >>> flat = [0.5 * r - t for r, t in zip(ref, tokens)]
     >>> round(sharpening_gamma(ref, flat, posts, n_resamples=0).estimate, 3)  # 0.5 - Σx̃ñ / Σx̃² = 0.5 + 64/68
     1.441
-    >>> round(sharpening_gamma(ref, flat, posts, tokens, n_resamples=0).estimate, 12)
+    >>> round(sharpening_gamma(ref, flat, posts, {"token count": tokens}, n_resamples=0).estimate, 12)
     0.5
     """
-    x, y, n, posts, n_nan, n_single = _kept(reference, model, clusters, length)
+    held_fixed = dict(held_fixed or {})
+    x, y, z, posts, n_nan, n_single = _kept(reference, model, clusters, held_fixed)
     n_dropped = n_nan + n_single
     method = GAMMA_METHOD
-    if length is not None:
-        method += (f"; the summary's {length_name} held fixed: demeaned within post, a second regressor (its "
-                   "coefficient in details.length_coef)")
+    if held_fixed:
+        method += (f"; held fixed: {', '.join(held_fixed)} (each demeaned within post, a further regressor; "
+                   "coefficients in details.held_fixed)")
     method += ("; p: cluster-robust t-test of slope 1, inverts the interval; p_value_independent: OLS "
                "t-test of slope 1 with post dummies (rows independent)")
     n_posts = len(np.unique(posts))
@@ -183,36 +246,40 @@ def sharpening_gamma(
     if len(x) < MIN_SUMMARIES:
         return Stat.undefined(len(x), method, f"only {len(x)} summaries in posts with two or more, fewer than "
                                               f"{MIN_SUMMARIES}", n_dropped, details)
-    xd, yd, nd = (within_post_demeaned(v, posts) for v in (x, y, n))
-    products = _products(xd, yd, nd)
-    sums = products.sum(axis=0)
-    if sums[0] == 0:
+    xd, yd = _demeaned(x[:, None], posts)[:, 0], within_post_demeaned(y, posts)
+    if not np.any(xd):
         return Stat.undefined(len(x), method, "the reference's log-prob does not vary within any post", n_dropped,
                               details)
-    gamma, delta = (float(v) for v in _solve(sums))
-    if not np.isfinite(gamma):
-        return Stat.undefined(len(x), method, f"the reference's log-prob is collinear with the {length_name} within "
-                                              "posts", n_dropped, details)
-    with_length = length is not None and sums[2] > 0
-    if length is not None:
-        details.update(length_coef=delta, length_varies=bool(with_length))
-    df = len(x) - n_posts - 1 - int(with_length)
+    zd = _demeaned(z, posts)
+    fitted_columns = _independent(zd)
+    design = np.column_stack([xd, zd[:, fitted_columns]])
+    k = design.shape[1]
+    products = _products(design, yd)
+    sums = products.sum(axis=0)
+    coef = _solve(sums, k)
+    if not np.isfinite(coef[0]):
+        return Stat.undefined(len(x), method, f"the reference's log-prob is collinear with {', '.join(held_fixed)} "
+                                              "within posts", n_dropped, details)
+    gamma = float(coef[0])
+    if held_fixed:
+        fitted = iter(coef[1:])
+        details["held_fixed"] = {name: float(next(fitted)) if kept else 0.0
+                                 for name, kept in zip(held_fixed, fitted_columns)}
+    df = len(x) - n_posts - k
     p_ols = None
-    residual = yd - gamma * xd - delta * nd
-    det = sums[0] * sums[2] - sums[1] ** 2
+    residual = yd - design @ coef
     # The post effects are nested in the clusters: the CR2 adjustment uses the demeaned regressors alone.
-    se_cluster = cluster_robust_t(np.column_stack([xd, nd]) if with_length else xd, residual, posts)
+    se_cluster = cluster_robust_t(design, residual, posts)
     if df > 0:
         sigma2 = float(np.sum(residual**2)) / df
-        # Var(gamma) = sigma² (X'X)^-1[0, 0]: Σ ñ² / det with the length, 1 / Σ x̃² without.
-        inverse = sums[2] / det if with_length else 1 / sums[0]
-        se = float(np.sqrt(sigma2 * inverse))
+        # Var(gamma) = sigma² (X'X)^-1[0, 0]
+        se = float(np.sqrt(sigma2 * np.linalg.inv(sums[: k * k].reshape(k, k))[0, 0]))
         details["se_ols"] = se
         p_ols = (1.0 if gamma == 1 else 0.0) if se == 0 else float(2 * sps.t.sf(abs(gamma - 1) / se, df))
     resamples = draw_unless_given(resamples, posts, n_resamples, seed)
     replicates = None
     if resamples is not None:
-        replicates = _solve(resamples.cluster_totals(products, posts))[0]
+        replicates = _solve(resamples.cluster_totals(products, posts), k)[:, 0]
         method += f"; {T_NOTE} (the percentile interval of resampled posts in details)"
     return stat_with_interval(gamma, replicates, resamples, null=1.0, p_independent=p_ols, p_method="cluster",
                               confidence=confidence, n=len(x), method=method, n_dropped=n_dropped, details=details,
@@ -223,8 +290,9 @@ def predicted_gamma(alpha: Mapping, beta: float, fit: str = "summed log-prob") -
     """gamma = 1 + alpha / beta, with alpha the typicality bias per nat of summed log-prob and beta the KL coefficient.
 
     The prediction is comparable with the measured `sharpening_gamma` when alpha comes from the same
-    specification: on the summed log-prob with the token count held fixed (the reward's length term then sits in
-    the policy's length term, which the measured gamma holds fixed too). `fit` names alpha's specification in
+    specification: on the summed log-prob with what the measured gamma holds fixed held fixed too (the token count
+    and the summed next-token entropy: a length or entropy preference of the reward then sits in their
+    coefficients, in both fits, not in alpha or gamma). `fit` names alpha's specification in
     `method`. `alpha` is a `typicality_alpha` statistic as `Stat.to_dict()` gives it (per rms unit of the log-prob
     difference, ``details["rms"]`` the rms in nats): alpha per nat = alpha / rms, its interval likewise. gamma is
     increasing in alpha for beta > 0, so its interval is alpha's interval mapped, and its p (against gamma = 1) is

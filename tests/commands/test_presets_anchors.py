@@ -1,4 +1,4 @@
-"""The presets that reproduce published numbers (issue 13 item 7) and the preset keys they need: the Pythia TL;DR
+"""The presets that reproduce published numbers and the preset keys they need: the Pythia TL;DR
 presets score the `_oai` tasks with the EOS-terminated continuation and the DPO model's beta, the VS preset its
 2,500 pairs; a preset's `limit` and `metadata` reach the eval command and the sweep settings, a model's `beta`
 reaches the report's implicit-reward rows."""

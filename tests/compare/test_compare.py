@@ -14,6 +14,7 @@ from scipy import stats as sps
 from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import align, check_compatible, common_rows
 from postprocess.compare.concentration import (
+    ENTROPY_MISSING,
     distinct_summaries,
     entropy_comparison,
     flip_table,
@@ -294,27 +295,52 @@ def test_sharpening_gamma_equals_statsmodels_on_deduplicated_summaries(runs):
         for s in ([""] if "sid" in t_ref else ["_a", "_b"]):
             for r, m in zip(t_ref.itertuples(), t_mod.itertuples()):
                 seen.setdefault(getattr(r, f"sid{s}"), (getattr(r, f"logprob{s}"), getattr(m, f"logprob{s}"),
-                                                        getattr(r, f"n_tokens{s}"), r.post_id))
+                                                        getattr(r, f"n_tokens{s}"), getattr(r, f"mean_entropy{s}"),
+                                                        r.post_id))
     assert len(summaries) == len(seen) == 48  # 12 posts x 4 summaries
-    # gamma on the summed scale: OLS of the model's log-prob on the reference's and the summary's token count (the
-    # reference's) with post dummies, one row per distinct summary; per token, the slope alone
-    data = pd.DataFrame(list(seen.values()), columns=["r", "m", "n", "post"])
+    # gamma on the summed scale: OLS of the model's log-prob on the reference's, the summary's token count and the
+    # reference's summed next-token entropy (mean x count) with post dummies, one row per distinct summary; per token,
+    # on the reference's per-token log-prob and its mean next-token entropy
+    data = pd.DataFrame(list(seen.values()), columns=["r", "m", "n", "h", "post"]).assign(H=lambda d: d["h"] * d["n"])
     assert data.groupby("post")["n"].nunique().gt(1).all()  # the length varies within posts: the fit differs
-    fit = smf.ols("m ~ r + n + C(post)", data=data).fit()
+    fit = smf.ols("m ~ r + n + H + C(post)", data=data).fit()
     s = sharpening(summaries, "sum", n_resamples=50)
     assert s.estimate == pytest.approx(fit.params["r"], rel=1e-10)
-    assert s.details["length_coef"] == pytest.approx(fit.params["n"], rel=1e-8)
     assert s.details["se_ols"] == pytest.approx(fit.bse["r"], rel=1e-8)
-    assert s.n == 48 and s.details["n_clusters"] == 12 and "token count held fixed" in s.method
+    assert list(s.details["held_fixed"].values()) == pytest.approx([fit.params["n"], fit.params["H"]], rel=1e-8)
+    assert s.n == 48 and s.details["n_clusters"] == 12 and s.details["entropy_held_fixed"]
+    assert "held fixed: the summary's token count, the reference's summed next-token entropy" in s.method
     unadjusted = summed_slope_unadjusted(summaries, n_resamples=0)
     assert unadjusted.estimate == pytest.approx(smf.ols("m ~ r + C(post)", data=data).fit().params["r"], rel=1e-10)
     assert unadjusted.estimate != pytest.approx(s.estimate) and "confounded by length" in unadjusted.method
     per_token = data.assign(r=data["r"] / data["n"], m=data["m"] / data["n"])
     both_counts = summaries["n_tokens_ref"].equals(summaries["n_tokens_model"])
     assert both_counts  # one tokenizer: each run's per-token log-prob divides by the same count
-    assert sharpening(summaries, "per_token", n_resamples=0).estimate == pytest.approx(
-        smf.ols("m ~ r + C(post)", data=per_token).fit().params["r"], rel=1e-10)
+    token_fit = smf.ols("m ~ r + h + C(post)", data=per_token).fit()
+    t = sharpening(summaries, "per_token", n_resamples=0)
+    assert t.estimate == pytest.approx(token_fit.params["r"], rel=1e-10)
+    assert t.details["se_ols"] == pytest.approx(token_fit.bse["r"], rel=1e-8)
+    assert "the reference's mean next-token entropy" in t.method
     assert summaries["n_rows"].sum() == len(ref_axis) + 2 * len(ref_cmp)
+
+
+def test_sharpening_without_the_reference_s_entropies_holds_the_token_count_alone_and_says_so(runs, caplog):
+    ref_axis, _, mod_axis, _ = runs
+    reference = ref_axis.assign(mean_entropy=np.nan)  # scored with plain hf: no per-token entropies
+    summaries = distinct_summaries([align(reference, mod_axis, "axis")])
+    data = summaries.assign(r=summaries["logprob_ref"], m=summaries["logprob_model"], n=summaries["n_tokens_ref"])
+    s = sharpening(summaries, "sum", n_resamples=0)
+    assert s.estimate == pytest.approx(smf.ols("m ~ r + n + C(post_id)", data=data).fit().params["r"], rel=1e-10)
+    assert not s.details["entropy_held_fixed"] and s.method.startswith(ENTROPY_MISSING)
+    assert "may be confounded by entropy" in s.method and list(s.details["held_fixed"]) == ["the summary's token count"]
+    t = sharpening(summaries, "per_token", n_resamples=0)
+    assert not t.details["entropy_held_fixed"] and "held_fixed" not in t.details
+    with caplog.at_level("WARNING"):
+        rows, _ = compare_runs({"ax": reference}, {"ax": mod_axis}, {"ax": "axis"}, reference_name="A",
+                               model_name="B", n_resamples=0)
+    assert sum("may be confounded by entropy" in r.getMessage() for r in caplog.records) == 1  # once per task
+    gamma = [r for r in rows if r["statistic"] == "sharpening_gamma"]
+    assert len(gamma) == 2 and all(r["method"].startswith(ENTROPY_MISSING) for r in gamma)
 
 
 def test_shift_vs_rating_equals_scipy(runs):

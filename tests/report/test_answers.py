@@ -87,7 +87,7 @@ def test_tasks_sharing_their_summaries_are_stated_once_and_say_so():
     assert shared_summaries(table, "sharpening_gamma") == {CMP: AXIS}  # the first task by name is kept
     said = findings_by_question(_summary(reference="ref"), table)["hypothesis_2"]
     gamma = [line for line in said if "sharpening γ" in line]
-    entropy = [line for line in said if "entropy" in line]
+    entropy = [line for line in said if "mean token entropy" in line]
     assert len(gamma) == len(entropy) == 1
     for line in gamma + entropy:
         assert line.startswith(f"**{AXIS}** and **{CMP}** (both tasks score the same distinct summaries")

@@ -1,4 +1,4 @@
-"""Hypothesis 1 in report.md, the findings and the CSVs (issue 13), built on rows made here with `stat_row`
+"""Hypothesis 1 in report.md, the findings and the CSVs, built on rows made here with `stat_row`
 under the fixed names: the typicality bias alpha tables, the agreement as Verbalized Sampling reports it, the
 human ceiling; every number printed is a row of the table, and sections appear only when their rows exist."""
 

@@ -1,4 +1,4 @@
-"""Hypothesis 1 rows of the statistics table (issue 13, part X): on a synthetic run with several workers,
+"""Hypothesis 1 rows of the statistics table: on a synthetic run with several workers,
 repeated judgements and logged post text, the report's table has the typicality, ranking and human-ceiling
 rows, each equal to its estimator called directly on the frame, and summary.json has them at their paths."""
 
@@ -88,11 +88,18 @@ def test_cmp_alpha_rows_equal_the_estimator(report):
     posts = frame["post_id"].to_numpy()
     chose_a = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
     covariates = cmp_typicality_covariates(frame)
-    assert set(covariates) == {"all", "length_adjusted", "policy_adjusted", "token_count_adjusted", "copy_adjusted"}
-    # the alpha of the predicted gamma: the token count held fixed as the summed gamma holds it, a difference A - B
+    assert set(covariates) == {"all", "length_adjusted", "policy_adjusted", "token_count_adjusted", "copy_adjusted",
+                               "entropy_token_count_adjusted"}
+    # the alpha of the predicted gamma: the token count and the summed next-token entropy held fixed as the summed
+    # gamma holds them, differences A - B (the summed entropy: the mean entropy times the token count)
     tokens = covariates["token_count_adjusted"]["token_count_difference"].to_numpy()
     assert np.array_equal(tokens, frame["n_tokens_a"].to_numpy(dtype=float) - frame["n_tokens_b"].to_numpy(dtype=float))
     assert np.isfinite(tokens).all() and np.any(tokens != 0)
+    both = covariates["entropy_token_count_adjusted"]
+    summed = {s: frame[f"mean_entropy_{s}"].to_numpy(dtype=float) * frame[f"n_tokens_{s}"].to_numpy(dtype=float)
+              for s in "ab"}
+    assert np.array_equal(both["token_count_difference"].to_numpy(), tokens)
+    assert np.allclose(both["entropy_sum_difference"].to_numpy(), summed["a"] - summed["b"], rtol=1e-12)
     run_entry = summary["runs"][0]
     for m in ("sum", "per_byte", "per_token"):
         delta = measure_values(frame, m, "_a") - measure_values(frame, m, "_b")
@@ -186,10 +193,16 @@ def test_axis_alpha_rows_equal_the_estimator(report):
         tokens = frame.groupby(["post_id", "sid"])["n_tokens"].first()
         d_tokens = (tokens.loc[list(zip(pairs["post_id"], pairs["summary_i"]))].to_numpy()
                     - tokens.loc[list(zip(pairs["post_id"], pairs["summary_j"]))].to_numpy())
+        entropy = (frame["mean_entropy"] * frame["n_tokens"]).groupby([frame["post_id"], frame["sid"]]).first()
+        d_entropy = (entropy.loc[list(zip(pairs["post_id"], pairs["summary_i"]))].to_numpy()
+                     - entropy.loc[list(zip(pairs["post_id"], pairs["summary_j"]))].to_numpy())
+        both = np.column_stack([d_tokens, d_entropy])
         fits = {
             "tie_accuracy": typicality_alpha(delta[tie], y[tie], posts[tie], p_method="wald", **_kw(posts)),
             "token_count_adjusted": typicality_alpha(delta[tie], y[tie], posts[tie], d_tokens[tie],
                                                      p_method="wald", **_kw(posts)),
+            "entropy_token_count_adjusted": typicality_alpha(delta[tie], y[tie], posts[tie], both[tie],
+                                                             p_method="wald", **_kw(posts)),
             "quality_adjusted": typicality_alpha(delta, y, posts, pairs[quality], p_method="wald", **_kw(posts)),
             "quality_length_adjusted": typicality_alpha(delta, y, posts, pairs[[*quality, "log_length_ratio"]],
                                                         p_method="wald", **_kw(posts)),

@@ -136,13 +136,14 @@ FINDINGS = [
     (rf"^\*\*(?P<task>\w+)\*\*: the implicit reward of (?P<model>\w+) \({MEASURE} minus (?P<reference>\w+)'s\) "
      rf"agrees with the human choice at {TRIPLE}", {"statistic": "implicit_reward_agreement"}),
     (rf"^{TASKS}, hypothesis 2, (?P<model>\w+) vs (?P<reference>\w+): sharpening γ \(within-post slope "
-     rf"of the model's summed log-prob on the reference's, token count held fixed\) is {TRIPLE}",
+     rf"of the model's summed log-prob on the reference's, token count(?: and the reference's summed next-token "
+     rf"entropy)? held fixed\) is {TRIPLE}",
      {"statistic": "sharpening_gamma", "measure": "sum"}),
     (r"^\*\*(?P<task>\w+)\*\*, (?P<model>\w+) vs (?P<reference>\w+): per-byte shift on preferred minus rejected "
      rf"summaries is {TRIPLE}", {"statistic": "preferred_vs_rejected_shift"}),
     (rf"^{TASKS}: mean token entropy along the summaries, (?P<model>\w+) minus (?P<reference>\w+), is "
      rf"{TRIPLE}", {"statistic": "mean_entropy_difference"}),
-    # hypothesis 1 (issue 13): alpha of group all, and of the fit with length (and quality) held fixed
+    # hypothesis 1: alpha of group all, and of the fit with length (and quality) held fixed
     (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \({MEASURE}\), (?P<model>\w+): typicality bias α {TRIPLE}",
      {"statistic": "typicality_alpha", "reference": "", "group": "all"}),
     (rf"^\*\*(?P<task>\w+)\*\*, hypothesis 1 \({MEASURE}\), (?P<model>\w+): typicality bias α \(pairs with equal mean "

@@ -19,14 +19,14 @@ from tests.report.golden.make_golden_summary import GOLDEN
 # Statistics registered after the golden summary was made: their keys are the only ones it may lack.
 ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "agreement_wilson", "ranking_accuracy",
                       "by_policy_class",
-                      # issue 13 item 7: the implicit reward per token, its margin, the model's beta, the scored end
+                      # the implicit reward per token, its margin, the model's beta, the scored end
                       "spearman_per_token", "agreement_per_token", "margin", "margin_per_byte", "margin_per_token",
                       "beta", "continuation_end",
-                      # issue 11: the sharpening gamma and the predicted 1 + alpha/beta
+                      # the sharpening gamma and the predicted 1 + alpha/beta
                       "sharpening",
-                      # issue 11 item 8: a run that is a tempered copy says so (None for any other model)
+                      # a run that is a tempered copy says so (None for any other model)
                       "tempered",
-                      # issue 11: mean next-token entropy along the human-written summaries, per model
+                      # mean next-token entropy along the human-written summaries, per model
                       "token_entropy",
                       # the data notes of truncated contexts, a literal continuation_end and the pref data's notes
                       "contexts_truncated", "identical_responses", "empty_prompts", "ignored_metadata",
@@ -47,7 +47,7 @@ ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "
 CHANGED_SINCE_GOLDEN = {("differences", "agreement"): ("p_value", "method")}
 # Statistics removed after the golden summary was made: the golden's keys the summary no longer has. The Spearman of
 # the per-byte shift with the reference's per-byte log-prob was biased by construction; the sharpening gamma
-# replaces it (issue 11).
+# replaces it.
 REMOVED_SINCE_GOLDEN = {"shift_vs_reference"}
 
 

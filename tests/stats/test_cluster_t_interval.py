@@ -91,7 +91,8 @@ def test_gamma_interval_is_cr2_on_the_demeaned_regressors(with_length):
     tokens = rng.integers(15, 60, len(posts)).astype(float)
     ref = -2 * tokens + rng.normal(0, 20, 12)[posts] + rng.normal(0, 8, len(posts))
     model = (0.8 + 0.2 * rng.normal(size=12)[posts]) * ref - 0.3 * tokens + rng.normal(0, 3, len(posts))
-    s = sharpening_gamma(ref, model, posts, tokens if with_length else None, n_resamples=100, seed=0)
+    s = sharpening_gamma(ref, model, posts, {"token count": tokens} if with_length else None, n_resamples=100,
+                         seed=0)
     X = np.column_stack([within_post_demeaned(v, posts) for v in ([ref, tokens] if with_length else [ref])])
     yd = within_post_demeaned(model, posts)
     fit = sm.OLS(yd, X).fit()

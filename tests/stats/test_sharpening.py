@@ -100,3 +100,67 @@ def test_predicted_gamma_maps_alpha_and_its_interval():
     assert undefined.estimate is None and "every outcome is 1" in undefined.reason
     with pytest.raises(ValueError, match="beta must be positive"):
         predicted_gamma(alpha, 0.0)
+
+
+def with_entropy(gamma: float, *, n_posts: int = 20, per_post: int = 4, seed: int = 0):
+    """A model renormalised at every token, as a tempered copy: gamma log π_ref minus (1 - gamma) nats per unit of the
+    reference's summed next-token entropy (its normaliser's first order) and 0.2 per token, where summaries that are
+    longer and more uncertain along the way are less likely under the reference."""
+    rng = np.random.default_rng(seed)
+    posts = np.repeat([f"p{i}" for i in range(n_posts)], per_post)
+    tokens = rng.integers(15, 60, len(posts)).astype(float)
+    entropy = tokens * rng.uniform(1.0, 3.0, len(posts))
+    ref = -0.5 * tokens - 0.8 * entropy + np.repeat(rng.normal(0, 20, n_posts), per_post) + rng.normal(0, 4, len(posts))
+    model = (gamma * ref - (1 - gamma) * entropy - 0.2 * tokens + np.repeat(rng.normal(0, 30, n_posts), per_post)
+             + rng.normal(0, 2, len(posts)))
+    return ref, model, posts, tokens, entropy
+
+
+def test_gamma_with_token_count_and_entropy_equals_statsmodels():
+    ref, model, posts, tokens, entropy = with_entropy(0.5, seed=4)
+    data = pd.DataFrame({"m": model, "r": ref, "n": tokens, "H": entropy, "post": posts})
+    fit = smf.ols("m ~ r + n + H + C(post)", data=data).fit()
+    s = sharpening_gamma(ref, model, posts, {"token count": tokens, "entropy": entropy}, n_resamples=200, seed=0)
+    assert s.estimate == pytest.approx(fit.params["r"], rel=1e-10)
+    assert s.details["se_ols"] == pytest.approx(fit.bse["r"], rel=1e-8)
+    assert s.details["p_value_independent"] == pytest.approx(float(fit.t_test("r = 1").pvalue), rel=1e-8)
+    assert s.details["held_fixed"] == pytest.approx({"token count": fit.params["n"], "entropy": fit.params["H"]},
+                                                    rel=1e-8)
+    assert "held fixed: token count, entropy" in s.method
+    assert s.ci_high < 1  # the flattened model, by its interval
+    # The entropy term is what a fit with the token count alone reads as sharpening here.
+    assert sharpening_gamma(ref, model, posts, {"token count": tokens}, n_resamples=0).estimate > 1
+
+
+def test_replicates_with_covariates_equal_the_refit_on_explicit_resamples():
+    ref, model, posts, tokens, entropy = with_entropy(1.6, n_posts=10, seed=6)
+    held = {"token count": tokens, "entropy": entropy}
+    draws = ClusterResamples.draw(posts, n_resamples=40, seed=2)
+    s = sharpening_gamma(ref, model, posts, held, resamples=draws, confidence=0.9)
+    explicit = cluster_bootstrap(
+        lambda idx: sharpening_gamma(ref[idx], model[idx], posts[idx], {k: v[idx] for k, v in held.items()},
+                                     n_resamples=0).estimate, posts, confidence=0.9, resamples=draws)
+    percentile = s.details["percentile_ci_low"], s.details["percentile_ci_high"]
+    assert percentile == pytest.approx((explicit.low, explicit.high), rel=1e-9)
+
+
+def test_a_covariate_constant_within_posts_leaves_the_fit_and_a_collinear_one_is_undefined():
+    ref, model, posts, tokens, _ = with_entropy(0.8, seed=7)
+    per_post = pd.Series(ref).groupby(posts).transform("mean").to_numpy() * 0.3  # constant within each post
+    alone = sharpening_gamma(ref, model, posts, {"token count": tokens}, n_resamples=0)
+    s = sharpening_gamma(ref, model, posts, {"token count": tokens, "post level": per_post}, n_resamples=0)
+    assert s.estimate == pytest.approx(alone.estimate, rel=1e-10) and s.details["held_fixed"]["post level"] == 0.0
+    collinear = sharpening_gamma(ref, model, posts, {"token count": tokens, "copy": 2 * ref - tokens}, n_resamples=0)
+    assert collinear.estimate is None and "collinear with token count, copy" in collinear.reason
+    x, y = demeaned_pairs(ref, model, posts, {"token count": tokens, "post level": per_post})
+    assert float(x @ y / (x @ x)) == pytest.approx(alone.estimate, rel=1e-9)  # Frisch-Waugh: the same slope
+
+
+def test_a_covariate_the_others_already_hold_fixed_leaves_the_fit():
+    # A summed entropy that is exactly 2 nats per token (every summary as certain per token as the next) is the token
+    # count over again: gamma is the fit with the count alone, not undefined.
+    ref, model, posts, tokens, _ = with_entropy(0.5, seed=8)
+    alone = sharpening_gamma(ref, model, posts, {"token count": tokens}, n_resamples=50, seed=0)
+    s = sharpening_gamma(ref, model, posts, {"token count": tokens, "entropy": 2 * tokens}, n_resamples=50, seed=0)
+    assert s.estimate == pytest.approx(alone.estimate, rel=1e-10) and s.details["held_fixed"]["entropy"] == 0.0
+    assert (s.ci_low, s.ci_high) == pytest.approx((alone.ci_low, alone.ci_high), rel=1e-9)
