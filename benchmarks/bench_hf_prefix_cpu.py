@@ -31,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# as the summ-pref commands set it (lm_eval_tasks/openmp.py), before torch loads its OpenMP runtime
+# as the summ-pref commands set it (summ_pref_common/openmp.py), before torch loads its OpenMP runtime
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch
@@ -44,9 +44,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import lm_eval_tasks.models  # noqa: E402,F401  (registers hf-prefix)
+from lm_eval_tasks.data.prompts import continuation, render  # noqa: E402
 from lm_eval_tasks.default_model import ensure_default_model  # noqa: E402
 from lm_eval_tasks.models.prefix_plan import build_plan  # noqa: E402
-from lm_eval_tasks.prompts import continuation, render  # noqa: E402
 
 SFF_DIR = REPO.parent / "shared" / "data" / "summarize_from_feedback"
 BATCH18 = SFF_DIR / "comparisons" / "batch18.json"

@@ -52,10 +52,10 @@ import torch.nn.functional as F
 from lm_eval.api.registry import get_model
 
 import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
+from lm_eval_tasks.data.prompts import continuation, render
 from lm_eval_tasks.default_model import ensure_default_model
 from lm_eval_tasks.models.hf_prefix import HFPrefixLM
 from lm_eval_tasks.models.prefix_plan import Plan, Row, build_plan, cut_batches
-from lm_eval_tasks.prompts import continuation, render
 
 CNNDM3 = SFF_DIR / "axis_evals" / "cnndm3.json"
 BATCH0_CNNDM = SFF_DIR / "comparisons" / "batch0_cnndm.json"

@@ -20,7 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lm_eval_tasks.rows import RATING_AXES as AXES
+from lm_eval_tasks.data.rows import RATING_AXES as AXES
 from postprocess.stats import (
     ClusterResamples,
     agreement,

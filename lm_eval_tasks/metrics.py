@@ -12,7 +12,7 @@ from typing import Any
 
 from scipy import stats
 
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.rows import RATING_AXES
 
 MEASURES = ("sum", "per_byte")
 

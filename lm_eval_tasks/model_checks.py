@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from lm_eval_tasks.default_model import PLACEHOLDER
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

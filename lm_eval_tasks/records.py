@@ -5,25 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lm_eval_tasks.prompts import continuation, template_sha
-from lm_eval_tasks.rows import RATING_AXES
-
 SCHEMA_VERSION = 1
+# The record kinds the tasks write (`record.kind`), which tell the analysis how to read a samples file: a judgement
+# scored (axis: one rated summary, cmp: a pair and the human's choice) and the generation tasks' records (gen: K
+# samples of a post, samples: a generation's samples scored, post: the post text scored).
+JUDGEMENT_KINDS = ("axis", "cmp")
+GENERATION_KINDS = ("gen", "samples", "post")
+RECORD_KINDS = (*JUDGEMENT_KINDS, *GENERATION_KINDS)
 # Names of what a backend returns after (logprob, is_greedy), in order; hf-prefix returns all four.
 BACKEND_EXTRA_FIELDS = ("n_tokens", "token_logprobs", "token_entropies", "context_truncated")
-
-
-def summaries_of(doc: dict) -> list[tuple[str, str | None]]:
-    """(text, policy) of each scored summary, in request order."""
-    if "summary" in doc:
-        return [(doc["summary"], doc["policy"])]
-    return [(doc["summary_0"], doc["policy_0"]), (doc["summary_1"], doc["policy_1"])]
-
-
-def scored_summary(text: str, policy: str | None, result: Sequence[Any], chat_template: bool,
-                   end: str = "") -> dict:
-    """One summary's entry; `result` is a backend response, unpacked as (ll, is_greedy, *extra)."""
-    return {"policy": policy, **scored_continuation(continuation(text, chat_template, end), result, end)}
 
 
 def scored_continuation(cont: str, result: Sequence[Any], end: str = "") -> dict:
@@ -43,28 +33,3 @@ def scored_continuation(cont: str, result: Sequence[Any], end: str = "") -> dict
     if len(extra) > len(BACKEND_EXTRA_FIELDS):
         entry["extra"] = list(extra[len(BACKEND_EXTRA_FIELDS):])
     return entry
-
-
-def build_record(doc: dict, results: Sequence[Sequence[Any]], *, prompt: str, chat_template: bool,
-                 continuation_end: str = "") -> dict:
-    kind = "axis" if "summary" in doc else "cmp"
-    record = {
-        "schema": SCHEMA_VERSION,
-        "kind": kind,
-        **{k: doc[k] for k in ("key", "post_id", "source", "split", "subsplit", "batch", "worker")},
-        "prompt": prompt,
-        "prompt_sha": template_sha(prompt),
-        "chat_template": chat_template,
-        "continuation_end": continuation_end,
-        "seed": doc["seed"],
-    }
-    if kind == "axis":
-        record["ratings"] = {axis: doc[axis] for axis in RATING_AXES}
-    else:
-        record["choice"] = doc["choice"]
-        record["confidence"] = doc["confidence"]
-    record["summaries"] = [
-        scored_summary(text, policy, result, chat_template, continuation_end)
-        for (text, policy), result in zip(summaries_of(doc), results, strict=True)
-    ]
-    return record

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
-from lm_eval_tasks.prompts import checked_end, continuation
+from lm_eval_tasks.data.prompts import checked_end, continuation
 
 
 class PluginTask(ConfigurableTask):

@@ -16,7 +16,7 @@ Import direction (tests/test_architecture.py checks it):
 
 - io and stats import nothing from compare, plots, report or commands;
 - stats imports nothing from io or compare: only numpy, scipy, statsmodels, pandas and stats itself;
-- compare imports only stats and io (and lm_eval_tasks.errors / lm_eval_tasks.rows);
+- compare imports only stats and io (and summ_pref_common.errors / lm_eval_tasks.data.rows);
 - plots import only the result types of stats (stats.result, stats.preference_model) and matplotlib,
   numpy, pandas, scipy;
 - report imports stats, compare, io and plots;

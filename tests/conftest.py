@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.openmp import default_wait_policy
+from summ_pref_common.openmp import default_wait_policy
 
 # As the commands do: torch's waiting threads sleep instead of spinning on the shared cores (before torch loads).
 default_wait_policy()

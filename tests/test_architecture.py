@@ -5,7 +5,7 @@ resolved.
     io, stats    import nothing from compare, plots, report or commands
     stats        imports only numpy, scipy, statsmodels, pandas, sacrebleu (self-BLEU), the standard library and
                  stats itself
-    compare      imports only stats and io (and lm_eval_tasks.errors / lm_eval_tasks.rows)
+    compare      imports only stats and io (and summ_pref_common.errors / lm_eval_tasks.data.rows)
     plots        import only the result types of stats (stats.result, stats.preference_model) and matplotlib,
                  numpy, pandas, scipy (`expit` for the unit-slope curve)
     report       imports stats, compare, io and plots
@@ -31,8 +31,13 @@ PLOTS_MAY_IMPORT = ("postprocess.stats.result", "postprocess.stats.preference_mo
 # Third-party packages a layer may import, where the layer is restricted (the standard library always).
 THIRD_PARTY = {"stats": {"numpy", "scipy", "statsmodels", "pandas", "sacrebleu"},
                "plots": {"matplotlib", "numpy", "pandas", "scipy"}}
-# Modules of lm_eval_tasks a layer may import, where the layer is restricted.
-TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"lm_eval_tasks.errors", "lm_eval_tasks.rows"}}
+# Modules of lm_eval_tasks and summ_pref_common a layer may import, where the layer is restricted.
+TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"summ_pref_common.errors", "lm_eval_tasks.data.rows"}}
+SHARED = ("lm_eval_tasks", "summ_pref_common")
+# The folders of lm_eval_tasks that are not a task family: the data layer and the model backends.
+TASK_SUPPORT = ("data", "models")
+# lm-evaluation-harness keeps a task kind in one folder; the package root holds only what every family shares.
+MAX_ROOT_MODULES = 8
 # The only modules outside the layers: the package root (__version__) and `python -m postprocess`.
 TOP_LEVEL = {"postprocess", "postprocess.__main__"}
 
@@ -92,10 +97,10 @@ def violations(name: str, source: str, is_package: bool = False) -> list[str]:
                 continue
             elif other not in MAY_IMPORT[layer]:
                 bad.append(f"{where}: {layer} may not import {other}")
-        elif top == "lm_eval_tasks":
+        elif top in SHARED:
             if layer in TASK_MODULES and target not in TASK_MODULES[layer]:
                 bad.append(f"{where}: {layer} may import only {sorted(TASK_MODULES[layer]) or 'nothing'} of "
-                           "lm_eval_tasks")
+                           "lm_eval_tasks and summ_pref_common")
         elif layer in THIRD_PARTY and top not in THIRD_PARTY[layer] and top not in sys.stdlib_module_names \
                 and top != "__future__":
             bad.append(f"{where}: {layer} may import only {sorted(THIRD_PARTY[layer])} and the standard library")
@@ -118,21 +123,72 @@ def test_postprocess_imports_follow_the_direction():
     assert bad == []
 
 
-def test_lm_eval_tasks_imports_nothing_from_postprocess():
-    bad = [f"{module_name(path)}:{line} imports {target}" for path in sources("lm_eval_tasks")
-           for line, target in imports(module_name(path), path.read_text(encoding="utf-8"), path.name == "__init__.py")
-           if target.split(".")[0] == "postprocess"]
+def family_of(name: str) -> str | None:
+    """The task family folder of an lm_eval_tasks module (summ_pref, pref, ...), None for data/, models/ and the
+    package root."""
+    parts = name.split(".")
+    return parts[1] if len(parts) > 2 and parts[1] not in TASK_SUPPORT else None
+
+
+def task_violations(name: str, source: str, is_package: bool = False) -> list[str]:
+    """Every import of lm_eval_tasks module `name` that breaks the plugin's direction."""
+    bad = []
+    for line, target in imports(name, source, is_package):
+        where = f"{name}:{line} imports {target}"
+        if target.split(".")[0] == "postprocess":
+            bad.append(f"{where}: lm_eval_tasks imports nothing from postprocess")
+        elif target.startswith("lm_eval_tasks.") and (family := family_of(target)) not in (None, family_of(name)):
+            bad.append(f"{where}: " + (f"the {family_of(name)} family may not import the {family} family"
+                                       if family_of(name) else f"a shared module may not import the {family} family"))
+    return bad
+
+
+def test_lm_eval_tasks_imports_follow_the_direction():
+    bad = [v for path in sources("lm_eval_tasks")
+           for v in task_violations(module_name(path), path.read_text(encoding="utf-8"), path.name == "__init__.py")]
     assert bad == []
+
+
+def test_summ_pref_common_imports_neither_package():
+    bad = [f"{module_name(path)}:{line} imports {target}" for path in sources("summ_pref_common")
+           for line, target in imports(module_name(path), path.read_text(encoding="utf-8"), path.name == "__init__.py")
+           if target.split(".")[0] in ("lm_eval_tasks", "postprocess")]
+    assert bad == []
+
+
+def test_the_plugin_keeps_its_task_families_in_folders():
+    root_modules = sorted(p.name for p in (REPO / "lm_eval_tasks").glob("*.py"))
+    assert len(root_modules) <= MAX_ROOT_MODULES, root_modules
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("lm_eval_tasks.data.posts", "from lm_eval_tasks.summ_pref.docs import build_docs"),
+    ("lm_eval_tasks.records", "from lm_eval_tasks.pref.task import PrefTask"),
+    ("lm_eval_tasks.pref.docs", "from lm_eval_tasks.summ_pref.docs import FEATURES"),
+    ("lm_eval_tasks.harness", "from postprocess.io.runs import discover_runs"),
+])
+def test_a_wrong_plugin_import_is_caught(name, source):
+    assert task_violations(name, source) != []
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("lm_eval_tasks.pref.docs", "from lm_eval_tasks.data.loading import shared_load\nfrom .fields import Where"),
+    ("lm_eval_tasks.summ_pref.task", "from lm_eval_tasks.task_base import ContinuationsTask"),
+    ("lm_eval_tasks.summ_pref_samples.docs", "from lm_eval_tasks.data.posts import POST_FIELDS"),
+])
+def test_an_allowed_plugin_import_passes(name, source):
+    assert task_violations(name, source) == []
 
 
 @pytest.mark.parametrize(("name", "source"), [
     ("postprocess.stats.correlation", "from postprocess.io.runs import Run"),
     ("postprocess.stats.correlation", "from ..compare import paired"),
-    ("postprocess.stats.measures", "from lm_eval_tasks.rows import RATING_AXES"),
+    ("postprocess.stats.measures", "from lm_eval_tasks.data.rows import RATING_AXES"),
     ("postprocess.stats.bootstrap", "def f():\n    import matplotlib.pyplot"),
     ("postprocess.io.load", "from postprocess.report.findings import findings"),
     ("postprocess.compare.paired", "from postprocess.report.run_statistics import draws"),
-    ("postprocess.compare.align", "from lm_eval_tasks.task_docs import build_docs"),
+    ("postprocess.compare.align", "from lm_eval_tasks.summ_pref.docs import build_docs"),
+    ("postprocess.stats.bootstrap", "from summ_pref_common.errors import DataError"),
     ("postprocess.plots.run_figures", "from postprocess.stats import Stat"),
     ("postprocess.plots.run_figures", "from postprocess.io.provenance import display_name_map"),
     ("postprocess.report.figures", "from postprocess.commands.cli import main"),
@@ -144,7 +200,8 @@ def test_a_wrong_import_is_caught(name, source):
 
 @pytest.mark.parametrize(("name", "source"), [
     ("postprocess.stats.correlation", "import warnings\nfrom scipy import stats\nfrom .bootstrap import resampled"),
-    ("postprocess.compare.statistics", "from lm_eval_tasks.rows import RATING_AXES\nfrom postprocess.io import load"),
+    ("postprocess.compare.statistics",
+     "from lm_eval_tasks.data.rows import RATING_AXES\nfrom postprocess.io import load"),
     ("postprocess.plots.run_figures", "from postprocess.stats.preference_model import Calibration"),
     ("postprocess.report.build", "from postprocess import __version__\nimport lm_eval"),
     ("postprocess.__main__", "from postprocess.commands.cli import main"),

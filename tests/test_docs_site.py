@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.task_docs import METADATA_KEYS
+from lm_eval_tasks.data.metadata import METADATA_KEYS
 from postprocess.commands.cli import build_parser
 from postprocess.stats.registry import REGISTRY
 from tests.helpers.paths import REPO

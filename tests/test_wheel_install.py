@@ -16,7 +16,7 @@ import pytest
 import postprocess
 from tests.helpers.paths import REPO
 
-PACKAGES = ("lm_eval_tasks/", "postprocess/")
+PACKAGES = ("lm_eval_tasks/", "postprocess/", "summ_pref_common/")
 
 
 def checkout_files() -> list[str]:
@@ -80,8 +80,8 @@ def test_wheel_install_scores_the_sample_outside_the_checkout(wheel, tiny_nobos_
         return subprocess.run(list(cmd), check=False, cwd=outside, env=env, capture_output=True, text=True,
                               timeout=600)
 
-    where = run(env_dir / "bin" / "python", "-c", "import lm_eval_tasks, postprocess; "
-                "print(lm_eval_tasks.__file__); print(postprocess.__file__)")
+    where = run(env_dir / "bin" / "python", "-c", "import lm_eval_tasks, postprocess, summ_pref_common; "
+                "print(lm_eval_tasks.__file__); print(postprocess.__file__); print(summ_pref_common.__file__)")
     assert where.returncode == 0, where.stderr[-2000:]
     assert all(Path(f).is_relative_to(site) for f in where.stdout.split()), where.stdout
     proc = run(env_dir / "bin" / "summ-pref", "eval", "--model", "hf-prefix",

@@ -2,7 +2,7 @@
 
 - reference/cli.md: every `summ-pref` command and option, from the argparse parsers (`postprocess.commands.cli`);
 - reference/tasks.md: every task from its YAML (lm-eval's own index of the plugin's folder), every `--metadata`
-  key (`lm_eval_tasks.task_docs.METADATA_KEYS`) and the environment variables;
+  key (`lm_eval_tasks.data.metadata.METADATA_KEYS`) and the environment variables;
 - reference/statistics.md: every statistic of the registry (`postprocess.stats.registry`), differences included.
 
 Each item is a heading with an explicit anchor (`#report--reference`, `#data_dir`, `#typicality_alpha`). The other
@@ -74,14 +74,14 @@ def tasks_page() -> str:
     from lm_eval.tasks import TaskManager
 
     from lm_eval_tasks import TASKS_DIR
-    from lm_eval_tasks.task_docs import METADATA_KEYS, NOT_PREF_KEYS, PREF_KEYS
+    from lm_eval_tasks.data.metadata import METADATA_KEYS, NOT_PREF_KEYS, PREF_KEYS
     from postprocess.commands.cli import _task_line
 
     index = TaskManager(include_path=str(TASKS_DIR), include_defaults=False).task_index
     names = sorted(index, key=lambda name: ("group" not in index[name].cfg, name))
     out = ["# Tasks and metadata keys\n",
            "Generated at every build from the task YAMLs (`lm_eval_tasks/*/*.yaml`, through lm-eval's own index) and "
-           "the key table `lm_eval_tasks.task_docs.METADATA_KEYS`. Task cards: `lm_eval_tasks/*/README.md`.\n",
+           "the key table `lm_eval_tasks.data.metadata.METADATA_KEYS`. Task cards: `lm_eval_tasks/*/README.md`.\n",
            "## Tasks\n"]
     for name in names:
         cfg = index[name].cfg or {}

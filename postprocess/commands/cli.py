@@ -10,11 +10,11 @@ import textwrap
 from pathlib import Path
 from typing import NoReturn
 
-from lm_eval_tasks.console import configure_console
-from lm_eval_tasks.errors import DEBUG_ENV, DataError
-from lm_eval_tasks.openmp import default_wait_policy
 from postprocess import __version__
 from postprocess.io.embedding_model import DEFAULT_EMBEDDING_MODEL
+from summ_pref_common.console import configure_console
+from summ_pref_common.errors import DEBUG_ENV, DataError
+from summ_pref_common.openmp import default_wait_policy
 
 EPILOG = """examples:
   summ-pref demo --out demo/                        # everything, offline, on the embedded sample
@@ -420,7 +420,7 @@ def _item(name: str, text: str) -> str:
 
 def _task_line(cfg: dict) -> str:
     """One task of `summ-pref eval --help`, from its YAML config (so the help follows the YAMLs)."""
-    from lm_eval_tasks.task_docs import KINDS
+    from lm_eval_tasks.data.sources import KINDS
 
     if "group" in cfg:
         return "group of " + ", ".join(cfg["task"])
@@ -437,8 +437,8 @@ def eval_help() -> str:
     from lm_eval.tasks import TaskManager
 
     from lm_eval_tasks import TASKS_DIR, default_model
-    from lm_eval_tasks.data_sources import DATA_DIR_ENV, SAMPLE_NAME
-    from lm_eval_tasks.task_docs import METADATA_KEYS
+    from lm_eval_tasks.data.metadata import METADATA_KEYS
+    from lm_eval_tasks.data.sources import DATA_DIR_ENV, SAMPLE_NAME
 
     default, wheel = default_model.PLACEHOLDER, default_model.WHEEL_NAME
     index = TaskManager(include_path=str(TASKS_DIR), include_defaults=False).task_index

@@ -30,15 +30,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
+from lm_eval_tasks.data.sources import SAMPLE_NAME
 from lm_eval_tasks.default_model import ensure_default_model
-from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.harness import run_checked
 from postprocess.commands.sweep import HARNESS, check_preset, find_run, score_models
 from postprocess.commands.tempered_copy import DEMO_TEMPERATURE, ensure_tempered_copy
 from postprocess.io.embedding_model import PLACEHOLDER
 from postprocess.io.output_folder import OutputConflict, check_target, owned_id, stage
 from postprocess.report.build import build_report
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

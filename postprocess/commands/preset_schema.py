@@ -18,8 +18,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from lm_eval_tasks.errors import DataError
 from postprocess.compare.implicit_reward import BETA_MAX, BETA_MIN, beta_problem
+from summ_pref_common.errors import DataError
 
 ROLES = ("base", "sft", "ppo", "dpo", "rlhf", "chat", "synthetic")
 # A model name becomes a folder OUT/runs/<name>: one plain path part, never a separator or "..".

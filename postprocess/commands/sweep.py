@@ -43,7 +43,8 @@ from pathlib import Path
 import yaml
 
 from lm_eval_tasks import TASKS_DIR
-from lm_eval_tasks.data_sources import (
+from lm_eval_tasks.data.metadata import DEFAULT_SEED, METADATA_KEYS
+from lm_eval_tasks.data.sources import (
     HUB_REPO,
     HUB_REVISION,
     ORIGINAL_FOLDER,
@@ -52,26 +53,24 @@ from lm_eval_tasks.data_sources import (
     resolve_data_dir,
 )
 from lm_eval_tasks.default_model import pretrained_shape, resolve_pretrained
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines, read_json
 from lm_eval_tasks.model_checks import check_chat_template
-from lm_eval_tasks.pref_docs import DEFAULT_REVISION
-from lm_eval_tasks.pref_rows import matched_files
-from lm_eval_tasks.run_files import incompleteness, missing_samples
-from lm_eval_tasks.task_docs import DEFAULT_SEED, METADATA_KEYS
+from lm_eval_tasks.pref.docs import DEFAULT_REVISION
+from lm_eval_tasks.pref.rows import matched_files
+from lm_eval_tasks.run_files import SamplesFile, find_samples, first_record
 from postprocess.commands.preset_schema import check_schema
 from postprocess.commands.tempered_copy import ensure_tempered_copy
-from postprocess.io.generations import peek
 from postprocess.io.provenance import portable_name
-from postprocess.io.runs import PLUGIN_TASK_PREFIXES, SAMPLES_RE, Run, runs_in, sha256_file
+from postprocess.io.runs import Run, runs_in, sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import read_json
 
 logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "sweep_settings.json"
 RUN_FOLDER = re.compile(r"^run-(\d+)$")
-# The files the data readers read (lm_eval_tasks.data_sources): OpenAI's layout and the parquet export.
+# The files the data readers read (lm_eval_tasks.data.sources): OpenAI's layout and the parquet export.
 DATA_PATTERNS = [f"{folder}/*.{ext}" for folder in ORIGINAL_FOLDER.values() for ext in ("json", "jsonl")] \
     + ["*/*/*.parquet"]
 HARNESS = [sys.executable, "-m", "lm_eval_tasks.harness"]
@@ -292,55 +291,32 @@ class Entry:
     samples_from: Path | None = None
 
 
-def _first_record(path: Path) -> dict:
+def scored_generation(found: SamplesFile) -> Path | None:
+    """The generation samples file a samples-scoring file scored, from its first record's `samples_from`."""
+    if found.kind != "samples":
+        return None
     try:
-        for _line_no, line in iter_json_lines(path):
-            record = line.get("record") if isinstance(line, dict) else None
-            return record if isinstance(record, dict) else {}
+        origin = (first_record(found.samples) or {}).get("samples_from")
     except DataError:
-        return {}
-    return {}
-
-
-def _complete(samples: Path, results: Path, task: str) -> bool:
-    """Both files of one invocation are there and whole (`lm_eval_tasks.run_files.incompleteness`)."""
-    try:
-        return incompleteness(samples, results, task) is None
-    except (DataError, OSError):
-        return False
+        return None
+    return Path(origin["run"]) / origin["samples_file"] \
+        if isinstance(origin, dict) and {"run", "samples_file"} <= set(origin) else None
 
 
 def run_entries(folder: Path) -> dict[str, Entry]:
-    """Every task's newest samples file in a run folder's lm-eval model folder(s), keyed as the report keys them
-    (`postprocess.io.runs.read_run`): the task name, or "<task>:<generating model>" for samples-scoring."""
+    """Every task's newest samples file in a run folder's lm-eval model folder(s) (`find_samples`), keyed as the
+    report keys them (`postprocess.io.runs.read_run`): the task name, or "<task>:<generating model>" for
+    samples-scoring."""
     if not folder.is_dir():
         return {}
-    newest: dict[str, tuple[str, Path, str]] = {}
+    newest: dict[str, SamplesFile] = {}
     for sub in (folder, *sorted(p for p in folder.iterdir() if p.is_dir())):
-        for path in sub.glob("samples_*.jsonl"):
-            m = SAMPLES_RE.match(path.name)
-            if not (m and m.group("task").startswith(PLUGIN_TASK_PREFIXES)):
-                continue
-            _kind, generating_model = peek(path)
-            key = f"{m.group('task')}:{generating_model}" if generating_model else m.group("task")
-            if m.group(2) > newest.get(key, ("",))[0]:
-                newest[key] = (m.group(2), path, m.group("task"))
-    unfinished: set[tuple[Path, str]] = set()  # a newer invocation of the task left no samples file (lm-eval's order)
-    for sub in {samples.parent for _time, samples, _task in newest.values()}:
-        latest: dict[str, str] = {}
-        for time, samples, task in newest.values():
-            if samples.parent == sub:
-                latest[task] = max(time, latest.get(task, ""))
-        unfinished |= {(sub, task) for task in missing_samples(sub, latest)}
-    entries = {}
-    for key, (time, samples, task) in newest.items():
-        results = samples.parent / f"results_{time}.json"
-        origin = _first_record(samples).get("samples_from") if task == SAMPLES_TASK else None
-        scored = Path(origin["run"]) / origin["samples_file"] \
-            if isinstance(origin, dict) and {"run", "samples_file"} <= set(origin) else None
-        complete = (samples.parent, task) not in unfinished and _complete(samples, results, task)
-        entries[key] = Entry(samples, results, complete, scored)
-    return entries
+        for (task, model), found in find_samples(sub).files.items():
+            key = f"{task}:{model}" if model else task
+            if key not in newest or found.time > newest[key].time:
+                newest[key] = found
+    return {key: Entry(found.samples, found.results, found.incomplete is None, scored_generation(found))
+            for key, found in newest.items()}
 
 
 def generating_model(entry: Entry) -> str:

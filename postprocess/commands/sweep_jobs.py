@@ -34,8 +34,6 @@ from unittest import mock
 import submitit
 from submitit.core.utils import JobPaths, pickle_load
 
-from lm_eval_tasks.console import configure_console
-from lm_eval_tasks.errors import DataError
 from postprocess.commands.sweep import (
     Context,
     Prepared,
@@ -50,6 +48,8 @@ from postprocess.commands.sweep import (
     score_samples_under_reference,
 )
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.console import configure_console
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

@@ -29,10 +29,11 @@ import logging
 import math
 from pathlib import Path
 
-from lm_eval_tasks.default_model import cache_root, resolve_pretrained
-from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.default_model import resolve_pretrained
 from postprocess import __version__
 from postprocess.io.output_folder import OutputConflict, check_target, stage
+from summ_pref_common.errors import DataError
+from summ_pref_common.wheel_cache import cache_root
 
 logger = logging.getLogger(__name__)
 

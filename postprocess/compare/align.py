@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 # What a model contributes to a row; everything else is human data or derived from the text and must
 # agree between runs. `n_tokens` depends on the tokenizer, so each run keeps its own.

@@ -42,10 +42,13 @@ from postprocess.compare.align import Aligned
 from postprocess.compare.paired import mean_difference, measure
 from postprocess.stats.agreement import pair_outcomes
 from postprocess.stats.bootstrap import (
+    T_NOTE,
     ClusterResamples,
+    cluster_robust_t,
     draw_unless_given,
     percentile_interval,
     ratio_of_sums_replicates,
+    t_interval,
 )
 from postprocess.stats.correlation import spearman
 from postprocess.stats.measures import measure_values
@@ -314,10 +317,18 @@ def flip_table(
         details = {"n_clusters": len(np.unique(labels[keep]))}
         low = high = None
         if resamples is not None:
-            reps = ratio_of_sums_replicates(m.astype(float) - r.astype(float), labels[keep], resamples)
+            flips = m.astype(float) - r.astype(float)
+            reps = ratio_of_sums_replicates(flips, labels[keep], resamples)
             interval = percentile_interval(reps, confidence)
+            se = cluster_robust_t(np.ones(n), flips - flips.mean(), labels[keep])
+            details.update(interval.details(), seed=resamples.seed, percentile_ci_low=interval.low,
+                           percentile_ci_high=interval.high, se_cr2=se[0], df_bell_mccaffrey=se[1])
             low, high = interval.low, interval.high
-            details.update(interval.details(), seed=resamples.seed)
-            method += "; ci: cluster bootstrap percentile"
+            method += "; ci: cluster bootstrap percentile (fewer than 2 posts)"
+            if np.all(np.isfinite(se)):
+                low, high, details["p_value_t"] = t_interval(float(flips.mean()), *se, confidence, 0.0, (-1.0, 1.0))
+                method = method.replace("ci: cluster bootstrap percentile (fewer than 2 posts)",
+                                        f"{T_NOTE} (the percentile interval in details; its t-test p in "
+                                        "details.p_value_t)")
         net = Stat((n01 - n10) / n, low, high, p, n, method, n_dropped + n_ties["either"], None, details)
     return FlipTable(measure_name, counts, n_ties, n_dropped, net)

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import align
 from postprocess.compare.paired import agreement_difference, alpha_difference, available_measures, measure
 from postprocess.stats.bootstrap import Settings, draw_unless_given
 from postprocess.stats.registry import difference_name
 from postprocess.stats.table import stat_row
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

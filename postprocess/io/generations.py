@@ -1,8 +1,8 @@
 """Read the records of the generation tasks: generated samples (kind gen), samples scored by a model (kind
 samples) and posts scored by a model (kind post), each line validated (file:line:field errors).
 
-The tasks (`lm_eval_tasks.generation`, `lm_eval_tasks.sample_scoring`, `lm_eval_tasks.post_scoring`) write one
-record per post (docs/record-schema.md):
+The tasks (`lm_eval_tasks.summ_pref_gen`, `lm_eval_tasks.summ_pref_samples`, `lm_eval_tasks.summ_pref_posts`) write
+one record per post (docs/record-schema.md):
 
 - gen (summ_pref_gen*): the post's fields, the generation settings and its K samples ``{index, text}``;
 - samples (summ_pref_samples): the post's fields, ``samples_from`` (the generation run: its model, task and
@@ -25,18 +25,17 @@ import pandas as pd
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from tqdm import tqdm
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines
-from lm_eval_tasks.records import SCHEMA_VERSION
+from lm_eval_tasks.records import GENERATION_KINDS, SCHEMA_VERSION
 from postprocess.io.provenance import portable_folder, portable_name
 from postprocess.io.samples import _field, _log_probability, _Strict
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import iter_json_lines
 
-GENERATION_KINDS = ("gen", "samples", "post")
 LogProb = Annotated[float, AfterValidator(_log_probability)]
 
 
 class _PostFields(_Strict):
-    """What every per-post record starts with (`lm_eval_tasks.post_docs.post_record`)."""
+    """What every per-post record starts with (`lm_eval_tasks.data.posts.post_record`)."""
 
     key: str
     post_id: str
@@ -106,25 +105,6 @@ _LINE = TypeAdapter(_Line)
 def _record(sample: object) -> dict | None:
     record = sample.get("record") if isinstance(sample, dict) else None
     return record if isinstance(record, dict) else None
-
-
-def peek(path: Path) -> tuple[str | None, str]:
-    """(record kind, generating model of a samples record or "") of the first line of a samples file; kind
-    None when that line is no generation record (a scoring task, or a line the full read will reject).
-
-    How `postprocess.io.runs` tells generation tasks from scoring tasks, and keeps one samples-scoring file per
-    generating model."""
-    try:
-        for _line_no, sample in iter_json_lines(path):
-            record = _record(sample) or {}
-            kind = record.get("kind")
-            if kind not in GENERATION_KINDS or record.get("schema") != SCHEMA_VERSION:
-                return None, ""
-            model = (record.get("samples_from") or {}).get("model") if kind == "samples" else ""
-            return kind, str(model or "")
-    except DataError:
-        return None, ""
-    return None, ""
 
 
 def _validate(sample: object, path: Path, line_no: int) -> GenRecord | SamplesRecord | PostRecord:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
+from lm_eval_tasks.data.sources import SAMPLE_NAME
 from lm_eval_tasks.model_checks import continuation_end_note
-from lm_eval_tasks.task_docs import build_docs
+from lm_eval_tasks.summ_pref.docs import build_docs
 from postprocess.io.generations import LoadedGeneration, read_generation
 from postprocess.io.provenance import portable_folder, portable_origin
 from postprocess.io.runs import Run, sha256_file

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 
 MARKER = ".summ-pref-output.json"
 

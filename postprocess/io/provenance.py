@@ -20,8 +20,8 @@ from pathlib import Path, PurePath
 from lm_eval.utils import handle_arg_string, sanitize_model_name, simple_parse_args_string
 
 from lm_eval_tasks.default_model import MODEL_NAME, PLACEHOLDER, WHEEL_NAME
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import read_json
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import read_json
 
 # The converted default model (`lm_eval_tasks.default_model.convert_gguf`) names its GGUF source here.
 SOURCE_FILE = "summ_pref_source.json"

@@ -2,27 +2,24 @@
 
 lm-eval writes `<output_path>/<sanitized model name>/results_<time>.json` and
 `samples_<task>_<time>.jsonl` per invocation; a folder may hold several invocations, so the newest
-samples file of each task is used, with the results file of the same invocation. It is used only when complete
-(`lm_eval_tasks.run_files`): every line its results file counts is there, and no newer invocation of the task left
-its samples file unwritten; otherwise the run is refused, or with `allow_incomplete` read and its shortfalls listed.
+samples file of each task is used, with the results file of the same invocation (`lm_eval_tasks.run_files.
+find_samples`). Which tasks are read, and how, comes from the record kind each file's records carry, not from
+task names. A file is used only when complete: every line its results file counts is there, and no newer
+invocation of the task left its samples file unwritten; otherwise the run is refused, or with `allow_incomplete`
+read and its shortfalls listed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import read_json
-from lm_eval_tasks.run_files import ALLOW_HINT, PLUGIN_TASK_PREFIXES, incompleteness, missing_samples
-from postprocess.io.generations import peek
+from lm_eval_tasks.records import GENERATION_KINDS
+from lm_eval_tasks.run_files import ALLOW_HINT, find_samples
 from postprocess.io.provenance import portable_name
-
-_TIME = r"(\d{4}-\d{2}-\d{2}T[0-9\-.]+)"
-SAMPLES_RE = re.compile(rf"^samples_(?P<task>.+)_{_TIME}\.jsonl$")
-RESULTS_RE = re.compile(rf"^results_{_TIME}\.json$")
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import read_json
 
 
 @dataclass(frozen=True)
@@ -73,34 +70,21 @@ def refuse_incomplete(problems: list[str]) -> None:
 
 
 def read_run(folder: Path, allow_incomplete: bool = False) -> Run | None:
-    """The run in one model folder, or None when it holds no summ_pref samples.
+    """The run in one model folder, or None when it holds no samples of the plugin's tasks.
 
-    The first line of each samples file says whether it is a generation task (`peek`); the newest file of each
-    task is kept, and of a samples-scoring task the newest per generating model. An incomplete run is refused
-    unless `allow_incomplete`, which keeps what makes it incomplete in `Run.incomplete`."""
-    results_by_time = {m.group(1): p for p in folder.glob("results_*.json") if (m := RESULTS_RE.match(p.name))}
-    newest: dict[tuple[str, str], tuple[str, Path, str | None]] = {}
-    for path in folder.glob("samples_*.jsonl"):
-        m = SAMPLES_RE.match(path.name)
-        if not (m and m.group("task").startswith(PLUGIN_TASK_PREFIXES)):
-            continue
-        kind, generating_model = peek(path)
-        if m.group(2) > newest.get((m.group("task"), generating_model), ("",))[0]:
-            newest[(m.group("task"), generating_model)] = (m.group(2), path, kind)
-    if not newest:
+    The record kind of each samples file says whether it is a generation task (gen, samples, post) or a scored
+    judgement (axis, cmp); the newest file of each task is kept, and of a samples-scoring task the newest per
+    generating model. An incomplete run is refused unless `allow_incomplete`, which keeps what makes it incomplete
+    in `Run.incomplete`."""
+    found = find_samples(folder)
+    if not found.files:
         return None
-    latest: dict[str, str] = {}
-    for (task, _model), (time, _path, _kind) in newest.items():
-        latest[task] = max(time, latest.get(task, ""))
-    problems = list(missing_samples(folder, latest).values())
     run: Run | None = None
-    for (task, generating_model), (time, samples, kind) in sorted(newest.items()):
-        if time not in results_by_time:
-            raise DataError(f"samples file has no results_{time}.json beside it (was the run interrupted?)",
-                            path=samples)
-        results = read_json(results_by_time[time])
-        if (why := incompleteness(samples, results_by_time[time], task, results)) is not None:
-            problems.append(why)
+    for (task, generating_model), files in found.files.items():
+        if not files.results.is_file():
+            raise DataError(f"samples file has no {files.results.name} beside it (was the run interrupted?)",
+                            path=files.samples)
+        results = read_json(files.results)
         config = results.get("config", {})
         model_args = config.get("model_args")  # a dict from the CLI, a string from the Python API
         if run is None:
@@ -111,17 +95,17 @@ def read_run(folder: Path, allow_incomplete: bool = False) -> Run | None:
                       transformers_version=results.get("transformers_version"))
         elif model_args != run.model_args:
             raise DataError(f"task {task} was run with model_args {model_args!r}, other tasks in this folder with "
-                            f"{run.model_args!r}: one folder must hold one model", path=results_by_time[time])
+                            f"{run.model_args!r}: one folder must hold one model", path=files.results)
         n_samples = results.get("n-samples", {}).get(task, {}).get("effective")
-        files = TaskFiles(task, samples, results_by_time[time], results.get("versions", {}).get(task),
+        entry = TaskFiles(task, files.samples, files.results, results.get("versions", {}).get(task),
                           n_samples if isinstance(n_samples, int) else None)
-        if kind is None:
-            run.tasks[task] = files
+        if files.kind in GENERATION_KINDS:
+            run.generation[f"{task}:{portable_name(generating_model)}" if generating_model else task] = entry
         else:
-            run.generation[f"{task}:{portable_name(generating_model)}" if generating_model else task] = files
+            run.tasks[task] = entry
     if not allow_incomplete:
-        refuse_incomplete(problems)
-    run.incomplete = problems
+        refuse_incomplete(found.problems)
+    run.incomplete = found.problems
     return run
 
 
@@ -139,8 +123,9 @@ def discover_runs(run_dirs: list[Path], allow_incomplete: bool = False) -> list[
             raise DataError("not a folder", path=run_dir)
         found = runs_in(run_dir, allow_incomplete)
         if not found:
-            raise DataError("no lm-eval run here: expected <model folder>/results_*.json and "
-                            "samples_summ_pref*_*.jsonl (run lm-eval with --log_samples)", path=run_dir)
+            raise DataError("no lm-eval run of these tasks here: expected <model folder>/results_*.json and "
+                            "samples_<task>_*.jsonl of a summ_pref or pref task (run lm-eval with --log_samples)",
+                            path=run_dir)
         runs += found
     names = [r.model_name for r in runs]
     if len(set(names)) != len(names):

@@ -31,11 +31,11 @@ from pydantic import (
 )
 from tqdm import tqdm
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.json_files import iter_json_lines
+from lm_eval_tasks.data.rows import RATING_AXES
 from lm_eval_tasks.records import SCHEMA_VERSION
-from lm_eval_tasks.rows import RATING_AXES
 from postprocess.io.token_counts import TokenCounter
+from summ_pref_common.errors import DataError
+from summ_pref_common.json_files import iter_json_lines
 
 # What each entry of a task's info["data_notes"] means, for the console (and any other renderer).
 DATA_NOTES = {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lm_eval_tasks.prompts import template_sha
+from lm_eval_tasks.data.prompts import template_sha
+from lm_eval_tasks.data.rows import RATING_AXES
 from lm_eval_tasks.records import SCHEMA_VERSION
-from lm_eval_tasks.rows import RATING_AXES
 
 TIMESTAMP = "2026-01-01T00-00-00.000000"
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import lm_eval
 
-from lm_eval_tasks.errors import DataError
 from postprocess.compare.implicit_reward import beta_problem
 from postprocess.compare.model_pairs import model_pair_rows
 from postprocess.compare.statistics import predicted_gamma_rows
@@ -67,6 +66,7 @@ from postprocess.stats.extractiveness import extractiveness_table
 from postprocess.stats.measures import MEASURES, available_measures
 from postprocess.stats.multiplicity import with_holm
 from postprocess.stats.table import statistics_table
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

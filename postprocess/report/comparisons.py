@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import Aligned, align, check_compatible, common_rows
 from postprocess.compare.statistics import compare_runs
 from postprocess.io.load import LoadedRun
 from postprocess.io.samples import rating_roles
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 
 logger = logging.getLogger(__name__)
 

@@ -3,13 +3,14 @@ table: per model, and model minus reference paired by post.
 
 Per model and generation task (`postprocess.stats.diversity`):
 
-- group `per_input`: each `DIVERSITY` statistic of the K samples of a post, averaged over posts; interval: the
-  cluster bootstrap over posts (one set of draws per task, shared by its statistics); with an embedding model
+- group `per_input`: each `DIVERSITY` statistic of the K samples of a post, averaged over posts; interval: t on the
+  CR2 cluster-robust SE by post (`mean_stat`; the cluster bootstrap's percentile interval in details, one set of
+  draws per task, shared by its statistics); with an embedding model
   (`postprocess.io.embeddings`) also each `SEMANTIC` statistic (`postprocess.stats.semantic`) of the post's
   non-empty samples;
 - group `across_input`: the same statistics of the first sample (lowest index) of every post; interval: the
   delete-d jackknife on half-samples of posts (`postprocess.stats.jackknife`: a bootstrap resample would
-  duplicate texts);
+  duplicate texts), for the semantic statistics the delete-one-post jackknife with t(G - 1) (`AcrossInput`);
 - `mean_length` (words per sample, averaged per post, then over posts), `empty_share` (the share of samples
   without a word, averaged per post, then over posts: empty samples are left out of every diversity
   statistic, and a post whose K samples are all empty has none, left out of the means and counted as
@@ -21,7 +22,7 @@ Per model and generation task (`postprocess.stats.diversity`):
 Per model and scoring task: `mean_entropy` of the human-written summaries (each distinct summary's mean
 token entropy, averaged over distinct summaries, clusters = posts). Per model and posts task: `post_entropy`
 and `post_perplexity`, over every token of the posts (Σ entropies / Σ tokens and exp(-Σ log-prob / Σ tokens),
-as `lm_eval_tasks.post_scoring`), clusters = posts.
+as `lm_eval_tasks.summ_pref_posts.task`), clusters = posts.
 
 Comparisons, model minus reference on the posts both have: per-post means by `postprocess.compare.paired.
 mean_difference` (the same draws for both), across-input statistics by the jackknife on the same half-samples,
@@ -30,7 +31,8 @@ the posts' entropy and perplexity from the same resampled posts' sums.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -39,11 +41,18 @@ from postprocess.compare.paired import P_NOTE, bootstrap_p, mean_difference
 from postprocess.io.embeddings import Embedder
 from postprocess.io.load import LoadedRun
 from postprocess.stats.bootstrap import (
+    JACKKNIFE_MAX_CLUSTERS,
+    T_NOTE,
     ClusterResamples,
     Settings,
+    cluster_robust_t,
     draw_unless_given,
+    jackknife_t,
+    leave_one_out,
     percentile_interval,
     ratio_of_sums_replicates,
+    stat_with_interval,
+    t_interval,
 )
 from postprocess.stats.diversity import DIVERSITY, TextSet, non_empty, per_input_table, words
 from postprocess.stats.jackknife import MAX_SUBSETS, half_samples, jackknife_stat
@@ -130,11 +139,12 @@ def first_samples(frame: pd.DataFrame) -> pd.Series:
 
 def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: Settings, what: str) -> Stat:
     """The mean of the values (clusters = the index: a post, or the post of each summary), NaN left out and
-    counted, with the percentile interval of the cluster bootstrap (`resamples` drawn over the index)."""
+    counted, with the t interval on the CR2 cluster-robust SE (the percentile interval of the cluster bootstrap,
+    `resamples` drawn over the index, in details: with few posts it is too narrow)."""
     v = values.to_numpy(dtype=float)
     keep = np.isfinite(v)
     labels = values.index.to_numpy()
-    method = f"{what}; ci: cluster bootstrap percentile (posts resampled)"
+    method = f"{what}; {T_NOTE} (the percentile interval of resampled posts in details)"
     n_dropped = int((~keep).sum())
     if not keep.any():
         return Stat.undefined(0, method, "no post has the value", n_dropped)
@@ -142,9 +152,13 @@ def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: S
     details = {"n_clusters": len(np.unique(labels[keep]))}
     if resamples is None:
         return Stat(estimate, None, None, None, int(keep.sum()), method, n_dropped, None, details)
-    interval = percentile_interval(ratio_of_sums_replicates(v[keep], labels[keep], resamples), settings.confidence)
-    details.update(interval.details(), seed=resamples.seed)
-    return Stat(estimate, interval.low, interval.high, None, int(keep.sum()), method, n_dropped, None, details)
+    reps = ratio_of_sums_replicates(v[keep], labels[keep], resamples)
+    se = cluster_robust_t(np.ones(int(keep.sum())), v[keep] - estimate, labels[keep])
+    stat = stat_with_interval(estimate, reps, resamples, null=0.0, p_independent=None, p_method="cluster",
+                              confidence=settings.confidence, n=int(keep.sum()), method=method, n_dropped=n_dropped,
+                              details=details, se=se)
+    stat.details.pop("p_value_independent", None)
+    return replace(stat, p_value=None)
 
 
 def _draws(posts, settings: Settings) -> ClusterResamples | None:
@@ -152,18 +166,21 @@ def _draws(posts, settings: Settings) -> ClusterResamples | None:
 
 
 JACKKNIFE_NOTE = "ci: delete-d jackknife on random half-samples of posts, normal"
+DELETE_ONE_NOTE = "ci: t(G - 1) on the delete-one-post jackknife SE"
 
 
 class AcrossInput:
     """The across-input statistics of a set of first samples and of its half-samples, computed once per (model,
     task, posts): the half-samples depend only on the number of posts and the seed, so a comparison on posts that
-    are all of both models' reuses each model's own values, paired on the same subsets."""
+    are all of both models' reuses each model's own values, paired on the same subsets. The semantic statistics,
+    smooth in the set, also get their values without each post in turn (the delete-one jackknife, up to
+    `JACKKNIFE_MAX_CLUSTERS` posts; `postprocess.stats.jackknife.jackknife_stat`)."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder
         self.names = (*DIVERSITY, *(SEMANTIC if embedder is not None else ()))
-        self._done: dict[tuple, tuple[dict[str, float], list[dict[str, float]]]] = {}
+        self._done: dict[tuple, tuple[dict[str, float], list[dict[str, float]], list[dict[str, float]]]] = {}
 
     def _semantic(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings of the texts, which texts are non-empty): empty texts are left out of every subset."""
@@ -174,45 +191,60 @@ class AcrossInput:
             full[kept] = vectors
         return full, kept
 
-    def values(self, model: str, task: str, texts: pd.Series) -> tuple[dict[str, float], list[dict[str, float]]]:
-        """(statistics of all `texts`, statistics of each half-sample), `texts` indexed by post id."""
+    def values(self, model: str, task: str, texts: pd.Series
+               ) -> tuple[dict[str, float], list[dict[str, float]], list[dict[str, float]]]:
+        """(statistics of all `texts`, statistics of each half-sample, semantic statistics without each post: empty
+        where there is no embedder or more than `JACKKNIFE_MAX_CLUSTERS` posts), `texts` indexed by post id."""
         key = (model, task, tuple(texts.index))
         if key not in self._done:
             text_set = TextSet(list(texts))
             n_subsets = min(self.settings.n_resamples, MAX_SUBSETS)
             subsets = half_samples(len(texts), n_subsets, self.settings.seed)
             estimate, replicates = text_set.statistics(), [text_set.statistics(keep) for keep in subsets]
+            without_each: list[dict[str, float]] = []
             if self.embedder is not None:
                 vectors, kept = self._semantic(list(texts))
                 estimate.update(semantic_statistics(vectors[kept]))
                 for values, keep in zip(replicates, subsets):
                     values.update(semantic_statistics(vectors[keep & kept]))
-            self._done[key] = (estimate, replicates)
+                if n_subsets and len(texts) <= JACKKNIFE_MAX_CLUSTERS:
+                    without_each = [semantic_statistics(vectors[kept & (np.arange(len(texts)) != g)])
+                                    for g in range(len(texts))]
+            self._done[key] = (estimate, replicates, without_each)
         return self._done[key]
 
     def stats(self, model: str, task: str, texts: pd.Series) -> dict[str, Stat]:
         """Each `DIVERSITY` (and `SEMANTIC`, with an embedder) statistic of the posts' first samples, with its
         jackknife interval."""
-        estimate, replicates = self.values(model, task, texts)
-        return {name: jackknife_stat(estimate[name], np.array([r[name] for r in replicates]), n_clusters=len(texts),
-                                     n=len(texts), confidence=self.settings.confidence, seed=self.settings.seed,
-                                     method=f"{name} of the first sample of every post; {JACKKNIFE_NOTE}")
-                for name in self.names}
+        estimate, replicates, without_each = self.values(model, task, texts)
+        out = {}
+        for name in self.names:
+            one = bool(without_each) and name in SEMANTIC
+            reps = [r[name] for r in (without_each if one else replicates)]
+            out[name] = jackknife_stat(estimate[name], np.array(reps), n_clusters=len(texts), n=len(texts),
+                                       confidence=self.settings.confidence, seed=self.settings.seed,
+                                       method=f"{name} of the first sample of every post; "
+                                              f"{DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}", delete_one=one)
+        return out
 
     def differences(self, reference: tuple[str, pd.Series], model: tuple[str, pd.Series], task: str
                     ) -> dict[str, Stat]:
-        """Model minus reference of each statistic on the posts both have, on the same half-samples."""
+        """Model minus reference of each statistic on the posts both have, on the same half-samples (the semantic
+        ones: without the same post)."""
         both = reference[1].index.intersection(model[1].index).sort_values()
-        (ref_all, ref_reps), (mod_all, mod_reps) = (self.values(name, task, texts.loc[both])
-                                                    for name, texts in (reference, model))
+        (ref_all, ref_reps, ref_one), (mod_all, mod_reps, mod_one) = (self.values(name, task, texts.loc[both])
+                                                                      for name, texts in (reference, model))
         out = {}
         for name in self.names:
-            diffs = np.array([m[name] - r[name] for m, r in zip(mod_reps, ref_reps, strict=True)])
+            one = bool(ref_one) and name in SEMANTIC
+            pairs = zip(mod_one, ref_one, strict=True) if one else zip(mod_reps, ref_reps, strict=True)
+            diffs = np.array([m[name] - r[name] for m, r in pairs])
+            p_note = "p: t-test (G - 1 df)" if one else "p: normal"
             out[name] = jackknife_stat(mod_all[name] - ref_all[name], diffs, n_clusters=len(both), n=len(both),
                                        method=f"difference model - reference of {name} of the first sample of every "
-                                              f"shared post; p: normal; {JACKKNIFE_NOTE}",
+                                              f"shared post; {p_note}; {DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}",
                                        confidence=self.settings.confidence, seed=self.settings.seed, null=0.0,
-                                       details={"reference": ref_all[name], "model": mod_all[name]})
+                                       details={"reference": ref_all[name], "model": mod_all[name]}, delete_one=one)
         return out
 
 
@@ -239,13 +271,33 @@ POST_STATISTICS: dict[str, tuple[str, str, Callable[[np.ndarray], np.ndarray]]] 
 }
 
 
+def ratio_jackknife(values: Mapping[str, np.ndarray], labels: np.ndarray, transform: Callable[[np.ndarray], np.ndarray]
+                    ) -> tuple[float, float] | None:
+    """(SE, G - 1) of transform(Σ numerator / Σ denominator) by the delete-one-post jackknife (`values`: one (G, 2)
+    array of per-post numerator and denominator; two, "reference" and "model": of the model's minus the reference's),
+    None above `JACKKNIFE_MAX_CLUSTERS` posts or where a deletion leaves it undefined. Why: the percentile bootstrap
+    of a ratio over few posts is too narrow, as every other interval's was (docs/statistics.md)."""
+    if len(labels) > JACKKNIFE_MAX_CLUSTERS:
+        return None
+    without = leave_one_out(labels)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = {who: transform(sums[:, 0] / sums[:, 1])
+                  for who, v in values.items() for sums in [without.cluster_totals(v, labels)]}
+    loo = ratios["model"] - ratios["reference"] if len(ratios) == 2 else next(iter(ratios.values()))
+    se = jackknife_t(loo)
+    return se if np.all(np.isfinite(se)) else None
+
+
+RATIO_JACKKNIFE_NOTE = "ci: t(G - 1) on the delete-one-post jackknife SE (the percentile interval in details)"
+
+
 def post_ratio_stat(totals: pd.DataFrame, statistic: str, resamples: ClusterResamples | None,
                     settings: Settings) -> Stat:
     """`post_entropy` or `post_perplexity` over every token of the posts (a ratio of sums over posts)."""
     num, den, transform = POST_STATISTICS[statistic]
     keep = np.isfinite(totals[num].to_numpy(dtype=float)) & (totals[den].to_numpy(dtype=float) > 0)
     method = (f"{'mean next-token entropy' if statistic == 'post_entropy' else 'perplexity'} over every token of "
-              "the posts; ci: cluster bootstrap percentile (posts resampled)")
+              "the posts")
     if not keep.any():
         return Stat.undefined(0, method, "no post logged per-token values (hf-prefix logs them)", len(totals))
     sub = totals[keep]
@@ -258,7 +310,15 @@ def post_ratio_stat(totals: pd.DataFrame, statistic: str, resamples: ClusterResa
     with np.errstate(invalid="ignore", divide="ignore"):
         interval = percentile_interval(transform(sums[:, 0] / sums[:, 1]), settings.confidence)
     details.update(interval.details(), seed=resamples.seed)
-    return Stat(estimate, interval.low, interval.high, None, len(sub), method, int((~keep).sum()), None, details)
+    low, high = interval.low, interval.high
+    se = ratio_jackknife({"run": values}, sub.index.to_numpy(), transform)
+    if se is None:
+        method += "; ci: cluster bootstrap percentile (posts resampled)"
+    else:
+        details.update(percentile_ci_low=low, percentile_ci_high=high, se_jackknife=se[0], df=se[1])
+        low, high, _ = t_interval(estimate, *se, settings.confidence, 0.0, (0.0, np.inf))
+        method += f"; {RATIO_JACKKNIFE_NOTE}"
+    return Stat(estimate, low, high, None, len(sub), method, int((~keep).sum()), None, details)
 
 
 PerPostTables = dict[tuple[str, str], pd.DataFrame]
@@ -327,20 +387,22 @@ def _paired_means(ref: pd.Series, model: pd.Series, settings: Settings, what: st
 
 
 def post_ratio_difference(ref: pd.DataFrame, model: pd.DataFrame, statistic: str, settings: Settings) -> Stat:
-    """Model minus reference of `post_entropy` / `post_perplexity` on the posts both scored, from the same
-    resampled posts."""
+    """Model minus reference of `post_entropy` / `post_perplexity` on the posts both scored: t(G - 1) on the
+    delete-one-post jackknife SE (`ratio_jackknife`), the paired percentile interval of the same resampled posts in
+    details."""
     num, den, transform = POST_STATISTICS[statistic]
     both = ref.index.intersection(model.index).sort_values()
     values = {who: t.loc[both, [num, den]].to_numpy(dtype=float) for who, t in (("reference", ref), ("model", model))}
     keep = np.all([np.isfinite(v[:, 0]) & (v[:, 1] > 0) for v in values.values()], axis=0)
-    method = f"difference model - reference of {statistic} on the posts both scored; {P_NOTE}"
+    method = f"difference model - reference of {statistic} on the posts both scored"
     if not keep.any():
-        return Stat.undefined(0, method, "no post with per-token values in both runs", len(both))
+        return Stat.undefined(0, method + f"; {P_NOTE}", "no post with per-token values in both runs", len(both))
     labels = both.to_numpy()[keep]
     point = {who: float(transform(v[keep, 0].sum() / v[keep, 1].sum())) for who, v in values.items()}
     details = {**point, "n_clusters": int(keep.sum())}
     resamples = draw_unless_given(None, labels, settings.n_resamples, settings.seed)
     low = high = p = None
+    estimate = point["model"] - point["reference"]
     if resamples is not None:
         reps = {who: resamples.cluster_totals(v[keep], labels) for who, v in values.items()}
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -349,9 +411,17 @@ def post_ratio_difference(ref: pd.DataFrame, model: pd.DataFrame, statistic: str
         interval = percentile_interval(diffs, settings.confidence)
         low, high, p = interval.low, interval.high, bootstrap_p(diffs)
         details.update(interval.details(), seed=resamples.seed)
-        method += "; ci: paired cluster bootstrap percentile"
-    return Stat(point["model"] - point["reference"], low, high, p, int(keep.sum()), method,
-                int((~keep).sum()), None, details)
+        se = ratio_jackknife({who: v[keep] for who, v in values.items()}, labels, transform)
+        if se is None:
+            method += f"; {P_NOTE}; ci: paired cluster bootstrap percentile"
+        else:
+            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_jackknife=se[0],
+                           df=se[1])
+            low, high, p = t_interval(estimate, *se, settings.confidence, 0.0)
+            method += f"; p: t-test of 0 on the jackknife SE (G - 1 df), inverts the interval; {RATIO_JACKKNIFE_NOTE}"
+    else:
+        method += f"; {P_NOTE}"
+    return Stat(estimate, low, high, p, int(keep.sum()), method, int((~keep).sum()), None, details)
 
 
 def comparison_rows(lr: LoadedRun, ref: LoadedRun, settings: Settings, tables: PerPostTables,

@@ -75,7 +75,8 @@ def axis_section(rows: pd.DataFrame, task_info: Mapping, ci: str, baselines: pd.
                                 [[m, *(cell(stats.get((statistic, m, a))) for a in axes)] for m in measures])
     n_rows = [[m, *(f"{s['n']} / {p(s)}" if (s := stats.get(("spearman", m, a))) else "n/a" for a in axes)]
               for m in measures]
-    lines += ["Spearman: rows used / p-value (cluster bootstrap, from the interval's resamples):", "",
+    lines += ["Spearman: rows used / p-value (t-test of Fisher's z on the delete-one-post jackknife SE, inverts the "
+              "interval):", "",
               *markdown_table(["measure", *axes], n_rows)]
     return lines + axis_baseline_lines(baselines, axes, ci)
 
@@ -534,13 +535,14 @@ def generation_lines(summary: Mapping, table: pd.DataFrame, figures: list[SavedF
         return []
     lines = ["### Generated samples", "",
              ("Per input: the statistic of the K samples of a post, averaged over posts "
-              f"({ci} CI, cluster bootstrap, posts resampled). Across inputs: the statistic of the first sample of "
-              f"every post ({ci} CI: delete-d jackknife on half-samples of posts, normal; a bootstrap resample would "
-              "repeat texts). distinct-n: unique / all n-grams (lowercased words); EAD: expectation-adjusted "
-              "distinct, averaged over n = 1-5 (Kirk et al. 2024); self-BLEU: sacrebleu, each sample against the "
-              "others, 0-100; compression ratio: bytes / gzip bytes (Shaib et al. 2024). Differences: model minus "
-              "reference on the posts both have, the same resampled posts (p: bootstrap two-sided; across inputs: "
-              "normal)."), ""]
+              f"({ci} CI: t on the CR2 cluster-robust SE by post). Across inputs: the statistic of the first sample "
+              f"of every post ({ci} CI: delete-d jackknife on half-samples of posts, normal; semantic statistics: "
+              "delete-one-post jackknife, t(G - 1); a bootstrap resample would repeat texts). distinct-n: unique / "
+              "all n-grams (lowercased words); EAD: expectation-adjusted distinct, averaged over n = 1-5 (Kirk et "
+              "al. 2024); self-BLEU: sacrebleu, each sample against the others, 0-100; compression ratio: bytes / "
+              "gzip bytes (Shaib et al. 2024). Differences: model minus reference "
+              "on the posts both have, paired (p: the t-test on the CR2 SE; across inputs: the jackknife's "
+              "normal or t test)."), ""]
     embedding = summary["settings"].get("embedding_model")
     if embedding:
         lines += [semantic_note(embedding), ""]
@@ -585,11 +587,16 @@ def methods_paragraph(summary: Mapping) -> str:
     ci = confidence_label(settings["confidence"])
     return (f"summ-pref {summary['package']['version']}, lm-eval {summary['lm_eval_version']}, created "
             f"{summary['created']}. Intervals: {ci} percentile cluster bootstrap "
-            f"({settings['n_resamples']} resamples of posts, seed {settings['seed']}), but agreement, alpha, gamma "
-            "and paired differences of means: t intervals on a cluster-robust SE by post (CR2 with Bell-McCaffrey "
-            "degrees of freedom; alpha: CR1 with G - 1), which keep their coverage with few posts (`method` says "
-            "which). p-values: the cluster-bootstrap p of the same resamples, inverting the percentile interval "
-            f"against the null (0; 0.5 for agreement), or the t-test of the t interval, so p < "
+            f"({settings['n_resamples']} resamples of posts, seed {settings['seed']}) only in the details and where "
+            "no jackknife is taken (more than 500 posts); the printed intervals keep their coverage with few posts "
+            "(`method` says which): agreement and the other rates, Wilson on the effective sample size of a CR2 "
+            "cluster-robust SE by post; gamma, the net flip and means and paired differences of means, t on the CR2 "
+            "SE with Bell-McCaffrey degrees of freedom; alpha and the ordered logit, Wald t(G - 1) on a cluster-robust "
+            "SE; correlations, t(G - 1) on the delete-one-post jackknife SE of Fisher's z; differences of "
+            "correlations and of alpha and the posts' entropy and perplexity, t(G - 1) on the delete-one-post "
+            "jackknife SE; across inputs, a jackknife. p-values: the cluster-bootstrap "
+            "p of the same resamples, inverting the percentile interval against the null (0; 0.5 for agreement), or "
+            f"the t-test (score t-test for a rate) that inverts the interval, so p < "
             f"{1 - settings['confidence']:.2g} exactly when the interval "
             "excludes the null; the rows-independent tests (sign test, scipy) are in summary.json as "
             f"`details.p_value_independent`. {INTERVAL_MARKS['few_clusters']} / {INTERVAL_MARKS['zero_width']}: "

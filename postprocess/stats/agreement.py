@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from postprocess.stats.bootstrap import (
-    T_NOTE,
+    WILSON_NOTE,
     ClusterResamples,
     cluster_robust_t,
     draw_unless_given,
@@ -64,13 +64,14 @@ def agreement(
 ) -> Stat:
     """Fraction of pairs where the summary the model scores higher is the one the human chose.
 
-    Model ties count 1/2 and are reported in ``details["n_ties"]``. The interval is the t interval on the CR2
-    cluster-robust standard error of the tie-counted rate with Bell-McCaffrey degrees of freedom (a percentile
-    bootstrap over few posts is too narrow: `postprocess.stats.bootstrap`), clipped to [0, 1]; the
+    Model ties count 1/2 and are reported in ``details["n_ties"]``. The interval is the Wilson score interval on
+    the effective sample size p(1 - p) / SE², SE the CR2 cluster-robust standard error of the tie-counted rate,
+    with t quantiles of Bell-McCaffrey degrees of freedom (`postprocess.stats.bootstrap.wilson_t_interval`: a
+    percentile bootstrap over few posts is too narrow, and rate ± t SE still under-covers at 8 posts); the
     cluster-bootstrap percentile interval of the same rate, from resampled per-cluster sums, stays in
     ``details`` (``percentile_ci_low`` / ``percentile_ci_high``). Two p-values against 1/2: an exact two-sided
     sign test of the non-tied pairs (`scipy.stats.binomtest`; ties carry no information about direction and
-    are left out; rows taken as independent), and the cluster p, the t-test that inverts the interval.
+    are left out; rows taken as independent), and the cluster p, the score t-test that inverts the interval.
     `p_method` picks which one is ``p_value``; the other goes to ``details`` as ``p_value_cluster`` or
     ``p_value_independent``. A report should use "cluster": the sign test treats the pairs of one post as
     independent and can contradict the interval printed beside it.
@@ -102,11 +103,11 @@ def agreement(
     unit = "row" if clusters is None else "cluster"
     sign_test = "exact two-sided sign test on non-tied pairs (rows independent)"
     if p_method == "cluster":
-        method = f"agreement (ties 1/2); p: {unit}-robust t-test against 0.5, inverts the interval"
+        method = f"agreement (ties 1/2); p: {unit}-robust score t-test against 0.5, inverts the interval"
         method += f"; p_value_independent: {sign_test}"
     else:
         method = f"agreement (ties 1/2); p: {sign_test}"
-    method += f"; {T_NOTE.replace('by post', 'by ' + unit)}" if with_ci else ""
+    method += f"; {WILSON_NOTE.replace('by post', 'by ' + unit)}" if with_ci else ""
     if n == 0:
         return Stat.undefined(0, method, "no complete pairs", n_dropped)
     w = wins[keep]
@@ -120,7 +121,7 @@ def agreement(
     se = cluster_robust_t(np.ones(n), w - w.mean(), labels[keep])
     return stat_with_interval(float(w.mean()), reps, resamples, null=0.5, p_independent=p_independent,
                               p_method=p_method, confidence=confidence, n=n, method=method, n_dropped=n_dropped,
-                              details=details, se=se, bounds=(0.0, 1.0))
+                              details=details, se=se, interval="wilson")
 
 
 def confidence_bucket(confidence) -> np.ndarray:

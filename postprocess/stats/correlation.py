@@ -1,12 +1,13 @@
 """Correlation of a log-probability measure with human ratings, with post-clustered intervals.
 
-Every function returns a `Stat`: the point estimate is scipy's and the interval is a percentile
-cluster bootstrap computed exactly and vectorised by `postprocess.stats.weighted`. Two p-values against 0
-are computed: scipy's test on rows taken as independent (the rows of one post are not, so it can
-contradict the interval), and the cluster-bootstrap p that inverts the interval on the same
-replicates (`postprocess.stats.bootstrap.percentile_p_value`: p < 1 - confidence exactly when the interval
-excludes 0). `p_method` picks which is ``p_value``; the other is kept, named, in ``details``, and
-`method` says which is which.
+Every function returns a `Stat`: the point estimate is scipy's; the interval is t(G - 1) on the
+delete-one-post jackknife SE of Fisher's z = atanh(r), mapped back (`jackknife_z_se`; with more than
+`JACKKNIFE_MAX_CLUSTERS` posts the percentile cluster bootstrap), both computed exactly and vectorised by
+`postprocess.stats.weighted`; the percentile interval stays in details. Two p-values against 0 are computed:
+scipy's test on rows taken as independent (the rows of one post are not, so it can contradict the interval),
+and the cluster p that inverts the interval (the t-test of z, or `postprocess.stats.bootstrap.percentile_p_value`
+of the replicates: p < 1 - confidence exactly when the interval excludes 0). `p_method` picks which is
+``p_value``; the other is kept, named, in ``details``, and `method` says which is which.
 
 Pairs with a missing (non-finite) value are dropped and counted in `n_dropped`. Fewer than four
 complete pairs, or a constant variable, give `Stat.undefined` with a reason; nothing here warns.
@@ -20,7 +21,16 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats as sps
 
-from postprocess.stats.bootstrap import ClusterResamples, draw_unless_given, resampled, stat_with_interval
+from postprocess.stats.bootstrap import (
+    JACKKNIFE_MAX_CLUSTERS,
+    JACKKNIFE_T_NOTE,
+    ClusterResamples,
+    draw_unless_given,
+    jackknife_t,
+    leave_one_out,
+    resampled,
+    stat_with_interval,
+)
 from postprocess.stats.result import PMethod, Stat, finite_or_none
 from postprocess.stats.weighted import (
     partial_from_pairwise,
@@ -86,15 +96,32 @@ def _why_undefined(arrs: list[np.ndarray], names: tuple[str, ...]) -> str | None
     return None
 
 
-def _method(name: str, p_note: str, clusters, n_resamples: int, resamples, p_method: PMethod) -> str:
+def _method(name: str, p_note: str, clusters, n_resamples: int, resamples, p_method: PMethod,
+            why_percentile: str | None) -> str:
+    """The method text; `why_percentile` None: the jackknife interval, else why the percentile one is printed."""
     unit = "row" if clusters is None else "cluster"
-    if p_method == "cluster":
-        p_text = f"p: {unit} bootstrap, inverts the percentile interval against 0; p_value_independent: {p_note}"
-    else:
-        p_text = f"p: {p_note}"
+    inverts = ("t-test of atanh against 0 on the jackknife SE, inverts the interval" if why_percentile is None
+               else "bootstrap, inverts the percentile interval against 0")
+    p_text = f"p: {unit} {inverts}; p_value_independent: {p_note}" if p_method == "cluster" else f"p: {p_note}"
     if n_resamples == 0 and resamples is None:
         return f"{name}; {p_text}; no interval"
-    return f"{name}; {p_text}; ci: {unit} bootstrap percentile"
+    if why_percentile is None:
+        return f"{name}; {p_text}; {JACKKNIFE_T_NOTE.replace('post', unit)}, on Fisher's z = atanh scale"
+    return f"{name}; {p_text}; ci: {unit} bootstrap percentile ({why_percentile.replace('{unit}', unit)})"
+
+
+UNDEFINED_WITHOUT_ONE = "the statistic is undefined without one of the {unit}s: no jackknife"
+
+
+def jackknife_z_se(replicates: Callable[[list, np.ndarray, ClusterResamples], np.ndarray], kept: list,
+                   labels: np.ndarray) -> tuple[float, float]:
+    """(SE, df) of atanh of a correlation by the delete-one-cluster jackknife (`jackknife_t`), the correlation
+    recomputed without each cluster in turn by its own replicates path; NaN where a deletion leaves it undefined.
+
+    Why: a percentile bootstrap over 8 posts held a known Spearman rho in 91% of samples (Pearson 90%); t(G - 1) on the
+    jackknife SE of Fisher's z holds it (`benchmarks/bench_interval_coverage.py`)."""
+    loo = replicates(kept, labels, leave_one_out(labels))
+    return jackknife_t(np.arctanh(np.clip(loo, -1 + 1e-12, 1 - 1e-12)))
 
 
 def _correlation(
@@ -115,7 +142,9 @@ def _correlation(
     arrs, keep = _complete(*arrays)
     labels = _row_clusters(clusters, len(keep))
     n, n_dropped = int(keep.sum()), int((~keep).sum())
-    method = _method(name, p_note, clusters, n_resamples, resamples, p_method)
+    jackknife = len(np.unique(labels[keep])) <= JACKKNIFE_MAX_CLUSTERS
+    method = _method(name, p_note, clusters, n_resamples, resamples, p_method,
+                     None if jackknife else f"more than {JACKKNIFE_MAX_CLUSTERS} {{unit}}s")
     kept = [a[keep] for a in arrs]
     reason = _why_undefined(kept, names)
     details = {"n_clusters": len(np.unique(labels[keep]))} if n else {}
@@ -128,9 +157,12 @@ def _correlation(
         return Stat.undefined(n, method, nan_reason, n_dropped, details)
     resamples = draw_unless_given(resamples, labels, n_resamples, seed)
     reps = None if resamples is None else replicates(kept, labels[keep], resamples)
+    se = jackknife_z_se(replicates, kept, labels[keep]) if reps is not None and jackknife else None
+    if se is not None and not np.all(np.isfinite(se)):
+        method = _method(name, p_note, clusters, n_resamples, resamples, p_method, UNDEFINED_WITHOUT_ONE)
     return stat_with_interval(float(estimate), reps, resamples, null=0.0, p_independent=finite_or_none(p_independent),
                               p_method=p_method, confidence=confidence, n=n, method=method, n_dropped=n_dropped,
-                              details=details)
+                              details=details, se=se, interval="jackknife_fisher")
 
 
 def _via_weights(fn: Callable[..., np.ndarray]):
@@ -150,7 +182,7 @@ _DOC_PARAMS = """
     seed : int
         Seed of the cluster draws.
     confidence : float
-        Coverage of the percentile interval.
+        Coverage of the interval.
     resamples : ClusterResamples, optional
         Draws to reuse across statistics (then `n_resamples` and `seed` are ignored).
     p_method : {"independent", "cluster"}

@@ -17,7 +17,7 @@ workers appears once per judgement, in either order.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -25,11 +25,12 @@ from scipy import stats as sps
 
 from postprocess.stats.agreement import agreement, checked_choice
 from postprocess.stats.bootstrap import (
+    WILSON_NOTE,
     ClusterResamples,
+    cluster_robust_t,
     draw_unless_given,
-    percentile_interval,
-    percentile_p_value,
     ratio_of_sums_replicates,
+    stat_with_interval,
 )
 from postprocess.stats.result import PMethod, Stat
 from postprocess.stats.typicality import cluster_sandwich, covariate_matrix
@@ -93,9 +94,11 @@ def human_agreement(summary_a, summary_b, choice, clusters, workers=None, *, n_r
     A pair judged by k workers of whom m chose the first summary gives k(k-1)/2 worker pairs, of which
     m(m-1)/2 + (k-m)(k-m-1)/2 agree; judgements of one pair by the same worker are not paired with each
     other (``details["n_same_worker_pairs"]``). The estimate is the sum of agreeing worker pairs over the sum
-    of all worker pairs (pairs with many judgements weigh more, as in a pooled count). The interval resamples
-    posts (`clusters`, the post of each judgement; a pair's judgements share it); p: the cluster bootstrap
-    against 1/2, the agreement of two coin flips. `n` is the number of pairs judged more than once.
+    of all worker pairs (pairs with many judgements weigh more, as in a pooled count). The interval is Wilson's on
+    the effective sample size of the ratio's CR2 cluster-robust SE by post (`clusters`, the post of each
+    judgement; a pair's judgements share it; `postprocess.stats.bootstrap.wilson_t_interval`; the percentile
+    interval of the cluster bootstrap in details); p: the score t-test against 1/2, the agreement of two coin
+    flips. `n` is the number of pairs judged more than once.
 
     Examples
     --------
@@ -119,8 +122,8 @@ def human_agreement(summary_a, summary_b, choice, clusters, workers=None, *, n_r
     with_ci = n_resamples > 0 or resamples is not None
     method = ("labeller-labeller agreement: share of pairs of judgements by different workers of the same pair of "
               "summaries that chose the same one (a pair judged by k workers gives k(k-1)/2), pooled over pairs "
-              "judged more than once; p: cluster bootstrap against 0.5")
-    method += "; ci: cluster bootstrap percentile" if with_ci else ""
+              "judged more than once")
+    method += f"; p: cluster-robust score t-test against 0.5, inverts the interval; {WILSON_NOTE}" if with_ci else ""
     per_pair = frame.groupby("pair_id").agg(k=("chose_first", "size"), first=("chose_first", "sum"),
                                             cluster=("cluster", "first"))
     if len(frame) and frame.groupby("pair_id")["cluster"].nunique().max() > 1:
@@ -142,14 +145,18 @@ def human_agreement(summary_a, summary_b, choice, clusters, workers=None, *, n_r
                               details)
     agree, total, pair_clusters = agree[used], total[used], per_pair["cluster"].to_numpy()[used]
     estimate = float(agree.sum() / total.sum())
-    low = high = p_value = None
     resamples = draw_unless_given(resamples, pair_clusters, n_resamples, seed)
-    if resamples is not None:
-        reps = ratio_of_sums_replicates(agree, pair_clusters, resamples, denominator=total)
-        interval = percentile_interval(reps, confidence)
-        low, high, p_value = interval.low, interval.high, percentile_p_value(reps, 0.5)
-        details.update(interval.details(), seed=resamples.seed)
-    return Stat(estimate, low, high, p_value, n, method, n_dropped, None, details)
+    if resamples is None:
+        return Stat(estimate, None, None, None, n, method, n_dropped, None, details)
+    reps = ratio_of_sums_replicates(agree, pair_clusters, resamples, denominator=total)
+    # The ratio's linearisation: least squares of agree / sqrt(total) on sqrt(total) has the ratio as its slope.
+    root = np.sqrt(total)
+    se = cluster_robust_t(root, (agree - estimate * total) / root, pair_clusters)
+    stat = stat_with_interval(estimate, reps, resamples, null=0.5, p_independent=None, p_method="cluster",
+                              confidence=confidence, n=int(total.sum()), method=method, n_dropped=n_dropped,
+                              details=details, se=se, interval="wilson")
+    stat.details.pop("p_value_independent", None)
+    return replace(stat, n=n)
 
 
 def majority_agreement(score_a, score_b, summary_a, summary_b, choice, clusters, *, min_judgements: int = 2,

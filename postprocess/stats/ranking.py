@@ -21,11 +21,12 @@ import numpy as np
 from scipy import stats as sps
 
 from postprocess.stats.bootstrap import (
+    WILSON_NOTE,
     ClusterResamples,
+    cluster_robust_t,
     draw_unless_given,
-    percentile_interval,
-    percentile_p_value,
     ratio_of_sums_replicates,
+    stat_with_interval,
 )
 from postprocess.stats.result import Stat
 
@@ -83,8 +84,9 @@ def _human_first(choice) -> np.ndarray:
 
 def _accuracy_stat(hits: np.ndarray, keep: np.ndarray, clusters, method: str, extra: dict, *, n_resamples: int,
                    seed: int, confidence: float, resamples: ClusterResamples | None) -> Stat:
-    """Share of hits on the kept rows, with the cluster-bootstrap percentile interval and, in details, the
-    Wilson interval (rows independent)."""
+    """Share of hits on the kept rows, with the interval of `postprocess.stats.agreement.agreement` (Wilson on the
+    CR2 effective sample size; the percentile interval of the cluster bootstrap in details) and, in details, the
+    Wilson interval with rows independent."""
     labels = np.arange(len(hits)) if clusters is None else np.asarray(clusters)
     if labels.shape != hits.shape:
         raise ValueError(f"clusters has shape {labels.shape}, expected {hits.shape}")
@@ -92,24 +94,26 @@ def _accuracy_stat(hits: np.ndarray, keep: np.ndarray, clusters, method: str, ex
     unit = "row" if clusters is None else "cluster"
     with_ci = n_resamples > 0 or resamples is not None
     exact = "exact binomial test against 0.5 (rows independent)"
-    method += f"; p: {unit} bootstrap against 0.5; p_value_independent: {exact}" if with_ci else f"; p: {exact}"
-    method += f"; ci: {unit} bootstrap percentile; wilson_ci_low/high in details (rows independent)" if with_ci else ""
+    method += (f"; p: {unit}-robust score t-test against 0.5, inverts the interval; p_value_independent: {exact}"
+               if with_ci else f"; p: {exact}")
+    method += (f"; {WILSON_NOTE.replace('by post', 'by ' + unit)}; wilson_ci_low/high in details (rows independent)"
+               if with_ci else "")
     if n == 0:
         return Stat.undefined(0, method, "no pair left (every pair tied by the humans, or missing)", n_dropped, extra)
     h = hits[keep]
     wilson = wilson_agreement(h, confidence=confidence)
     details = {**extra, "n_hits": int(h.sum()), "n_clusters": len(np.unique(labels[keep])),
-               "wilson_ci_low": wilson.ci_low, "wilson_ci_high": wilson.ci_high,
-               "p_value_independent": float(sps.binomtest(int(h.sum()), n, 0.5).pvalue)}
-    low = high = None
-    p_value = details["p_value_independent"]
+               "wilson_ci_low": wilson.ci_low, "wilson_ci_high": wilson.ci_high}
+    p_independent = float(sps.binomtest(int(h.sum()), n, 0.5).pvalue)
     resamples = draw_unless_given(resamples, labels[keep], n_resamples, seed)
-    if resamples is not None:
-        reps = ratio_of_sums_replicates(h, labels[keep], resamples)
-        interval = percentile_interval(reps, confidence)
-        low, high, p_value = interval.low, interval.high, percentile_p_value(reps, 0.5)
-        details.update(interval.details(), seed=resamples.seed)
-    return Stat(float(h.mean()), low, high, p_value, n, method, n_dropped, None, details)
+    if resamples is None:
+        return Stat(float(h.mean()), None, None, p_independent, n, method, n_dropped, None,
+                    {**details, "p_value_independent": p_independent})
+    reps = ratio_of_sums_replicates(h, labels[keep], resamples)
+    se = cluster_robust_t(np.ones(n), h - h.mean(), labels[keep])
+    return stat_with_interval(float(h.mean()), reps, resamples, null=0.5, p_independent=p_independent,
+                              p_method="cluster", confidence=confidence, n=n, method=method, n_dropped=n_dropped,
+                              details=details, se=se, interval="wilson")
 
 
 def ranking_accuracy(score_a, score_b, choice, clusters=None, *, n_resamples: int = 1000, seed: int = 0,
@@ -122,7 +126,8 @@ def ranking_accuracy(score_a, score_b, choice, clusters=None, *, n_resamples: in
     model tie is a miss (counted in ``details["n_model_ties"]``). Human ties (`choice` NaN, e.g. a tied
     majority vote) and missing scores are dropped and counted. `choice`: 0 = A chosen, 1 = B chosen, one
     judgement per row or the majority of a pair (`postprocess.stats.human_ceiling.majority_votes`).
-    The interval resamples `clusters` (posts); the Wilson interval on independent pairs is in details.
+    The interval is agreement's (Wilson on the CR2 effective sample size by `clusters`, posts); the Wilson
+    interval on independent pairs is in details.
 
     Examples
     --------

@@ -9,12 +9,12 @@ import subprocess
 import pandas as pd
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands.cli import build_parser
 from postprocess.compare.implicit_reward import BETA_MAX, BETA_MIN, implicit_reward
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.sharpening import predicted_gamma
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF
 from tests.helpers.fake_eval import write_fake_run
 

@@ -11,7 +11,7 @@ from importlib.metadata import version
 import pytest
 
 import postprocess
-from lm_eval_tasks.task_docs import METADATA_KEYS
+from lm_eval_tasks.data.metadata import METADATA_KEYS
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.paths import REPO
 

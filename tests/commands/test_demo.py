@@ -14,13 +14,13 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands import demo, tempered_copy
 from postprocess.commands.tempered_copy import TEMPERED_FILE
 from postprocess.io.provenance import TEMPERED_FILE as PROVENANCE_TEMPERED_FILE
 from postprocess.io.provenance import portable_name
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.fake_eval import option, write_fake_run
 from tests.helpers.fake_generation import write_fake_step

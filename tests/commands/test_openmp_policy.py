@@ -1,4 +1,4 @@
-"""The commands default OpenMP's waiting policy to PASSIVE before torch loads (`lm_eval_tasks.openmp`): spinning
+"""The commands default OpenMP's waiting policy to PASSIVE before torch loads (`summ_pref_common.openmp`): spinning
 threads stall torch's small parallel regions on shared cores. A user's own value is kept."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import sys
 
 import pytest
 
-from lm_eval_tasks.openmp import DEFAULT, WAIT_POLICY, default_wait_policy
 from postprocess.commands import cli
+from summ_pref_common.openmp import DEFAULT, WAIT_POLICY, default_wait_policy
 
 PROBE = """
 import json, os, sys
-from lm_eval_tasks.openmp import default_wait_policy
+from summ_pref_common.openmp import default_wait_policy
 before_torch = default_wait_policy()
 policy = os.environ.get("OMP_WAIT_POLICY")
 import torch

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands import sweep
 from postprocess.commands.preset_schema import schema_markdown
+from summ_pref_common.errors import DataError
 from tests.helpers.fake_eval import must_not_run
 from tests.helpers.paths import REPO
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.task_docs import METADATA_KEYS
+from lm_eval_tasks.data.metadata import METADATA_KEYS
 from postprocess.commands import sweep
 from postprocess.commands.cli import beta_arg, build_parser
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.fake_eval import must_not_run, option, write_fake_run
 from tests.helpers.paths import REPO
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.run_files import SAMPLES_RE
 from postprocess.commands import sweep
 from postprocess.commands.demo import in_process
 from postprocess.commands.sweep import run_sweep
 from postprocess.io.provenance import portable_name
-from postprocess.io.runs import SAMPLES_RE
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.fake_eval import RecordingRunner, must_not_run, option, write_fake_run
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands import sweep
 from postprocess.io.runs import sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.fake_eval import RecordingRunner, must_not_run, option
 from tests.helpers.fake_generation import write_fake_step
 

@@ -16,12 +16,12 @@ import pytest
 import submitit
 import yaml
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands import sweep, sweep_jobs
 from postprocess.commands.cli import main
 from postprocess.commands.sweep_jobs import JobSpec, LocalBackend, run_jobs, run_sweep_jobs
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.commands.test_sweep_generation import GENERATE, write_preset
 from tests.helpers.job_steps import JobSteps
 

@@ -15,11 +15,11 @@ import pytest
 import yaml
 
 from lm_eval_tasks import TASKS_DIR
-from lm_eval_tasks.data_sources import SAMPLE_DIR
-from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.data.sources import SAMPLE_DIR
 from postprocess.commands import sweep
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.fake_eval import RecordingRunner, must_not_run, option, write_fake_run
 from tests.helpers.run_files import interrupt

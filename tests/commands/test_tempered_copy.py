@@ -14,9 +14,9 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PhiConfig, PhiForCausalLM
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands.cli import main
 from postprocess.commands.tempered_copy import TEMPERED_FILE, read_tempered, temper, write_tempered_copy
+from summ_pref_common.errors import DataError
 
 TEXT = "TL;DR: I quit football and now her family thinks I am lazy"
 

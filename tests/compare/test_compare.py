@@ -11,7 +11,6 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats as sps
 
-from lm_eval_tasks.errors import DataError
 from postprocess.compare.align import align, check_compatible, common_rows
 from postprocess.compare.concentration import (
     ENTROPY_MISSING,
@@ -32,6 +31,8 @@ from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap
 from postprocess.stats.correlation import kendall, partial_pearson, partial_spearman, pearson, spearman
 from postprocess.stats.registry import statistics
 from postprocess.stats.table import statistics_table
+from summ_pref_common.errors import DataError
+from tests.stats.test_cluster_t_interval import dense_cr2
 
 SINGLE = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman": partial_spearman,
           "partial_pearson": partial_pearson}
@@ -243,7 +244,17 @@ def test_paired_interval_is_the_difference_on_shared_draws(runs):
         return sps.spearmanr(xm[idx], y[idx]).statistic - sps.spearmanr(xr[idx], y[idx]).statistic
 
     iv = cluster_bootstrap(diff, posts, resamples=res)
-    assert d.ci_low == pytest.approx(iv.low, abs=1e-9) and d.ci_high == pytest.approx(iv.high, abs=1e-9)
+    assert d.details["percentile_ci_low"] == pytest.approx(iv.low, abs=1e-9)
+    assert d.details["percentile_ci_high"] == pytest.approx(iv.high, abs=1e-9)
+    # The printed interval: t(G - 1) on the delete-one-post jackknife SE of the same difference, written out.
+    labels = np.unique(posts)
+    without = np.array([diff(np.flatnonzero(posts != g)) for g in labels])
+    g = len(labels)
+    se = np.sqrt((g - 1) / g * np.sum((without - without.mean()) ** 2))
+    half = sps.t.ppf(0.975, g - 1) * se
+    assert d.details["se_jackknife"] == pytest.approx(se, rel=1e-9)
+    assert (d.ci_low, d.ci_high) == pytest.approx((d.estimate - half, d.estimate + half), rel=1e-9)
+    assert d.p_value == pytest.approx(2 * sps.t.sf(abs(d.estimate) / se, g - 1), rel=1e-9)
 
 
 def test_paired_interval_is_deterministic_in_the_seed(runs):
@@ -252,7 +263,9 @@ def test_paired_interval_is_deterministic_in_the_seed(runs):
     args = (measure(f, "sum", "ref"), measure(f, "sum", "model"), f["overall"], f["post_id"].to_numpy())
     a, b, c = (correlation_difference(*args, n_resamples=50, seed=s) for s in (7, 7, 8))
     assert (a.ci_low, a.ci_high, a.p_value) == (b.ci_low, b.ci_high, b.p_value)
-    assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
+    # The jackknife interval draws nothing; the percentile one in details moves with the seed.
+    assert (a.ci_low, a.ci_high) == (c.ci_low, c.ci_high)
+    assert a.details["percentile_ci_low"] != c.details["percentile_ci_low"]
     assert a.estimate == c.estimate
 
 
@@ -388,6 +401,13 @@ def test_flip_table_on_five_pairs_with_a_tie():
     # net flip = (2 - 1) / 4; McNemar exact = two-sided binomial test of 1 of 3 discordant at 1/2 = 1.0
     assert t.net.estimate == 0.25
     assert t.net.p_value == pytest.approx(sps.binomtest(1, 3, 0.5).pvalue)
+    # Its interval: t on the CR2 SE by post of the per-pair flips (model agrees - reference agrees).
+    flips = np.array([0.0, -1.0, 1.0, 1.0])
+    posts = a.frame["post_id"].to_numpy()[:4]
+    se, df = dense_cr2(np.ones(4), flips - 0.25, posts)
+    half = sps.t.ppf(0.975, df) * se
+    assert (t.net.ci_low, t.net.ci_high) == pytest.approx((max(0.25 - half, -1), min(0.25 + half, 1)), rel=1e-9)
+    assert "CR2" in t.net.method
     d = t.to_dict()
     assert d["fractions"]["ref_disagrees_model_agrees"] == 0.5 and json.dumps(d)
 

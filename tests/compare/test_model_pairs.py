@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
@@ -18,6 +19,7 @@ from postprocess.stats.multiplicity import holm, with_holm
 from postprocess.stats.result import Stat
 from postprocess.stats.table import stat_row, statistics_table
 from postprocess.stats.typicality import typicality_alpha
+from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.paths import REPO
 from tests.report.golden.make_golden_summary import write_runs
 
@@ -77,6 +79,16 @@ def test_alpha_difference_is_the_difference_of_two_fits_on_the_same_resamples():
             - typicality_alpha(ref_a - ref_b, chose_a, posts, n_resamples=0).alpha.estimate)
     assert d.estimate == pytest.approx(want, abs=1e-12)
     assert d.ci_low < d.estimate < d.ci_high
+    # The interval: t(G - 1) on the delete-one-post jackknife SE, each alpha refitted (statsmodels) without the post.
+    labels = np.unique(posts)
+    without = np.array([typicality_alpha(mod_a[k] - mod_b[k], chose_a[k], posts[k], n_resamples=0).alpha.estimate
+                        - typicality_alpha(ref_a[k] - ref_b[k], chose_a[k], posts[k], n_resamples=0).alpha.estimate
+                        for k in (posts != g for g in labels)])
+    g = len(labels)
+    se = np.sqrt((g - 1) / g * np.sum((without - without.mean()) ** 2))
+    assert d.details["se_jackknife"] == pytest.approx(se, rel=1e-6)
+    half = sps.t.ppf(0.975, g - 1) * se
+    assert (d.ci_low, d.ci_high) == pytest.approx((d.estimate - half, d.estimate + half), rel=1e-6)
     same = alpha_difference(ref_a - ref_b, ref_a - ref_b, choice, posts, n_resamples=50)
     assert (same.estimate, same.ci_low, same.ci_high) == (0.0, 0.0, 0.0)
 
@@ -111,3 +123,38 @@ def test_docs_name_every_new_statistic_and_the_holm_column():
     names = ("baseline_agreement", "baseline_alpha", "baseline_spearman", "agreement_difference",
              "typicality_alpha_difference", "p_holm", "rule=longer", "rule=shorter", "rule=more_copied")
     assert [n for n in names if f"`{n}`" not in text] == []
+
+
+@pytest.mark.slow
+def test_a_report_over_two_runs_on_real_rows_answers_both_questions_on_its_first_screen(
+        cli_eval_run, tiny_bos_model, sff_dir, tmp_path):
+    """The issue's "done when": two runs scored on the same real TL;DR comparison rows (the two tiny models), one
+    report without a reference; its first 30 lines give each model's agreement beside the best null rule and the
+    paired difference between the two models."""
+    second = tmp_path / "second"
+    proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={tiny_bos_model},dtype=float32",
+                "--tasks", "summ_pref_cmp", "--metadata", json.dumps({"data_dir": str(sff_dir)}), "--limit", "25",
+                "--batch_size", "8", "--device", "cpu", "--log_samples", "--output_path", str(second)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / "report"
+    proc = run([SUMM_PREF, "report", str(cli_eval_run), str(second), "--out", str(out), "--n-resamples", "50"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    models = [r["model_name"] for r in summary["runs"]]
+    assert len(models) == 2 and summary.get("reference") is None
+    head = (out / "report.md").read_text().splitlines()[:30]
+    (baselines,) = [line for line in head if line.startswith("**Null baselines")]
+    (pairs,) = [line for line in head if line.startswith("**Model against model")]
+    table = pd.read_csv(out / "tables" / "statistics.csv", keep_default_na=False)
+    main = summary["settings"]["main_measure"]
+    for model in models:
+        name = model.split("#")[0]
+        own = table[(table["model"] == model) & (table["statistic"] == "agreement") & (table["group"] == "all")
+                    & (table["task"] == "summ_pref_cmp") & (table["measure"] == main)]
+        assert name in baselines and f"{float(own['estimate'].iloc[0]):.3f}" in baselines
+    rules = table[(table["statistic"] == "baseline_agreement") & (table["task"] == "summ_pref_cmp")]
+    best = rules.loc[rules["estimate"].astype(float).idxmax()]
+    assert f"{float(best['estimate']):.3f}" in baselines
+    (diff,) = table[(table["statistic"] == "agreement_difference") & (table["group"] == "all")
+                    & (table["task"] == "summ_pref_cmp") & (table["measure"] == main)].to_dict("records")
+    assert f"{float(diff['estimate']):.3f}" in pairs and "McNemar p" in pairs and "Holm-adjusted p" in pairs

@@ -9,7 +9,7 @@ import itertools
 import json
 from pathlib import Path
 
-from lm_eval_tasks.post_docs import post_record
+from lm_eval_tasks.data.posts import post_record
 from tests.helpers.fake_eval import option, write_fake_run
 from tests.helpers.generation_fixtures import post_doc, scored, write_generation, write_post_scores
 

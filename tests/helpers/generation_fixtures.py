@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from lm_eval_tasks.post_docs import post_record
+from lm_eval_tasks.data.posts import post_record
 from lm_eval_tasks.records import scored_continuation
 
 GEN_TIME = "2026-01-02T00-00-00.000000"
@@ -18,7 +18,7 @@ SETTINGS = {"do_sample": True, "temperature": 1.0, "top_p": 1.0, "max_gen_toks":
 
 
 def post_doc(post: str, source: str = "tldr") -> dict:
-    """The doc of one post as `lm_eval_tasks.post_docs` builds it."""
+    """The doc of one post as `lm_eval_tasks.data.posts` builds it."""
     return {"key": f"key-{post}", "post_id": post, "source": source, "split": "validation", "subsplit": "valid1",
             "title": f"title {post}", "subreddit": "test", "site": None, "text": f"the text of {post}", "seed": 1234,
             "data_origin": "synthetic"}

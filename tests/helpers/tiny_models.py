@@ -21,7 +21,7 @@ CORPUS = [
     "Summary of the news: police arrested a man; the court will decide next week.",
     "I (24F) and my boyfriend (26M) have been together for three years and it is hard.",
 ] * 20
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "lm_eval_tasks" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "lm_eval_tasks" / "data" / "sample"
 
 
 def _corpus() -> list[str]:

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.embedding_model import (
     DEFAULT_EMBEDDING_MODEL,
     PLACEHOLDER,
@@ -19,6 +18,7 @@ from postprocess.io.embedding_model import (
     resolve_embedding_model,
 )
 from postprocess.io.embeddings import Embedder
+from summ_pref_common.errors import DataError
 
 SENTENCES = ["The cat sat on the mat.", "A dog barked at the mailman.", "The cat sat on the mat.",
              "Stock markets fell sharply on Monday.", ""]

@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
-from postprocess.io.generations import peek, read_generation
+from postprocess.io.generations import read_generation
 from postprocess.io.load import load_run
 from postprocess.io.runs import discover_runs
+from summ_pref_common.errors import DataError
 from tests.helpers.generation_fixtures import (
     base_samples,
     two_models,
@@ -83,17 +83,6 @@ def test_a_positive_logprob_or_a_repeated_key_is_refused(tmp_path):
     edit_line(path, 1, lambda s: (s["record"].update(key="key-p1"), s["doc"].update(key="key-p1")))
     with pytest.raises(DataError, match=r":2: field 'record\.key': key key-p1 logged twice \(first on line 1\)"):
         read_generation(path, progress=False)
-
-
-def test_peek_tells_generation_files_from_scoring_files(tmp_path):
-    assert peek(write_generation(tmp_path / "g", "m", {"p1": ["a"]})) == ("gen", "")
-    assert peek(write_scored_samples(tmp_path / "s", "ref", "m", {"p1": [("a", -1.0, 1, None)]})) == ("samples", "m")
-    assert peek(write_post_scores(tmp_path / "p", "m", {"p1": (-1.0, 1, [1.0])})) == ("post", "")
-    scoring = next((synthetic(tmp_path / "runs") / "m").glob("samples_summ_pref_cmp_*.jsonl"))
-    assert peek(scoring) == (None, "")
-    broken = tmp_path / "broken.jsonl"
-    broken.write_text("not json\n")
-    assert peek(broken) == (None, "")
 
 
 def test_runs_of_generation_tasks_only_are_found_and_loaded(tmp_path):

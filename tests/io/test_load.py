@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.task_docs import build_docs
+from lm_eval_tasks.data.sources import SAMPLE_NAME
+from lm_eval_tasks.summ_pref.docs import build_docs
 from postprocess.io.load import origin_dir
 
 

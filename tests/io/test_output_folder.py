@@ -9,8 +9,8 @@ import stat
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.output_folder import MARKER, OutputConflict, check_target, stage
+from summ_pref_common.errors import DataError
 
 
 def write(staged, files: dict[str, str]) -> None:

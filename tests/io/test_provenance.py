@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.provenance import display_names, weights_note
+from summ_pref_common.errors import DataError
 
 
 def test_display_names_grow_by_parent_folders_until_unique():

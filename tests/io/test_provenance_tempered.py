@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.provenance import TEMPERED_FILE, describe_runs, tempered_note
+from summ_pref_common.errors import DataError
 
 
 @pytest.mark.parametrize(("temperature", "kind"), [(0.7, "sharpened"), (2, "flattened"), (1.0, "unchanged")])

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from lm_eval.loggers import EvaluationTracker
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.data.sources import SAMPLE_NAME
 from lm_eval_tasks.run_files import expected_lines
 from postprocess.io.runs import discover_runs
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.run_files import interrupt, results_of, samples_file, synthetic

@@ -9,11 +9,11 @@ from typing import ClassVar
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io import samples
 from postprocess.io.load import load_run
 from postprocess.io.runs import discover_runs
 from postprocess.io.samples import read_samples
+from summ_pref_common.errors import DataError
 from tests.helpers.run_files import edit_line, rewrite, samples_file, synthetic
 
 # 1. a missing key is file:line:field -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.rows import RATING_AXES
 from postprocess.plots import run_figures, style
 from postprocess.stats import (
     CONFIDENCE_BUCKETS,

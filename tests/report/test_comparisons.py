@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.harness import run_checked
 from postprocess.io.provenance import portable_name
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 
 FAST = Settings(n_resamples=100)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.samples import read_samples
 from postprocess.io.synthetic_runs import write_run
 from postprocess.report.build import build_report, copy_measure
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 
 EOS = "<|endoftext|>"
 FAST = Settings(n_resamples=20)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from lm_eval.utils import sanitize_model_name
 
-from lm_eval_tasks.errors import DataError
 from postprocess.commands.sweep import sweep_settings
 from postprocess.io.provenance import folder_hash, model_key, model_source, portable_name
 from postprocess.io.synthetic_runs import write_run
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 
 
 def embedded_folder(root: Path) -> Path:

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.metrics import win
 from postprocess.io.samples import read_samples
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.table import select
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.paths import SHARED_DATA, require_shared
 from tests.helpers.pref_runs import HELPSTEER_ATTRIBUTES, helpsteer_rows, write_jsonl, write_pref_run

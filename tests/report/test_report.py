@@ -13,12 +13,12 @@ import pytest
 from scipy import stats
 from transformers import AutoTokenizer
 
-from lm_eval_tasks.errors import DataError
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.rows import RATING_AXES
 from postprocess.io.runs import sha256_file
 from postprocess.io.synthetic_runs import write_run
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.run_files import rewrite
 
 

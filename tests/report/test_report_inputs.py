@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.console import PREFIX
-from lm_eval_tasks.errors import DataError
 from postprocess.io.runs import sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.console import PREFIX
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.run_files import rewrite, samples_file, synthetic, unscored
 

@@ -11,12 +11,12 @@ import subprocess
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from postprocess.io.output_folder import OutputConflict
 from postprocess.io.runs import sha256_file
 from postprocess.report import build
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF
 from tests.helpers.run_files import synthetic
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.rows import RATING_AXES
 from postprocess.report.build import build_report
 from postprocess.report.findings import MEASURE_WORDS
 from postprocess.report.tables import DETAIL_COLUMNS

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from postprocess.io.embedding_model import PLACEHOLDER, resolve_embedding_model
 from postprocess.io.embeddings import Embedder
@@ -45,10 +46,13 @@ def test_per_input_rows_equal_the_statistics_of_the_embeddings(report, embedder)
     _, table, _ = report
     for model, samples in (("base", base_samples()), ("tuned", tuned_samples())):
         for name, function in (("semantic_distance", semantic_distance), ("vendi_score", vendi_score)):
-            expected = np.mean([function(embedder.encode(texts)) for texts in samples.values()])
+            values = [function(embedder.encode(texts)) for texts in samples.values()]
             stat = row(table, model, name, "per_input")
-            assert float(stat["estimate"]) == pytest.approx(expected, rel=1e-6)
-            assert stat["n"] == len(POSTS) and "cluster bootstrap" in stat["method"]
+            assert float(stat["estimate"]) == pytest.approx(np.mean(values), rel=1e-6)
+            # One value per post: the CR2 t interval is scipy's one-sample t interval (SE s / sqrt(G), G - 1 df).
+            low, high = sps.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=sps.sem(values))
+            assert (float(stat["ci_low"]), float(stat["ci_high"])) == pytest.approx((low, high), rel=1e-6, abs=1e-9)
+            assert stat["n"] == len(POSTS) and "CR2" in stat["method"]
     # tuned's even posts are 4 copies of one text: distance 0, Vendi 1; base's 4 samples differ
     assert float(row(table, "tuned", "vendi_score", "per_input")["estimate"]) < float(
         row(table, "base", "vendi_score", "per_input")["estimate"])
@@ -60,10 +64,18 @@ def test_across_input_rows_and_paired_differences(report, embedder):
               for m, s in (("base", base_samples()), ("tuned", tuned_samples()))}
     stat = row(table, "tuned", "vendi_score", "across_input")
     assert float(stat["estimate"]) == pytest.approx(vendi_score(firsts["tuned"]))
-    assert float(stat["ci_low"]) < float(stat["estimate"]) < float(stat["ci_high"]) and "jackknife" in stat["method"]
+    assert float(stat["ci_low"]) < float(stat["estimate"]) < float(stat["ci_high"]) and "delete-one" in stat["method"]
     diff = row(table, "tuned", "semantic_distance_difference", "across_input", reference="base")
     assert float(diff["estimate"]) == pytest.approx(semantic_distance(firsts["tuned"])
                                                     - semantic_distance(firsts["base"]))
+    # The delete-one-post jackknife written out: the difference without each post, t(G - 1) on its SE.
+    g = len(POSTS)
+    without = np.array([semantic_distance(np.delete(firsts["tuned"], i, 0)) - semantic_distance(
+        np.delete(firsts["base"], i, 0)) for i in range(g)])
+    se = np.sqrt((g - 1) / g * np.sum((without - without.mean()) ** 2))
+    half = sps.t.ppf(0.975, g - 1) * se
+    assert (float(diff["ci_low"]), float(diff["ci_high"])) == pytest.approx(
+        (float(diff["estimate"]) - half, float(diff["estimate"]) + half), rel=1e-6)
     per_input = row(table, "tuned", "vendi_score_difference", "per_input", reference="base")
     assert float(per_input["estimate"]) == pytest.approx(float(row(table, "tuned", "vendi_score", "per_input")[
         "estimate"]) - float(row(table, "base", "vendi_score", "per_input")["estimate"]))

@@ -2,8 +2,9 @@
 bootstrap for agreement, gamma and paired mean differences: `cluster_robust_t` against a dense computation with
 the n x n hat matrix (scipy's matrix square root, the eigenvalues of the G x G matrix), and against statsmodels'
 OLS with ``cov_type="cluster"`` and ``use_t=True`` (CR1, G - 1 df) where the two must agree: equal clusters of a
-mean. Where every post is one row the interval is scipy's one-sample t interval. alpha's (CR1, G - 1 df) is
-checked against statsmodels' GLM in test_typicality.py."""
+mean. Where every post is one row the interval is scipy's one-sample t interval. Agreement's Wilson interval on the
+CR2 effective sample size against the roots of its quadratic and, without a design effect, statsmodels' Wilson.
+alpha's (CR1, G - 1 df) is checked against statsmodels' GLM in test_typicality.py."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import pytest
 import scipy.linalg
 import statsmodels.api as sm
 from scipy import stats as sps
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from postprocess.compare.paired import agreement_difference, mean_difference
 from postprocess.stats.agreement import agreement, pair_outcomes
-from postprocess.stats.bootstrap import cluster_robust_t, t_interval
+from postprocess.stats.bootstrap import cluster_robust_t, t_interval, wilson_t_interval
 from postprocess.stats.sharpening import sharpening_gamma, within_post_demeaned
 
 
@@ -53,7 +55,14 @@ def test_cr2_and_its_degrees_of_freedom_equal_the_dense_computation():
         assert df < len(np.unique(posts)) - 1  # unequal clusters: fewer df than G - 1
 
 
-def test_agreement_interval_is_the_t_interval_on_cr2_and_equals_statsmodels_on_equal_clusters():
+def score_roots(p_hat: float, se: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson interval as the set of p0 where (p_hat - p0)² <= q² se² p0(1 - p0) / (p_hat(1 - p_hat)): the two
+    roots of that quadratic in p0, by numpy (an independent route to `wilson_t_interval`'s closed form)."""
+    k = sps.t.ppf(0.5 + confidence / 2, df) ** 2 * se**2 / (p_hat * (1 - p_hat))
+    return tuple(sorted(np.roots([1 + k, -(2 * p_hat + k), p_hat**2]).real))
+
+
+def test_agreement_interval_is_wilson_on_the_cr2_effective_size_and_statsmodels_on_equal_clusters():
     posts = _posts(2)
     rng = np.random.default_rng(3)
     a, b, c = rng.normal(size=len(posts)), rng.normal(size=len(posts)), rng.integers(0, 2, len(posts))
@@ -61,10 +70,11 @@ def test_agreement_interval_is_the_t_interval_on_cr2_and_equals_statsmodels_on_e
     w = pair_outcomes(a, b, c)
     se, df = dense_cr2(np.ones(len(w)), w - w.mean(), posts)
     assert (s.details["se_cr2"], s.details["df_bell_mccaffrey"]) == pytest.approx((se, df), rel=1e-9)
-    half = sps.t.ppf(0.975, df) * se
-    assert (s.ci_low, s.ci_high) == pytest.approx((w.mean() - half, w.mean() + half), rel=1e-9)
-    assert s.p_value == pytest.approx(2 * sps.t.sf(abs(w.mean() - 0.5) / se, df), rel=1e-9)
-    assert "CR2" in s.method
+    assert (s.ci_low, s.ci_high) == pytest.approx(score_roots(w.mean(), se, df), rel=1e-9)
+    # The score test at 0.5 with the variance taken there: se² 0.25 / (p(1 - p)).
+    null_se = se * np.sqrt(0.25 / (w.mean() * (1 - w.mean())))
+    assert s.p_value == pytest.approx(2 * sps.t.sf(abs(w.mean() - 0.5) / null_se, df), rel=1e-9)
+    assert "Wilson" in s.method and "CR2" in s.method
     # The percentile interval of the same draws is kept, and is narrower here (9 posts).
     assert s.details["percentile_ci_high"] - s.details["percentile_ci_low"] < s.ci_high - s.ci_low
     # Equal clusters: CR2 is CR1 and the df are G - 1, statsmodels' cluster-robust OLS with use_t.
@@ -72,16 +82,23 @@ def test_agreement_interval_is_the_t_interval_on_cr2_and_equals_statsmodels_on_e
     s = agreement(a[:40], b[:40], c[:40], equal, n_resamples=50, seed=0, p_method="cluster")
     fit = sm.OLS(pair_outcomes(a[:40], b[:40], c[:40]), np.ones((40, 1))).fit(
         cov_type="cluster", cov_kwds={"groups": equal}, use_t=True)
-    assert (s.ci_low, s.ci_high) == pytest.approx(tuple(fit.conf_int()[0]), rel=1e-9)
-    assert s.p_value == pytest.approx(float(fit.t_test("const = 0.5").pvalue), rel=1e-9)
+    assert (s.ci_low, s.ci_high) == pytest.approx(score_roots(float(fit.params[0]), float(fit.bse[0]), 9), rel=1e-9)
 
 
-def test_agreement_interval_is_clipped_to_the_unit_range():
+def test_wilson_interval_without_a_design_effect_is_statsmodels_wilson():
+    low, high, p = wilson_t_interval(0.62, np.sqrt(0.62 * 0.38 / 200), 1e12, 0.95, 0.5, 200)
+    assert (low, high) == pytest.approx(proportion_confint(124, 200, method="wilson"), rel=1e-9)
+    assert p == pytest.approx(float(proportions_ztest(124, 200, value=0.5, prop_var=0.5)[1]), rel=1e-6)
+
+
+def test_agreement_interval_stays_in_the_unit_range():
     posts = np.repeat(np.arange(4), 3)
     c = np.zeros(12)
-    c[0] = 1  # 11 of 12 pairs agree: estimate + t SE passes 1
+    c[0] = 1  # 11 of 12 pairs agree: estimate + t SE passes 1, the score interval does not
     s = agreement(np.ones(12), np.zeros(12), c, posts, n_resamples=50, seed=0)
-    assert s.ci_high == 1.0 and s.ci_low < s.estimate
+    assert s.estimate < s.ci_high < 1.0 and s.ci_low < s.estimate
+    every = agreement(np.ones(12), np.zeros(12), np.zeros(12), posts, n_resamples=50, seed=0)
+    assert every.ci_high == 1.0 and 0.5 < every.ci_low < 1.0  # se 0: Wilson on the 12 pairs
 
 
 @pytest.mark.parametrize("with_length", [False, True])

@@ -21,6 +21,7 @@ from postprocess.stats.human_ceiling import (
     worker_heterogeneity,
 )
 from tests.helpers.paths import SFF_DIR, require_shared
+from tests.stats.test_cluster_t_interval import dense_cr2, score_roots
 
 
 @pytest.fixture
@@ -81,8 +82,15 @@ def test_human_agreement_interval_resamples_posts(judgements):
     r = ClusterResamples.draw(posts, 400, seed=1)
     s = human_agreement(j.a, j.b, j.choice, j.post, j.worker, resamples=r, confidence=0.8)
     ref = cluster_bootstrap(lambda idx: agree[idx].sum() / total[idx].sum(), posts, confidence=0.8, resamples=r)
-    assert (s.ci_low, s.ci_high) == pytest.approx((ref.low, ref.high))
-    assert s.p_value is not None and "cluster bootstrap" in s.method
+    assert (s.details["percentile_ci_low"], s.details["percentile_ci_high"]) == pytest.approx((ref.low, ref.high))
+    # The ratio 2/6 linearised: per post (agree - total / 3) / 6, each scaled by (1 - total / 6)^(-1/2) (CR2 with one
+    # row per post): 0, (2/3) / 6 / sqrt(5/6), (-2/3) / 6 / sqrt(2/3); their squares sum to 1/30.
+    assert s.details["se_cr2"] == pytest.approx(np.sqrt(1 / 30), rel=1e-9)
+    root = np.sqrt(total)
+    se, df = dense_cr2(root, (agree - total / 3) / root, posts)
+    assert (s.details["se_cr2"], s.details["df_bell_mccaffrey"]) == pytest.approx((se, df), rel=1e-9)
+    assert (s.ci_low, s.ci_high) == pytest.approx(score_roots(1 / 3, se, df, 0.8), rel=1e-9)
+    assert s.p_value is not None and "Wilson" in s.method
 
 
 def test_human_agreement_degenerate(judgements):

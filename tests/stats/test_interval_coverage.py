@@ -1,12 +1,18 @@
 """Coverage of the report's 95% intervals with few posts (8 and 16), by simulation with a known truth
-(`benchmarks/interval_coverage.py`: a post random effect, 2-10 pairs or summaries per post).
+(`benchmarks/interval_coverage.py`: a post random effect, 2-10 pairs, summaries or rows per post), for every
+interval kind the report prints.
 
-Each kind runs 600 seeded replications per post count. At a true coverage of 93% the Monte-Carlo standard error of
-the observed share is sqrt(0.93 x 0.07 / 600) = 1.04%; the test fails below 93% - 2.33 x 1.04% = 90.6% (one-sided,
-a 1% chance of failing an interval that just holds 93%). The percentile bootstrap the intervals replaced covered
-84-89.5% at 8 posts in the full run (1,000 replications, docs/statistics.md), under the limit.
-The bootstrap behind the percentile interval kept in the details is reduced to 20 resamples: the tested interval
-does not use it.
+Each kind runs `N_REPS` seeded replications per post count (the ordered logit, which fits three models per
+replication, `ORDINAL_REPS`). At a true coverage of 93% the Monte-Carlo standard error of the observed share over n
+replications is sqrt(0.93 x 0.07 / n): 1.47% at 300, 2.55% at 100; the test fails below 93% - 2.33 standard errors
+(one-sided, a 1% chance of failing an interval that just holds 93%): 89.6% at 300, 87.1% at 100. The full table
+(1,000 replications) is `benchmarks/bench_interval_coverage.py`'s, in docs/statistics.md.
+The bootstrap behind the percentile interval kept in the details is reduced to 20 resamples (and 20 half-samples):
+no tested interval uses it.
+
+`agreement_wilson` is Verbalized Sampling's interval with pairs taken as independent, printed beside the report's
+own and not switched: its test is that it covers less than the clustered agreement interval on the same kind of
+data, which is why the report labels it "pairs independent".
 """
 
 from __future__ import annotations
@@ -16,15 +22,29 @@ import pytest
 
 from benchmarks.interval_coverage import KINDS, coverage
 
-NOMINAL_FLOOR, N_REPS = 0.93, 600
-LIMIT = NOMINAL_FLOOR - 2.33 * np.sqrt(NOMINAL_FLOOR * (1 - NOMINAL_FLOOR) / N_REPS)
+NOMINAL_FLOOR, N_REPS, ORDINAL_REPS = 0.93, 300, 100
+# Fits that may fail to converge on 8 posts (left out and counted): at most this share.
+MAX_UNDEFINED = {"ordinal": 0.05}
+
+
+def limit(n: int) -> float:
+    """93% less 2.33 Monte-Carlo standard errors of a share of n replications at 93%."""
+    return NOMINAL_FLOOR - 2.33 * np.sqrt(NOMINAL_FLOOR * (1 - NOMINAL_FLOOR) / n)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "agreement_wilson"])
 @pytest.mark.parametrize("n_posts", [8, 16])
 def test_interval_holds_its_coverage_with_few_posts(kind, n_posts):
-    c = coverage(kind, n_posts, N_REPS, seed=0, n_resamples=20)
-    assert c.n_undefined == 0 and c.n == N_REPS
-    assert c.rate >= LIMIT, f"{kind} at {n_posts} posts covered {c.rate:.3f} < {LIMIT:.3f} ({c.method})"
-    assert "Bell-McCaffrey" in c.method or "t(G - 1)" in c.method
+    reps = ORDINAL_REPS if kind == "ordinal" else N_REPS
+    c = coverage(kind, n_posts, reps, seed=0, n_resamples=20)
+    assert c.n_undefined <= MAX_UNDEFINED.get(kind, 0.0) * reps and c.n + c.n_undefined == reps
+    assert c.rate >= limit(c.n), f"{kind} at {n_posts} posts covered {c.rate:.3f} < {limit(c.n):.3f} ({c.method})"
+
+
+@pytest.mark.slow
+def test_rows_independent_wilson_covers_less_than_the_clustered_agreement():
+    wilson = coverage("agreement_wilson", 8, N_REPS, seed=0, n_resamples=20)
+    clustered = coverage("agreement", 8, N_REPS, seed=0, n_resamples=20)
+    assert "pairs independent" in wilson.method and "CR2" in clustered.method
+    assert wilson.rate < clustered.rate

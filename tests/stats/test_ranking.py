@@ -20,6 +20,7 @@ from postprocess.stats.ranking import (
     wilson_agreement,
 )
 from tests.helpers.paths import SFF_DIR, require_shared
+from tests.stats.test_cluster_t_interval import score_roots
 
 
 def test_wilson_equals_statsmodels_and_its_p_inverts_the_interval():
@@ -79,7 +80,15 @@ def test_ranking_accuracy_hand_worked_with_cluster_interval():
     assert (s.estimate, s.n, s.n_dropped, s.details["n_model_ties"]) == (0.5, 4, 2, 1)
     hits = np.array([1.0, 1.0, 0.0, 0.0])
     ref = cluster_bootstrap(lambda idx: hits[idx].mean(), posts[:4], confidence=0.8, resamples=r)
-    assert (s.ci_low, s.ci_high) == pytest.approx((ref.low, ref.high))
+    assert (s.details["percentile_ci_low"], s.details["percentile_ci_high"]) == pytest.approx((ref.low, ref.high))
+    # Two equal posts with residual totals +1 and -1: CR2 = CR1 = sqrt(2/1 x 2) / 4 = 0.5 on 1 df; the effective
+    # sample size 0.25 / 0.25 = 1, so the Wilson bounds are 0.5 ± q / (2 sqrt(1 + q²)), q = t(0.9, 1).
+    assert (s.details["se_cr2"], s.details["df_bell_mccaffrey"]) == pytest.approx((0.5, 1.0), rel=1e-9)
+    q = sps.t.ppf(0.9, 1)
+    half = q / (2 * np.sqrt(1 + q * q))
+    assert (s.ci_low, s.ci_high) == pytest.approx((0.5 - half, 0.5 + half), rel=1e-9)
+    assert (s.ci_low, s.ci_high) == pytest.approx(score_roots(0.5, 0.5, 1.0, 0.8), rel=1e-9)
+    assert s.p_value == 1.0 and "Wilson" in s.method
     wilson = proportion_confint(2, 4, alpha=0.2, method="wilson")
     assert (s.details["wilson_ci_low"], s.details["wilson_ci_high"]) == pytest.approx(wilson)
     assert s.details["p_value_independent"] == pytest.approx(sps.binomtest(2, 4, 0.5).pvalue)

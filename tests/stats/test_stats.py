@@ -75,10 +75,15 @@ def test_ci_is_deterministic_per_seed_and_reusable_draws_match(fn, ratings):
     a = fn(x, y, posts, n_resamples=100, seed=5)
     b = fn(x, y, posts, n_resamples=100, seed=5)
     c = fn(x, y, posts, n_resamples=100, seed=6)
-    assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high) != (c.ci_low, c.ci_high)
+    percentile = ("percentile_ci_low", "percentile_ci_high")
+    a_pct, b_pct, c_pct = ([s.details[k] for k in percentile] for s in (a, b, c))
+    assert a_pct == b_pct != c_pct
+    # The printed interval (the jackknife's) does not draw at all.
+    assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high) == (c.ci_low, c.ci_high)
     draws = ClusterResamples.draw(posts, 100, seed=5)
     d = fn(x, y, posts, resamples=draws)
     assert (d.ci_low, d.ci_high) == (a.ci_low, a.ci_high)
+    assert [d.details[k] for k in percentile] == [a.details[k] for k in percentile]
 
 
 @pytest.mark.parametrize("fn", CORRELATIONS, ids=lambda f: f.__name__)
@@ -91,8 +96,52 @@ def test_vectorised_ci_equals_generic_bootstrap(fn, ratings):
     s = fn(x, y, posts, resamples=draws)
     xk, yk = x[keep], y[keep]
     generic = cluster_bootstrap(lambda i: SCIPY[fn](xk[i], yk[i])[0], posts[keep], resamples=draws)
-    assert s.ci_low == pytest.approx(generic.low, abs=1e-12)
-    assert s.ci_high == pytest.approx(generic.high, abs=1e-12)
+    assert s.details["percentile_ci_low"] == pytest.approx(generic.low, abs=1e-12)
+    assert s.details["percentile_ci_high"] == pytest.approx(generic.high, abs=1e-12)
+
+
+@pytest.mark.parametrize("fn", [*CORRELATIONS, partial_spearman], ids=lambda f: f.__name__)
+def test_interval_is_t_on_the_jackknife_se_of_fisher_z(fn, ratings):
+    """The interval written out: scipy's statistic without each post in turn, atanh, the jackknife SE
+    sqrt((G - 1) / G Σ (z_g - z̄)²), atanh(r) ± t(G - 1) SE, tanh; p the t-test of z = 0."""
+    x, y, length, posts = ratings
+    keep = np.isfinite(x) & np.isfinite(y)
+    xk, yk, lk, pk = x[keep], y[keep], length[keep], posts[keep]
+    if fn is partial_spearman:
+        s = fn(x, y, length, posts, n_resamples=50, p_method="cluster")
+
+        def point(i):
+            return partial_spearman(xk[i], yk[i], lk[i], n_resamples=0).estimate
+    else:
+        s = fn(x, y, posts, n_resamples=50, p_method="cluster")
+
+        def point(i):
+            return SCIPY[fn](xk[i], yk[i])[0]
+    labels = np.unique(pk)
+    z = np.arctanh([point(pk != g) for g in labels])
+    g = len(labels)
+    se = np.sqrt((g - 1) / g * np.sum((z - z.mean()) ** 2))
+    q = sps.t.ppf(0.975, g - 1)
+    centre = np.arctanh(s.estimate)
+    assert s.details["se_jackknife_z"] == pytest.approx(se, rel=1e-9) and s.details["df"] == g - 1
+    assert (s.ci_low, s.ci_high) == pytest.approx((np.tanh(centre - q * se), np.tanh(centre + q * se)), rel=1e-9)
+    assert s.p_value == pytest.approx(2 * sps.t.sf(abs(centre) / se, g - 1), rel=1e-9)
+    assert "jackknife" in s.method and "Fisher" in s.method
+
+
+def test_correlation_keeps_the_percentile_interval_above_the_jackknife_limit(monkeypatch, ratings):
+    import postprocess.stats.correlation as correlation
+    from postprocess.stats.bootstrap import cluster_bootstrap
+
+    monkeypatch.setattr(correlation, "JACKKNIFE_MAX_CLUSTERS", 10)
+    x, y, _, posts = ratings
+    s = spearman(x, y, posts, n_resamples=60, seed=1)
+    assert "bootstrap percentile (more than 10 clusters)" in s.method and "se_jackknife_z" not in s.details
+    keep = np.isfinite(x) & np.isfinite(y)
+    xk, yk = x[keep], y[keep]
+    generic = cluster_bootstrap(lambda i: sps.spearmanr(xk[i], yk[i])[0], posts[keep],
+                                resamples=ClusterResamples.draw(posts, 60, seed=1))
+    assert (s.ci_low, s.ci_high) == pytest.approx((generic.low, generic.high), abs=1e-12)
 
 
 @pytest.mark.parametrize("fn", [*CORRELATIONS, partial_spearman], ids=lambda f: f.__name__)
@@ -208,7 +257,9 @@ def test_agreement_degenerate():
     assert not agreement([], [], []).defined
     assert not agreement([np.nan], [1.0], [0]).defined
     all_ties = agreement([1.0, 2.0], [1.0, 2.0], [0, 1], n_resamples=20)
-    assert all_ties.estimate == 0.5 and all_ties.p_value is None and all_ties.ci_low == 0.5
+    # SE 0: the Wilson interval of the 2 pairs taken as they are, symmetric about 1/2.
+    assert all_ties.estimate == 0.5 and all_ties.p_value is None
+    assert 0 < all_ties.ci_low < 0.5 < all_ties.ci_high < 1 and all_ties.ci_low + all_ties.ci_high == pytest.approx(1)
     with pytest.raises(ValueError):
         agreement([1.0], [2.0], [2])
 
@@ -312,3 +363,13 @@ def test_partial_pearson_is_the_correlation_of_the_residuals():
     assert stat.estimate == pytest.approx(np.corrcoef(rx, ry)[0, 1], abs=1e-12)
     t = stat.estimate * np.sqrt(197 / (1 - stat.estimate**2))
     assert stat.p_value == pytest.approx(2 * sps.t.sf(abs(t), 197), rel=1e-12)
+
+
+def test_correlation_without_a_jackknife_says_it_prints_the_percentile_interval():
+    # Post 0 holds the only rating that differs: without it the rating is constant, Spearman undefined.
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    y = np.array([5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    posts = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    s = spearman(x, y, posts, n_resamples=50, seed=0)
+    assert "bootstrap percentile (the statistic is undefined without one of the clusters" in s.method
+    assert "se_jackknife_z" not in s.details and s.ci_low is not None

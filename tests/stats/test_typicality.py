@@ -287,7 +287,12 @@ def test_ordinal_equals_statsmodels_with_cluster_robust_se(ordinal_rows):
     assert s.n == len(rows) and s.n_dropped == 2
     assert s.estimate == pytest.approx(ref.params["measure"], rel=1e-5)
     assert s.details["se_cluster"] == pytest.approx(ref.bse["measure"], rel=1e-4)
-    assert s.p_value == pytest.approx(ref.pvalues["measure"], rel=1e-3)
+    assert s.details["p_value_normal"] == pytest.approx(ref.pvalues["measure"], rel=1e-3)
+    # t(G - 1) quantiles and p on statsmodels' cluster-robust SE (80 posts).
+    se, q = ref.bse["measure"], sps.t.ppf(0.975, 79)
+    assert (s.ci_low, s.ci_high) == pytest.approx((ref.params["measure"] - q * se, ref.params["measure"] + q * se),
+                                                  rel=1e-4)
+    assert s.p_value == pytest.approx(2 * sps.t.sf(abs(ref.params["measure"]) / se, 79), rel=1e-3)
     # Cluster-robust by post, by hand: the sandwich of the per-post summed scores.
     params = ref.params.to_numpy()
     scores = model.score_obs(params)

@@ -13,7 +13,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GPTNeoXConfig, GPTNeoXForCausalLM
 
 import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
-from lm_eval_tasks.errors import DataError
+from summ_pref_common.errors import DataError
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import task_manager
 

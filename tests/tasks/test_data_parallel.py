@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
+from lm_eval_tasks.data.sources import SAMPLE_NAME
 from lm_eval_tasks.records import BACKEND_EXTRA_FIELDS
 from tests.helpers.console import SUMM_PREF
 from tests.helpers.harness_utils import task_manager

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.errors import DataError
 from lm_eval_tasks.model_checks import check_chat_template, check_gen_kwargs, continuation_end_note
+from summ_pref_common.errors import DataError
 from tests.tasks.test_eval_errors import eval_error, sample_args
 
 NO_SUCH_HUB_MODEL = "summ-pref-tests/no-such-model-anywhere"

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from lm_eval_tasks.data_sources import SAMPLE_NAME
-from lm_eval_tasks.errors import DataError
+from lm_eval_tasks.data.loading import sharing_loads
+from lm_eval_tasks.data.sources import SAMPLE_NAME
 from lm_eval_tasks.harness import run_lm_eval
-from lm_eval_tasks.task_docs import build_docs, custom_dataset, sharing_loads
+from lm_eval_tasks.summ_pref.docs import build_docs, custom_dataset
+from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF
-from tests.tasks.test_data_sources import GOOD_AXIS, GOOD_CMP, _with, _write
+from tests.tasks.data.test_sources import GOOD_AXIS, GOOD_CMP, _with, _write
 
 
 def eval_error(args: list[str], out: Path) -> str:
@@ -139,11 +140,11 @@ def test_bad_data_is_reported_before_the_model_is_loaded(tmp_path):
 
 def test_data_checked_first_is_the_data_scored(monkeypatch):
     """Within one run the rows are read once: the check's load is the one lm-eval scores."""
-    import lm_eval_tasks.task_docs
+    import lm_eval_tasks.summ_pref.docs
 
     calls = []
-    real = lm_eval_tasks.task_docs.load_rows
-    monkeypatch.setattr(lm_eval_tasks.task_docs, "load_rows", lambda *a: calls.append(a) or real(*a))
+    real = lm_eval_tasks.summ_pref.docs.load_rows
+    monkeypatch.setattr(lm_eval_tasks.summ_pref.docs, "load_rows", lambda *a: calls.append(a) or real(*a))
     kw = {"kind": "cmp", "source": "tldr", "default_split": "validation", "data_dir": SAMPLE_NAME}
     with sharing_loads():
         first, again = custom_dataset(**kw, pretrained="m"), custom_dataset(**kw, pretrained="m", version=1.1)
@@ -190,7 +191,7 @@ def test_repeated_judgement_is_counted_once(tmp_path, caplog):
     copy = _with(_with(GOOD_CMP, ["batch"], "b_again"), ["extra", "confidence"], 8)  # same judgement
     swapped = _with(GOOD_CMP, ["summaries"], list(reversed(GOOD_CMP["summaries"])))  # other order: another one
     path = _write(tmp_path / "comparisons", "b.json", [json.dumps(r) for r in (GOOD_CMP, other, copy, swapped)])
-    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.task_docs"):
+    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.summ_pref.docs"):
         docs = build_docs("cmp", "tldr", "validation", str(tmp_path))
     assert len(docs) == 3 and {d["duplicates_dropped"] for d in docs} == {1}
     (warning,) = [r.getMessage() for r in caplog.records if "repeated" in r.getMessage()]
@@ -219,7 +220,7 @@ def test_empty_summaries_are_counted_per_doc_and_logged_once(tmp_path, caplog):
     rows = [GOOD_CMP, _with(GOOD_CMP, ["summaries", 0, "text"], "  "),
             _with(_with(GOOD_CMP, ["summaries", 0, "text"], ""), ["summaries", 1, "text"], "\n")]
     path = _write(tmp_path / "comparisons", "b.json", [json.dumps(r) for r in rows])
-    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.task_docs"):
+    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.summ_pref.docs"):
         docs = build_docs("cmp", "tldr", "validation", str(tmp_path))
     assert sorted(d["empty_summaries"] for d in docs) == [0, 1, 2] and {d["duplicates_dropped"] for d in docs} == {0}
     (warning,) = [r.getMessage() for r in caplog.records]

@@ -10,7 +10,7 @@ import pytest
 from lm_eval.config.evaluate_config import EvaluatorConfig
 
 from lm_eval_tasks import TASKS_DIR
-from lm_eval_tasks.data_sources import SAMPLE_NAME
+from lm_eval_tasks.data.sources import SAMPLE_NAME
 from lm_eval_tasks.harness import plugin_only, plugin_task_index, run_checked, run_lm_eval
 
 PLUGIN_TASKS = lm_eval.tasks.TaskManager(include_path=str(TASKS_DIR), include_defaults=False).all_tasks

@@ -11,11 +11,11 @@ import pytest
 from lm_eval.tasks import TaskManager
 
 from lm_eval_tasks import TASKS_DIR, metrics
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.rows import RATING_AXES
 
 INDEX = TaskManager(include_path=str(TASKS_DIR), include_defaults=False).task_index
 # The tasks scoring the rated summaries; the generation, samples, posts and pref tasks check their own metrics
-# (tests/tasks/test_generation.py, test_sample_scoring.py, test_post_scoring.py, test_pref_eval.py).
+# (tests/tasks/summ_pref_gen/, summ_pref_samples/, summ_pref_posts/ and pref/test_task.py).
 TASKS = sorted(name for name, entry in INDEX.items()
                if "group" not in entry.cfg and (entry.cfg.get("dataset_kwargs") or {}).get("kind") in ("axis", "cmp")
                and not name.startswith("pref_"))

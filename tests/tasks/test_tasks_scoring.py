@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lm_eval_tasks.prompts import continuation
-from lm_eval_tasks.rows import RATING_AXES
+from lm_eval_tasks.data.prompts import continuation
+from lm_eval_tasks.data.rows import RATING_AXES
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import IndependentScorer
 

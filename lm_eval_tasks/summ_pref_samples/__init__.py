@@ -1,0 +1,1 @@
+"""summ_pref_samples: a generation run's samples scored under the run's model."""
