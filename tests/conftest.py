@@ -1,4 +1,5 @@
-"""Shared fixtures: offline environment, tiny local models, the real SmolLM2 weights, ../shared data.
+"""Shared fixtures: offline environment, tiny local models, the real SmolLM2 weights, ../shared data, and the
+expensive runs every test that only reads them shares (one scored run, its report).
 
 Helpers that tests import (paths, console commands, tiny models, ...) live in `tests.helpers`."""
 
@@ -9,16 +10,22 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
+
+from summ_pref_common.openmp import default_wait_policy
+
+# As the commands do: torch's waiting threads sleep instead of spinning on the shared cores (before torch loads).
+default_wait_policy()
+
+import torch  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from tests.helpers.console import SUMM_PREF, run
-from tests.helpers.paths import require_shared
-from tests.helpers.tiny_models import build_tiny_model
+from tests.helpers.console import SUMM_PREF, run  # noqa: E402
+from tests.helpers.paths import require_shared  # noqa: E402
+from tests.helpers.tiny_models import build_tiny_model  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +35,19 @@ def _restore_torch_threads():
     threads = torch.get_num_threads()
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _reports_in_process():
+    """A report built in the test process without `jobs` computes its statistics in this process instead of
+    spawning worker processes (each imports the package again: seconds of CPU per report on two cores). The
+    numbers do not depend on the number of processes (`compute_statistics`); the worker processes still run in
+    every `summ-pref report` subprocess of the tests."""
+    from postprocess.report import build
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "default_jobs", lambda: 1)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -64,5 +84,15 @@ def cli_eval_run(tiny_nobos_model, sff_dir, tmp_path_factory) -> Path:
     proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={tiny_nobos_model},dtype=float32",
                 "--tasks", "summ_pref_cmp,summ_pref_axis_cnndm", "--metadata", json.dumps({"data_dir": str(sff_dir)}),
                 "--limit", "25", "--batch_size", "8", "--device", "cpu", "--log_samples", "--output_path", str(out)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def cli_eval_report(cli_eval_run, tmp_path_factory) -> Path:
+    """`summ-pref report` on `cli_eval_run` (300 resamples, the statistics in worker processes as a user gets
+    them): its --out folder, shared by every test that reads it (a test that changes it works on a copy)."""
+    out = tmp_path_factory.mktemp("report") / "out"
+    proc = run([SUMM_PREF, "report", str(cli_eval_run), "--out", str(out), "--n-resamples", "300"])
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,9 @@ class FakeEval:
         write_fake_step(list(args))
 
 
-@pytest.fixture
-def fake(monkeypatch, tmp_path, tmp_path_factory) -> FakeEval:
-    """No model conversion, no tempered copy written (a folder with its record) and no scoring; the report in
-    this process with few resamples."""
-    cache = tmp_path_factory.mktemp("cache")
+def install_fake(monkeypatch: pytest.MonkeyPatch, cache: Path) -> FakeEval:
+    """No model conversion, no tempered copy written (a folder with its record, in `cache`) and no scoring; the
+    report in this process with few resamples."""
     model, tempered = cache / "model", cache / "model-T0.7"
     for folder in (model, tempered):  # what the preset check reads: a model folder, with a chat template
         folder.mkdir()
@@ -65,6 +64,31 @@ def fake(monkeypatch, tmp_path, tmp_path_factory) -> FakeEval:
     return fake
 
 
+@pytest.fixture
+def fake(monkeypatch, tmp_path_factory) -> FakeEval:
+    """The demo with fakes (`install_fake`)."""
+    return install_fake(monkeypatch, tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def first_demo(tmp_path_factory) -> Path:
+    """A demo folder as `quiet(out, limit=8)` with fakes leaves it, made once for the module; tests that start
+    from a finished demo copy it (`previous_demo`)."""
+    out = tmp_path_factory.mktemp("first_demo") / "summ_pref_demo"
+    with pytest.MonkeyPatch.context() as patch:
+        install_fake(patch, tmp_path_factory.mktemp("cache"))
+        quiet(out, limit=8)
+    return out
+
+
+@pytest.fixture
+def previous_demo(first_demo, tmp_path) -> Path:
+    """This test's own copy of `first_demo`, at tmp_path/summ_pref_demo (the only entry of tmp_path)."""
+    out = tmp_path / "summ_pref_demo"
+    shutil.copytree(first_demo, out)
+    return out
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -73,9 +97,8 @@ def quiet(out: Path, **kw) -> dict:
     return demo.run_demo(out, **kw)
 
 
-def test_second_demo_replaces_the_first_without_accumulating(fake, tmp_path):
-    out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=8)
+def test_second_demo_replaces_the_first_without_accumulating(fake, previous_demo, tmp_path):
+    out = previous_demo
     quiet(out, limit=10)
     assert sorted(p.name for p in out.iterdir()) == [demo.MARKER, "report", "runs"]
     assert sorted(str(p.relative_to(out)) for p in out.glob("runs/*/*")) == [
@@ -158,9 +181,8 @@ def test_tempered_copy_is_written_once_then_reused_and_checked(tiny_bos_model, t
     assert torch.equal(load_file(folder / "model.safetensors")["lm_head.weight"], weights["lm_head.weight"])
 
 
-def test_failed_scoring_keeps_the_previous_demo(fake, monkeypatch, tmp_path):
-    out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=8)
+def test_failed_scoring_keeps_the_previous_demo(fake, previous_demo, monkeypatch, tmp_path):
+    out = previous_demo
     before = files_of(out)
     monkeypatch.setattr(demo, "run_checked", FakeEval(fail=True))
     with pytest.raises(DataError, match="scoring crashed"):
@@ -168,9 +190,8 @@ def test_failed_scoring_keeps_the_previous_demo(fake, monkeypatch, tmp_path):
     assert files_of(out) == before and [p.name for p in tmp_path.iterdir()] == ["summ_pref_demo"]
 
 
-def test_failed_report_puts_the_previous_demo_back(fake, monkeypatch, tmp_path):
-    out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=8)
+def test_failed_report_puts_the_previous_demo_back(fake, previous_demo, monkeypatch, tmp_path):
+    out = previous_demo
     before = files_of(out)
 
     def broken_report(dirs, report, **kw):
@@ -193,9 +214,8 @@ def test_a_folder_the_demo_did_not_make_is_refused(fake, tmp_path, contents):
     assert files_of(out) == {name: text.encode() for name, text in contents.items()} and not fake.calls
 
 
-def test_a_demo_folder_with_other_files_is_refused(fake, tmp_path):
-    out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=8)
+def test_a_demo_folder_with_other_files_is_refused(fake, previous_demo, tmp_path):
+    out = previous_demo
     steps = len(fake.calls)
     (out / "my_notes.md").write_text("keep me")
     with pytest.raises(DataError, match=r"holds files summ-pref demo did not write \(my_notes.md\)"):
@@ -246,10 +266,9 @@ def test_demo_on_the_real_model_shows_the_known_sharpening(smollm2_dir, tmp_path
     assert "**Synthetic model**" in report and "T = 0.7" in report and "inside the model's chat template" in report
 
 
-def test_a_file_dropped_into_out_while_the_demo_runs_is_kept(fake, monkeypatch, tmp_path):
+def test_a_file_dropped_into_out_while_the_demo_runs_is_kept(fake, previous_demo, monkeypatch, tmp_path):
     """The previous demo is replaced only if it still holds only what the demo wrote when the new one is ready."""
-    out = tmp_path / "summ_pref_demo"
-    quiet(out, limit=8)
+    out = previous_demo
     before = files_of(out)
 
     def and_a_colleague_drops_a_file(args):

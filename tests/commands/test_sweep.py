@@ -41,7 +41,7 @@ def tiny_preset(path: Path, base: Path, tuned: Path, model: str, **extra) -> dic
 def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_model, tmp_path):
     preset = tmp_path / "tiny.yaml"
     tiny_preset(preset, tiny_bos_model, tiny_nobos_model, "hf")
-    runner = RecordingRunner(run)
+    runner = RecordingRunner(in_process)  # each step's eval command in this process (no start-up and imports)
     summary = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
     assert len(runner.calls) == 2
     assert summary["reference"] == portable_name(str(tiny_bos_model))  # the folder's name and content hash
@@ -49,7 +49,7 @@ def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_mod
 
     run_sweep(preset, tmp_path / "sweep", runner=must_not_run, **SWEEP)
     shutil.rmtree(tmp_path / "sweep" / "runs" / "tuned")
-    runner = RecordingRunner(run)
+    runner = RecordingRunner(in_process)
     again = run_sweep(preset, tmp_path / "sweep", runner=runner, **SWEEP)
     assert len(runner.calls) == 1 and str(tiny_nobos_model) in " ".join(runner.calls[0])
     assert (again["comparisons"][0]["cmp"]["summ_pref_cmp"]["implicit_reward"]["agreement"]["estimate"]

@@ -4,6 +4,7 @@ interrupted run resumes in its own folder."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
@@ -27,11 +28,14 @@ FAST = Settings(n_resamples=50)
 TASKS = ["summ_pref_axis", "summ_pref_cmp"]
 
 
+def fast_build_report(dirs, out, **kw) -> dict:
+    """The sweep's report in this process, with few resamples: the tests are about which runs it reads."""
+    return build_report(dirs, out, **{**kw, "settings": FAST, "jobs": 1, "progress": False})
+
+
 @pytest.fixture(autouse=True)
 def fast_report(monkeypatch):
-    """The sweep's report in this process, with few resamples: the tests are about which runs it reads."""
-    monkeypatch.setattr(sweep, "build_report", lambda dirs, out, **kw: build_report(
-        dirs, out, **{**kw, "settings": FAST, "jobs": 1, "progress": False}))
+    monkeypatch.setattr(sweep, "build_report", fast_build_report)
 
 
 def write_preset(path: Path, tasks: list[str]) -> Path:
@@ -68,6 +72,27 @@ def sweep_once(preset: Path, out: Path, runner=None, **kw) -> dict:
     return sweep.run_sweep(preset, out, runner=runner or Runner(), **kw)
 
 
+@pytest.fixture(scope="module")
+def first_sweep(tmp_path_factory) -> tuple[Path, dict]:
+    """`sweep_once` of the preset into a new folder (both models scored, the report written), made once for the
+    module: the folder and the sweep's summary. Tests start from a copy of it (`swept`)."""
+    root = tmp_path_factory.mktemp("first_sweep")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sweep, "build_report", fast_build_report)
+        summary = sweep_once(write_preset(root / "tiny.yaml", TASKS), root / "out")
+    return root / "out", summary
+
+
+@pytest.fixture
+def swept(first_sweep, tmp_path) -> tuple[Path, dict]:
+    """This test's own copy of `first_sweep`, at tmp_path/out, as `sweep_once(preset, tmp_path / "out")` leaves
+    it; and a copy of its summary."""
+    folder, summary = first_sweep
+    out = tmp_path / "out"
+    shutil.copytree(folder, out)
+    return out, copy.deepcopy(summary)
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -99,9 +124,8 @@ def test_settings_are_recorded_before_scoring(preset, tmp_path):
     ({"metadata": {"data_dir": "@sample", "seed": 7}}, "seed 1234 -> 7"),
     ({"metadata": {"data_dir": "@sample", "split": "test"}}, "metadata {} -> {split: test}"),
 ])
-def test_other_settings_are_refused_naming_the_difference(preset, tmp_path, change, named):
-    out = tmp_path / "out"
-    sweep_once(preset, out)
+def test_other_settings_are_refused_naming_the_difference(preset, swept, change, named):
+    out, _ = swept
     before = files_of(out)
     with pytest.raises(DataError, match=rf"base, tuned: {named}.*--rescore"):
         sweep_once(preset, out, must_not_run, **change)
@@ -128,9 +152,8 @@ def test_same_folder_with_other_contents_is_other_data(preset, tmp_path):
         sweep_once(preset, out, must_not_run)
 
 
-def test_rescore_scores_again_into_new_folders_and_reports_only_current_runs(preset, tmp_path):
-    out = tmp_path / "out"
-    first = sweep_once(preset, out)
+def test_rescore_scores_again_into_new_folders_and_reports_only_current_runs(preset, swept):
+    out, first = swept
     old_runs = {name: files_of(out / "runs" / name / "run-1") for name in ("base", "tuned")}
     runner = Runner()
     again = sweep_once(preset, out, runner, limit=8, rescore=True)
@@ -184,9 +207,8 @@ def test_run_with_a_results_file_cut_short_is_scored_again(preset, tmp_path):
     assert not (out / "runs" / "base" / "run-2").exists()  # scored again into run-1, beside the broken files
 
 
-def test_interrupted_rescore_resumes_without_asking_again(preset, tmp_path):
-    out = tmp_path / "out"
-    sweep_once(preset, out)
+def test_interrupted_rescore_resumes_without_asking_again(preset, swept):
+    out, _ = swept
     with pytest.raises(DataError, match=r"scoring tuned \(.*\) failed"):
         sweep_once(preset, out, Runner(fail="org/tuned"), limit=8, rescore=True)
     runner = Runner()
@@ -211,9 +233,8 @@ def test_unknown_metadata_key_is_refused_before_scoring(preset, tmp_path):
         sweep_once(preset, tmp_path / "out", must_not_run, metadata={"dat_dir": "@sample"})
 
 
-def test_cli_refusal_is_one_line(preset, tmp_path):
-    out = tmp_path / "out"
-    sweep_once(preset, out)
+def test_cli_refusal_is_one_line(preset, swept):
+    out, _ = swept
     proc = run([SUMM_PREF, "sweep", str(preset), "--out", str(out), "--limit", "9", "--metadata",
                 '{"data_dir": "@sample"}'])
     assert proc.returncode != 0
@@ -234,11 +255,10 @@ def test_sweep_help_describes_every_option():
     assert bad.returncode == 2 and "--limit: must be at least 1" in bad.stderr
 
 
-def test_console_shows_the_progress_lines(preset, tmp_path):
+def test_console_shows_the_progress_lines(preset, swept):
     """`summ-pref sweep` prints its progress as `[summ-pref] ...` lines on stdout (the sweep logs them; the
     command's console shows them); here every model is already scored, so none is scored again."""
-    out = tmp_path / "out"
-    sweep_once(preset, out)
+    out, _ = swept
     proc = run([SUMM_PREF, "sweep", str(preset), "--out", str(out), "--limit", "6", "--metadata",
                 '{"data_dir": "@sample"}', "--n-resamples", "20"])
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -266,11 +286,10 @@ def test_a_half_written_samples_file_is_scored_again(preset, tmp_path):
     assert option(runner.calls[0], "--tasks") == "summ_pref_cmp" and agreement_n(summary) == 6
 
 
-def test_a_newer_invocation_without_its_samples_file_is_scored_again(preset, tmp_path):
+def test_a_newer_invocation_without_its_samples_file_is_scored_again(preset, swept):
     """A finished run, then an invocation into the same folder that wrote its results file and was stopped before
     any samples file: the older samples are not taken silently, the task is scored again."""
-    out = tmp_path / "out"
-    sweep_once(preset, out)
+    out, _ = swept
     (model_folder,) = (p for p in (out / "runs" / "base" / "run-1").iterdir() if p.is_dir())
     (results,) = model_folder.glob("results_*.json")
     # a time just after the finished run's and before the fake runner's next one (times compare as text)
@@ -281,9 +300,8 @@ def test_a_newer_invocation_without_its_samples_file_is_scored_again(preset, tmp
     assert option(runner.calls[0], "--tasks") == "summ_pref_axis,summ_pref_cmp"
 
 
-def test_the_sweep_report_folder_is_replaced_only_while_it_holds_only_the_sweeps_files(preset, tmp_path):
-    out = tmp_path / "out"
-    sweep_once(preset, out)
+def test_the_sweep_report_folder_is_replaced_only_while_it_holds_only_the_sweeps_files(preset, swept):
+    out, _ = swept
     sweep_once(preset, out, must_not_run)  # its own report, replaced
     (out / "report" / "notes.md").write_text("mine")
     with pytest.raises(DataError, match=r"report: holds files summ-pref sweep did not write \(notes.md\)"):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from lm_eval_tasks.harness import run_checked
 from postprocess.io.provenance import portable_name
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
@@ -21,11 +22,12 @@ FAST = Settings(n_resamples=100)
 
 
 def eval_run(model_dir: Path, data_dir: Path, out: Path, limit: int = 25) -> Path:
-    proc = run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={model_dir},dtype=float32",
-                "--tasks", "summ_pref_cmp,summ_pref_axis_cnndm", "--metadata", json.dumps({"data_dir": str(data_dir)}),
-                "--limit", str(limit), "--batch_size", "8", "--device", "cpu", "--log_samples",
-                "--output_path", str(out)])
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    """`summ-pref eval` of the pair and news-axis tasks into OUT, run in this process (`run_checked`, what the
+    command runs, without a new interpreter's start-up and imports; the command itself: `cli_eval_run`)."""
+    run_checked(["--model", "hf", "--model_args", f"pretrained={model_dir},dtype=float32",
+                 "--tasks", "summ_pref_cmp,summ_pref_axis_cnndm", "--metadata", json.dumps({"data_dir": str(data_dir)}),
+                 "--limit", str(limit), "--batch_size", "8", "--device", "cpu", "--log_samples",
+                 "--output_path", str(out)])
     return out
 
 

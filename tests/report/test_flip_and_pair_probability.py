@@ -12,28 +12,23 @@ from scipy.special import expit
 
 from postprocess.io.samples import read_samples
 from postprocess.plots.run_figures import pair_probability_histogram
-from postprocess.report.build import build_report
 from postprocess.report.statistic_sections import flip_table_lines
-from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.result import Stat
 from postprocess.stats.table import stat_row, statistics_table
-from tests.helpers.synthetic_runs import write_run
+from tests.report.golden.make_golden_summary import RUNS
 
-NAMES = ("ref-model", "tuned-model")
+NAMES = tuple(RUNS)  # the golden runs: the reference "base" and "tuned", seeds 1 and 2, shift 0 and 0.3
 CMP = "summ_pref_cmp"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("flip")
-    folders = [write_run(root / "runs" / name, n_pairs=90, n_axis=60, n_posts_cmp=20, n_posts_axis=15,
-                         model_name=name, seed=seed, shift=shift)
-               for name, seed, shift in ((NAMES[0], 1, 0.0), (NAMES[1], 2, 0.3))]
-    build_report(folders, root / "out", settings=Settings(n_resamples=40), reference=NAMES[0], progress=False,
-                 jobs=1)
-    return {"folders": folders, "out": root / "out", "report": (root / "out" / "report.md").read_text(),
-            "summary": json.loads((root / "out" / "summary.json").read_text())}
+def built(golden_report) -> dict:
+    """The golden runs' report (tests/report/conftest.py): two synthetic runs, the second against the first."""
+    _, out = golden_report
+    folders = [out.parent / "runs" / name for name in NAMES]
+    return {"folders": folders, "out": out, "report": (out / "report.md").read_text(),
+            "summary": json.loads((out / "summary.json").read_text())}
 
 
 def test_flip_table_is_in_hypothesis_2_with_the_counts_of_summary_json(built):

@@ -23,7 +23,6 @@ from postprocess.stats.human_ceiling import human_agreement, majority_agreement,
 from postprocess.stats.measures import measure_values
 from postprocess.stats.ranking import ranking_accuracy, wilson_agreement
 from postprocess.stats.typicality import axis_pairs, typicality_alpha, typicality_ordinal
-from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.paths import require_shared
 from tests.helpers.synthetic_runs import write_run
 
@@ -240,11 +239,9 @@ def test_independent_columns_drops_constant_and_duplicate():
     assert list(independent_columns(cov).columns) == ["a", "b"]
 
 
-def test_real_rows_report_writes_typicality(cli_eval_run, tmp_path):
+def test_real_rows_report_writes_typicality(cli_eval_report):
     require_shared()
-    out = tmp_path / "out"
-    proc = run([SUMM_PREF, "report", str(cli_eval_run), "--out", str(out), "--n-resamples", "50"])
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = cli_eval_report
     table = pd.read_csv(out / "tables" / "statistics.csv", keep_default_na=False)
     alpha = table[table["statistic"] == "typicality_alpha"]
     assert {"all", "length_adjusted", "policy_adjusted"} <= set(alpha[alpha["task"] == CMP]["group"])

@@ -18,17 +18,14 @@ from postprocess.io.runs import sha256_file
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from summ_pref_common.errors import DataError
-from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.run_files import rewrite
 from tests.helpers.synthetic_runs import write_run
 
 
 @pytest.fixture(scope="module")
-def report(cli_eval_run, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("report") / "out"
-    proc = run([SUMM_PREF, "report", str(cli_eval_run), "--out", str(out), "--n-resamples", "300"])
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out
+def report(cli_eval_report) -> Path:
+    """`summ-pref report` on the shared scored run, 300 resamples (tests/conftest.py)."""
+    return cli_eval_report
 
 
 def records(run_dir: Path, task: str) -> list[dict]:

@@ -14,7 +14,7 @@ from postprocess.report.summary_view import summary_from_table, summary_path
 from postprocess.stats import registry
 from postprocess.stats.result import Stat
 from postprocess.stats.table import COLUMNS, stat_row, statistics_table
-from tests.report.golden.make_golden_summary import GOLDEN, build
+from tests.report.golden.make_golden_summary import GOLDEN
 
 # Statistics registered after the golden summary was made: their keys are the only ones it may lack.
 ADDED_SINCE_GOLDEN = {"partial_pearson_length", "typicality", "human_ceiling", "agreement_wilson", "ranking_accuracy",
@@ -90,9 +90,9 @@ def differences(got, want, path=()) -> list:
 
 
 @pytest.fixture(scope="module")
-def golden_build(tmp_path_factory) -> tuple[dict, Path]:
-    root = tmp_path_factory.mktemp("golden")
-    return build(root), root / "report"
+def golden_build(golden_report) -> tuple[dict, Path]:
+    """The golden runs' report, built once for the session (tests/report/conftest.py)."""
+    return golden_report
 
 
 def test_summary_from_the_table_equals_the_summary_before_the_table(golden_build):
