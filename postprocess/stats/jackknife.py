@@ -85,7 +85,7 @@ def jackknife_stat(estimate: float, replicates: np.ndarray, *, n_clusters: int, 
         return Stat.undefined(n, method, "undefined on these texts", n_dropped, info)
     if delete_one:
         se, df = jackknife_t(reps)
-        se = se if math.isfinite(se) else None
+        se, df = (se, df) if math.isfinite(se) else (None, None)
         info.update(df=df, jackknife="delete-one")
     else:
         se, df = jackknife_se(reps, n_clusters), math.inf
