@@ -9,7 +9,7 @@ counts for the first test that uses it, as in `pytest --durations`. It prints th
 and the load average before and after.
 
     python benchmarks/bench_tests.py                                    # the fast tier (pytest's default markers)
-    python benchmarks/bench_tests.py tests/report/test_report.py -- -x  # some files; pytest options after --
+    python benchmarks/bench_tests.py tests/postprocess/report/test_report.py -- -x  # some files; options after --
     python benchmarks/bench_tests.py --json times.json                  # also per test, as JSON
 
 Run it from the repository root with PYTHONPATH=. (as the tests run); it passes --basetemp=/tmp/pt-bench-tests

@@ -68,7 +68,8 @@ interval are named beside it and not simulated twice):
   post mean 0.1 lower + N(0, 0.05²). Truths: exp(2.5) and -0.1 (tokens are independent of the post's mean).
 
 Every replication draws its data from its own seed (the run's seed, the kind and the replication's number), so a
-table is reproducible; `benchmarks/bench_interval_coverage.py` prints it, `tests/stats/test_interval_coverage.py`
+table is reproducible; `benchmarks/bench_interval_coverage.py` prints it,
+`tests/postprocess/stats/test_interval_coverage.py`
 runs a reduced version.
 """
 

@@ -1,7 +1,7 @@
 """Pure planning for prefix-shared scoring: truncation, de-duplication, grouping, rows, batching, layout.
 
 No torch here: the planner works on token-id lists and is unit-tested on its own
-(`tests/tasks/models/test_prefix_plan.py`). `hf_prefix.HFPrefixLM` turns the plan into forward passes.
+(`tests/lm_eval_tasks/models/test_prefix_plan.py`). `hf_prefix.HFPrefixLM` turns the plan into forward passes.
 
 How one row is computed (lm-eval scores ``(context + continuation)[:-1]`` and reads the logits at the
 continuation positions; the token before the first continuation token is the context's last)::

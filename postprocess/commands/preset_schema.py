@@ -257,7 +257,7 @@ def schema_markdown(generate_keys: dict[str, tuple[object, str]]) -> str:
         "# Presets: the schema of configs/*.yaml",
         "",
         "<!-- Written from postprocess/commands/preset_schema.py by `python -m postprocess.commands.preset_schema`;"
-        " tests/commands/test_preset_schema.py checks that it is up to date. -->",
+        " tests/postprocess/commands/test_preset_schema.py checks that it is up to date. -->",
         "",
         "`summ-pref sweep PRESET --out OUT` scores every model of a preset, one after another, then compares them "
         "against the preset's reference. The preset is checked against this schema before the first model is "
