@@ -84,8 +84,7 @@ def jackknife_stat(estimate: float, replicates: np.ndarray, *, n_clusters: int, 
     if not math.isfinite(estimate):
         return Stat.undefined(n, method, "undefined on these texts", n_dropped, info)
     if delete_one:
-        se, df = jackknife_t(reps)
-        se, df = (se, df) if math.isfinite(se) else (None, None)
+        se, df = jackknife_t(reps) or (None, None)
         info.update(df=df, jackknife="delete-one")
     else:
         se, df = jackknife_se(reps, n_clusters), math.inf

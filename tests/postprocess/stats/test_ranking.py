@@ -40,6 +40,12 @@ def test_wilson_equals_statsmodels_and_its_p_inverts_the_interval():
         wilson_agreement([0.3])
 
 
+def test_wilson_method_says_pairs_are_taken_as_independent_and_that_it_under_covers():
+    method = wilson_agreement([1.0, 0.0, 1.0]).method
+    assert "pairs taken as independent (Verbalized Sampling's reading" in method
+    assert "under-covers when a post's pairs are correlated (docs/statistics.md, Coverage of the intervals)" in method
+
+
 def test_wilson_on_pair_outcomes_counts_model_ties_half():
     out = pair_outcomes([2.0, 1.0, 3.0, 5.0], [1.0, 2.0, 1.0, 5.0], [0, 1, 1, 0])
     assert wilson_agreement(out).estimate == 0.625
