@@ -90,6 +90,7 @@ from postprocess.compare.concentration import flip_table
 from postprocess.compare.paired import agreement_difference, alpha_difference, correlation_difference, mean_difference
 from postprocess.report.generation_statistics import (
     DELETE_ONE_NOTE,
+    AcrossInput,
     mean_stat,
     post_ratio_difference,
     post_ratio_stat,
@@ -471,25 +472,23 @@ def lexical_truth(n_posts: int) -> dict[str, float]:
 
 @functools.cache
 def _lexical_replication(n_posts: int, n_resamples: int, seed: int) -> dict[str, tuple]:
-    """(stat, truth, before) of every lexical statistic on one draw of texts: the six kinds share the draw (seeded
-    by the replication's seed, not the kind), so a table costs one set of texts per replication."""
+    """(stat, truth, before) of every lexical statistic on one draw of texts, the report's `AcrossInput.differences`
+    (t(G - 1) on the delete-one-post jackknife) and before it the half-sample jackknife: the six kinds share the
+    draw (seeded by the replication's seed, not the kind), so a table costs one set of texts per replication."""
     rng = np.random.default_rng([seed, TEXT_TAG, n_posts])
-    reference, model = (TextSet(texts) for texts in _lexical_texts(rng, n_posts))
-    everyone = np.ones(n_posts, dtype=bool)
-    estimate = {"reference": reference.statistics(), "model": model.statistics()}
-    without = [(model.statistics(everyone & (np.arange(n_posts) != g)),
-                reference.statistics(everyone & (np.arange(n_posts) != g))) for g in range(n_posts)]
+    texts = _lexical_texts(rng, n_posts)
+    posts = [f"p{g:04d}" for g in range(n_posts)]
+    stats = AcrossInput(Settings(n_resamples=n_resamples, seed=seed)).differences(
+        *((who, pd.Series(t, index=posts)) for who, t in zip(("reference", "model"), texts)), "task")
+    reference, model = (TextSet(t) for t in texts)
     halves = [(model.statistics(keep), reference.statistics(keep))
               for keep in half_samples(n_posts, min(n_resamples, MAX_SUBSETS), seed)]
     truth = lexical_truth(n_posts)
     out = {}
     for name in DIVERSITY:
-        point = estimate["model"][name] - estimate["reference"][name]
-        stat = jackknife_stat(point, np.array([m[name] - r[name] for m, r in without]), n_clusters=n_posts, n=n_posts,
-                              method=DELETE_ONE_NOTE, confidence=0.95, seed=seed, null=0.0, delete_one=True)
-        before = jackknife_stat(point, np.array([m[name] - r[name] for m, r in halves]), n_clusters=n_posts,
-                                n=n_posts, method="", confidence=0.95, seed=seed)
-        out[name] = (stat, truth[name], (before.ci_low, before.ci_high))
+        before = jackknife_stat(stats[name].estimate, np.array([m[name] - r[name] for m, r in halves]),
+                                n_clusters=n_posts, n=n_posts, method="", confidence=0.95, seed=seed)
+        out[name] = (stats[name], truth[name], (before.ci_low, before.ci_high))
     return out
 
 

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap, percentile_interval, resampled
+from postprocess.compare.paired import mean_difference
+from postprocess.report.generation_statistics import mean_stat
+from postprocess.stats.agreement import agreement
+from postprocess.stats.bootstrap import (
+    FALLBACK_NOTE,
+    ClusterResamples,
+    Settings,
+    cluster_bootstrap,
+    percentile_interval,
+    resampled,
+)
+from postprocess.stats.diversity import BOUNDS
 from postprocess.stats.weighted import (
     _ranks,
     partial_from_pairwise,
@@ -189,3 +201,31 @@ def test_paired_bootstrap_uses_the_same_draws():
         lambda i: sps.spearmanr(b[i], y[i])[0] - sps.spearmanr(a[i], y[i])[0], posts, resamples=r
     )
     assert generic.low == pytest.approx(0.0, abs=1e-12)
+
+
+def test_with_one_post_the_method_names_the_percentile_interval_it_computed_not_the_cr2_one():
+    """One post: no CR2 SE, so the interval is the percentile interval of the resampled post; `method` says so."""
+    rate = agreement([2.0, 1.0, 2.0], [1.0, 2.0, 1.0], [0, 0, 0], [7, 7, 7], n_resamples=50, seed=0,
+                     p_method="cluster")
+    assert "Wilson" not in rate.method and "t-test" not in rate.method
+    assert FALLBACK_NOTE in rate.method and "p: cluster bootstrap, inverts the percentile interval" in rate.method
+    assert rate.ci_low == rate.ci_high == pytest.approx(2 / 3)  # every resample is the one post
+    diff = mean_difference([0.1, 0.2], [0.3, 0.5], [4, 4], n_resamples=50, seed=0)[2]
+    assert "t on the CR2" not in diff.method and FALLBACK_NOTE in diff.method
+    assert "p: bootstrap two-sided" in diff.method
+    two_posts = agreement([2.0, 1.0, 2.0], [1.0, 2.0, 1.0], [0, 0, 1], [7, 7, 8], n_resamples=50, seed=0,
+                          p_method="cluster")
+    assert "Wilson" in two_posts.method and FALLBACK_NOTE not in two_posts.method
+
+
+def test_a_bounded_mean_keeps_its_t_interval_within_the_statistics_range_and_says_so():
+    """distinct-n and the share of empty samples lie in [0, 1]: the t interval of a mean near 0 is clipped there."""
+    values = pd.Series([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5], index=[f"p{g}" for g in range(7)])
+    settings = Settings(n_resamples=50, seed=0)
+    draws = settings.draws(values.index.to_numpy())["resamples"]
+    clipped = mean_stat(values, draws, settings, "empty share", BOUNDS["empty_share"])
+    free = mean_stat(values, draws, settings, "empty share")
+    assert free.ci_low < 0 and clipped.ci_low == 0.0 and clipped.ci_high == pytest.approx(free.ci_high)
+    assert "ci clipped to the statistic's range [0, 1]" in clipped.method and "clipped" not in free.method
+    inside = mean_stat(values + 0.4, draws, settings, "distinct-2", BOUNDS["distinct_2"])
+    assert "clipped" not in inside.method
