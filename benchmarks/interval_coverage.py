@@ -46,7 +46,7 @@ interval are named beside it and not simulated twice):
 * ``ranking_accuracy`` (`postprocess.stats.ranking.ranking_accuracy`; `idealised_ranking_accuracy` shares its
   interval code): agreement's data without model ties; the truth 0.6.
 * ``agreement_wilson`` (`postprocess.stats.ranking.wilson_agreement`): agreement's data, pairs taken as independent
-  (Verbalized Sampling's reading, printed beside the report's own interval, not switched).
+  (Verbalized Sampling's reading, kept in the tables but not printed in report.md, not switched).
 * ``human_agreement`` (`postprocess.stats.human_ceiling.human_agreement`): 1-5 pairs per post, each judged by 2-4
   workers who choose the first summary with the post's q_g ~ Beta(4, 1.5); the truth E[q² + (1 - q)²] = 0.664.
 * ``ordinal`` (`postprocess.stats.typicality.typicality_ordinal`): 2-10 summaries per post, accuracy 1-7, the
@@ -66,6 +66,14 @@ interval are named beside it and not simulated twice):
   ``post_entropy_difference`` (`post_ratio_difference`; `post_perplexity_difference` shares it): per post 50-400
   tokens and a per-token entropy (or negative log-prob) of post mean 2.5 + N(0, 0.3²), token noise of sd 1; the model's
   post mean 0.1 lower + N(0, 0.05²). Truths: exp(2.5) and -0.1 (tokens are independent of the post's mean).
+* ``distinct_1_across`` ... ``compression_ratio_across`` (`postprocess.report.generation_statistics.AcrossInput.
+  differences`: the across-input difference, model minus reference, of each lexical `DIVERSITY` statistic of the
+  first samples; the single-run across-input rows share its jackknife): texts of 12-39 words, 35% from the post's
+  own topic words, the rest from a Zipf vocabulary of 3,000 words (exponent 1.1, the model's 1.3), with one of 12
+  stock phrases at the post's propensity ~ Beta(2, 6) (the model's 0.2 higher); posts shared (paired). Before: the
+  half-sample (delete-d) jackknife with normal quantiles; after: the delete-one jackknife, t(G - 1). The level of a
+  set statistic depends on N: its truth is the mean difference over 1,000 draws of N posts. The six kinds share
+  each replication's texts (`_lexical_replication`).
 
 Every replication draws its data from its own seed (the run's seed, the kind and the replication's number), so a
 table is reproducible; `benchmarks/bench_interval_coverage.py` prints it,
