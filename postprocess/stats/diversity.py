@@ -216,7 +216,7 @@ def per_input_table(groups: Sequence[Sequence[str]]) -> pd.DataFrame:
 
 
 class TextSet:
-    """Texts whose `DIVERSITY` statistics are asked for many subsets (the across-input half-samples).
+    """Texts whose `DIVERSITY` statistics are asked for many subsets (the across-input jackknife subsets).
 
     The n-grams of every text are counted once; a subset (a boolean `keep` over the texts, in their order)
     then costs array operations, not a new pass over the text. Each method equals the function of the same
