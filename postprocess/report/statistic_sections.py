@@ -130,8 +130,8 @@ def vs_agreement_lines(rows: pd.DataFrame, ci: str) -> list[str]:
                   "log-prob, R~ on the mean per-token log-prob) ranks a tied pair [1, 1], which matches no strict "
                   "human ranking, so a model tie counts as a miss. Verbalized Sampling's Wilson interval, pairs taken "
                   "as independent, is in tables/agreement.csv and summary.json (`agreement_wilson`), not here: where "
-                  "a post's pairs are correlated it under-covers (83-86% for a nominal 95% in simulation, "
-                  "docs/statistics.md).", ""]
+                  "a post's pairs are correlated it under-covers (a nominal 95 percent interval held the truth in "
+                  "83-86% of simulated samples: docs/statistics.md).", ""]
     if not by_class.empty:
         class_measures = levels(by_class, "measure")
         lines += ["Agreement by policy-pair class (Stiennon et al. 2020, appendix G.7):", "",

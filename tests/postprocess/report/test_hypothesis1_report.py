@@ -100,7 +100,7 @@ def test_cmp_sections_print_only_rows_of_the_table():
     # Verbalized Sampling's pairs-independent Wilson interval under-covers: named in the note, never printed.
     assert "Wilson CI" not in text and "0.551, 0.648" not in text
     assert "Wilson interval, pairs taken as independent, is in tables/agreement.csv and summary.json" in text
-    assert "under-covers (83-86%" in text
+    assert "under-covers (a nominal 95 percent interval held the truth in 83-86% of simulated samples" in text
     assert "a model tie counts as a miss" in text
     assert "| measure | RL vs supervised | human reference vs any |" in text
     assert "Labeller-labeller agreement" in text and "0.720 [0.690, 0.750], p 0.001 over 200 pairs" in text
