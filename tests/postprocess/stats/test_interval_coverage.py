@@ -14,8 +14,6 @@ no tested interval uses it.
 in report.md) and not switched: its test is that it covers less than the clustered agreement interval on the same
 kind of data, which is why its `method` says "pairs taken as independent".
 
-`KNOWN_LIMITS` are the cells that hold less than 93% with the method the report uses, each named in
-docs/statistics.md ("What is left"): their test is that they cover more than the interval printed before.
 The six lexical across-input kinds share one draw of texts per replication (the first costs about a minute).
 """
 
@@ -27,11 +25,10 @@ import pytest
 from benchmarks.interval_coverage import KINDS, coverage
 
 NOMINAL_FLOOR, N_REPS, ORDINAL_REPS = 0.93, 300, 100
-# Fits that may fail to converge on 8 posts (left out and counted): at most this share.
-MAX_UNDEFINED = {"ordinal": 0.05}
-# distinct-3 of 8 texts: where no trigram repeats in either model's 8 first samples both are 1 and every deletion
-# leaves the difference 0, so the jackknife SE is 0 and the interval has no width (85.7% at 300 replications).
-KNOWN_LIMITS = {("distinct_3_across", 8)}
+# Intervals that may be undefined (left out and counted), at most this share: ordered-logit fits that fail to
+# converge on 8 posts; distinct-3 of 8 texts where no trigram repeats in either model's first samples, so no
+# deletion changes the difference and the jackknife gives no interval (37 of 300 at 8 posts, 1 at 16).
+MAX_UNDEFINED = {"ordinal": 0.05, "distinct_3_across": 0.15}
 
 
 def limit(n: int) -> float:
@@ -46,9 +43,6 @@ def test_interval_holds_its_coverage_with_few_posts(kind, n_posts):
     reps = ORDINAL_REPS if kind == "ordinal" else N_REPS
     c = coverage(kind, n_posts, reps, seed=0, n_resamples=20)
     assert c.n_undefined <= MAX_UNDEFINED.get(kind, 0.0) * reps and c.n + c.n_undefined == reps
-    if (kind, n_posts) in KNOWN_LIMITS:
-        assert c.before_rate is not None and c.rate > c.before_rate
-        return
     assert c.rate >= limit(c.n), f"{kind} at {n_posts} posts covered {c.rate:.3f} < {limit(c.n):.3f} ({c.method})"
 
 
