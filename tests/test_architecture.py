@@ -1,6 +1,7 @@
-"""The import direction of the analysis package (ARCHITECTURE.md, `postprocess/__init__.py`), read from every
-module's source with `ast`: each import statement, wherever it stands (inside functions too), relative ones
-resolved.
+"""The layout of the three packages, read from the tree. Every module has its test file at the mirrored path
+(tests/<package>/<folder>/test_<module>.py) unless an exemption below says why not. The import direction of the
+analysis package (ARCHITECTURE.md, `postprocess/__init__.py`) is read from every module's source with `ast`: each
+import statement, wherever it stands (inside functions too), relative ones resolved.
 
     io, stats    import nothing from compare, plots, report or commands
     stats        imports only numpy, scipy, statsmodels, pandas, sacrebleu (self-BLEU), the standard library and
@@ -208,3 +209,57 @@ def test_a_wrong_import_is_caught(name, source):
 ])
 def test_an_allowed_import_passes(name, source):
     assert violations(name, source) == []
+
+
+# Tests mirror modules: `pkg/folder/module.py` is tested in `tests/pkg/folder/test_module.py`. These modules have no
+# behaviour of their own to test there, and the reason is kept beside each.
+UNMIRRORED = {
+    "lm_eval_tasks.task_base": "the lm-eval Task base classes: their hooks run only inside the harness, tested "
+                               "through every family's tests/lm_eval_tasks/<family>/test_task.py",
+}
+# Modules whose mirrored test file another change brings (the report producers move to a computing layer with their
+# tests); each entry goes when its file lands.
+PENDING = {
+    **{f"postprocess.report.{name}": "the computing-layer change mirrors the report producers' tests"
+       for name in ("build", "cells", "facts", "generation_statistics", "markdown", "run_statistics",
+                    "statistic_sections", "tables")},
+    **{f"postprocess.compare.{name}": "tested in tests/postprocess/compare/test_compare.py, which the "
+                                      "computing-layer change splits" for name in ("align", "concentration",
+                                                                                   "statistics")},
+}
+MIRRORED_PACKAGES = ("postprocess", "lm_eval_tasks", "summ_pref_common")
+
+
+def mirrored_test(path: Path) -> Path:
+    """tests/<package>/<folder>/test_<module>.py of the module at `path`."""
+    relative = path.relative_to(REPO)
+    return REPO / "tests" / relative.parent / f"test_{relative.name}"
+
+
+def modules_with_behaviour() -> dict[str, Path]:
+    """Every module of the three packages but package markers and `python -m` entries, by dotted name."""
+    return {module_name(path): path for package in MIRRORED_PACKAGES for path in sources(package)
+            if path.name not in ("__init__.py", "__main__.py")}
+
+
+def test_mirrored_test_path():
+    assert mirrored_test(REPO / "postprocess" / "stats" / "agreement.py") == \
+        REPO / "tests" / "postprocess" / "stats" / "test_agreement.py"
+    assert mirrored_test(REPO / "lm_eval_tasks" / "data" / "sample" / "content.py") == \
+        REPO / "tests" / "lm_eval_tasks" / "data" / "sample" / "test_content.py"
+
+
+def test_every_module_has_a_test_file_of_its_own():
+    missing = [f"{name}: expected {mirrored_test(path).relative_to(REPO)}"
+               for name, path in sorted(modules_with_behaviour().items())
+               if not mirrored_test(path).is_file() and name not in UNMIRRORED and name not in PENDING]
+    assert missing == []
+
+
+def test_every_exemption_names_a_module_still_without_a_test_file():
+    modules = modules_with_behaviour()
+    stale = [f"{name}: no such module" if name not in modules else
+             f"{name}: {mirrored_test(modules[name]).relative_to(REPO)} exists, drop the exemption"
+             for name in (*UNMIRRORED, *PENDING)
+             if name not in modules or mirrored_test(modules[name]).is_file()]
+    assert stale == []
