@@ -3,7 +3,6 @@ config.json), anything else a hub id ORG/NAME; each refusal is one line naming `
 
 from __future__ import annotations
 
-
 import pytest
 
 from lm_eval_tasks.default_model import (
