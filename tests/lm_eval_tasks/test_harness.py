@@ -1,10 +1,10 @@
 """No scored data lost, no stale or silent answer: bad input stops `summ-pref eval` in one line, before
-the model loads and before anything is written; repeated judgements and empty summaries are counted."""
+the model loads and before anything is written; repeated judgements and empty summaries are warned about once
+(counted by the docs builder: tests/lm_eval_tasks/summ_pref/test_docs.py)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 
@@ -35,19 +35,6 @@ def test_non_utf8_byte_names_file_line_and_offset(tmp_path):
 
 
 # 2. --metadata values of the wrong type
-
-@pytest.mark.parametrize("field, value", [("seed", "abc"), ("seed", 1.5), ("seed", True), ("data_dir", 5),
-                                          ("split", ["validation"]), ("subsplit", 1)])
-def test_metadata_of_the_wrong_type_names_the_field(field, value):
-    with pytest.raises(DataError, match=rf"^field '{field}': expected an? (integer|string)"):
-        custom_dataset(kind="cmp", source="tldr", default_split="validation",
-                       **{"data_dir": SAMPLE_NAME, field: value})
-
-
-def test_seed_given_as_a_string_of_digits_is_that_seed():
-    as_text = custom_dataset(kind="cmp", source="tldr", default_split="validation", data_dir=SAMPLE_NAME, seed="7")
-    as_int = custom_dataset(kind="cmp", source="tldr", default_split="validation", data_dir=SAMPLE_NAME, seed=7)
-    assert as_text["docs"]["key"] == as_int["docs"]["key"] and set(as_text["docs"]["seed"]) == {7}
 
 
 def test_wrong_metadata_type_through_summ_pref_eval(tmp_path):
@@ -168,48 +155,7 @@ def test_a_folder_named_sample_is_that_folder(tmp_path, monkeypatch):
     assert len(embedded) == 96 and embedded[0]["data_origin"] == "sample"
 
 
-# 7. a judgement present twice counts once
-
-def test_repeated_judgement_is_counted_once(tmp_path, caplog):
-    other = with_field(GOOD_CMP, ["summaries", 1, "text"], " c")
-    copy = with_field(with_field(GOOD_CMP, ["batch"], "b_again"), ["extra", "confidence"], 8)  # same judgement
-    swapped = with_field(GOOD_CMP, ["summaries"], list(reversed(GOOD_CMP["summaries"])))  # other order: another one
-    path = write_lines(tmp_path / "comparisons", "b.json", [json.dumps(r) for r in (GOOD_CMP, other, copy, swapped)])
-    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.summ_pref.docs"):
-        docs = build_docs("cmp", "tldr", "validation", str(tmp_path))
-    assert len(docs) == 3 and {d["duplicates_dropped"] for d in docs} == {1}
-    (warning,) = [r.getMessage() for r in caplog.records if "repeated" in r.getMessage()]
-    assert "dropped 1 repeated judgement(s)" in warning and f"first repeat at {path}:3 (same as {path}:1)" in warning
-
-
-def test_which_copy_is_kept_does_not_depend_on_file_order(tmp_path):
-    copy = with_field(GOOD_CMP, ["batch"], "b_again")
-    write_lines(tmp_path / "a" / "comparisons", "b.json", [json.dumps(GOOD_CMP), json.dumps(copy)])
-    write_lines(tmp_path / "b" / "comparisons", "b.json", [json.dumps(copy), json.dumps(GOOD_CMP)])
-    forward, backward = (build_docs("cmp", "tldr", "validation", str(tmp_path / d)) for d in "ab")
-    assert len(forward) == 1 and forward[0]["key"] == backward[0]["key"]
-    assert forward[0]["batch"] == backward[0]["batch"]
-
-
-def test_axis_repeats_need_the_same_ratings(tmp_path):
-    rerated = with_field(GOOD_AXIS, ["summary", "axes", "overall"], 4)
-    write_lines(tmp_path / "axis_evals", "a.json", [json.dumps(r) for r in (GOOD_AXIS, GOOD_AXIS, rerated)])
-    docs = build_docs("axis", "tldr", "validation", str(tmp_path))
-    assert sorted(d["overall"] for d in docs) == [3.0, 4.0] and {d["duplicates_dropped"] for d in docs} == {1}
-
-
-# 8. empty summaries are scored, counted and logged
-
-def test_empty_summaries_are_counted_per_doc_and_logged_once(tmp_path, caplog):
-    rows = [GOOD_CMP, with_field(GOOD_CMP, ["summaries", 0, "text"], "  "),
-            with_field(with_field(GOOD_CMP, ["summaries", 0, "text"], ""), ["summaries", 1, "text"], "\n")]
-    path = write_lines(tmp_path / "comparisons", "b.json", [json.dumps(r) for r in rows])
-    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.summ_pref.docs"):
-        docs = build_docs("cmp", "tldr", "validation", str(tmp_path))
-    assert sorted(d["empty_summaries"] for d in docs) == [0, 1, 2] and {d["duplicates_dropped"] for d in docs} == {0}
-    (warning,) = [r.getMessage() for r in caplog.records]
-    assert "3 empty or whitespace-only summaries, scored as a single space; first at " + f"{path}:2" in warning
-
+# 7. repeated judgements and empty summaries through the whole command
 
 def test_summ_pref_eval_scores_repeats_once_and_warns_once(tiny_nobos_model, tmp_path):
     """The whole command: the check's load is reused by lm-eval, so each warning appears once; the logged

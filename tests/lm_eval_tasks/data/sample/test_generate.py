@@ -28,6 +28,9 @@ def _keys(obj):
     return None
 
 
+# --- reproducibility ---------------------------------------------------------------------------
+
+
 def test_committed_files_exist():
     for rel in generate.FILES:
         assert (SAMPLE_DIR / rel).is_file(), f"{rel} missing: run python -m lm_eval_tasks.data.sample.generate"
@@ -52,6 +55,9 @@ def test_cli_writes_into_out_dir(tmp_path):
     assert generate._cli(["--check", "--out-dir", str(tmp_path)]) == 0
     (tmp_path / generate.TLDR_CMP).write_text("{}\n")
     assert generate._cli(["--check", "--out-dir", str(tmp_path)]) == 1
+
+
+# --- same structure as the real data -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("rel", generate.FILES)
@@ -94,6 +100,9 @@ def test_value_types_match_real_rows(rel):
                 assert isinstance(value, str), f"{rel}: {path} should be a string"
             if kinds == {"int"}:
                 assert isinstance(value, int), f"{rel}: {path} should be an int"
+
+
+# --- values ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rel", generate.FILES)
