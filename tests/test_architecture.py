@@ -1,7 +1,6 @@
-"""The layout of the three packages, read from the tree. Every module has its test file at the mirrored path
-(tests/<package>/<folder>/test_<module>.py) unless an exemption below says why not. The import direction of the
-analysis package (ARCHITECTURE.md, `postprocess/__init__.py`) is read from every module's source with `ast`: each
-import statement, wherever it stands (inside functions too), relative ones resolved.
+"""The import direction of the analysis package (ARCHITECTURE.md, `postprocess/__init__.py`), read from every
+module's source with `ast`: each import statement, wherever it stands (inside functions too), relative ones
+resolved.
 
     io, stats    import nothing from compare, plots, report or commands
     stats        imports only numpy, scipy, statsmodels, pandas, sacrebleu (self-BLEU), the standard library and
