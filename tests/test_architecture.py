@@ -219,9 +219,9 @@ PENDING = {
     **{f"postprocess.report.{name}": "the computing-layer change mirrors the report producers' tests"
        for name in ("build", "cells", "facts", "generation_statistics", "markdown", "run_statistics",
                     "statistic_sections", "tables")},
-    **{f"postprocess.compare.{name}": "tested in tests/postprocess/compare/test_compare.py, which the "
-                                      "computing-layer change splits" for name in ("align", "concentration",
-                                                                                   "statistics")},
+    **{f"postprocess.compare.{name}": "tested in tests/postprocess/compare/test_compare.py, which the computing-"
+                                      "layer change owns; its tests of the module move to the mirrored file"
+       for name in ("align", "concentration", "statistics")},
 }
 MIRRORED_PACKAGES = ("postprocess", "lm_eval_tasks", "summ_pref_common")
 
