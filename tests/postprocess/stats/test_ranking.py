@@ -19,8 +19,8 @@ from postprocess.stats.ranking import (
     ranking_accuracy_per_token,
     wilson_agreement,
 )
+from tests.helpers.cr2 import score_roots
 from tests.helpers.paths import SFF_DIR, require_shared
-from tests.postprocess.stats.test_cluster_t_interval import score_roots
 
 
 def test_wilson_equals_statsmodels_and_its_p_inverts_the_interval():
