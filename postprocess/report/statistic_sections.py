@@ -10,10 +10,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from postprocess.compute.facts import ReportFacts, as_facts
+from postprocess.compute.run_rows import tie_group
 from postprocess.io.samples import TLDR_ROLES, RatingRoles
 from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table
-from postprocess.report.facts import ReportFacts, as_facts
-from postprocess.report.run_statistics import tie_group
 from postprocess.stats.result import interval_marks
 from postprocess.stats.table import ALL, levels, select, stats_by
 
