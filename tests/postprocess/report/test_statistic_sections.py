@@ -1,5 +1,5 @@
 """report.md's sections specific to a few statistics (`postprocess.report.statistic_sections`): the alpha table
-shows the `vs_scale` group next to `all`."""
+shows the `vs_scale` group next to `all`, each group in the registry's words (`TYPICALITY_GROUPS`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from postprocess.compute.run_rows import VS_SCALE_GROUP, cmp_typicality_rows
 from postprocess.io.samples import read_samples
 from postprocess.report.statistic_sections import typicality_lines
 from postprocess.stats.bootstrap import Settings
+from postprocess.stats.registry import TYPICALITY_GROUPS
 from postprocess.stats.table import statistics_table
 from tests.helpers.synthetic_runs import write_run
 
@@ -33,8 +34,7 @@ def cmp_table(frames) -> pd.DataFrame:
 def test_report_alpha_table_shows_vs_scale_beside_the_order_free_alpha(cmp_table):
     lines = typicality_lines(cmp_table, "cmp", "95%")
     groups = [line.split(" | ")[0] for line in lines if line.startswith("| ") and not line.startswith("| group")]
-    assert groups[:2] == ["| all (all pairs)", "| vs_scale (Verbalized Sampling's reading: intercept, per sd of Δ, "
-                                                "first-listed summary minus second)"]
+    assert groups[:2] == [f"| all ({TYPICALITY_GROUPS['all']})", f"| vs_scale ({TYPICALITY_GROUPS['vs_scale']})"]
     text = "\n".join(lines)
     assert "`vs_scale` beside it on the same rows" in text and "summary 0 (as the data lists it)" in text
     vs = cmp_table[(cmp_table["group"] == VS_SCALE_GROUP) & (cmp_table["statistic"] == "typicality_alpha")
