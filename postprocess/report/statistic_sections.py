@@ -14,11 +14,13 @@ from postprocess.compute.facts import ReportFacts, as_facts
 from postprocess.compute.run_rows import tie_group
 from postprocess.io.samples import TLDR_ROLES, RatingRoles
 from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table
-from postprocess.stats.registry import TYPICALITY_GROUPS
+from postprocess.stats.registry import TYPICALITY_GROUPS, in_section, names_in
 from postprocess.stats.result import interval_marks
 from postprocess.stats.table import ALL, levels, select, stats_by
 
-TYPICALITY = ("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p")
+# The typicality fits shown per group (alpha, then its odds ratio and Δp): the registry's statistics of the section
+# that have the fits' groups (the ordinal coefficient has none).
+TYPICALITY = tuple(s.name for s in in_section("typicality") if s.groups)
 CMP_GROUPS = ("all", "vs_scale", "length_adjusted", "policy_adjusted", "copy_adjusted")
 AXIS_GROUPS = ("tie_accuracy", "vs_scale", "quality_adjusted", "quality_length_adjusted", "copy_adjusted",
                "policy_adjusted")
@@ -131,8 +133,9 @@ def vs_agreement_lines(rows: pd.DataFrame, ci: str) -> list[str]:
 def human_ceiling_lines(rows: pd.DataFrame, ci: str) -> list[str]:
     """The human ceiling of one pair task: labeller-labeller agreement, the model's agreement with the
     majority vote, Chen's idealised R* and the worker heterogeneity test; [] when none of these rows exist."""
-    names = ("majority_agreement", "idealised_ranking_accuracy", "worker_heterogeneity")
-    human = stats_by(select(rows, statistic="human_agreement", group=ALL), "measure")
+    labeller = "human_agreement"  # labeller against labeller: a sentence, the others a table by measure
+    names = [name for name in names_in("human_ceiling") if name != labeller]
+    human = stats_by(select(rows, statistic=labeller, group=ALL), "measure")
     per_measure = select(rows[rows["statistic"].isin(names)], group=ALL)
     if not human and per_measure.empty:
         return []
