@@ -9,15 +9,15 @@ from postprocess.compare.align import check_compatible
 from postprocess.io.load import LoadedRun, load_run
 from postprocess.io.runs import Run
 from postprocess.io.samples import COPY_COLUMNS, describe_data_notes
-from postprocess.stats.extractiveness import extractiveness_table
+from postprocess.stats.copying import copying_table
 
 logger = logging.getLogger(__name__)
 
 
 def copy_measure(summaries: list[str], source: str) -> list[dict]:
     """Each summary's copy columns (`postprocess.io.samples.COPY_COLUMNS`) against its source text, from
-    `postprocess.stats.extractiveness` (coverage, density, the 1-3-gram shares)."""
-    table = extractiveness_table(summaries, [source] * len(summaries))
+    `postprocess.stats.copying` (coverage, density, the 1-3-gram shares)."""
+    table = copying_table(summaries, [source] * len(summaries))
     fields = ("coverage", "density", "ngram_share_1", "ngram_share_2", "ngram_share_3")
     return [{col: float(row[f]) for col, f in zip(COPY_COLUMNS, fields, strict=True)}
             for row in table.to_dict("records")]
