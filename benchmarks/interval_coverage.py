@@ -24,7 +24,7 @@ interval are named beside it and not simulated twice):
   log pi_model = (0.8 + b_post) log pi_ref - 0.3 n + c_post + s_post N(0, 3²) with b_post ~ N(0, 0.15²) and a
   lognormal per-post noise scale s_post; the truth 0.8.
 * ``diversity_difference`` (`postprocess.compare.paired.mean_difference` on one value per post, as
-  `postprocess.report.generation_statistics` pairs a statistic's per-post means: the per-input differences of every
+  `postprocess.compute.against_reference` pairs a statistic's per-post means: the per-input differences of every
   diversity statistic, `semantic_distance` and `vendi_score` included; also `mean_entropy_difference`, the shifts and
   the implicit-reward margin): reference ~ 0.7 + N(0, 0.1²) per post, model = reference - 0.05 + a right-skewed
   Gamma(8) noise (skewness 0.71) of sd 0.08 centred at 0; the truth -0.05. A post's value is a mean over its K
@@ -52,17 +52,17 @@ interval are named beside it and not simulated twice):
 * ``ordinal`` (`postprocess.stats.typicality.typicality_ordinal`): 2-10 summaries per post, accuracy 1-7, the
   measure u_post + e, overall the latent 0.8 accuracy + 0.5 measure + w_post + logistic noise cut at 4, 5.5, 7; the
   truth the fit's limit on 5,000 posts.
-* ``per_input_mean`` (`postprocess.report.generation_statistics.mean_stat`, a single run's per-input diversity,
+* ``per_input_mean`` (`postprocess.compute.generation_rows.mean_stat`, a single run's per-input diversity,
   `mean_length`, `sample_ref_logprob`, `mean_entropy`): one value per post 0.7 + a Gamma(8) noise of sd 0.1;
   the truth 0.7.
-* ``semantic_distance_across``, ``vendi_score_across`` (`postprocess.report.generation_statistics.AcrossInput`: the
+* ``semantic_distance_across``, ``vendi_score_across`` (`postprocess.compute.generation_rows.AcrossInput`: the
   across-input difference of the first samples' `semantic_distance` and `vendi_score`, model minus reference, its
   delete-d jackknife on half-samples of posts): 8-dimensional embeddings, the reference's first sample of post g
   m + t_g + 0.8 e, the model's m + 0.9 t_g + 0.4 e' (t_g ~ N(0, I) the post's topic, shared: paired), |m| = 2.
   Before: the half-sample (delete-d) jackknife with normal quantiles; after: the delete-one jackknife, t(G - 1). The
   semantic distance is a mean over pairs of texts, so its expectation is the same at every N: truth on 4,000 pairs
   of 200,000. The Vendi score of N texts depends on N: its truth is the mean difference over 4,000 draws of N posts.
-* ``post_perplexity`` (`postprocess.report.generation_statistics.post_ratio_stat`; `post_entropy` shares it) and
+* ``post_perplexity`` (`postprocess.compute.generation_rows.post_ratio_stat`; `post_entropy` shares it) and
   ``post_entropy_difference`` (`post_ratio_difference`; `post_perplexity_difference` shares it): per post 50-400
   tokens and a per-token entropy (or negative log-prob) of post mean 2.5 + N(0, 0.3²), token noise of sd 1; the model's
   post mean 0.1 lower + N(0, 0.05²). Truths: exp(2.5) and -0.1 (tokens are independent of the post's mean).
@@ -96,13 +96,8 @@ from scipy.special import expit
 
 from postprocess.compare.concentration import flip_table
 from postprocess.compare.paired import agreement_difference, alpha_difference, correlation_difference, mean_difference
-from postprocess.report.generation_statistics import (
-    DELETE_ONE_NOTE,
-    AcrossInput,
-    mean_stat,
-    post_ratio_difference,
-    post_ratio_stat,
-)
+from postprocess.compute.against_reference import post_ratio_difference
+from postprocess.compute.generation_rows import DELETE_ONE_NOTE, AcrossInput, mean_stat, post_ratio_stat
 from postprocess.stats import correlation
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import Settings, draw_unless_given, t_interval

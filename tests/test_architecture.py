@@ -2,13 +2,18 @@
 module's source with `ast`: each import statement, wherever it stands (inside functions too), relative ones
 resolved.
 
-    io, stats    import nothing from compare, plots, report or commands
+    io, stats    import nothing from compare, compute, plots, report or commands
     stats        imports only numpy, scipy, statsmodels, pandas, sacrebleu (self-BLEU), the standard library and
                  stats itself
-    compare      imports only stats and io (and summ_pref_common.errors / lm_eval_tasks.data.rows)
+    compare      imports only stats (and summ_pref_common.errors): the estimators on aligned runs
+    compute      imports stats, compare and io (and summ_pref_common.errors / lm_eval_tasks.data.rows): runs into
+                 the statistics table
     plots        import only the result types of stats (stats.result, stats.preference_model) and matplotlib,
                  numpy, pandas, scipy (`expit` for the unit-slope curve)
-    report       imports stats, compare, io and plots
+    report       renders: imports compute, plots and of stats only the registry, the table, the result types, the
+                 measures, the settings and the baselines' words; of io only the rating roles (io.samples) and the
+                 loaded runs' type (io.load), build.py also finding the runs, their names and the output folder
+                 (io.runs, io.provenance, io.output_folder); never compare
     commands     may import anything
     lm_eval_tasks imports nothing from postprocess
 """
@@ -23,16 +28,23 @@ import pytest
 
 from tests.helpers.paths import REPO
 
-LAYERS = ("io", "stats", "compare", "plots", "report", "commands")
+LAYERS = ("io", "stats", "compare", "compute", "plots", "report", "commands")
 # The other layers each layer may import (its own modules always).
-MAY_IMPORT = {"io": set(), "stats": set(), "compare": {"stats", "io"}, "plots": set(),
-              "report": {"stats", "compare", "io", "plots"}, "commands": set(LAYERS)}
+MAY_IMPORT = {"io": set(), "stats": set(), "compare": {"stats"}, "compute": {"stats", "compare", "io"},
+              "plots": set(), "report": {"compute", "plots", "stats", "io"}, "commands": set(LAYERS)}
 PLOTS_MAY_IMPORT = ("postprocess.stats.result", "postprocess.stats.preference_model")
+# report renders what compute returns: of stats and io only these modules (a module's own entries always).
+REPORT_MAY_IMPORT = ("postprocess.stats.registry", "postprocess.stats.table", "postprocess.stats.result",
+                     "postprocess.stats.measures", "postprocess.stats.bootstrap", "postprocess.stats.baselines",
+                     "postprocess.io.samples", "postprocess.io.load")
+# build.py checks the arguments and stages the output folder.
+BUILD_MAY_IMPORT = ("postprocess.io.runs", "postprocess.io.provenance", "postprocess.io.output_folder")
 # Third-party packages a layer may import, where the layer is restricted (the standard library always).
 THIRD_PARTY = {"stats": {"numpy", "scipy", "statsmodels", "pandas", "sacrebleu"},
                "plots": {"matplotlib", "numpy", "pandas", "scipy"}}
 # Modules of lm_eval_tasks and summ_pref_common a layer may import, where the layer is restricted.
-TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"summ_pref_common.errors", "lm_eval_tasks.data.rows"}}
+TASK_MODULES = {"stats": set(), "plots": set(), "compare": {"summ_pref_common.errors"},
+                "compute": {"summ_pref_common.errors", "lm_eval_tasks.data.rows"}}
 SHARED = ("lm_eval_tasks", "summ_pref_common")
 # The folders of lm_eval_tasks that are not a task family: the data layer and the model backends.
 TASK_SUPPORT = ("data", "models")
@@ -97,6 +109,9 @@ def violations(name: str, source: str, is_package: bool = False) -> list[str]:
                 continue
             elif other not in MAY_IMPORT[layer]:
                 bad.append(f"{where}: {layer} may not import {other}")
+            elif layer == "report" and other in ("stats", "io") and not target.startswith(
+                    REPORT_MAY_IMPORT + (BUILD_MAY_IMPORT if name == "postprocess.report.build" else ())):
+                bad.append(f"{where}: report renders; of {other} it may import only {REPORT_MAY_IMPORT}")
         elif top in SHARED:
             if layer in TASK_MODULES and target not in TASK_MODULES[layer]:
                 bad.append(f"{where}: {layer} may import only {sorted(TASK_MODULES[layer]) or 'nothing'} of "
@@ -186,7 +201,14 @@ def test_an_allowed_plugin_import_passes(name, source):
     ("postprocess.stats.measures", "from lm_eval_tasks.data.rows import RATING_AXES"),
     ("postprocess.stats.bootstrap", "def f():\n    import matplotlib.pyplot"),
     ("postprocess.io.load", "from postprocess.report.findings import findings"),
-    ("postprocess.compare.paired", "from postprocess.report.run_statistics import draws"),
+    ("postprocess.compare.paired", "from postprocess.compute.run_rows import draws"),
+    ("postprocess.compare.paired", "from postprocess.io.load import LoadedRun"),
+    ("postprocess.compute.run_rows", "from postprocess.report.cells import cell"),
+    ("postprocess.compute.run_rows", "from postprocess.plots.style import COLUMN_WIDTH_IN"),
+    ("postprocess.report.markdown", "from postprocess.compare.paired import measure"),
+    ("postprocess.report.figures", "from postprocess.stats.typicality import typicality_alpha"),
+    ("postprocess.report.markdown", "from postprocess.io.runs import discover_runs"),
+    ("postprocess.report.tables", "from postprocess.io.embeddings import Embedder"),
     ("postprocess.compare.align", "from lm_eval_tasks.summ_pref.docs import build_docs"),
     ("postprocess.stats.bootstrap", "from summ_pref_common.errors import DataError"),
     ("postprocess.plots.run_figures", "from postprocess.stats import Stat"),
@@ -200,8 +222,13 @@ def test_a_wrong_import_is_caught(name, source):
 
 @pytest.mark.parametrize(("name", "source"), [
     ("postprocess.stats.correlation", "import warnings\nfrom scipy import stats\nfrom .bootstrap import resampled"),
-    ("postprocess.compare.statistics",
-     "from lm_eval_tasks.data.rows import RATING_AXES\nfrom postprocess.io import load"),
+    ("postprocess.compute.against_reference",
+     "from lm_eval_tasks.data.rows import RATING_AXES\nfrom postprocess.io import load\n"
+     "from postprocess.compare.align import align"),
+    ("postprocess.report.figures", "from postprocess.compute.against_reference import gamma_points\n"
+     "from postprocess.io.load import LoadedRun\nfrom postprocess.stats.table import select"),
+    ("postprocess.report.build", "from postprocess.io.runs import discover_runs\n"
+     "from postprocess.compute.report_data import compute_report"),
     ("postprocess.plots.run_figures", "from postprocess.stats.preference_model import Calibration"),
     ("postprocess.report.build", "from postprocess import __version__\nimport lm_eval"),
     ("postprocess.__main__", "from postprocess.commands.cli import main"),

@@ -246,7 +246,7 @@ def _summary_columns(summary: Summary, post_id: str, n_tokens: int | None) -> di
 # Each summary's copying from its source: coverage and density of Grusky et al. 2018 and the share of its 1-,
 # 2- and 3-grams found in the source; NaN without a logged source or without a `copy_measure`. The measure
 # itself is `postprocess.stats.copying` (io may not import stats: the report passes it in, see
-# `postprocess.report.build.copy_measure`).
+# `postprocess.compute.loading.copy_measure`).
 COPY_COLUMNS = ("copy_coverage", "copy_density", "copy_ngram1", "copy_ngram2", "copy_ngram3")
 # (continuations, source text) -> one dict of `COPY_COLUMNS` per continuation.
 CopyMeasure = Callable[[list[str], str], list[dict]]

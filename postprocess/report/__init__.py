@@ -1,2 +1,2 @@
-"""From statistics to outputs: the run statistics and comparisons of a report, summary.json, tables,
-figures with their captions, findings and report.md (`postprocess.report.build.build_report`)."""
+"""From the computed report to its outputs: summary.json, tables, figures with their captions, findings and
+report.md, read from the statistics table and the run facts (`postprocess.report.build.build_report`)."""

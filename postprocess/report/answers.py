@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from postprocess.report.facts import ReportFacts, as_facts
+from postprocess.compute.facts import ReportFacts, as_facts
 from postprocess.report.findings import (
     MEASURE_WORDS,
     alpha_baseline,

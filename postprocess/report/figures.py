@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy.special import expit
 
-from postprocess.compare.align import Aligned
-from postprocess.compare.statistics import gamma_points
+from postprocess.compute.against_reference import Aligned, gamma_points
+from postprocess.compute.facts import ReportFacts
 from postprocess.io.load import LoadedRun
 from postprocess.io.samples import TLDR_ROLES, RatingRoles, rating_roles
 from postprocess.plots.comparison_figures import (
@@ -34,14 +34,12 @@ from postprocess.plots.run_figures import (
 )
 from postprocess.plots.style import COLUMN_WIDTH_IN, LABEL_SIZE, TICK_SIZE
 from postprocess.report.answers import CONFOUND_FITS
-from postprocess.report.facts import ReportFacts
 from postprocess.report.findings import (
     MEASURE_WORDS,
     alpha_baseline,
     measure_order,
     shared_summaries,
 )
-from postprocess.stats.bootstrap import Settings
 from postprocess.stats.measures import measure_values
 from postprocess.stats.result import confidence_label, interval_marks, interval_warning
 from postprocess.stats.table import ALL, group_label, levels, select, split_group, stat_dict, stats_by
@@ -153,11 +151,11 @@ def pair_probability_figure(frame: pd.DataFrame, facts: ReportFacts, *, name: st
 
 
 def draw_run_figures(loaded: list[LoadedRun], facts: ReportFacts, fits: Mapping[tuple[str, str], Mapping],
-                     table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
+                     table: pd.DataFrame, folder: Path) -> list[SavedFigure]:
     """Each run's figures: the correlations and agreements from the statistics table, the ratings from
     the run's rows, the calibration from its preference model's objects (`fits[(model, task)]`: `Calibration`
-    and `LogitFit`, as `postprocess.report.run_statistics.preference_model` made them)."""
-    saved = []
+    and `LogitFit`, as `postprocess.compute.run_rows.preference_model` made them)."""
+    saved, settings = [], facts.settings
     ci = confidence_label(settings.confidence)
     for lr, run in zip(loaded, facts.runs):
         name = run.model_name
@@ -250,12 +248,12 @@ def sharpening_figure(panels: list[tuple[str, tuple[np.ndarray, np.ndarray], Map
 
 
 def draw_comparison_figures(facts: ReportFacts, table: pd.DataFrame, aligned: dict[tuple[str, str], Aligned],
-                            folder: Path, settings: Settings) -> list[SavedFigure]:
+                            folder: Path) -> list[SavedFigure]:
     """The figures of the models against the reference: per task the sharpening gamma of every model (its points
     from the aligned rows, its fit from the statistics table; drawn once for tasks that score the same distinct
     summaries, the first of them the figure of hypothesis 2's answer), and the models' correlations or
     implicit-reward agreements (from the statistics table)."""
-    saved = []
+    saved, settings = [], facts.settings
     names = facts.names
     reference = names[facts.reference]
     ci = confidence_label(settings.confidence)
@@ -331,7 +329,7 @@ def alpha_table(table: pd.DataFrame, model: str, task: str, measure: str) -> pd.
     return pd.DataFrame(out, columns=columns).astype({k: float for k in columns[1:]})
 
 
-def draw_answer_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path, settings: Settings) -> list[SavedFigure]:
+def draw_answer_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path) -> list[SavedFigure]:
     """The figure of hypothesis 1's answer: per task a panel of the answering run's alpha (the reference run, else
     the first) and its fits with length and copying held fixed, on the main measure; [] without alpha rows."""
     own = select(table, reference="", statistic="typicality_alpha")
@@ -352,7 +350,7 @@ def draw_answer_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path, s
         alpha_fits(data, ax=ax, xlabel=f"typicality bias α ({MEASURE_WORDS[measure]})")
         ax.set_title(task, fontsize=TICK_SIZE)
     name = facts.names.get(model, model)
-    ci = confidence_label(settings.confidence)
+    ci = confidence_label(facts.settings.confidence)
     return [SavedFigure(model, None, f"Typicality bias α of {name}, with length and copying held fixed",
                         save(fig, folder, "answer__typicality_alpha.png"),
                         f"Per task, α (logit of the human preference on the standardised log-prob difference, "
@@ -391,15 +389,14 @@ def mode_collapse_table(table: pd.DataFrame, task: str, names: Mapping[str, str]
     return out.dropna(subset=["x", "y"]).reset_index(drop=True)
 
 
-def draw_generation_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path,
-                            settings: Settings) -> list[SavedFigure]:
+def draw_generation_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path) -> list[SavedFigure]:
     """Per generation task with `sample_ref_logprob` rows, the mode-collapse map (`run` None, `task` the task)."""
-    names = facts.names
+    names, settings = facts.names, facts.settings
     reference = facts.reference
     saved = []
     tasks = select(table, reference="", statistic="sample_ref_logprob")["task"]
     for task in sorted(set(tasks)):
-        saved += semantic_map(table, task, names, reference, folder, settings)
+        saved += semantic_map(table, task, names, reference, folder, facts.settings.confidence)
         data = mode_collapse_table(table, task, names)
         if data.empty:
             continue
@@ -423,16 +420,16 @@ SEMANTIC_MAP = "semantic_distance"
 
 
 def semantic_map(table: pd.DataFrame, task: str, names: Mapping[str, str], reference: str | None, folder: Path,
-                 settings: Settings) -> list[SavedFigure]:
+                 confidence: float) -> list[SavedFigure]:
     """The mode-collapse map with the per-input semantic distance on the y axis ([] without its rows)."""
     data = mode_collapse_table(table, task, names, diversity=SEMANTIC_MAP)
     if data.empty:
         return []
-    ci = confidence_label(settings.confidence)
+    ci = confidence_label(confidence)
     few = bool(data["mark"].str.len().gt(0).any())
     title = "semantic diversity against likelihood of the samples\n" + (
         f"{ci} CIs; †: from few posts, no claim" if few else f"{ci} CIs")
-    ax = mode_collapse_map(data, reference=names.get(reference, reference), confidence=settings.confidence,
+    ax = mode_collapse_map(data, reference=names.get(reference, reference), confidence=confidence,
                            diversity_label="per-input semantic distance", title=title)
     return [SavedFigure(None, task, "Mode-collapse map: per-input semantic distance against the reference's log-prob "
                         f"per token of the samples ({task})", save(ax.figure, folder, f"semantic_collapse__{task}.png"),

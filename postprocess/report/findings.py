@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from postprocess.compute.facts import ReportFacts, as_facts
 from postprocess.io.samples import rating_roles
-from postprocess.report.facts import ReportFacts, as_facts
 from postprocess.stats.baselines import RULE_WORDS
 from postprocess.stats.registry import difference_name
 from postprocess.stats.result import format_stat, interval_warning

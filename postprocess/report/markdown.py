@@ -8,10 +8,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from postprocess.compute.facts import ReportFacts, RunFacts, TaskFacts, as_facts
 from postprocess.io.samples import rating_roles
 from postprocess.report.answers import answers, stated_measure
 from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table, p
-from postprocess.report.facts import ReportFacts, RunFacts, TaskFacts, as_facts
 from postprocess.report.figures import SavedFigure
 from postprocess.report.findings import findings_by_question
 from postprocess.report.statistic_sections import (

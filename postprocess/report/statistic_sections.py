@@ -10,28 +10,17 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from postprocess.compute.facts import ReportFacts, as_facts
+from postprocess.compute.run_rows import tie_group
 from postprocess.io.samples import TLDR_ROLES, RatingRoles
 from postprocess.report.cells import breakdown_table, cell, cell_p, markdown_table
-from postprocess.report.facts import ReportFacts, as_facts
-from postprocess.report.run_statistics import tie_group
+from postprocess.stats.registry import TYPICALITY_GROUPS, in_section, names_in
 from postprocess.stats.result import interval_marks
 from postprocess.stats.table import ALL, levels, select, stats_by
 
-TYPICALITY = ("typicality_alpha", "typicality_odds_ratio", "typicality_delta_p")
-GROUP_WORDS = {
-    "all": "all pairs",
-    "length_adjusted": "+ log length ratio",
-    "policy_adjusted": "+ policy fixed effects",
-    "copy_adjusted": "+ copying differences",
-    "tie_accuracy": "pairs with equal mean accuracy",
-    "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
-    "quality_length_adjusted": "+ quality and log length ratio",
-    "token_count_adjusted": "+ token count difference; axis tasks: over the tie pairs; the α of predicted γ where "
-                            "the reference logged no entropies",
-    "entropy_token_count_adjusted": "+ token count and summed entropy differences; axis tasks: over the tie pairs; "
-                                    "the α of predicted γ",
-    "vs_scale": "Verbalized Sampling's reading: intercept, per sd of Δ, first-listed summary minus second",
-}
+# The typicality fits shown per group (alpha, then its odds ratio and Δp): the registry's statistics of the section
+# that have the fits' groups (the ordinal coefficient has none).
+TYPICALITY = tuple(s.name for s in in_section("typicality") if s.groups)
 CMP_GROUPS = ("all", "vs_scale", "length_adjusted", "policy_adjusted", "copy_adjusted")
 AXIS_GROUPS = ("tie_accuracy", "vs_scale", "quality_adjusted", "quality_length_adjusted", "copy_adjusted",
                "policy_adjusted")
@@ -39,8 +28,10 @@ HEADLINE_SPLIT = "subsplit=valid2"
 
 
 def _group_label(group: str, roles: RatingRoles = TLDR_ROLES) -> str:
-    words = GROUP_WORDS.get(group)
-    if group == "quality_adjusted" and roles != TLDR_ROLES:
+    """A typicality fit's group with its words from the registry (`TYPICALITY_GROUPS`); the quality ratings held fixed
+    and the tie pairs named by the task's own ratings."""
+    words = TYPICALITY_GROUPS.get(group)
+    if group == "quality_adjusted":
         words = "+ " + ", ".join(f"Δ{q}" for q in roles.quality)
     elif words is None and group.startswith("tie_"):
         words = f"pairs with equal mean {group.removeprefix('tie_')}"
@@ -142,8 +133,9 @@ def vs_agreement_lines(rows: pd.DataFrame, ci: str) -> list[str]:
 def human_ceiling_lines(rows: pd.DataFrame, ci: str) -> list[str]:
     """The human ceiling of one pair task: labeller-labeller agreement, the model's agreement with the
     majority vote, Chen's idealised R* and the worker heterogeneity test; [] when none of these rows exist."""
-    names = ("majority_agreement", "idealised_ranking_accuracy", "worker_heterogeneity")
-    human = stats_by(select(rows, statistic="human_agreement", group=ALL), "measure")
+    labeller = "human_agreement"  # labeller against labeller: a sentence, the others a table by measure
+    names = [name for name in names_in("human_ceiling") if name != labeller]
+    human = stats_by(select(rows, statistic=labeller, group=ALL), "measure")
     per_measure = select(rows[rows["statistic"].isin(names)], group=ALL)
     if not human and per_measure.empty:
         return []

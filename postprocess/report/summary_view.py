@@ -36,7 +36,7 @@ PAIRS = "model_pairs"
 
 def pair_path(row: Mapping) -> list[str]:
     """The key path of a model-against-model row that no `comparisons` entry holds (its model is not compared
-    against that reference: `postprocess.compare.model_pairs`):
+    against that reference: `postprocess.compute.model_against_model`):
     summary.json["model_pairs"]["MODEL vs REFERENCE"][TASK][MEASURE][KEY]."""
     return [PAIRS, f"{row['model']} vs {row['reference']}", row["task"], row["measure"], row["statistic"]]
 

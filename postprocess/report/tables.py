@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from postprocess.report.facts import ReportFacts
+from postprocess.compute.facts import ReportFacts
 from postprocess.stats.registry import COMPARISONS_CSV, CSV_FILES, csv_file, lookup
 from postprocess.stats.result import interval_warning
 from postprocess.stats.table import COLUMNS, stat_dict, write_statistics_csv

@@ -47,16 +47,16 @@ MORE_DIVERSE, LESS_DIVERSE = "higher is more diverse", "lower is more diverse"
 # Each kind's row producer: the part of the report that turns runs into its rows of the statistics table.
 PRODUCERS = {
     "axis": "one run's rated summaries: `point` / `replicates` per measure and rating "
-            "(postprocess.report.run_statistics)",
-    "cmp": "one run's pairs: `point` per measure, overall and per breakdown (postprocess.report.run_statistics)",
-    "typicality": "one run's pairs or rated summaries: the typicality logit fits (postprocess.report.run_statistics)",
+            "(postprocess.compute.run_rows)",
+    "cmp": "one run's pairs: `point` per measure, overall and per breakdown (postprocess.compute.run_rows)",
+    "typicality": "one run's pairs or rated summaries: the typicality logit fits (postprocess.compute.run_rows)",
     "ranking": "one run's pairs: agreement as Verbalized Sampling and Chen et al. report it "
-               "(postprocess.report.run_statistics)",
-    "baseline": "one run's pairs or rated summaries: the null rules (postprocess.report.run_statistics)",
-    "human_ceiling": "one run's pairs judged more than once (postprocess.report.run_statistics)",
-    "comparison": "a model against the reference on the same rows (postprocess.compare.statistics)",
+               "(postprocess.compute.run_rows)",
+    "baseline": "one run's pairs or rated summaries: the null rules (postprocess.compute.run_rows)",
+    "human_ceiling": "one run's pairs judged more than once (postprocess.compute.run_rows)",
+    "comparison": "a model against the reference on the same rows (postprocess.compute.against_reference)",
     "generation": "generated samples, posts and token entropies, per model and model minus reference "
-                  "(postprocess.report.generation_statistics)",
+                  "(postprocess.compute.generation_rows)",
 }
 # report.md's places of a statistic, in the report's order: per run and task under hypothesis 1, then hypothesis 2.
 SECTIONS = {
@@ -136,7 +136,7 @@ def _axis(name: str, label: str, point: Callable, replicates: Callable, key: str
 
 
 def _computed(name: str, label: str, kind: str, *path: str, **shown) -> Statistic:
-    """A statistic that `postprocess.report.run_statistics` computes by its own function (a model fit or a
+    """A statistic that `postprocess.compute.run_rows` computes by its own function (a model fit or a
     statistic of pairs judged more than once), not through `point`: its path holds `{group}` or is fixed."""
     return Statistic(name, label, kind, ("runs", "{model}", *path), **shown)
 
@@ -273,7 +273,7 @@ _ENTRIES = (
                 "entropy", "{task}", "difference", unit="nats", sections=("summary_shifts",),
                 short="mean next-token entropy along the summaries, model − reference (nats)"),
     # Generated samples (diversity, likelihood under the reference, next-token entropy), computed by
-    # `postprocess.report.generation_statistics`; `<name>_difference` (model minus reference, paired by post)
+    # `postprocess.compute.generation_rows`; `<name>_difference` (model minus reference, paired by post)
     # sits at the same path under `comparisons` (`difference_path`).
     _diversity("distinct_1", "distinct-1 (unique / all unigrams)", "distinct-1"),
     _diversity("distinct_2", "distinct-2 (unique / all bigrams)", "distinct-2"),

@@ -24,25 +24,16 @@ from postprocess.compare.concentration import (
 )
 from postprocess.compare.implicit_reward import implicit_reward, implicit_reward_agreement, implicit_reward_correlation
 from postprocess.compare.paired import agreement_difference, correlation_difference, measure
-from postprocess.compare.statistics import compare_runs
-from postprocess.report.summary_view import summary_from_table
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap
 from postprocess.stats.correlation import kendall, partial_pearson, partial_spearman, pearson, spearman
 from postprocess.stats.registry import statistics
-from postprocess.stats.table import statistics_table
 from summ_pref_common.errors import DataError
 from tests.postprocess.stats.test_cluster_t_interval import dense_cr2
 
 SINGLE = {"spearman": spearman, "pearson": pearson, "kendall": kendall, "partial_spearman": partial_spearman,
           "partial_pearson": partial_pearson}
 PAIRED = [s.name for s in statistics(kind="axis", paired=True)]
-
-
-def entry_of(compared: tuple[list[dict], dict]) -> dict:
-    """The summary.json entry of `compare_runs`: its skeleton with its rows placed in it."""
-    rows, skeleton = compared
-    return summary_from_table(statistics_table(rows), {"comparisons": [skeleton]})["comparisons"][0]
 
 
 def _frames(seed: int = 0, n_posts: int = 12, entropy: bool = True, tokens: bool = True):
@@ -337,7 +328,7 @@ def test_sharpening_gamma_equals_statsmodels_on_deduplicated_summaries(runs):
     assert summaries["n_rows"].sum() == len(ref_axis) + 2 * len(ref_cmp)
 
 
-def test_sharpening_without_the_reference_s_entropies_holds_the_token_count_alone_and_says_so(runs, caplog):
+def test_sharpening_without_the_reference_s_entropies_holds_the_token_count_alone_and_says_so(runs):
     ref_axis, _, mod_axis, _ = runs
     reference = ref_axis.assign(mean_entropy=np.nan)  # scored with plain hf: no per-token entropies
     summaries = distinct_summaries([align(reference, mod_axis, "axis")])
@@ -348,12 +339,6 @@ def test_sharpening_without_the_reference_s_entropies_holds_the_token_count_alon
     assert "may be confounded by entropy" in s.method and list(s.details["held_fixed"]) == ["the summary's token count"]
     t = sharpening(summaries, "per_token", n_resamples=0)
     assert not t.details["entropy_held_fixed"] and "held_fixed" not in t.details
-    with caplog.at_level("WARNING"):
-        rows, _ = compare_runs({"ax": reference}, {"ax": mod_axis}, {"ax": "axis"}, reference_name="A",
-                               model_name="B", n_resamples=0)
-    assert sum("may be confounded by entropy" in r.getMessage() for r in caplog.records) == 1  # once per task
-    gamma = [r for r in rows if r["statistic"] == "sharpening_gamma"]
-    assert len(gamma) == 2 and all(r["method"].startswith(ENTROPY_MISSING) for r in gamma)
 
 
 def test_shift_vs_rating_equals_scipy(runs):
@@ -420,39 +405,3 @@ def test_entropy_comparison_and_note(runs):
     assert e["reference"]["estimate"] == pytest.approx(np.mean([2.0, 2.1, 2.2, 2.3]))
     no = distinct_summaries([align(ref_axis.assign(mean_entropy=np.nan), mod_axis, "axis")])
     assert "not logged" in entropy_comparison(no)["note"]
-
-
-# --- the summary.json entry --------------------------------------------------------------------------
-
-def test_compare_runs_entry_shape_and_key_paths(runs):
-    ref_axis, ref_cmp, mod_axis, mod_cmp = runs
-    entry = entry_of(compare_runs({"ax": ref_axis, "cm": ref_cmp, "gone": ref_cmp.iloc[:3]},
-                                  {"ax": mod_axis, "cm": mod_cmp.iloc[2:]}, {"ax": "axis", "cm": "cmp", "gone": "cmp"},
-                                  reference_name="A", model_name="B", n_resamples=30, seed=1))
-    json.dumps(entry, allow_nan=False)
-    assert entry["reference"] == "A" and entry["model_name"] == "B"
-    assert entry["left_out"]["cm"] == {"only in reference run": 2, "only in model run": 0}
-    assert entry["left_out"]["gone"] == {"task only in reference run": 3}
-    assert entry["n_compared"] == {"ax": len(ref_axis), "cm": len(ref_cmp) - 2}
-    agree = entry["cmp"]["cm"]["implicit_reward"]["agreement"]
-    assert agree["estimate"] == implicit_reward_agreement(align(ref_cmp, mod_cmp.iloc[2:], "cmp").frame,
-                                                          n_resamples=0).estimate
-    assert entry["axis"]["ax"]["implicit_reward"]["overall"]["spearman"]["ci_low"] is not None
-    assert set(entry["axis"]["ax"]["differences"]) == {"sum", "per_byte", "per_token"}
-    assert set(entry["axis"]["ax"]["differences"]["per_byte"]["coherence"]) == {
-        "spearman", "pearson", "kendall", "partial_spearman_length", "partial_pearson_length"}
-    assert set(entry["cmp"]["cm"]["flip_table"]) == {"sum", "per_byte", "per_token"}
-    assert entry["concentration"]["ax"]["n_summaries"] == 48
-    assert set(entry["concentration"]["ax"]["shift_vs_rating"]) == {"overall", "accuracy", "coverage", "coherence"}
-    assert entry["entropy"]["cm"]["difference"]["estimate"] == pytest.approx(-0.25)
-
-
-def test_compare_runs_without_token_detail():
-    ref_axis, _ = _frames(entropy=False, tokens=False)
-    mod_axis = ref_axis.assign(logprob=ref_axis["logprob"] * 0.9)
-    entry = entry_of(compare_runs({"ax": ref_axis}, {"ax": mod_axis}, {"ax": "axis"}, reference_name="A",
-                                  model_name="B", n_resamples=0))
-    assert set(entry["axis"]["ax"]["differences"]) == {"sum", "per_byte"}
-    assert "per_token" in entry["measures_absent"]["ax"]
-    assert "not logged" in entry["entropy"]["note"]
-    json.dumps(entry, allow_nan=False)

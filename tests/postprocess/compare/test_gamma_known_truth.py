@@ -26,7 +26,7 @@ import pytest
 
 import lm_eval_tasks.models  # noqa: F401  (registers hf-prefix)
 from postprocess.commands.tempered_copy import write_tempered_copy
-from postprocess.compare.statistics import (
+from postprocess.compute.against_reference import (
     ALPHA_GROUP,
     ALPHA_GROUP_WITHOUT_ENTROPY,
     compare_runs,
@@ -36,6 +36,7 @@ from postprocess.io.samples import read_samples
 from postprocess.report.answers import hypothesis2_answer
 from postprocess.report.findings import findings
 from postprocess.report.statistic_sections import sharpening_lines
+from postprocess.stats.bootstrap import Settings
 from postprocess.stats.result import Stat, format_stat
 from postprocess.stats.table import select, stat_dict, stat_row, statistics_table
 from tests.helpers.harness_runs import run_tasks
@@ -97,8 +98,8 @@ def pair_tables(gamma: float, *, n_posts: int = 30, seed: int = 0, noise: float 
 
 def compared(gamma: float, **kw) -> list[dict]:
     reference, model = pair_tables(gamma, **kw)
-    rows, _ = compare_runs({TASK: reference}, {TASK: model}, {TASK: "cmp"}, reference_name="base",
-                           model_name="tuned", n_resamples=300, seed=0)
+    rows, _ = compare_runs({TASK: reference}, {TASK: model}, {TASK: "cmp"}, Settings(n_resamples=300, seed=0),
+                           reference_name="base", model_name="tuned")
     return rows
 
 
@@ -212,8 +213,8 @@ def tempered(smollm2_dir, sff_dir, tmp_path_factory) -> dict[float, pd.DataFrame
         copy = write_tempered_copy(str(smollm2_dir), t, root / f"T{t:g}")
         (root / f"scores{t:g}").mkdir()
         model = score(copy, data, root / f"scores{t:g}")
-        rows, _ = compare_runs(reference, model, KINDS, reference_name="smollm2", model_name=f"T={t:g}",
-                               n_resamples=1000, seed=0)
+        rows, _ = compare_runs(reference, model, KINDS, Settings(n_resamples=1000, seed=0),
+                               reference_name="smollm2", model_name=f"T={t:g}")
         out[t] = statistics_table(rows)
         slopes = out[t][out[t]["statistic"].isin(["sharpening_gamma", "summed_slope_unadjusted"])]
         for row in slopes.to_dict("records"):

@@ -14,7 +14,8 @@ from postprocess.compare.implicit_reward import (
     implicit_reward_margin,
     reward_method,
 )
-from postprocess.compare.statistics import compare_task
+from postprocess.compute.against_reference import compare_task
+from postprocess.stats.bootstrap import Settings
 
 # Three posts, four pairs (two on post p1). Columns as `postprocess.compare.align` makes them.
 PAIRS = pd.DataFrame({
@@ -104,7 +105,7 @@ def _run_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_beta_reaches_the_rows_of_the_comparison():
     aligned = align(*_run_tables(), "cmp")
-    rows, _ = compare_task(aligned, model="dpo", reference="sft", task="t", n_resamples=50, beta=0.05)
+    rows, _ = compare_task(aligned, Settings(n_resamples=50), model="dpo", reference="sft", task="t", beta=0.05)
     margins = {r["measure"]: r for r in rows if r["statistic"] == "implicit_reward_margin"}
     agreements = {r["measure"]: r for r in rows if r["statistic"] == "implicit_reward_agreement"}
     assert set(margins) == set(agreements) == {"sum", "per_byte", "per_token"}
@@ -112,6 +113,6 @@ def test_beta_reaches_the_rows_of_the_comparison():
     assert margins["per_token"]["estimate"] == pytest.approx(0.05 * MARGIN_PER_TOKEN, abs=1e-15)
     assert agreements["sum"]["estimate"] == 0.75
     assert all("beta 0.05" in r["method"] for r in [*margins.values(), *agreements.values()])
-    plain, _ = compare_task(aligned, model="dpo", reference="sft", task="t", n_resamples=50)
+    plain, _ = compare_task(aligned, Settings(n_resamples=50), model="dpo", reference="sft", task="t")
     plain_margin = next(r for r in plain if r["statistic"] == "implicit_reward_margin" and r["measure"] == "sum")
     assert plain_margin["estimate"] == pytest.approx(MARGIN_SUM, abs=1e-15) and "beta" not in plain_margin["method"]

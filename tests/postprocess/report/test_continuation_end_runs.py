@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from postprocess.compute.loading import copy_measure
 from postprocess.io.samples import read_samples
-from postprocess.report.build import build_report, copy_measure
+from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from summ_pref_common.errors import DataError
 from tests.helpers.synthetic_runs import write_run

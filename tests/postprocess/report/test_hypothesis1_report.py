@@ -11,6 +11,7 @@ import pandas as pd
 from postprocess.report.findings import findings
 from postprocess.report.statistic_sections import human_ceiling_lines, typicality_lines, vs_agreement_lines
 from postprocess.report.tables import csv_views
+from postprocess.stats.registry import TYPICALITY_GROUPS
 from postprocess.stats.result import Stat
 from postprocess.stats.table import COLUMNS, stat_row, statistics_table
 
@@ -77,6 +78,11 @@ def _known_triples(table: pd.DataFrame) -> set[str]:
             .itertuples(index=False) if lo is not None and not pd.isna(lo)}
 
 
+def _label(group: str) -> str:
+    """A typicality group as report.md names it: the group with its words from the registry."""
+    return f"{group} ({TYPICALITY_GROUPS[group]})"
+
+
 def _printed(text: str) -> list[str]:
     return [f"{e} [{lo}, {hi}]" for e, lo, hi in re.findall(TRIPLE, text)]
 
@@ -89,11 +95,10 @@ def test_cmp_sections_print_only_rows_of_the_table():
     assert "Headline split valid2 (per_token): α = 0.350 [0.120, 0.580], p 0.001." in text
     # groups are rows in their fixed order, subsplits after (valid2 first); measures are columns
     group_rows = [line.split(" | ")[0] for line in lines if line.startswith("| ") and not line.startswith("| group")]
-    assert group_rows[:5] == ["| all (all pairs)", "| length_adjusted (+ log length ratio)",
-                              "| policy_adjusted (+ policy fixed effects)", "| subsplit=valid2",
-                              "| subsplit=valid1"]
+    assert group_rows[:5] == [f"| {_label('all')}", f"| {_label('length_adjusted')}",
+                              f"| {_label('policy_adjusted')}", "| subsplit=valid2", "| subsplit=valid1"]
     assert "| group | per_token | per_byte |" in text
-    assert "| all (all pairs) | 0.300 [0.100, 0.500], p 0.001 | 0.300 [0.100, 0.500], p 0.001 |" in text
+    assert f"| {_label('all')} | 0.300 [0.100, 0.500], p 0.001 | 0.300 [0.100, 0.500], p 0.001 |" in text
     assert "per_token: odds ratio | per_token: Δp" in text
     assert "Agreement as Verbalized Sampling reports it" in text
     assert "| sum | 0.600 [0.547, 0.647] | 0.590 [0.540, 0.640], p 0.002 | 0.610 [0.560, 0.660] |" in text
@@ -114,7 +119,7 @@ def test_axis_section_has_the_alpha_groups_per_policy_and_the_ordinal_coefficien
     table = statistics_table(_axis_rows())
     text = "\n".join(typicality_lines(table, "axis", "95%"))
     for group in ("tie_accuracy (pairs with equal mean accuracy)", "quality_adjusted (", "quality_length_adjusted (",
-                  "policy=lead3", "all (all pairs)"):
+                  "policy=lead3", _label("all")):
         assert f"| {group}" in text
     assert text.index("tie_accuracy") < text.index("quality_adjusted (") < text.index("policy=lead3")
     assert "regression of 1[overall_i > overall_j]" in text

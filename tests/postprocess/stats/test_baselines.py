@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from postprocess.report.run_statistics import _kw, cmp_baseline_rows
+from postprocess.compute.run_rows import _kw, cmp_baseline_rows
 from postprocess.stats.agreement import agreement
 from postprocess.stats.baselines import available_rules
 from postprocess.stats.bootstrap import Settings
@@ -70,7 +70,7 @@ def test_copying_rule_needs_the_copy_columns(batch18):
 def test_baseline_alpha_is_a_logit_of_the_choice_on_the_scaled_byte_difference(batch18):
     import statsmodels.api as sm
 
-    from postprocess.report.run_statistics import cmp_baseline_alpha_rows
+    from postprocess.compute.run_rows import cmp_baseline_alpha_rows
 
     rows = {r["group"]: r for r in cmp_baseline_alpha_rows(batch18, Settings(n_resamples=50, seed=1), model="m",
                                                            task="t")}

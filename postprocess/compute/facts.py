@@ -1,14 +1,15 @@
 """The run facts a report states besides its statistics, as one typed record: settings, provenance of each run
 and task, data notes, row coverage, incomplete inputs, the synthetic flag, the comparisons' β and flip tables.
 
-Why: report.md, the findings and the answers read these facts, not the nested summary dict they are stored in
-(summary.json keeps its shape); the record is read from it once (`ReportFacts.from_summary`), tolerating the
-partial summaries of tests (a missing part is empty).
+Why: report.md, the findings, the answers and the figures read these facts, not the nested summary dict they are
+stored in (summary.json keeps its shape). The computing layer builds the record from the values it computed
+(`report_facts`); `ReportFacts.from_summary` reads a written summary (summary.json's shape) into it, tolerating
+the partial summaries of tests (a missing part is empty).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from postprocess.io.provenance import chat_template_note, synthetic_scope
@@ -92,25 +93,39 @@ class ReportFacts:
         """The facts of a summary (summary.json's shape, or the skeleton the report builds it from)."""
         settings = summary.get("settings") or {}
         fields = Settings.__dataclass_fields__
-        comparisons = summary.get("comparisons") or []
-        return cls(
-            settings=Settings(**{k: v for k, v in settings.items() if k in fields}),
+        return report_facts(
+            Settings(**{k: v for k, v in settings.items() if k in fields}),
             main_measure=settings.get("main_measure", DEFAULT_MAIN_MEASURE),
             embedding_model=settings.get("embedding_model"),
             package_version=(summary.get("package") or {}).get("version", ""),
             lm_eval_version=summary.get("lm_eval_version", ""),
             created=summary.get("created", ""),
-            runs=tuple(_run(run) for run in summary.get("runs", [])),
+            runs=summary.get("runs", []),
             reference=summary.get("reference"),
-            betas={c["model_name"]: c.get("beta") for c in comparisons},
-            flip_tables={(c["model_name"], task): entry.get("flip_table") or {} for c in comparisons
-                         for task, entry in (c.get("cmp") or {}).items()},
-            has_comparisons=bool(comparisons),
+            comparisons=summary.get("comparisons") or [],
             row_coverage=summary.get("row_coverage") or {},
-            incomplete_inputs=tuple(summary.get("incomplete_inputs") or []),
-            inputs=tuple(summary.get("inputs") or []),
-            synthetic_scope=synthetic_scope(summary.get("runs", [])),
+            incomplete_inputs=summary.get("incomplete_inputs") or [],
+            inputs=summary.get("inputs") or [],
         )
+
+
+def report_facts(settings: Settings, *, main_measure: str = DEFAULT_MAIN_MEASURE,
+                 embedding_model: Mapping | None = None, package_version: str = "", lm_eval_version: str = "",
+                 created: str = "",
+                 runs: Sequence[Mapping] = (), reference: str | None = None, comparisons: Sequence[Mapping] = (),
+                 row_coverage: Mapping[str, Mapping] | None = None, incomplete_inputs: Sequence[str] = (),
+                 inputs: Sequence[Mapping] = ()) -> ReportFacts:
+    """The record of a report: `runs` each run's provenance with its tasks' info (`postprocess.io.provenance.
+    describe_runs`), `comparisons` the entries of the models against the reference (without their statistics)."""
+    return ReportFacts(
+        settings=settings, main_measure=main_measure, embedding_model=embedding_model,
+        package_version=package_version, lm_eval_version=lm_eval_version, created=created,
+        runs=tuple(_run(run) for run in runs), reference=reference,
+        betas={c["model_name"]: c.get("beta") for c in comparisons},
+        flip_tables={(c["model_name"], task): entry.get("flip_table") or {} for c in comparisons
+                     for task, entry in (c.get("cmp") or {}).items()},
+        has_comparisons=bool(comparisons), row_coverage=row_coverage or {},
+        incomplete_inputs=tuple(incomplete_inputs), inputs=tuple(inputs), synthetic_scope=synthetic_scope(runs))
 
 
 def _run(run: Mapping) -> RunFacts:

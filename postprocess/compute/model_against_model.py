@@ -3,8 +3,8 @@
 Why: with several models the report shows each one's agreement and interval, but two overlapping intervals
 do not say whether model A agrees with the humans more often than model B on the same pairs; the paired
 difference (`postprocess.compare.paired.agreement_difference`: paired cluster bootstrap over posts, exact
-McNemar p on the discordant pairs) does. Pairs of runs already compared by the reference comparison
-(`postprocess.compare.statistics`) are left to it, so no pair of models has two rows.
+McNemar p on the discordant pairs) does. Pairs of runs already compared against the reference
+(`postprocess.compute.against_reference`) are left to it, so no pair of models has two rows.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def model_pair_rows(frames: Mapping[str, Mapping[str, pd.DataFrame]], kinds: Map
     """`agreement_difference` and `typicality_alpha_difference` rows of every two runs on every pair task both
     scored, on the pairs both scored: `model` the later run of `frames` (ordered {model_name: {task: frame}}),
     `reference` the earlier. Pairs that include `reference` (the report's reference run) are left out: its
-    comparisons hold them. One set of draws over the aligned posts per task serves every measure."""
+    rows against the reference hold them. One set of draws over the aligned posts per task serves every measure."""
     names = list(frames)
     rows = []
     for i, first in enumerate(names):

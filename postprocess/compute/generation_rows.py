@@ -1,5 +1,5 @@
 """The statistics of generated samples and of texts scored apart from any judgement, as rows of the statistics
-table: per model, and model minus reference paired by post.
+table, per model (model minus reference, paired by post: `postprocess.compute.against_reference`).
 
 Per model and generation task (`postprocess.stats.diversity`):
 
@@ -24,20 +24,19 @@ token entropy, averaged over distinct summaries, clusters = posts). Per model an
 and `post_perplexity`, over every token of the posts (Σ entropies / Σ tokens and exp(-Σ log-prob / Σ tokens),
 as `lm_eval_tasks.summ_pref_posts.task`), clusters = posts.
 
-Comparisons, model minus reference on the posts both have: per-post means by `postprocess.compare.paired.
-mean_difference` (the same draws for both), across-input statistics by the jackknife without the same posts,
-the posts' entropy and perplexity from the same resampled posts' sums.
+Against the reference (`postprocess.compute.against_reference`), model minus reference on the posts both have:
+per-post means by `postprocess.compare.paired.mean_difference` (the same draws for both), across-input statistics
+by the jackknife without the same posts, the posts' entropy and perplexity from the same resampled posts' sums.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from postprocess.compare.paired import P_NOTE, bootstrap_p, mean_difference
 from postprocess.io.embeddings import Embedder
 from postprocess.io.load import LoadedRun
 from postprocess.stats.bootstrap import (
@@ -55,7 +54,6 @@ from postprocess.stats.bootstrap import (
 )
 from postprocess.stats.diversity import BOUNDS, DIVERSITY, TextSet, non_empty, per_input_table, words
 from postprocess.stats.jackknife import MAX_SUBSETS, half_samples, jackknife_stat
-from postprocess.stats.registry import difference_name
 from postprocess.stats.result import Stat
 from postprocess.stats.semantic import SEMANTIC, semantic_statistics
 from postprocess.stats.table import ALL, stat_row
@@ -318,14 +316,30 @@ def post_ratio_stat(totals: pd.DataFrame, statistic: str, resamples: ClusterResa
     return Stat(estimate, low, high, None, len(sub), method, int((~keep).sum()), None, details)
 
 
-PerPostTables = dict[tuple[str, str], pd.DataFrame]
+@dataclass(frozen=True)
+class GenerationTables:
+    """What the generation statistics of every run share: each run's `per_post` table by (model_name, generation
+    task), with the semantic columns when an embedder is given, and the across-input statistics (`AcrossInput`)."""
+
+    per_post: dict[tuple[str, str], pd.DataFrame]
+    across: AcrossInput
 
 
-def run_rows(lr: LoadedRun, settings: Settings, reference: LoadedRun | None, tables: PerPostTables,
-             across: AcrossInput) -> list[dict]:
+def generation_tables(loaded: list[LoadedRun], settings: Settings, embedder: Embedder | None = None
+                      ) -> GenerationTables:
+    """The `GenerationTables` of the runs; with `embedder` the semantic diversity statistics too."""
+    tables = {(lr.run.model_name, task): per_post(frame) for lr in loaded for task, frame in gen_tasks(lr).items()}
+    if embedder is not None:
+        for lr in loaded:
+            for task, frame in gen_tasks(lr).items():
+                key = (lr.run.model_name, task)
+                tables[key] = tables[key].join(semantic_per_post(frame, embedder))
+    return GenerationTables(tables, AcrossInput(settings, embedder))
+
+
+def run_rows(lr: LoadedRun, settings: Settings, reference: LoadedRun | None, tables: GenerationTables) -> list[dict]:
     """Every single-run statistic of one run's generation and posts tasks, and the mean entropy of the human
-    summaries of its scoring tasks; `reference` (the reference's run) gives `sample_ref_logprob`; `tables` are the
-    `per_post` tables by (model, generation task)."""
+    summaries of its scoring tasks; `reference` (the reference's run) gives `sample_ref_logprob`."""
     model = lr.run.model_name
     rows: list[dict] = []
 
@@ -342,12 +356,12 @@ def run_rows(lr: LoadedRun, settings: Settings, reference: LoadedRun | None, tab
     own_scores = scored_samples(lr, model)
     ref_scores = scored_samples(reference, model) if reference is not None else {}
     for task, frame in sorted(gen_tasks(lr).items()):
-        table = tables[(model, task)]
+        table = tables.per_post[(model, task)]
         draws = _draws(table.index, settings)
         for name in (*DIVERSITY, *(n for n in SEMANTIC if n in table)):
             add(mean_stat(table[name], draws, settings, f"{name} of each post's samples, mean over posts",
                           BOUNDS.get(name, (-np.inf, np.inf))), task, name, PER_INPUT)
-        for name, stat in across.stats(model, task, first_samples(frame)).items():
+        for name, stat in tables.across.stats(model, task, first_samples(frame)).items():
             add(stat, task, name, ACROSS_INPUT)
         add(mean_stat(table["mean_length"], draws, settings, "words per sample, mean per post, then over posts"),
             task, "mean_length")
@@ -373,127 +387,9 @@ def run_rows(lr: LoadedRun, settings: Settings, reference: LoadedRun | None, tab
     return rows
 
 
-# --- model minus reference ---
-
-def _paired_means(ref: pd.Series, model: pd.Series, settings: Settings, what: str) -> tuple[Stat, Stat, Stat]:
-    """mean_difference of two per-post series on the posts both have (the same draws for both)."""
-    both = ref.index.intersection(model.index).sort_values()
-    return mean_difference(ref.loc[both].to_numpy(dtype=float), model.loc[both].to_numpy(dtype=float),
-                           both.to_numpy(), **settings.keywords(), what=what, labels=("reference", "model"))
-
-
-def post_ratio_difference(ref: pd.DataFrame, model: pd.DataFrame, statistic: str, settings: Settings) -> Stat:
-    """Model minus reference of `post_entropy` / `post_perplexity` on the posts both scored: t(G - 1) on the
-    delete-one-post jackknife SE (`ratio_jackknife`), the paired percentile interval of the same resampled posts in
-    details."""
-    num, den, transform = POST_STATISTICS[statistic]
-    both = ref.index.intersection(model.index).sort_values()
-    values = {who: t.loc[both, [num, den]].to_numpy(dtype=float) for who, t in (("reference", ref), ("model", model))}
-    keep = np.all([np.isfinite(v[:, 0]) & (v[:, 1] > 0) for v in values.values()], axis=0)
-    method = f"difference model - reference of {statistic} on the posts both scored"
-    if not keep.any():
-        return Stat.undefined(0, method + f"; {P_NOTE}", "no post with per-token values in both runs", len(both))
-    labels = both.to_numpy()[keep]
-    point = {who: float(transform(v[keep, 0].sum() / v[keep, 1].sum())) for who, v in values.items()}
-    details = {**point, "n_clusters": int(keep.sum())}
-    resamples = settings.draws(labels)["resamples"]
-    low = high = p = None
-    estimate = point["model"] - point["reference"]
-    if resamples is not None:
-        reps = {who: resamples.cluster_totals(v[keep], labels) for who, v in values.items()}
-        with np.errstate(invalid="ignore", divide="ignore"):
-            diffs = (transform(reps["model"][:, 0] / reps["model"][:, 1])
-                     - transform(reps["reference"][:, 0] / reps["reference"][:, 1]))
-        interval = percentile_interval(diffs, settings.confidence)
-        low, high, p = interval.low, interval.high, bootstrap_p(diffs)
-        details.update(interval.details(), seed=resamples.seed)
-        se = ratio_jackknife({who: v[keep] for who, v in values.items()}, labels, transform)
-        if se is None:
-            method += f"; {P_NOTE}; ci: paired cluster bootstrap percentile"
-        else:
-            details.update(percentile_ci_low=low, percentile_ci_high=high, p_value_bootstrap=p, se_jackknife=se[0],
-                           df=se[1])
-            low, high, p = t_interval(estimate, *se, settings.confidence, 0.0)
-            method += f"; p: t-test of 0 on the jackknife SE (G - 1 df), inverts the interval; {RATIO_JACKKNIFE_NOTE}"
-    else:
-        method += f"; {P_NOTE}"
-    return Stat(estimate, low, high, p, int(keep.sum()), method, int((~keep).sum()), None, details)
-
-
-def comparison_rows(lr: LoadedRun, ref: LoadedRun, settings: Settings, tables: PerPostTables,
-                    across: AcrossInput) -> list[dict]:
-    """Every generation statistic of `lr`'s model minus the reference's, paired by post, on the tasks both have."""
-    model, reference = lr.run.model_name, ref.run.model_name
-    rows: list[dict] = []
-
-    def add(stat: Stat, task: str, statistic: str, group: str = ALL, measure: str = "") -> None:
-        rows.append(stat_row(stat, model=model, reference=reference, task=task, statistic=statistic, measure=measure,
-                             group=group))
-
-    ref_gen, model_gen = gen_tasks(ref), gen_tasks(lr)
-    # The reference's own samples scored by itself serve both: under the reference, and along its own samples.
-    ref_own, model_under_ref, model_own = scored_samples(ref, reference), scored_samples(ref, model), \
-        scored_samples(lr, model)
-    for task in sorted(set(ref_gen) & set(model_gen)):
-        a, b = tables[(reference, task)], tables[(model, task)]
-        for name in (*PER_POST, *(n for n in SEMANTIC if n in a and n in b)):
-            diff = _paired_means(a[name], b[name], settings, f"{name} of each post's samples")[2]
-            add(diff, task, difference_name(name), ALL if name in ("mean_length", "empty_share") else PER_INPUT)
-        for name, stat in across.differences((reference, first_samples(ref_gen[task])),
-                                             (model, first_samples(model_gen[task])), task).items():
-            add(stat, task, difference_name(name), ACROSS_INPUT)
-        if task in ref_own and task in model_under_ref:
-            diff = _paired_means(per_token_by_post(ref_own[task], "logprob"),
-                                 per_token_by_post(model_under_ref[task], "logprob"), settings,
-                                 f"{reference}'s log-prob per token of each post's samples")[2]
-            add(diff, task, difference_name("sample_ref_logprob"), measure="per_token")
-        if task in ref_own and task in model_own:
-            trio = _paired_means(per_token_by_post(ref_own[task], "mean_entropy"),
-                                 per_token_by_post(model_own[task], "mean_entropy"), settings,
-                                 "mean next-token entropy (nats) along each model's own samples")
-            for key, stat in zip(("reference", "model", "difference"), trio):
-                add(stat, task, f"mean_entropy_{key}")
-    ref_posts, model_posts = post_tasks(ref), post_tasks(lr)
-    for task in sorted(set(ref_posts) & set(model_posts)):
-        a, b = post_totals(ref_posts[task]), post_totals(model_posts[task])
-        for statistic in POST_STATISTICS:
-            add(post_ratio_difference(a, b, statistic, settings), task, difference_name(statistic))
-    return rows
-
-
 def generation_rows(loaded: list[LoadedRun], settings: Settings, reference: str | None,
-                    embedder: Embedder | None = None) -> tuple[list[dict], list[dict]]:
-    """(single-run rows, comparison rows) of every run's generation statistics; comparisons need `reference`;
-    with `embedder` the semantic diversity statistics too."""
-    by_name = {lr.run.model_name: lr for lr in loaded}
-    ref = by_name.get(reference) if reference is not None else None
-    tables = {(lr.run.model_name, task): per_post(frame) for lr in loaded for task, frame in gen_tasks(lr).items()}
-    if embedder is not None:
-        for lr in loaded:
-            for task, frame in gen_tasks(lr).items():
-                key = (lr.run.model_name, task)
-                tables[key] = tables[key].join(semantic_per_post(frame, embedder))
-    across = AcrossInput(settings, embedder)
-    single = [row for lr in loaded for row in run_rows(lr, settings, ref, tables, across)]
-    compared = [row for lr in loaded if ref is not None and lr is not ref
-                for row in comparison_rows(lr, ref, settings, tables, across)]
-    return single, compared
-
-
-def comparison_entries(entries: list[dict], rows: list[dict], reference: str, settings: Settings) -> list[dict]:
-    """summary.json's `comparisons` with an entry for every model that has generation comparison rows but no
-    entry yet (a run of generation tasks only): the rows are placed into it."""
-    have = {e["model_name"] for e in entries}
-    added = [m for m in dict.fromkeys(row["model"] for row in rows) if m not in have]
-    return [*entries, *({"reference": reference, "model_name": m,
-                         "settings": settings.keywords()} for m in added)]
-
-
-def scoring_runs(loaded: list[LoadedRun], reference: str | None) -> list[LoadedRun]:
-    """The runs whose scoring tasks (axis, cmp) are compared against the reference: every run when each has
-    scoring tasks (refused as before when they share none); when some hold generation tasks only, the runs with
-    scoring tasks if the reference is one of them, else none."""
-    scored = [lr for lr in loaded if lr.tasks]
-    if len(scored) == len(loaded) or reference in {lr.run.model_name for lr in scored}:
-        return scored
-    return []
+                    tables: GenerationTables) -> list[dict]:
+    """Every run's single-run generation rows (`run_rows`); the reference's run gives `sample_ref_logprob`.
+    The rows against the reference: `postprocess.compute.against_reference.generation_differences`."""
+    ref = next((lr for lr in loaded if lr.run.model_name == reference), None) if reference is not None else None
+    return [row for lr in loaded for row in run_rows(lr, settings, ref, tables)]

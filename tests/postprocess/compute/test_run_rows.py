@@ -1,29 +1,38 @@
-"""Hypothesis 1 rows of the statistics table: on a synthetic run with several workers,
-repeated judgements and logged post text, the report's table has the typicality, ranking and human-ceiling
-rows, each equal to its estimator called directly on the frame, and summary.json has them at their paths."""
+"""One run's rows of the statistics table (`postprocess.compute.run_rows`), hypothesis 1's: on a synthetic run with
+several workers, repeated judgements and logged post text, the report's table has the typicality, ranking and
+human-ceiling rows, each equal to its estimator called directly on the frame, and summary.json has them at their
+paths; the `vs_scale` group of the typicality rows: Verbalized Sampling's reading of alpha beside the order-free one,
+on the same rows and draws, on every measure, named in the registry and docs/statistics.md."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from postprocess.io.samples import read_samples
-from postprocess.report.build import build_report, copy_measure
-from postprocess.report.run_statistics import (
+from postprocess.compute.loading import copy_measure
+from postprocess.compute.run_rows import (
+    VS_SCALE_GROUP,
     agreement_outcomes,
+    axis_typicality_rows,
     cmp_typicality_covariates,
+    cmp_typicality_rows,
     independent_columns,
     policy_class,
 )
+from postprocess.io.samples import read_samples
+from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.human_ceiling import human_agreement, majority_agreement, worker_heterogeneity
 from postprocess.stats.measures import measure_values
 from postprocess.stats.ranking import ranking_accuracy, wilson_agreement
+from postprocess.stats.registry import TYPICALITY_GROUPS
+from postprocess.stats.table import statistics_table
 from postprocess.stats.typicality import axis_pairs, typicality_alpha, typicality_ordinal
-from tests.helpers.paths import require_shared
+from tests.helpers.paths import REPO, require_shared
 from tests.helpers.synthetic_runs import write_run
 
 SETTINGS = Settings(n_resamples=100, seed=3)
@@ -252,3 +261,73 @@ def test_real_rows_report_writes_typicality(cli_eval_report):
     assert "all" in entry["typicality"][CMP]["sum"]
     assert "human_agreement" in entry["human_ceiling"][CMP]
     assert "agreement_wilson" in entry["cmp"][CMP]["sum"]
+
+
+# --- the vs_scale group ---
+
+VS_SETTINGS = Settings(n_resamples=60, seed=2)
+VS_MEASURES = ["sum", "per_byte", "per_token"]
+
+
+@pytest.fixture(scope="module")
+def vs_frames(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    folder = write_run(tmp_path_factory.mktemp("vs") / "m", n_pairs=150, n_axis=200, n_posts_cmp=30,
+                       n_posts_axis=20, model_name="m")
+    return {kind: read_samples(next(folder.glob(f"samples_summ_pref_{kind}_*.jsonl")), progress=False)[0]
+            for kind in ("cmp", "axis")}
+
+
+@pytest.fixture(scope="module")
+def vs_cmp_table(vs_frames) -> pd.DataFrame:
+    return statistics_table(cmp_typicality_rows(vs_frames["cmp"], VS_SETTINGS, VS_MEASURES, model="m", task="t"))
+
+
+def test_cmp_vs_scale_rows_equal_the_intercept_fit_on_every_measure(vs_frames, vs_cmp_table):
+    frame = vs_frames["cmp"]
+    posts = frame["post_id"].to_numpy()
+    chose_0 = (frame["choice"].to_numpy(dtype=float) == 0).astype(float)
+    for m in VS_MEASURES:
+        at = vs_cmp_table[(vs_cmp_table["measure"] == m) & (vs_cmp_table["group"] == VS_SCALE_GROUP)]
+        assert set(at["statistic"]) == {"typicality_alpha", "typicality_odds_ratio"}
+        delta = measure_values(frame, m, "_a") - measure_values(frame, m, "_b")
+        all_row = vs_cmp_table[(vs_cmp_table["measure"] == m) & (vs_cmp_table["group"] == "all")
+                            & (vs_cmp_table["statistic"] == "typicality_alpha")].iloc[0]
+        p_method = "bootstrap" if "; p: cluster bootstrap" in all_row["method"] else "wald"
+        fit = typicality_alpha(delta, chose_0, posts, intercept=True, n_resamples=VS_SETTINGS.n_resamples,
+                               seed=VS_SETTINGS.seed, confidence=VS_SETTINGS.confidence, p_method=p_method)
+        row = at[at["statistic"] == "typicality_alpha"].iloc[0]
+        for key in ("estimate", "ci_low", "ci_high", "p_value"):
+            assert row[key] == pytest.approx(getattr(fit.alpha, key), rel=1e-9), (m, key)
+        assert row["n"] == all_row["n"]  # the same rows as the order-free alpha
+        assert row["details"]["seed"] == all_row["details"]["seed"]
+        assert row["details"]["n_resamples"] == all_row["details"]["n_resamples"]
+        assert at[at["statistic"] == "typicality_odds_ratio"].iloc[0]["estimate"] == pytest.approx(
+            np.exp(fit.alpha.estimate))
+
+
+def test_axis_vs_scale_rows_fit_the_tie_pairs(vs_frames):
+    frame = vs_frames["axis"]
+    table = statistics_table(axis_typicality_rows(frame, VS_SETTINGS, ["per_byte"], model="m", task="t"))
+    pairs = axis_pairs(frame.assign(_measure=measure_values(frame, "per_byte")), "_measure")
+    tie = (pairs["d_accuracy"] == 0).to_numpy()
+    posts = pairs["post_id"].to_numpy()
+    tie_row = table[(table["group"] == "tie_accuracy") & (table["statistic"] == "typicality_alpha")].iloc[0]
+    p_method = "bootstrap" if "; p: cluster bootstrap" in tie_row["method"] else "wald"
+    fit = typicality_alpha(pairs["delta"].to_numpy()[tie], pairs["outcome"].to_numpy(dtype=float)[tie], posts[tie],
+                           intercept=True, n_resamples=VS_SETTINGS.n_resamples, seed=VS_SETTINGS.seed,
+                           p_method=p_method)
+    row = table[(table["group"] == VS_SCALE_GROUP) & (table["statistic"] == "typicality_alpha")].iloc[0]
+    assert row["estimate"] == pytest.approx(fit.alpha.estimate, rel=1e-9)
+    assert row["ci_low"] == pytest.approx(fit.alpha.ci_low, rel=1e-9)
+    assert row["n"] == tie_row["n"]
+
+
+def test_every_typicality_group_is_registered_and_documented(vs_frames, vs_cmp_table):
+    axis = statistics_table(axis_typicality_rows(vs_frames["axis"], VS_SETTINGS, ["per_byte"], model="m", task="t"))
+    groups = set(vs_cmp_table["group"]) | set(axis[axis["statistic"] != "typicality_ordinal"]["group"])
+    named = {g for g in groups if not g.startswith("tie_") and "=" not in g}
+    assert VS_SCALE_GROUP in named
+    assert named - set(TYPICALITY_GROUPS) == set()
+    docs = (REPO / "docs" / "statistics.md").read_text(encoding="utf-8")
+    assert [g for g in TYPICALITY_GROUPS if f"`{g}`" not in docs] == []
+    assert re.search(r"`vs_scale`, α on the published scale", docs)
