@@ -6,16 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from postprocess.compare.align import align
 from postprocess.compare.implicit_reward import (
     implicit_reward,
     implicit_reward_agreement,
+    implicit_reward_correlation,
     implicit_reward_margin,
     reward_method,
 )
 from postprocess.compute.against_reference import compare_task
 from postprocess.stats.bootstrap import Settings
+from tests.helpers.reference_frames import pairs
 
 # Three posts, four pairs (two on post p1). Columns as `postprocess.compare.align` makes them.
 PAIRS = pd.DataFrame({
@@ -116,3 +119,48 @@ def test_beta_reaches_the_rows_of_the_comparison():
     plain, _ = compare_task(aligned, Settings(n_resamples=50), model="dpo", reference="sft", task="t")
     plain_margin = next(r for r in plain if r["statistic"] == "implicit_reward_margin" and r["measure"] == "sum")
     assert plain_margin["estimate"] == pytest.approx(MARGIN_SUM, abs=1e-15) and "beta" not in plain_margin["method"]
+
+
+# --- on the synthetic runs and hand-worked pairs ---------------------------------------------------
+
+def test_implicit_reward_agreement_hand_worked():
+    # pair 1: r_a = -9 - (-10) = 1,   r_b = -7 - (-9) = 2  -> B higher, human chose A -> 0
+    # pair 2: r_a = -4.5 - (-5) = 0.5, r_b = -6 - (-6) = 0 -> A higher, human chose A -> 1
+    # pair 3: r_a = -2 - (-3) = 1,     r_b = -3 - (-4) = 1 -> tie -> 1/2
+    # pair 4: r_a = -1 - (-1) = 0,     r_b = -2 - (-5) = 3 -> B higher, human chose B -> 1
+    # agreement = (0 + 1 + 0.5 + 1) / 4 = 0.625
+    f = pairs([-10, -5, -3, -1], [-9, -4.5, -2, -1], [-9, -6, -4, -5], [-7, -6, -3, -2], [0, 0, 1, 1])
+    s = implicit_reward_agreement(f, n_resamples=100)
+    assert s.estimate == 0.625 and s.details["n_ties"] == 1 and s.n == 4
+    assert s.ci_low <= s.estimate <= s.ci_high
+    assert "implicit reward" in s.method
+    # per byte: pair 1 with n_bytes (5, 20): r_a = 1/5 = 0.2 > r_b = 2/20 = 0.1 -> A, human A -> 1
+    g = pairs([-10], [-9], [-9], [-7], [0], [5], [20])
+    assert implicit_reward_agreement(g, measure="per_byte", n_resamples=0).estimate == 1.0
+    assert implicit_reward_agreement(g, n_resamples=0).estimate == 0.0
+
+
+def test_implicit_reward_agreement_equals_an_independent_computation(runs):
+    _, ref_cmp, _, mod_cmp = runs
+    a = align(ref_cmp, mod_cmp, "cmp").frame
+    ref = ref_cmp.set_index("key")
+    mod = mod_cmp.set_index("key")
+    total = 0.0
+    for key in a["key"]:
+        r_a = mod.loc[key, "logprob_a"] - ref.loc[key, "logprob_a"]
+        r_b = mod.loc[key, "logprob_b"] - ref.loc[key, "logprob_b"]
+        picked = 0 if r_a > r_b else 1
+        total += 0.5 if r_a == r_b else float(picked == ref.loc[key, "choice"])
+    assert implicit_reward_agreement(a, n_resamples=0).estimate == pytest.approx(total / len(a), abs=1e-15)
+
+
+def test_implicit_reward_correlation_equals_scipy(runs):
+    ref_axis, _, mod_axis, _ = runs
+    f = align(ref_axis, mod_axis, "axis").frame
+    r = f["logprob_model"] - f["logprob_ref"]
+    keep = f["coverage"].notna()
+    s = implicit_reward_correlation(f, "coverage", n_resamples=50)
+    assert s.estimate == pytest.approx(sps.spearmanr(r[keep], f["coverage"][keep]).statistic, abs=1e-12)
+    assert s.n_dropped == int((~keep).sum())
+    rb = implicit_reward(f, measure="per_byte")
+    assert np.allclose(rb, r / f["n_bytes"])

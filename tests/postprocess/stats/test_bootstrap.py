@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 
 from postprocess.compare.paired import mean_difference
-from postprocess.report.generation_statistics import mean_stat
+from postprocess.compute.generation_rows import mean_stat
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import (
     FALLBACK_NOTE,

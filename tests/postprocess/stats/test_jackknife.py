@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from postprocess.report.generation_statistics import AcrossInput
+from postprocess.compute.generation_rows import AcrossInput
 from postprocess.stats.bootstrap import JACKKNIFE_MAX_CLUSTERS, Settings, jackknife_t
 from postprocess.stats.diversity import DIVERSITY, set_statistics
 from postprocess.stats.jackknife import jackknife_stat
