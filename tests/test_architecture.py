@@ -276,16 +276,6 @@ def test_a_long_function_is_caught_and_its_docstring_not_counted():
 # Tests mirror modules: `pkg/folder/module.py` is tested in `tests/pkg/folder/test_module.py`. A module with no
 # behaviour of its own (only data or wiring) may go here, {dotted name: why it needs no test file}; none does now.
 UNMIRRORED: dict[str, str] = {}
-# Modules whose mirrored test file another change brings (the report producers move to a computing layer with their
-# tests); each entry goes when its file lands.
-PENDING = {
-    **{f"postprocess.report.{name}": "the computing-layer change mirrors the report producers' tests"
-       for name in ("build", "cells", "facts", "generation_statistics", "markdown", "run_statistics",
-                    "statistic_sections", "tables")},
-    **{f"postprocess.compare.{name}": "tested in tests/postprocess/compare/test_compare.py, which the computing-"
-                                      "layer change owns; its tests of the module move to the mirrored file"
-       for name in ("align", "concentration", "statistics")},
-}
 MIRRORED_PACKAGES = ("postprocess", "lm_eval_tasks", "summ_pref_common")
 
 
@@ -311,7 +301,7 @@ def test_mirrored_test_path():
 def test_every_module_has_a_test_file_of_its_own():
     missing = [f"{name}: expected {mirrored_test(path).relative_to(REPO)}"
                for name, path in sorted(modules_with_behaviour().items())
-               if not mirrored_test(path).is_file() and name not in UNMIRRORED and name not in PENDING]
+               if not mirrored_test(path).is_file() and name not in UNMIRRORED]
     assert missing == []
 
 
@@ -319,6 +309,6 @@ def test_every_exemption_names_a_module_still_without_a_test_file():
     modules = modules_with_behaviour()
     stale = [f"{name}: no such module" if name not in modules else
              f"{name}: {mirrored_test(modules[name]).relative_to(REPO)} exists, drop the exemption"
-             for name in (*UNMIRRORED, *PENDING)
+             for name in UNMIRRORED
              if name not in modules or mirrored_test(modules[name]).is_file()]
     assert stale == []
