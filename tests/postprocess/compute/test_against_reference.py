@@ -15,13 +15,13 @@ from postprocess.compute.against_reference import compare_runs
 from postprocess.report.summary_view import summary_from_table
 from postprocess.stats.bootstrap import Settings
 from postprocess.stats.table import statistics_table
-from tests.postprocess.compare.test_compare import _frames, _model
+from tests.helpers.reference_frames import model_frames, reference_frames
 
 
 @pytest.fixture(scope="module")
 def runs():
-    ref_axis, ref_cmp = _frames()
-    mod_axis, mod_cmp = _model(ref_axis, ref_cmp)
+    ref_axis, ref_cmp = reference_frames()
+    mod_axis, mod_cmp = model_frames(ref_axis, ref_cmp)
     return ref_axis, ref_cmp, mod_axis, mod_cmp
 
 
@@ -69,7 +69,7 @@ def test_compare_runs_entry_shape_and_key_paths(runs):
 
 
 def test_compare_runs_without_token_detail():
-    ref_axis, _ = _frames(entropy=False, tokens=False)
+    ref_axis, _ = reference_frames(entropy=False, tokens=False)
     mod_axis = ref_axis.assign(logprob=ref_axis["logprob"] * 0.9)
     entry = entry_of(compare_runs({"ax": ref_axis}, {"ax": mod_axis}, {"ax": "axis"}, Settings(n_resamples=0),
                                   reference_name="A", model_name="B"))

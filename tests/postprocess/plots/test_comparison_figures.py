@@ -10,16 +10,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from postprocess.plots import comparison_figures as cf
+from tests.helpers.comparison_plot_rows import CORRELATIONS, IMPLICIT_REWARD
+
 
 # What `postprocess.report.figures.model_correlation_table` / `implicit_reward_table` filter from the statistics table
 # of tests/postprocess/report/test_figures.py (checked there).
-CORRELATIONS = pd.DataFrame({"model": ["ref", "ref", "dpo", "dpo"], "axis": ["overall", "accuracy"] * 2,
-                             "estimate": [0.1, 0.05, 0.2, 0.1], "ci_low": [0.05, 0.0, 0.15, 0.05],
-                             "ci_high": [0.15, 0.1, 0.25, 0.15]})
-IMPLICIT_REWARD = pd.DataFrame({"model": ["dpo", "sft"], "estimate": [0.56, np.nan], "ci_low": [0.52, np.nan],
-                                "ci_high": [0.6, np.nan], "n": [900, 0]})
-
-
 def _png(ax: Axes, tmp_path, name: str) -> None:
     FigureCanvasAgg(ax.figure)
     path = tmp_path / f"{name}.png"

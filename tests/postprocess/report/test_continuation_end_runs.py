@@ -4,7 +4,6 @@ runs that scored different strings side by side."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -14,27 +13,11 @@ from postprocess.io.samples import read_samples
 from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from summ_pref_common.errors import DataError
+from tests.helpers.report_runs import with_end
 from tests.helpers.synthetic_runs import write_run
 
 EOS = "<|endoftext|>"
 FAST = Settings(n_resamples=20)
-
-
-def with_end(folder: Path, end: str) -> Path:
-    """The run as if scored with `continuation_end`: every continuation (record and request) ends with `end`;
-    the logged log-probs and sizes stay (sizes are the summary's, as the tasks log them)."""
-    for path in folder.glob("samples_*.jsonl"):
-        lines = []
-        for line in path.read_text().splitlines():
-            sample = json.loads(line)
-            sample["record"]["continuation_end"] = end
-            for summary in sample["record"]["summaries"]:
-                summary["continuation"] += end
-            for args in sample["arguments"].values():
-                args["arg_1"] += end
-            lines.append(json.dumps(sample))
-        path.write_text("\n".join(lines) + "\n")
-    return folder
 
 
 def _run(root: Path, name: str, end: str = "") -> Path:

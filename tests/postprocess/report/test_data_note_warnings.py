@@ -9,9 +9,8 @@ import json
 from pathlib import Path
 
 from postprocess.io.samples import describe_data_notes, read_samples
+from tests.helpers.report_runs import report, with_end
 from tests.helpers.run_files import rewrite, samples_file, synthetic
-from tests.postprocess.report.test_continuation_end_runs import with_end
-from tests.postprocess.report.test_report_inputs import report
 
 
 def _section(out: Path, task: str) -> str:

@@ -13,7 +13,7 @@ from postprocess.report.figures import (
 )
 from postprocess.stats.result import Stat
 from postprocess.stats.table import stat_row, statistics_table
-from tests.postprocess.plots.test_comparison_figures import CORRELATIONS, IMPLICIT_REWARD
+from tests.helpers.comparison_plot_rows import CORRELATIONS, IMPLICIT_REWARD
 
 
 def _stat(e, lo, hi, n=100) -> Stat:

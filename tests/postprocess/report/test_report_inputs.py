@@ -1,51 +1,24 @@
 """`summ-pref report` guards its inputs: it never deletes what it reads, counts what it drops, and says which
-rows each run scored. (Bad settings refused at parsing: tests/postprocess/commands/test_cli_arguments.py; a malformed
+rows each run scored. (Bad settings refused at parsing: tests/postprocess/commands/test_cli.py; a malformed
 sample named by file, line and field: tests/postprocess/io/test_samples.py.)"""
 
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import pytest
 
 from postprocess.io.runs import sha256_file
-from postprocess.report.build import build_report
-from postprocess.stats.bootstrap import Settings
-from summ_pref_common.console import PREFIX
 from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
+from tests.helpers.report_runs import report
 from tests.helpers.run_files import rewrite, samples_file, synthetic, unscored
 
-FAST = Settings(n_resamples=50)
 # The data notes a run of the summ_pref tasks has nothing to say about
 # (tests/postprocess/report/test_data_note_warnings.py).
 QUIET_NOTES = {"contexts_truncated": 0, "identical_responses": 0, "empty_prompts": 0, "ignored_metadata": "",
                "continuation_end_not_special": ""}
-
-
-class _Lines(logging.Handler):
-    """Collects the console lines `summ-pref` would print (`[summ-pref] message`)."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__(logging.INFO)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{PREFIX}{record.getMessage()}")
-
-
-def report(run_dirs: list[Path], out: Path, logs: list[str] | None = None, **kw) -> dict:
-    logger, handler = logging.getLogger("postprocess"), _Lines([] if logs is None else logs)
-    level = logger.level
-    logger.setLevel(logging.INFO)  # setLevel, not `.level =`: it clears the children's cached isEnabledFor answers
-    logger.addHandler(handler)
-    try:
-        return build_report(run_dirs, out, settings=FAST, progress=False, jobs=1, **kw)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def hashes(root: Path) -> dict[str, str]:
