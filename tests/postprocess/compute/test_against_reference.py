@@ -1,5 +1,5 @@
 """A model against the reference (`postprocess.compute.against_reference`): `compare_runs`' rows and the
-summary.json entry they fill, on the synthetic runs of `tests.postprocess.compare.test_compare`."""
+summary.json entry they fill, on the synthetic runs of `tests.helpers.reference_frames`."""
 
 from __future__ import annotations
 
