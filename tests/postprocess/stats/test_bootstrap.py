@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from postprocess.report.generation_statistics import mean_stat
 from scipy import stats as sps
 
 from postprocess.compare.paired import mean_difference
+from postprocess.compute.generation_rows import mean_stat
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import (
     FALLBACK_NOTE,
