@@ -66,7 +66,7 @@ interval are named beside it and not simulated twice):
   ``post_entropy_difference`` (`post_ratio_difference`; `post_perplexity_difference` shares it): per post 50-400
   tokens and a per-token entropy (or negative log-prob) of post mean 2.5 + N(0, 0.3²), token noise of sd 1; the model's
   post mean 0.1 lower + N(0, 0.05²). Truths: exp(2.5) and -0.1 (tokens are independent of the post's mean).
-* ``distinct_1_across`` ... ``compression_ratio_across`` (`postprocess.report.generation_statistics.AcrossInput.
+* ``distinct_1_across`` ... ``compression_ratio_across`` (`postprocess.compute.generation_rows.AcrossInput.
   differences`: the across-input difference, model minus reference, of each lexical `DIVERSITY` statistic of the
   first samples; the single-run across-input rows share its jackknife): texts of 12-39 words, 35% from the post's
   own topic words, the rest from a Zipf vocabulary of 3,000 words (exponent 1.1, the model's 1.3), with one of 12

@@ -171,6 +171,23 @@ def test_summ_pref_common_imports_neither_package():
     assert bad == []
 
 
+# Public functions of postprocess/stats/ that return a `Stat` but are tools of the estimators, not estimators.
+NOT_ESTIMATORS = {"bootstrap.stat_with_interval": "a Stat from an estimate and its resamples or SE"}
+
+
+def test_every_estimator_is_reachable_from_postprocess_stats():
+    """`postprocess.stats` promises every estimator in one import: each public function of the package's modules
+    annotated to return a `Stat` is in its `__all__`."""
+    import postprocess.stats as stats
+
+    estimators = [f"{path.stem}.{node.name}" for path in sources("postprocess/stats")
+                  for node in ast.parse(path.read_text()).body
+                  if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and node.returns is not None
+                  and ast.unparse(node.returns) == "Stat"]
+    assert "ranking.ranking_accuracy_per_token" in estimators
+    assert [e for e in estimators if e.split(".")[1] not in stats.__all__ and e not in NOT_ESTIMATORS] == []
+
+
 def test_the_plugin_keeps_its_task_families_in_folders():
     root_modules = sorted(p.name for p in (REPO / "lm_eval_tasks").glob("*.py"))
     assert len(root_modules) <= MAX_ROOT_MODULES, root_modules

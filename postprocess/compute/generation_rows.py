@@ -217,12 +217,13 @@ class AcrossInput:
 
     def stats(self, model: str, task: str, texts: pd.Series) -> dict[str, Stat]:
         """Each `DIVERSITY` (and `SEMANTIC`, with an embedder) statistic of the posts' first samples, with its
-        jackknife interval."""
+        jackknife interval clipped to the statistic's range (`BOUNDS`)."""
         estimate, replicates, one = self.values(model, task, texts)
         return {name: jackknife_stat(estimate[name], np.array([r[name] for r in replicates]), n_clusters=len(texts),
                                      n=len(texts), confidence=self.settings.confidence, seed=self.settings.seed,
                                      method=f"{name} of the first sample of every post; "
-                                            f"{DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}", delete_one=one)
+                                            f"{DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}", delete_one=one,
+                                     bounds=BOUNDS.get(name, (-np.inf, np.inf)))
                 for name in self.names}
 
     def differences(self, reference: tuple[str, pd.Series], model: tuple[str, pd.Series], task: str

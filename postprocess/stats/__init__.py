@@ -6,7 +6,8 @@ dataclass with `to_dict()`); see the defining modules for the methods:
 - `postprocess.stats.correlation`: `spearman`, `pearson`, `kendall`, `partial_spearman`, `partial_pearson`
 - `postprocess.stats.agreement`: `agreement`, `pair_outcomes`, `confidence_bucket`, `by_group`
 - `postprocess.stats.typicality`: `typicality_alpha`, `typicality_ordinal`, `axis_pairs` (hypothesis 1)
-- `postprocess.stats.ranking`: `ranking_accuracy`, `idealised_ranking_accuracy`, `wilson_agreement`
+- `postprocess.stats.ranking`: `ranking_accuracy`, `ranking_accuracy_per_token`, `idealised_ranking_accuracy`,
+  `wilson_agreement`
 - `postprocess.stats.human_ceiling`: `human_agreement`, `majority_agreement`, `worker_heterogeneity`
 - `postprocess.stats.baselines`: `rule_scores`, `available_rules` (the null rules)
 - `postprocess.stats.multiplicity`: `holm`, `with_holm`
@@ -65,7 +66,12 @@ from postprocess.stats.jackknife import jackknife_stat
 from postprocess.stats.measures import MEASURES, available_measures, measure_values
 from postprocess.stats.multiplicity import holm, with_holm
 from postprocess.stats.preference_model import Calibration, LogitFit, bradley_terry_fit, calibration_curve
-from postprocess.stats.ranking import idealised_ranking_accuracy, ranking_accuracy, wilson_agreement
+from postprocess.stats.ranking import (
+    idealised_ranking_accuracy,
+    ranking_accuracy,
+    ranking_accuracy_per_token,
+    wilson_agreement,
+)
 from postprocess.stats.registry import REGISTRY, Statistic, register
 from postprocess.stats.result import Stat, format_stat
 from postprocess.stats.semantic import semantic_distance, vendi_score
@@ -80,7 +86,8 @@ __all__ = [
     "copying_table", "distinct_n", "draw_unless_given", "ead", "empty_share", "format_stat", "holm",
     "human_agreement", "idealised_ranking_accuracy", "jackknife_stat", "kendall", "majority_agreement",
     "mean_length", "measure_values", "pair_outcomes", "partial_pearson", "partial_spearman", "pearson",
-    "percentile_interval", "predicted_gamma", "ranking_accuracy", "ratio_of_sums_replicates", "register",
+    "percentile_interval", "predicted_gamma", "ranking_accuracy", "ranking_accuracy_per_token",
+    "ratio_of_sums_replicates", "register",
     "resampled", "rule_scores", "self_bleu", "semantic_distance", "set_statistics", "sharpening_gamma", "spearman",
     "typicality_alpha", "typicality_ordinal", "vendi_score", "wilson_agreement", "with_holm",
     "worker_heterogeneity",

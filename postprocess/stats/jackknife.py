@@ -32,7 +32,7 @@ import math
 import numpy as np
 from scipy.stats import t
 
-from postprocess.stats.bootstrap import jackknife_t
+from postprocess.stats.bootstrap import clipped_note, jackknife_t
 from postprocess.stats.result import Stat
 
 # Random half-samples the variance is estimated from: its Monte Carlo error is about 1/sqrt(2B) of the
@@ -66,18 +66,21 @@ def jackknife_se(replicates: np.ndarray, n_clusters: int) -> float | None:
 
 def jackknife_stat(estimate: float, replicates: np.ndarray, *, n_clusters: int, n: int, method: str,
                    confidence: float, seed: int, null: float | None = None, n_dropped: int = 0,
-                   details: dict | None = None, delete_one: bool = False) -> Stat:
+                   details: dict | None = None, delete_one: bool = False,
+                   bounds: tuple[float, float] = (-math.inf, math.inf)) -> Stat:
     """`estimate` with the normal interval of its delete-d jackknife standard error; with `null` the two-sided
     normal p against it (None without). Undefined when the estimate is NaN.
 
     With `delete_one` the `replicates` are the statistic without each cluster in turn (G of them) and the interval
-    is t(G - 1) on the delete-one jackknife SE (`postprocess.stats.bootstrap.jackknife_t`), p its t-test; no
-    interval where a deletion leaves the statistic undefined or where no deletion changes it (SE 0: distinct-3 of
-    8 texts without a repeated trigram; a zero-width interval there missed the truth in 12% of simulated runs).
-    Why: a statistic of a set of N texts changes with N,
-    and the half-samples' spread, taken at N/2 texts, misstated its spread at N (the Vendi score's of 8 texts by a
-    third, coverage 77%; distinct-3's 75%, self-BLEU's 84%: `benchmarks/bench_interval_coverage.py`); the
-    delete-one values are taken at N - 1 texts.
+    is t(G - 1) on the delete-one jackknife SE (`postprocess.stats.bootstrap.jackknife_t`), p its t-test. Why: a
+    statistic of a set of N texts changes with N, and the half-samples' spread, taken at N/2 texts, misstated its
+    spread at N (the Vendi score's of 8 texts by a third, coverage 77%; distinct-3's 75%, self-BLEU's 84%:
+    `benchmarks/bench_interval_coverage.py`); the delete-one values are taken at N - 1 texts. No interval where a
+    deletion leaves the statistic undefined, or where no deletion changes it (SE 0: distinct-3 of 8 texts without a
+    repeated trigram; a zero-width interval there missed the truth in 12% of simulated runs).
+
+    The interval is clipped to `bounds`, the statistic's range (self-BLEU of 8 texts is no less than 0), and
+    `method` then says so.
 
     >>> s = jackknife_stat(2.0, np.array([1.0, 3.0]), n_clusters=4, n=4, method="m", confidence=0.95, seed=0,
     ...                    null=0.0)
@@ -106,5 +109,6 @@ def jackknife_stat(estimate: float, replicates: np.ndarray, *, n_clusters: int, 
     p = None if null is None else (1.0 if se == 0 and estimate == null else
                                    0.0 if se == 0 else float(2 * t.sf(abs(estimate - null) / se, df)))
     info["se"] = se
-    return Stat(float(estimate), float(estimate - z * se), float(estimate + z * se), p, n, method, n_dropped, None,
-                info)
+    low, high = max(estimate - z * se, bounds[0]), min(estimate + z * se, bounds[1])
+    method += clipped_note(estimate, se, df, confidence, bounds)
+    return Stat(float(estimate), float(low), float(high), p, n, method, n_dropped, None, info)

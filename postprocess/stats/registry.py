@@ -148,16 +148,18 @@ _TYPICALITY = ("typicality", "{task}", "{measure}", "{group}")
 # breakdowns `subsplit=<value>` and `policy=<name>` and the tie group `tie_<quality>` of a rated task. Each is a
 # different specification of the same logit, so a reader must know which one a number comes from.
 TYPICALITY_GROUPS = {
-    "all": "pair tasks: alpha alone, no intercept, per rms unit of the difference (order-free)",
+    "all": "all pairs: α alone, no intercept, per rms unit of Δ (order-free)",
     "length_adjusted": "+ the log length ratio",
     "policy_adjusted": "+ policy contrasts",
-    "token_count_adjusted": "+ the token-count difference",
-    "entropy_token_count_adjusted": "+ the token-count and summed next-token entropy differences",
-    "copy_adjusted": "+ the differences of the copy columns",
+    "token_count_adjusted": "+ the token-count difference; axis tasks: over the tie pairs; the α of predicted γ "
+                            "where the reference logged no entropies",
+    "entropy_token_count_adjusted": "+ the token-count and summed next-token entropy differences; axis tasks: over "
+                                    "the tie pairs; the α of predicted γ",
+    "copy_adjusted": "+ the copying differences (the copy columns)",
     "quality_adjusted": "axis tasks: + the quality-rating differences",
     "quality_length_adjusted": "axis tasks: + the quality-rating differences and the log length ratio",
-    "vs_scale": "Verbalized Sampling's reading (analyse/reg-share.py): with an intercept, alpha per standard "
-                "deviation of the difference, the first-listed summary's win as the outcome; alpha and odds ratio",
+    "vs_scale": "Verbalized Sampling's reading (analyse/reg-share.py): with an intercept, α per standard "
+                "deviation of Δ, the first-listed summary's win as the outcome; α and odds ratio",
 }
 _FITS = {"sections": ("typicality",), "csv": "typicality", "groups": tuple(TYPICALITY_GROUPS.items())}
 _CEILING = {"sections": ("human_ceiling",), "csv": "human_ceiling"}

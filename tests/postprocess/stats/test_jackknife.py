@@ -12,7 +12,7 @@ from scipy import stats as sps
 
 from postprocess.compute.generation_rows import AcrossInput
 from postprocess.stats.bootstrap import JACKKNIFE_MAX_CLUSTERS, Settings, jackknife_t
-from postprocess.stats.diversity import DIVERSITY, set_statistics
+from postprocess.stats.diversity import BOUNDS, DIVERSITY, set_statistics
 from postprocess.stats.jackknife import jackknife_stat
 
 
@@ -67,7 +67,9 @@ def test_lexical_across_input_interval_is_t_on_the_delete_one_post_jackknife():
         if se == 0:  # the same without every post (no repeated n-gram): no zero-width interval
             assert s.ci_low is None and s.ci_high is None and "jackknife SE 0" in s.details["no_interval"]
         else:
-            assert (s.ci_low, s.ci_high) == pytest.approx((s.estimate - q * se, s.estimate + q * se))
+            low, high = BOUNDS.get(name, (-np.inf, np.inf))  # clipped to the statistic's range
+            expected = (max(s.estimate - q * se, low), min(s.estimate + q * se, high))
+            assert (s.ci_low, s.ci_high) == pytest.approx(expected)
         assert "delete-one-post jackknife" in s.method and s.details["df"] == g - 1
         model_without = [set_statistics([t for j, t in enumerate(MODEL) if j != i])[name] for i in range(g)]
         d = np.array(model_without) - np.array(without)
@@ -86,3 +88,19 @@ def test_above_the_jackknife_limit_the_half_sample_jackknife_is_kept():
     assert (subsets.sum(axis=1) == (JACKKNIFE_MAX_CLUSTERS + 1) // 2).all()
     subsets, delete_one = AcrossInput(Settings(n_resamples=50, seed=0)).subsets(6)
     assert delete_one and (subsets == ~np.eye(6, dtype=bool)).all()
+
+
+def test_an_interval_past_the_statistic_s_range_is_clipped_and_says_so():
+    """Self-BLEU of a few texts near 0 with a wide jackknife interval: the lower end is 0, not below, and `method`
+    names the clip; an interval inside the range is left alone (estimate ± t(G - 1) se by hand)."""
+    reps = np.array([0.5, 6.0, 1.0, 9.0, 2.0, 0.0, 4.0, 1.5])
+    g = reps.size
+    se = np.sqrt((g - 1) / g * np.sum((reps - reps.mean()) ** 2))
+    q = sps.t.ppf(0.975, g - 1)
+    kw = {"n_clusters": g, "n": g, "method": "self_bleu", "confidence": 0.95, "seed": 0, "delete_one": True}
+    clipped = jackknife_stat(3.0, reps, bounds=(0.0, 100.0), **kw)
+    assert 3.0 - q * se < 0 and clipped.ci_low == 0.0 and clipped.ci_high == pytest.approx(3.0 + q * se)
+    assert "ci clipped to the statistic's range [0, 100]" in clipped.method
+    inside = jackknife_stat(50.0, reps, bounds=(0.0, 100.0), **kw)
+    assert (inside.ci_low, inside.ci_high) == pytest.approx((50.0 - q * se, 50.0 + q * se))
+    assert "clipped" not in inside.method
