@@ -11,11 +11,13 @@ Helpers that tests import (paths, console commands, tiny models, ...) live in `t
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
 import pytest
 
+from summ_pref_common.console import CONSOLE_LOGGERS
 from summ_pref_common.openmp import default_wait_policy
 
 # As the commands do: torch's waiting threads sleep instead of spinning on the shared cores (before torch loads).
@@ -45,6 +47,21 @@ def _restore_torch_threads():
     threads = torch.get_num_threads()
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _restore_console_loggers():
+    """A test that runs a command in this process (`configure_console`: a stdout handler, no propagation) leaves
+    the console loggers as it found them. A later test in the same worker process, in whatever order pytest-xdist
+    gives it, would otherwise see that handler, and pytest's log capture handlers attached to the non-propagating
+    logger (the doctest of `configure_console` checks the handlers)."""
+    loggers = [logging.getLogger(name) for name in CONSOLE_LOGGERS]
+    saved = [(list(logger.handlers), logger.propagate, logger.level) for logger in loggers]
+    yield
+    for logger, (handlers, propagate, level) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+        logger.setLevel(level)
 
 
 @pytest.fixture(autouse=True, scope="session")
