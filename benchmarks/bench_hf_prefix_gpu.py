@@ -110,9 +110,53 @@ def timed(lm, requests) -> tuple[float, list]:
     return time.perf_counter() - start, out
 
 
-def bench_shape(shape: str, args) -> list[dict]:
+def workload_report(shape: str, workload: str, n_posts: int, per_post: int, lms: dict, model_config, args,
+                    n_params: int) -> dict:
+    """One workload timed on both backends, alternating their order each repeat so neither always runs on a
+    warmer device, with its throughput, speed-up and MFU."""
     from lm_eval_tasks.models.prefix_plan import build_plan
 
+    requests = synthetic_requests(n_posts, per_post, model_config.vocab_size, seed=args.seed)
+    request_tokens = sum(len(c) + len(x) for _, c, x in requests)
+    plan = build_plan([(c, x) for _, c, x in requests], model_config.max_position_embeddings,
+                      lms["hf-prefix"].max_row_tokens)
+    computed = {"hf": plan.work_unshared().layer_tokens, "hf-prefix": plan.work_packed().layer_tokens}
+    times: dict[str, list[float]] = {"hf": [], "hf-prefix": []}
+    for rep in range(args.repeats):
+        for name in (["hf", "hf-prefix"] if rep % 2 == 0 else ["hf-prefix", "hf"]):
+            seconds, _ = timed(lms[name], requests)
+            times[name].append(seconds)
+            print(f"  [{shape} {workload}] repeat {rep + 1} {name:9s} {seconds:7.2f} s", flush=True)
+    med = {m: statistics.median(v) for m, v in times.items()}
+    return {
+        "shape": shape, "workload": workload, "requests": len(requests), "posts": n_posts,
+        "request_tokens": request_tokens, "tokens_computed": computed, "params_non_embedding": n_params,
+        "median_s": med, "all_s": times,
+        "request_tokens_per_s": {m: request_tokens / s for m, s in med.items()},
+        "speedup_vs_hf": med["hf"] / med["hf-prefix"],
+        "mfu": {m: 2 * n_params * computed[m] / med[m] / H100_BF16_DENSE for m in med},
+        "mfu_hf_equivalent": {m: 2 * n_params * computed["hf"] / med[m] / H100_BF16_DENSE for m in med},
+        "device": device_name(args.device),
+    }
+
+
+def parity_report(shape: str, bf16: dict[str, list[float]], model, tokenizer, max_length: int, subset: list
+                  ) -> dict:
+    """The bf16 scores of both backends against their fp32 scores of the same requests (`model` already in fp32),
+    so a speed-up is never bought with wrong log-probabilities."""
+    fp32 = {m: [r[0] for r in make_lm(m, model, tokenizer, 8, max_length)._loglikelihood_tokens(
+        subset, disable_tqdm=True)] for m in ("hf", "hf-prefix")}
+    diff = lambda a, b: max(abs(x - y) for x, y in zip(a, b))  # noqa: E731
+    return {
+        "shape": shape, "workload": "parity", "requests": len(subset),
+        "max_abs_bf16_vs_fp32": {m: diff(bf16[m], fp32["hf"]) for m in bf16},
+        "max_abs_prefix_vs_hf_fp32": diff(fp32["hf-prefix"], fp32["hf"]),
+        "max_abs_prefix_vs_hf_bf16": diff(bf16["hf-prefix"], bf16["hf"]),
+    }
+
+
+def bench_shape(shape: str, args) -> list[dict]:
+    """Every workload and the parity check of one model shape, on one bf16 model shared by both backends."""
     tokenizer = stub_tokenizer()
     model = build_model(shape, torch.bfloat16, args.device)
     n_params = sum(p.numel() for p in model.parameters()) - model.get_input_embeddings().weight.numel()
@@ -127,52 +171,18 @@ def bench_shape(shape: str, args) -> list[dict]:
     for lm in lms.values():
         timed(lm, warm)
 
-    reports = []
     workloads = {"random": (args.random_posts, 2), "recurring": (args.recurring_posts, 12)}
-    for workload, (n_posts, per_post) in workloads.items():
-        if not n_posts:
-            continue
-        requests = synthetic_requests(n_posts, per_post, vocab, seed=args.seed)
-        request_tokens = sum(len(c) + len(x) for _, c, x in requests)
-        plan = build_plan([(c, x) for _, c, x in requests], max_length, lms["hf-prefix"].max_row_tokens)
-        computed = {"hf": plan.work_unshared().layer_tokens, "hf-prefix": plan.work_packed().layer_tokens}
-        times: dict[str, list[float]] = {"hf": [], "hf-prefix": []}
-        for rep in range(args.repeats):
-            for name in (["hf", "hf-prefix"] if rep % 2 == 0 else ["hf-prefix", "hf"]):
-                seconds, _ = timed(lms[name], requests)
-                times[name].append(seconds)
-                print(f"  [{shape} {workload}] repeat {rep + 1} {name:9s} {seconds:7.2f} s", flush=True)
-        med = {m: statistics.median(v) for m, v in times.items()}
-        reports.append({
-            "shape": shape, "workload": workload, "requests": len(requests), "posts": n_posts,
-            "request_tokens": request_tokens, "tokens_computed": computed, "params_non_embedding": n_params,
-            "median_s": med, "all_s": times,
-            "request_tokens_per_s": {m: request_tokens / s for m, s in med.items()},
-            "speedup_vs_hf": med["hf"] / med["hf-prefix"],
-            "mfu": {m: 2 * n_params * computed[m] / med[m] / H100_BF16_DENSE for m in med},
-            "mfu_hf_equivalent": {m: 2 * n_params * computed["hf"] / med[m] / H100_BF16_DENSE for m in med},
-            "device": device_name(args.device),
-        })
-
+    reports = [workload_report(shape, workload, n_posts, per_post, lms, model.config, args, n_params)
+               for workload, (n_posts, per_post) in workloads.items() if n_posts]
     if args.parity_requests:
         subset = synthetic_requests(args.parity_requests // 2, 2, vocab, seed=7)
         bf16 = {m: [r[0] for r in lm._loglikelihood_tokens(subset, disable_tqdm=True)] for m, lm in lms.items()}
         del lms
-        model = model.float()
-        fp32 = {m: [r[0] for r in make_lm(m, model, tokenizer, 8, max_length)._loglikelihood_tokens(
-            subset, disable_tqdm=True)] for m in ("hf", "hf-prefix")}
-        diff = lambda a, b: max(abs(x - y) for x, y in zip(a, b))  # noqa: E731
-        reports.append({
-            "shape": shape, "workload": "parity", "requests": len(subset),
-            "max_abs_bf16_vs_fp32": {m: diff(bf16[m], fp32["hf"]) for m in bf16},
-            "max_abs_prefix_vs_hf_fp32": diff(fp32["hf-prefix"], fp32["hf"]),
-            "max_abs_prefix_vs_hf_bf16": diff(bf16["hf-prefix"], bf16["hf"]),
-        })
+        reports.append(parity_report(shape, bf16, model.float(), tokenizer, max_length, subset))
     del model
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
     return reports
-
 
 def device_name(device: str) -> str:
     return torch.cuda.get_device_name() if device == "cuda" else device

@@ -39,59 +39,29 @@ MODES = ("full", "plugin")
 CLOCKS = ("wall", "cpu")
 
 
-def child(mode: str, model_dir: str, data: str, tasks: str, limit: int) -> None:
-    """One `summ-pref eval` up to its first request; prints its marks as one JSON line: each mark's wall-clock
-    time and the process's CPU time then (interpreter start-up included)."""
-    marks: dict[str, list[float]] = {}
+def stamp(marks: dict[str, list[float]], name: str) -> None:
+    """Record the wall-clock time and the process's CPU time now under `name`."""
+    marks[name] = [time.time(), time.process_time()]
 
-    def mark(name: str) -> None:
-        marks[name] = [time.time(), time.process_time()]
 
-    mark("entered")
-    sys.path.insert(0, str(REPO))
-    import lm_eval.api.registry
-    from lm_eval.config.evaluate_config import EvaluatorConfig
-
-    from lm_eval_tasks import harness
-
-    mark("imported")
-    import torch  # noqa: F401  (lm-eval imports it to seed it, before the model: timed apart as part of the load)
-
-    mark("torch_imported")
-    if mode == "full":
-        harness.plugin_only = lambda names, plugin_tasks: False
-
-    check_run, process_tasks = harness.check_run, EvaluatorConfig.process_tasks
-    get_model = lm_eval.api.registry.get_model
-    indexed: list[int] = []
-
-    def timed_check_run(parsed):
-        mark("check_start")
-        plugin = check_run(parsed)
-        mark("check_end")
-        return plugin
-
-    def timed_process_tasks(self, *args, **kwargs):
-        mark("index_start")
-        manager = process_tasks(self, *args, **kwargs)
-        mark("index_end")
-        indexed.append(len(manager.all_tasks))
-        return manager
+def timed_model_getter(get_model, marks: dict[str, list[float]], indexed: list[int]):
+    """lm-eval's `get_model` wrapped so that the model's creation is marked and its first loglikelihood request
+    marks, prints the marks as one JSON line and ends the process: nothing after start-up is timed."""
 
     def timed_get_model(name):
-        mark("model_start")
+        stamp(marks, "model_start")
         cls = get_model(name)
 
         def timed(create):
             def timed_create(*args, **kwargs):
                 lm = create(*args, **kwargs)
-                mark("model_end")
+                stamp(marks, "model_end")
                 return lm
 
             return timed_create
 
         def first_request(self, *args, **kwargs):
-            mark("first_request")
+            stamp(marks, "first_request")
             print(json.dumps({"marks": marks, "indexed_names": indexed[0]}), flush=True)
             os._exit(0)
 
@@ -100,14 +70,55 @@ def child(mode: str, model_dir: str, data: str, tasks: str, limit: int) -> None:
         cls.loglikelihood = first_request
         return cls
 
+    return timed_get_model
+
+
+def install_timers(harness, evaluator_config, registry, marks: dict[str, list[float]]) -> None:
+    """Wrap the run check, the task indexing and the model's creation so that each marks its start and end
+    (the task index also records how many names it indexed)."""
+    check_run, process_tasks = harness.check_run, evaluator_config.process_tasks
+    indexed: list[int] = []
+
+    def timed_check_run(parsed):
+        stamp(marks, "check_start")
+        plugin = check_run(parsed)
+        stamp(marks, "check_end")
+        return plugin
+
+    def timed_process_tasks(self, *args, **kwargs):
+        stamp(marks, "index_start")
+        manager = process_tasks(self, *args, **kwargs)
+        stamp(marks, "index_end")
+        indexed.append(len(manager.all_tasks))
+        return manager
+
     harness.check_run = timed_check_run
-    EvaluatorConfig.process_tasks = timed_process_tasks
-    lm_eval.api.registry.get_model = timed_get_model
+    evaluator_config.process_tasks = timed_process_tasks
+    registry.get_model = timed_model_getter(registry.get_model, marks, indexed)
+
+
+def child(mode: str, model_dir: str, data: str, tasks: str, limit: int) -> None:
+    """One `summ-pref eval` up to its first request; prints its marks as one JSON line: each mark's wall-clock
+    time and the process's CPU time then (interpreter start-up included)."""
+    marks: dict[str, list[float]] = {}
+    stamp(marks, "entered")
+    sys.path.insert(0, str(REPO))
+    import lm_eval.api.registry
+    from lm_eval.config.evaluate_config import EvaluatorConfig
+
+    from lm_eval_tasks import harness
+
+    stamp(marks, "imported")
+    import torch  # noqa: F401  (lm-eval imports it to seed it, before the model: timed apart as part of the load)
+
+    stamp(marks, "torch_imported")
+    if mode == "full":
+        harness.plugin_only = lambda names, plugin_tasks: False
+    install_timers(harness, EvaluatorConfig, lm_eval.api.registry, marks)
     harness.run_lm_eval(["--model", "hf-prefix", "--model_args", f"pretrained={model_dir},dtype=float32",
                          "--tasks", tasks, "--metadata", json.dumps({"data_dir": data}), "--limit", str(limit),
                          "--device", "cpu", "--output_path", str(Path(model_dir).parent / "out")])
     raise SystemExit("the run ended without a loglikelihood request")
-
 
 def phases(at: dict[str, float]) -> dict[str, float]:
     """Seconds of each phase, from one clock's readings (`command` = 0 for the process's CPU clock)."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 import resource
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -78,74 +80,102 @@ def synthetic(rng: np.random.Generator):
     return axis, cmp
 
 
-def main() -> None:
-    rng = np.random.default_rng(0)
-    axis, cmp = synthetic(rng)
-    timings: dict[str, float] = {}
-    t_all = time.perf_counter()
-
+@contextmanager
+def timer(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Record the block's wall-clock seconds under `name`, so each family prints on its own line."""
     t = time.perf_counter()
-    ax_draws = ClusterResamples.draw(axis["post"], B, seed=0)
-    cmp_draws = ClusterResamples.draw(cmp["post"], B, seed=0)
-    timings["draw resamples"] = time.perf_counter() - t
+    yield
+    timings[name] = time.perf_counter() - t
 
+
+def axis_statistics(axis: pd.DataFrame, draws: ClusterResamples, timings: dict[str, float]) -> dict:
+    """The correlations of every measure with every rating axis, timed per family."""
     results = {}
     for name, fn in (("pearson", pearson), ("spearman", spearman), ("kendall", kendall)):
-        t = time.perf_counter()
+        with timer(timings, f"{name} x12"):
+            for meas in MEASURES:
+                for a in AXES:
+                    results[name, meas, a] = fn(axis[meas], axis[a], axis["post"], resamples=draws)
+    with timer(timings, "partial spearman x12"):
         for meas in MEASURES:
             for a in AXES:
-                results[name, meas, a] = fn(axis[meas], axis[a], axis["post"], resamples=ax_draws)
-        timings[f"{name} x12"] = time.perf_counter() - t
-    t = time.perf_counter()
-    for meas in MEASURES:
-        for a in AXES:
-            results["partial", meas, a] = partial_spearman(
-                axis[meas], axis[a], axis["n_bytes"], axis["post"], resamples=ax_draws)
-    timings["partial spearman x12"] = time.perf_counter() - t
+                results["partial", meas, a] = partial_spearman(
+                    axis[meas], axis[a], axis["n_bytes"], axis["post"], resamples=draws)
+    return results
 
-    t = time.perf_counter()
-    for meas in MEASURES:
-        results["agreement", meas] = agreement(cmp[f"{meas}_a"], cmp[f"{meas}_b"], cmp["choice"],
-                                               cmp["post"], resamples=cmp_draws)
-    timings["agreement x3"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    for meas in MEASURES:
-        for col in ("bucket", "policy"):
-            by_group(cmp, col, lambda d, m=meas: agreement(
-                d[f"{m}_a"], d[f"{m}_b"], d["choice"], d["post"], resamples=cmp_draws))
-    timings["agreement breakdowns (3 measures x bucket, policy)"] = time.perf_counter() - t
+def comparison_statistics(cmp: pd.DataFrame, draws: ClusterResamples, timings: dict[str, float]) -> dict:
+    """Agreement (overall and per breakdown), the Bradley-Terry logits and calibration on the pairs, timed."""
+    results = {}
+    with timer(timings, "agreement x3"):
+        for meas in MEASURES:
+            results["agreement", meas] = agreement(cmp[f"{meas}_a"], cmp[f"{meas}_b"], cmp["choice"],
+                                                   cmp["post"], resamples=draws)
+    with timer(timings, "agreement breakdowns (3 measures x bucket, policy)"):
+        for meas in MEASURES:
+            for col in ("bucket", "policy"):
+                by_group(cmp, col, lambda d, m=meas: agreement(
+                    d[f"{m}_a"], d[f"{m}_b"], d["choice"], d["post"], resamples=draws))
+    with timer(timings, "logit fits x6 + calibration x3"):
+        for meas in MEASURES:
+            d = cmp[f"{meas}_a"] - cmp[f"{meas}_b"]
+            bradley_terry_fit(d, 1 - cmp["choice"])
+            bradley_terry_fit(d, 1 - cmp["choice"], np.log(cmp["bytes_a"] / cmp["bytes_b"]))
+            calibration_curve(d, 1 - cmp["choice"], 10)
+    return results
 
-    t = time.perf_counter()
-    for meas in MEASURES:
-        d = cmp[f"{meas}_a"] - cmp[f"{meas}_b"]
-        bradley_terry_fit(d, 1 - cmp["choice"])
-        bradley_terry_fit(d, 1 - cmp["choice"], np.log(cmp["bytes_a"] / cmp["bytes_b"]))
-        calibration_curve(d, 1 - cmp["choice"], 10)
-    timings["logit fits x6 + calibration x3"] = time.perf_counter() - t
 
-    t = time.perf_counter()
+def alpha_covariates(cmp: pd.DataFrame) -> dict[str, np.ndarray | None]:
+    """The report's three alpha specifications: no covariate, the log length ratio, the policy contrasts."""
+    return {"all": None, "length_adjusted": np.log(cmp["bytes_a"] / cmp["bytes_b"]).to_numpy()[:, None],
+            "policy_adjusted": policy_contrasts(cmp["policy"], cmp["policy_b"]).to_numpy()}
+
+
+def alpha_statistics(cmp: pd.DataFrame, draws: ClusterResamples, timings: dict[str, float]) -> dict:
+    """The typicality alpha of every measure under every specification, timed together."""
+    results = {}
     outcome = 1 - cmp["choice"].to_numpy()
-    covariates = {"all": None, "length_adjusted": np.log(cmp["bytes_a"] / cmp["bytes_b"]).to_numpy()[:, None],
-                  "policy_adjusted": policy_contrasts(cmp["policy"], cmp["policy_b"]).to_numpy()}
-    for meas in MEASURES:
-        d = (cmp[f"{meas}_a"] - cmp[f"{meas}_b"]).to_numpy()
-        for cov in covariates.values():
-            results["alpha", meas] = typicality_alpha(d, outcome, cmp["post"], cov, resamples=cmp_draws)
-    timings["typicality alpha x9 (3 measures x all, length, policy)"] = time.perf_counter() - t
+    with timer(timings, "typicality alpha x9 (3 measures x all, length, policy)"):
+        covariates = alpha_covariates(cmp)
+        for meas in MEASURES:
+            d = (cmp[f"{meas}_a"] - cmp[f"{meas}_b"]).to_numpy()
+            for cov in covariates.values():
+                results["alpha", meas] = typicality_alpha(d, outcome, cmp["post"], cov, resamples=draws)
+    return results
+
+
+def one_step_against_refits(cmp: pd.DataFrame, draws: ClusterResamples) -> None:
+    """Print the alpha bootstrap's one-Newton-step time and interval beside full refits on the same resamples,
+    the evidence for FULL_REFIT_MAX_ROWS."""
+    outcome = 1 - cmp["choice"].to_numpy()
+    length = alpha_covariates(cmp)["length_adjusted"]
     d = (cmp["per_token_a"] - cmp["per_token_b"]).to_numpy()
     t = time.perf_counter()
-    one_step = typicality_alpha(d, outcome, cmp["post"], covariates["length_adjusted"], resamples=cmp_draws)
+    one_step = typicality_alpha(d, outcome, cmp["post"], length, resamples=draws)
     t_one = time.perf_counter() - t
     limit, typicality.FULL_REFIT_MAX_ROWS = typicality.FULL_REFIT_MAX_ROWS, len(d)
     t = time.perf_counter()
-    refits = typicality_alpha(d, outcome, cmp["post"], covariates["length_adjusted"], resamples=cmp_draws)
+    refits = typicality_alpha(d, outcome, cmp["post"], length, resamples=draws)
     t_full = time.perf_counter() - t
     typicality.FULL_REFIT_MAX_ROWS = limit
     print(f"alpha bootstrap, per_token length_adjusted on {len(d):,} pairs: one Newton step {t_one:.2f} s, full "
           f"refits {t_full:.2f} s (ratio {t_full / t_one:.1f}x); interval one step "
           f"[{one_step.alpha.ci_low:.5f}, {one_step.alpha.ci_high:.5f}], full refits "
           f"[{refits.alpha.ci_low:.5f}, {refits.alpha.ci_high:.5f}]")
+
+
+def main() -> None:
+    """Time every family on one synthetic data set, then print the timings, peak memory and one example."""
+    rng = np.random.default_rng(0)
+    axis, cmp = synthetic(rng)
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+    with timer(timings, "draw resamples"):
+        ax_draws = ClusterResamples.draw(axis["post"], B, seed=0)
+        cmp_draws = ClusterResamples.draw(cmp["post"], B, seed=0)
+    results = {**axis_statistics(axis, ax_draws, timings), **comparison_statistics(cmp, cmp_draws, timings),
+               **alpha_statistics(cmp, cmp_draws, timings)}
+    one_step_against_refits(cmp, cmp_draws)
 
     total = time.perf_counter() - t_all
     for k, v in timings.items():
@@ -155,7 +185,6 @@ def main() -> None:
     print(f"peak RSS {peak:.0f} MB; axis rows {len(axis)}, comparison rows {len(cmp)}")
     s = results["spearman", "per_byte", "overall"]
     print("example:", s.estimate, s.ci_low, s.ci_high, s.details)
-
 
 if __name__ == "__main__":
     main()

@@ -208,3 +208,39 @@ def test_a_wrong_import_is_caught(name, source):
 ])
 def test_an_allowed_import_passes(name, source):
     assert violations(name, source) == []
+
+
+# A function longer than this (its docstring not counted) is split into named steps.
+MAX_FUNCTION_LINES = 60
+FUNCTION_PACKAGES = ("postprocess", "lm_eval_tasks", "summ_pref_common", "benchmarks")
+
+
+def long_functions(source: str, where: str = "<source>") -> list[str]:
+    """'where:line name (N lines)' for every function (nested ones too) of `source` over MAX_FUNCTION_LINES
+    lines, counted from its `def` to its last line without its docstring."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        length = node.end_lineno - node.lineno + 1
+        if ast.get_docstring(node, clean=False) is not None:
+            length -= node.body[0].end_lineno - node.body[0].lineno + 1
+        if length > MAX_FUNCTION_LINES:
+            found.append(f"{where}:{node.lineno} {node.name} ({length} lines)")
+    return found
+
+
+def test_no_function_is_over_sixty_lines_without_its_docstring():
+    found = [hit for package in FUNCTION_PACKAGES for path in sources(package)
+             for hit in long_functions(path.read_text(encoding="utf-8"), str(path.relative_to(REPO)))]
+    assert found == []
+
+
+def test_a_long_function_is_caught_and_its_docstring_not_counted():
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES - 1))
+    docstring = '    """Why.\n\n' + "    more\n" * 20 + '    """\n'
+    assert long_functions(f"def fits():\n{docstring}{body}") == []
+    assert long_functions(f"def fits():\n{body}") == []
+    assert long_functions(f"def f():\n{docstring}{body}    x = 0\n") == ["<source>:1 f (61 lines)"]
+    method = "class C:\n    async def g(self):\n" + "".join(f"        x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    assert long_functions(method) == ["<source>:2 g (61 lines)"]

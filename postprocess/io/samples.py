@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -245,7 +245,7 @@ def _summary_columns(summary: Summary, post_id: str, n_tokens: int | None) -> di
 
 # Each summary's copying from its source: coverage and density of Grusky et al. 2018 and the share of its 1-,
 # 2- and 3-grams found in the source; NaN without a logged source or without a `copy_measure`. The measure
-# itself is `postprocess.stats.extractiveness` (io may not import stats: the report passes it in, see
+# itself is `postprocess.stats.copying` (io may not import stats: the report passes it in, see
 # `postprocess.report.build.copy_measure`).
 COPY_COLUMNS = ("copy_coverage", "copy_density", "copy_ngram1", "copy_ngram2", "copy_ngram3")
 # (continuations, source text) -> one dict of `COPY_COLUMNS` per continuation.
@@ -327,6 +327,96 @@ def _token_counts(sample: Sample, count_tokens: TokenCounter | None) -> list[int
             for n, (context, continuation) in zip(counts, pairs)]
 
 
+@dataclass
+class _Tally:
+    """What reading a samples file gathers line by line: the rows (with their doc ids, for the split's order),
+    the facts every row must share (prompt, data origin, rating roles) and the counts behind the data notes."""
+
+    rows: list[tuple[int | None, dict]] = field(default_factory=list)
+    keys: dict[str, int] = field(default_factory=dict)
+    prompts: set[tuple] = field(default_factory=set)
+    origins: set[tuple] = field(default_factory=set)
+    roles: set[tuple] = field(default_factory=set)
+    duplicates: int = 0
+    nan_dropped: int = 0
+    empty_summaries: int = 0
+    truncated: int = 0
+    identical: int = 0
+    empty_prompts: int = 0
+    duplicates_dropped: int | None = None
+    ignored: str = ""
+
+    def data_notes(self) -> dict:
+        """info["data_notes"] of the task, the keys of `DATA_NOTES` that reading the file can count."""
+        return {"logprob_nan_dropped": self.nan_dropped, "duplicates_dropped": self.duplicates_dropped or 0,
+                "empty_summaries": self.empty_summaries, "contexts_truncated": self.truncated,
+                "identical_responses": self.identical, "empty_prompts": self.empty_prompts,
+                "ignored_metadata": self.ignored}
+
+
+def _add_line(tally: _Tally, checked: Sample, path: Path, line_no: int, count_tokens: TokenCounter | None,
+              copy_measure: CopyMeasure | None) -> None:
+    """Count one checked line into `tally` and keep its row unless its key repeats or a logprob is NaN, so that
+    one pass over a large file keeps only scalar columns."""
+    record = checked.record
+    if record.key in tally.keys:
+        tally.duplicates += 1
+        return
+    tally.keys[record.key] = line_no
+    tally.prompts.add((record.prompt, record.prompt_sha, record.chat_template, record.continuation_end))
+    tally.origins.add((checked.doc.data_origin, record.seed, record.kind, record.source, record.split))
+    if tally.duplicates_dropped is None:
+        tally.duplicates_dropped, tally.ignored = checked.doc.duplicates_dropped, checked.doc.ignored_metadata
+    tally.empty_summaries += checked.doc.empty_summaries
+    tally.identical += checked.doc.identical_responses
+    tally.empty_prompts += checked.doc.empty_prompt
+    tally.truncated += any(s.context_truncated for s in record.summaries)
+    if any(math.isnan(s.logprob) for s in record.summaries):
+        tally.nan_dropped += 1
+        return
+    if isinstance(record, PrefAxisRecord):
+        tally.roles.add((tuple(record.ratings), record.outcome, tuple(record.quality)))
+    tally.rows.append((checked.doc_id, _row(record, _token_counts(checked, count_tokens), checked.doc.text,
+                                            copy_measure, path, line_no)))
+
+
+def _shared_facts(tally: _Tally, path: Path) -> tuple[tuple, tuple, RatingRoles | None]:
+    """(prompt, data origin, rating roles) that every row of the file shares; an error where rows are missing,
+    repeated or mixed, since one table must describe one run of one task on one data."""
+    if not tally.rows:
+        raise DataError(f"every one of the {tally.nan_dropped} samples has a NaN logprob" if tally.nan_dropped
+                        else "no samples", path=path)
+    if tally.duplicates:
+        raise DataError(f"{tally.duplicates} duplicated sample(s) (same key logged twice) among "
+                        f"{len(tally.keys) + tally.duplicates}; lm-eval's data-parallel gather or a concatenated file "
+                        "can cause this", path=path)
+    if len(tally.prompts) > 1:
+        raise DataError(f"samples made with different prompts mixed in one file: {sorted(tally.prompts)}", path=path)
+    if len(tally.origins) > 1:
+        raise DataError(f"samples drawn from different data, seeds or splits mixed in one file: "
+                        f"{sorted(tally.origins)}", path=path)
+    if len(tally.roles) > 1:
+        raise DataError(f"samples with different rating attributes or roles mixed in one file: {sorted(tally.roles)}",
+                        path=path)
+    rating = RatingRoles(*next(iter(tally.roles))) if tally.roles else None
+    return next(iter(tally.prompts)), next(iter(tally.origins)), rating
+
+
+def _table(rows: list[tuple[int | None, dict]], rating: RatingRoles | None) -> pd.DataFrame:
+    """The rows as a DataFrame in the split's order, ratings and confidence as floats."""
+    # A data-parallel run logs each rank's docs together; the split's order makes its table (and every
+    # resampling drawn from it) that of a one-process run.
+    if all(doc_id is not None for doc_id, _ in rows):
+        rows = sorted(rows, key=lambda item: item[0])
+    frame = pd.DataFrame([row for _, row in rows])
+    for axis in (rating or TLDR_ROLES).axes:
+        if axis in frame:
+            frame[axis] = frame[axis].astype(float)
+    if "confidence" in frame:
+        frame["confidence"] = frame["confidence"].astype(float)
+    return frame
+
+
 def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter | None = None,
                  total: int | None = None, copy_measure: CopyMeasure | None = None) -> tuple[pd.DataFrame, dict]:
     """One task's records as a DataFrame (one row per human judgement) and what was checked.
@@ -336,79 +426,28 @@ def read_samples(path: Path, progress: bool = True, count_tokens: TokenCounter |
     `COPY_COLUMNS` from the logged doc's `text` (the source is read per line and not kept). Rows with a NaN
     logprob are dropped and counted in info["data_notes"], with the data's own notes from the docs.
     """
-    rows, keys, prompts, origins, roles = [], {}, set(), set(), set()
-    duplicates = nan_dropped = empty_summaries = truncated = identical = empty_prompts = 0
-    duplicates_dropped: int | None = None
-    ignored = ""
+    tally = _Tally()
     with tqdm(total=total, desc=f"reading {path.name}", unit=" samples", disable=not progress, leave=False) as bar:
         for line_no, sample in iter_json_lines(path):
             if isinstance(sample, dict) and sample.get("filter", "none") != "none":
                 continue  # lm-eval writes one line per filter (#1687); the tasks define none
             bar.update()
-            checked = _check_line(sample, path, line_no)
-            record = checked.record
-            if record.key in keys:
-                duplicates += 1
-                continue
-            keys[record.key] = line_no
-            prompts.add((record.prompt, record.prompt_sha, record.chat_template, record.continuation_end))
-            origins.add((checked.doc.data_origin, record.seed, record.kind, record.source, record.split))
-            if duplicates_dropped is None:
-                duplicates_dropped, ignored = checked.doc.duplicates_dropped, checked.doc.ignored_metadata
-            empty_summaries += checked.doc.empty_summaries
-            identical += checked.doc.identical_responses
-            empty_prompts += checked.doc.empty_prompt
-            truncated += any(s.context_truncated for s in record.summaries)
-            if any(math.isnan(s.logprob) for s in record.summaries):
-                nan_dropped += 1
-                continue
-            if isinstance(record, PrefAxisRecord):
-                roles.add((tuple(record.ratings), record.outcome, tuple(record.quality)))
-            rows.append((checked.doc_id, _row(record, _token_counts(checked, count_tokens), checked.doc.text,
-                                              copy_measure, path, line_no)))
-    if not rows:
-        raise DataError(f"every one of the {nan_dropped} samples has a NaN logprob" if nan_dropped else "no samples",
-                        path=path)
-    if duplicates:
-        raise DataError(f"{duplicates} duplicated sample(s) (same key logged twice) among "
-                        f"{len(keys) + duplicates}; lm-eval's data-parallel gather or a concatenated file can cause "
-                        "this", path=path)
-    if len(prompts) > 1:
-        raise DataError(f"samples made with different prompts mixed in one file: {sorted(prompts)}", path=path)
-    (prompt, prompt_sha, chat, end) = prompts.pop()
-    if len(origins) > 1:
-        raise DataError(f"samples drawn from different data, seeds or splits mixed in one file: {sorted(origins)}",
-                        path=path)
-    origin, seed, kind, source, split = origins.pop()
-    if len(roles) > 1:
-        raise DataError(f"samples with different rating attributes or roles mixed in one file: {sorted(roles)}",
-                        path=path)
-    rating = RatingRoles(*roles.pop()) if roles else None
-    # A data-parallel run logs each rank's docs together; the split's order makes its table (and every
-    # resampling drawn from it) that of a one-process run.
-    if all(doc_id is not None for doc_id, _ in rows):
-        rows.sort(key=lambda item: item[0])
-    frame = pd.DataFrame([row for _, row in rows])
-    for axis in (rating or TLDR_ROLES).axes:
-        if axis in frame:
-            frame[axis] = frame[axis].astype(float)
-    if "confidence" in frame:
-        frame["confidence"] = frame["confidence"].astype(float)
+            _add_line(tally, _check_line(sample, path, line_no), path, line_no, count_tokens, copy_measure)
+    (prompt, prompt_sha, chat, end), (origin, seed, kind, source, split), rating = _shared_facts(tally, path)
+    frame = _table(tally.rows, rating)
     info = {"prompt": prompt, "prompt_sha": prompt_sha, "chat_template": chat, "continuation_end": end,
             "n": len(frame), "kind": kind,
             "source": source, "split": split, "data_origin": origin, "seed": seed,
-            "data_notes": {"logprob_nan_dropped": nan_dropped, "duplicates_dropped": duplicates_dropped or 0,
-                           "empty_summaries": empty_summaries, "contexts_truncated": truncated,
-                           "identical_responses": identical, "empty_prompts": empty_prompts,
-                           "ignored_metadata": ignored}}
+            "data_notes": tally.data_notes()}
     if rating is not None:
         info["rating_roles"] = {"axes": list(rating.axes), "outcome": rating.outcome, "quality": list(rating.quality)}
     return frame, info
 
-
 def describe_data_notes(notes: dict) -> list[str]:
     """One sentence per non-zero (non-empty) data note, in DATA_NOTES order."""
     return [template.format(n=notes[name]) for name, template in DATA_NOTES.items() if notes.get(name)]
+
+
 def verify_against_docs(frame: pd.DataFrame, docs: list[dict], path: Path) -> int:
     """Check every sample against the dataset rows it claims to score; return how many were checked.
 

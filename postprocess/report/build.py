@@ -63,7 +63,7 @@ from postprocess.report.run_statistics import (
 from postprocess.report.summary_view import summary_from_table
 from postprocess.report.tables import write_tables
 from postprocess.stats.bootstrap import Settings
-from postprocess.stats.extractiveness import extractiveness_table
+from postprocess.stats.copying import copying_table
 from postprocess.stats.measures import MEASURES, available_measures
 from postprocess.stats.multiplicity import with_holm
 from postprocess.stats.registry import Statistic, added, ensure_registered
@@ -84,8 +84,8 @@ def package_version() -> str:
 
 def copy_measure(summaries: list[str], source: str) -> list[dict]:
     """Each summary's copy columns (`postprocess.io.samples.COPY_COLUMNS`) against its source text, from
-    `postprocess.stats.extractiveness` (coverage, density, the 1-3-gram shares)."""
-    table = extractiveness_table(summaries, [source] * len(summaries))
+    `postprocess.stats.copying` (coverage, density, the 1-3-gram shares)."""
+    table = copying_table(summaries, [source] * len(summaries))
     fields = ("coverage", "density", "ngram_share_1", "ngram_share_2", "ngram_share_3")
     return [{col: float(row[f]) for col, f in zip(COPY_COLUMNS, fields, strict=True)}
             for row in table.to_dict("records")]

@@ -357,7 +357,7 @@ def draw_answer_figures(facts: ReportFacts, table: pd.DataFrame, folder: Path, s
                         save(fig, folder, "answer__typicality_alpha.png"),
                         f"Per task, α (logit of the human preference on the standardised log-prob difference, "
                         f"Zhang et al. 2025) with its {ci} cluster-bootstrap CI, and the same fit with the log length "
-                        "ratio or the summaries' extractiveness added; dashed: α = 0, no typicality bias. † marks an "
+                        "ratio or the summaries' copying added; dashed: α = 0, no typicality bias. † marks an "
                         "interval from few posts (no claim).", answers="hypothesis_1")]
 
 

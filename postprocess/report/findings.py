@@ -504,14 +504,14 @@ def _baselines(view: _View, own: pd.DataFrame) -> list[str]:
 
 def _copying(view: _View, rows: pd.DataFrame, measure: str, d_all: int | None) -> str:
     """' With copying held fixed ...' when the effect's interval excludes 0 but the fit with the summaries'
-    extractiveness (`copy_adjusted`) does not: a summary that copies its source is likely through copying alone."""
+    copying (`copy_adjusted`) does not: a summary that copies its source is likely through copying alone."""
     copy = select(rows, measure=measure, group="copy_adjusted")
     if copy.empty or d_all not in (1, -1):
         return ""
     stat = stat_dict(copy.iloc[0])
     if direction(stat) != 0:
         return ""
-    return (f" With the summaries' extractiveness held fixed, α is {view.fmt(stat)}: the interval contains 0, so "
+    return (f" With the summaries' copying held fixed, α is {view.fmt(stat)}: the interval contains 0, so "
             "copying from the source may explain the effect.")
 
 

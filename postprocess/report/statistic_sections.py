@@ -22,7 +22,7 @@ GROUP_WORDS = {
     "all": "all pairs",
     "length_adjusted": "+ log length ratio",
     "policy_adjusted": "+ policy fixed effects",
-    "copy_adjusted": "+ extractiveness differences",
+    "copy_adjusted": "+ copying differences",
     "tie_accuracy": "pairs with equal mean accuracy",
     "quality_adjusted": "+ Δaccuracy, Δcoverage, Δcoherence",
     "quality_length_adjusted": "+ quality and log length ratio",

@@ -18,7 +18,8 @@ dataclass with `to_dict()`); see the defining modules for the methods:
 - `postprocess.stats.weighted`: the same correlations on many resamples at once (frequency weights)
 - `postprocess.stats.measures`: the log-probability measures (`MEASURES`, `measure_values`, `available_measures`)
 - `postprocess.stats.result`: `Stat`, the result type, and `format_stat`, a statistic in words
-- `postprocess.stats.extractiveness`: `extractiveness`, `extractiveness_table` (coverage, density, n-gram overlap)
+- `postprocess.stats.copying`: `copying`, `copying_table` (how much a summary copies its post: coverage, density,
+  n-gram overlap)
 - `postprocess.stats.diversity`: distinct-n, EAD, self-BLEU, compression ratio of generated texts
   (`distinct_n`, `ead`, `self_bleu`, `compression_ratio`, `mean_length`, `empty_share`, `set_statistics`);
   `postprocess.stats.semantic`: `semantic_distance`, `vendi_score`;
@@ -47,6 +48,7 @@ from postprocess.stats.bootstrap import (
     ratio_of_sums_replicates,
     resampled,
 )
+from postprocess.stats.copying import copying, copying_table
 from postprocess.stats.correlation import kendall, partial_pearson, partial_spearman, pearson, spearman
 from postprocess.stats.diversity import (
     compression_ratio,
@@ -57,7 +59,6 @@ from postprocess.stats.diversity import (
     self_bleu,
     set_statistics,
 )
-from postprocess.stats.extractiveness import extractiveness, extractiveness_table
 from postprocess.stats.human_ceiling import human_agreement, majority_agreement, worker_heterogeneity
 from postprocess.stats.jackknife import jackknife_stat
 from postprocess.stats.measures import MEASURES, available_measures, measure_values
@@ -74,8 +75,8 @@ __all__ = [
     "CONFIDENCE_BUCKETS", "MEASURES", "REGISTRY", "Calibration", "ClusterResamples", "Interval", "LogitFit",
     "Settings", "Stat", "Statistic",
     "agreement", "available_measures", "available_rules", "axis_pairs", "bradley_terry_fit", "by_group",
-    "calibration_curve", "cluster_bootstrap", "compression_ratio", "confidence_bucket", "distinct_n",
-    "draw_unless_given", "ead", "empty_share", "extractiveness", "extractiveness_table", "format_stat", "holm",
+    "calibration_curve", "cluster_bootstrap", "compression_ratio", "confidence_bucket", "copying",
+    "copying_table", "distinct_n", "draw_unless_given", "ead", "empty_share", "format_stat", "holm",
     "human_agreement", "idealised_ranking_accuracy", "jackknife_stat", "kendall", "majority_agreement",
     "mean_length", "measure_values", "pair_outcomes", "partial_pearson", "partial_spearman", "pearson",
     "percentile_interval", "predicted_gamma", "ranking_accuracy", "ratio_of_sums_replicates", "register",

@@ -8,7 +8,7 @@ model's log-probability, with the same draws and intervals.
 
 Length is the summary's UTF-8 bytes (`n_bytes`: no tokenizer needed, the same for every model); copying is
 the extractive fragment coverage (`copy_coverage`: the share of the summary's words inside fragments copied
-from the post, Grusky et al. 2018; `postprocess.stats.extractiveness`).
+from the post, Grusky et al. 2018; `postprocess.stats.copying`).
 """
 
 from __future__ import annotations

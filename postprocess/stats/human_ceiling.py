@@ -235,6 +235,87 @@ def _logit(y: np.ndarray, X: np.ndarray):
     return res, None
 
 
+def _judgement_rows(delta, chose_a, workers, clusters, covariates
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int]:
+    """(delta, choice, worker, post, covariates, their names, rows dropped) on the complete judgements, so that
+    input of the wrong shape or a non-binary choice fails before any fit."""
+    d = np.asarray(delta, dtype=float).ravel()
+    y = np.asarray(chose_a, dtype=float).ravel()
+    who = np.asarray(workers, dtype=object).astype(str)
+    labels = np.asarray(clusters)
+    if not (d.shape == y.shape == who.shape == labels.shape):
+        raise ValueError(f"shapes differ: {d.shape}, {y.shape}, {who.shape}, {labels.shape}")
+    cov, names = covariate_matrix(covariates, len(d))
+    keep = np.isfinite(d) & np.isfinite(y) & np.all(np.isfinite(cov), axis=1)
+    if np.any((y[keep] != 0) & (y[keep] != 1)):
+        raise ValueError("chose_a must be 0 or 1")
+    return d[keep], y[keep], who[keep], labels[keep], cov[keep], names, int((~keep).sum())
+
+
+def _slope_groups(who: np.ndarray, min_pairs: int) -> tuple[pd.Series, list, list, list, np.ndarray]:
+    """(judgements per worker, workers with their own slope, pooled workers, dropped workers, each row's slope
+    group: the worker, POOLED or ""): a worker with few judgements cannot carry a slope of its own."""
+    counts = pd.Series(who).value_counts()
+    own = sorted(counts.index[counts >= min_pairs])
+    small = sorted(counts.index[counts < min_pairs])
+    pooled = small if counts[small].sum() >= min_pairs else []
+    dropped = [w for w in small if w not in pooled]
+    group = np.where(np.isin(who, own), who, np.where(np.isin(who, pooled), POOLED, ""))
+    return counts, own, pooled, dropped, group
+
+
+def _per_worker_agreement(d: np.ndarray, y: np.ndarray, who: np.ndarray, labels: np.ndarray, everyone: list,
+                          own: list, pooled: list, resamples: ClusterResamples | None, n_resamples: int, seed: int,
+                          confidence: float) -> pd.DataFrame:
+    """One row per worker: how often the likelihood pick agrees with its choices, with its cluster interval,
+    so that every worker is reported whether or not it gets a slope (slope NaN until fitted)."""
+    rows = []
+    for w in everyone:
+        mask = who == w
+        # The likelihood pick is A where delta > 0: agreement of score delta against 0 (ties 1/2).
+        s = agreement(d[mask], np.zeros(int(mask.sum())), 1.0 - y[mask], labels[mask], n_resamples=n_resamples,
+                      seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
+        kind = "own" if w in own else "pooled" if w in pooled else "dropped"
+        rows.append({"worker": w, "group": kind, "n": s.n, "agreement": s.estimate, "ci_low": s.ci_low,
+                     "ci_high": s.ci_high, "p_value": s.p_value, "slope": np.nan})
+    per_worker = pd.DataFrame(rows, columns=["worker", "group", "n", "agreement", "ci_low", "ci_high", "p_value",
+                                             "slope"])
+    for c in ("agreement", "ci_low", "ci_high", "p_value", "slope"):
+        per_worker[c] = per_worker[c].astype(float)
+    return per_worker
+
+
+def _heterogeneity_method(min_pairs: int, names: tuple[str, ...]) -> str:
+    """The method string of `worker_heterogeneity`, so that its estimate can be read without the code."""
+    return (f"likelihood-ratio test of one slope per worker (workers with fewer than {min_pairs} judgements share "
+            "a pooled slope, or are dropped when together still fewer) against one common slope in the logit of "
+            "the choice on z = delta / rms(delta), no intercept"
+            + (f", covariates ({', '.join(names)})" if names else "")
+            + "; estimate: the LR statistic; p: chi-square with groups - 1 dof (rows independent); "
+              "wald_cluster_*: the cluster-robust (by post) Wald test of equal slopes")
+
+
+def _equal_slopes_wald(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups: np.ndarray, dof: int) -> dict:
+    """The cluster-robust (by post) Wald test that every group's slope (the first dof + 1 columns of X) equals
+    the first's, beside the LR test that takes rows as independent."""
+    _, V = cluster_sandwich(X, y, params, groups)
+    R = np.zeros((dof, X.shape[1]))
+    R[:, 0] = -1.0
+    R[np.arange(dof), np.arange(1, dof + 1)] = 1.0
+    contrast = R @ params
+    middle = R @ V @ R.T
+    rank = int(np.linalg.matrix_rank(middle))
+    wald = float(contrast @ np.linalg.pinv(middle) @ contrast)
+    return {"wald_cluster_statistic": wald, "wald_cluster_rank": rank,
+            "wald_cluster_p_value": float(sps.chi2.sf(wald, rank)) if rank else None}
+
+
+def _worker_slopes(per_worker: pd.DataFrame, slope_of: dict) -> list[float]:
+    """Each worker's fitted slope: its own, the pooled one, or NaN for a dropped worker."""
+    return [slope_of.get(w if g == "own" else POOLED, np.nan) if g != "dropped" else np.nan
+            for w, g in zip(per_worker["worker"], per_worker["group"])]
+
+
 def worker_heterogeneity(delta, chose_a, workers, clusters, covariates=None, *, min_pairs: int = 20,
                          n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
                          resamples: ClusterResamples | None = None) -> WorkerHeterogeneity:
@@ -278,76 +359,40 @@ def worker_heterogeneity(delta, chose_a, workers, clusters, covariates=None, *, 
     >>> h.test.details["dof"], h.test.p_value < 0.001, h.per_worker.worker.tolist()
     (2, True, ['w1', 'w2', 'w3'])
     """
-    d = np.asarray(delta, dtype=float).ravel()
-    y = np.asarray(chose_a, dtype=float).ravel()
-    who = np.asarray(workers, dtype=object).astype(str)
-    labels = np.asarray(clusters)
-    if not (d.shape == y.shape == who.shape == labels.shape):
-        raise ValueError(f"shapes differ: {d.shape}, {y.shape}, {who.shape}, {labels.shape}")
-    cov, names = covariate_matrix(covariates, len(d))
-    keep = np.isfinite(d) & np.isfinite(y) & np.all(np.isfinite(cov), axis=1)
-    if np.any((y[keep] != 0) & (y[keep] != 1)):
-        raise ValueError("chose_a must be 0 or 1")
-    n_missing = int((~keep).sum())
-    d, y, who, labels, cov = d[keep], y[keep], who[keep], labels[keep], cov[keep]
-    counts = pd.Series(who).value_counts()
-    own = sorted(counts.index[counts >= min_pairs])
-    small = sorted(counts.index[counts < min_pairs])
-    pooled = small if counts[small].sum() >= min_pairs else []
-    dropped = [w for w in small if w not in pooled]
-    group = np.where(np.isin(who, own), who, np.where(np.isin(who, pooled), POOLED, ""))
-
-    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
-    rows = []
-    for w in sorted(counts.index):
-        mask = who == w
-        # The likelihood pick is A where delta > 0: agreement of score delta against 0 (ties 1/2).
-        s = agreement(d[mask], np.zeros(int(mask.sum())), 1.0 - y[mask], labels[mask], n_resamples=n_resamples,
-                      seed=seed, confidence=confidence, resamples=resamples, p_method="cluster")
-        kind = "own" if w in own else "pooled" if w in pooled else "dropped"
-        rows.append({"worker": w, "group": kind, "n": s.n, "agreement": s.estimate, "ci_low": s.ci_low,
-                     "ci_high": s.ci_high, "p_value": s.p_value, "slope": np.nan})
-    per_worker = pd.DataFrame(rows, columns=["worker", "group", "n", "agreement", "ci_low", "ci_high", "p_value",
-                                             "slope"])
-    for c in ("agreement", "ci_low", "ci_high", "p_value", "slope"):
-        per_worker[c] = per_worker[c].astype(float)
-
+    d, y, who, labels, cov, names, n_missing = _judgement_rows(delta, chose_a, workers, clusters, covariates)
+    counts, own, pooled, dropped, group = _slope_groups(who, min_pairs)
+    per_worker = _per_worker_agreement(d, y, who, labels, sorted(counts.index), own, pooled,
+                                       draw_unless_given(resamples, labels, n_resamples, seed), n_resamples, seed,
+                                       confidence)
     use = group != ""
     n_dropped = n_missing + int((~use).sum())
-    method = (f"likelihood-ratio test of one slope per worker (workers with fewer than {min_pairs} judgements share "
-              "a pooled slope, or are dropped when together still fewer) against one common slope in the logit of "
-              "the choice on z = delta / rms(delta), no intercept"
-              + (f", covariates ({', '.join(names)})" if names else "")
-              + "; estimate: the LR statistic; p: chi-square with groups - 1 dof (rows independent); "
-                "wald_cluster_*: the cluster-robust (by post) Wald test of equal slopes")
+    method = _heterogeneity_method(min_pairs, names)
+    n = int(use.sum())
     levels = [*own, *([POOLED] if pooled else [])]
     details: dict = {"n_workers": len(counts), "n_workers_own": len(own), "n_workers_pooled": len(pooled),
                      "n_workers_dropped": len(dropped), "n_rows_dropped_workers": int((~use).sum()),
                      "min_pairs": int(min_pairs), "dof": max(len(levels) - 1, 0)}
 
-    def result(stat: Stat) -> WorkerHeterogeneity:
-        return WorkerHeterogeneity(stat, per_worker)
+    def undefined(reason: str) -> WorkerHeterogeneity:
+        return WorkerHeterogeneity(Stat.undefined(n, method, reason, n_dropped, details), per_worker)
 
-    n = int(use.sum())
     if len(levels) < 2:
-        return result(Stat.undefined(n, method, f"fewer than 2 workers (or pooled groups) with {min_pairs} judgements",
-                                     n_dropped, details))
+        return undefined(f"fewer than 2 workers (or pooled groups) with {min_pairs} judgements")
     d, y, labels, cov, group = d[use], y[use], labels[use], cov[use], group[use]
     rms = float(np.sqrt(np.mean(d**2)))
     if rms == 0:
-        return result(Stat.undefined(n, method, "delta is 0 on every row", n_dropped, details))
+        return undefined("delta is 0 on every row")
     if y.min() == y.max():
-        return result(Stat.undefined(n, method, "every choice is the same: no variation to fit", n_dropped, details))
+        return undefined("every choice is the same: no variation to fit")
     z = d / rms
     slopes = np.column_stack([z * (group == g) for g in levels])
     common_X, separate_X = np.column_stack([z, cov]), np.column_stack([slopes, cov])
     if np.linalg.matrix_rank(separate_X) < separate_X.shape[1]:
-        return result(Stat.undefined(n, method, "a worker's delta is 0 on all its rows, or covariates are collinear",
-                                     n_dropped, details))
+        return undefined("a worker's delta is 0 on all its rows, or covariates are collinear")
     common, why = _logit(y, common_X)
     separate, why_separate = _logit(y, separate_X) if common is not None else (None, None)
     if common is None or separate is None:
-        return result(Stat.undefined(n, method, why or why_separate, n_dropped, details))
+        return undefined(why or why_separate)
     lr = max(0.0, 2 * (float(separate.llf) - float(common.llf)))
     dof = len(levels) - 1
     b = np.asarray(separate.params)[: len(levels)]
@@ -356,17 +401,7 @@ def worker_heterogeneity(delta, chose_a, workers, clusters, covariates=None, *, 
                    n_clusters=len(np.unique(labels)))
     groups = np.unique(labels, return_inverse=True)[1]
     if len(np.unique(groups)) > 1:
-        _, V = cluster_sandwich(separate_X, y, np.asarray(separate.params), groups)
-        R = np.zeros((dof, separate_X.shape[1]))
-        R[:, 0] = -1.0
-        R[np.arange(dof), np.arange(1, dof + 1)] = 1.0
-        contrast = R @ np.asarray(separate.params)
-        middle = R @ V @ R.T
-        rank = int(np.linalg.matrix_rank(middle))
-        wald = float(contrast @ np.linalg.pinv(middle) @ contrast)
-        details.update(wald_cluster_statistic=wald, wald_cluster_rank=rank,
-                       wald_cluster_p_value=float(sps.chi2.sf(wald, rank)) if rank else None)
-    slope_of = dict(zip(levels, b))
-    per_worker["slope"] = [slope_of.get(w if g == "own" else POOLED, np.nan) if g != "dropped" else np.nan
-                           for w, g in zip(per_worker["worker"], per_worker["group"])]
-    return result(Stat(lr, None, None, float(sps.chi2.sf(lr, dof)), n, method, n_dropped, None, details))
+        details.update(_equal_slopes_wald(separate_X, y, np.asarray(separate.params), groups, dof))
+    per_worker["slope"] = _worker_slopes(per_worker, dict(zip(levels, b)))
+    return WorkerHeterogeneity(Stat(lr, None, None, float(sps.chi2.sf(lr, dof)), n, method, n_dropped, None, details),
+                               per_worker)

@@ -293,6 +293,119 @@ def cluster_sandwich(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups: n
     return bread, bread @ (per_cluster.T @ per_cluster) @ bread * correction
 
 
+def _complete_rows(delta, outcome, clusters, covariates
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]:
+    """(delta, outcome, covariates, their names, cluster labels, complete-row mask) as arrays, so that input of
+    the wrong shape or a non-binary outcome fails before any fit."""
+    d = np.asarray(delta, dtype=float).ravel()
+    y = np.asarray(outcome, dtype=float).ravel()
+    if d.shape != y.shape:
+        raise ValueError(f"delta and outcome differ in length: {d.shape}, {y.shape}")
+    cov, names = covariate_matrix(covariates, len(d))
+    labels = np.arange(len(d)) if clusters is None else np.asarray(clusters)
+    if labels.shape != d.shape:
+        raise ValueError(f"clusters has shape {labels.shape}, expected {d.shape}")
+    keep = np.isfinite(d) & np.isfinite(y) & np.all(np.isfinite(cov), axis=1)
+    if np.any((y[keep] != 0) & (y[keep] != 1)):
+        raise ValueError(f"outcome must be 0 or 1; got {np.unique(y[keep][(y[keep] != 0) & (y[keep] != 1)])}")
+    return d, y, cov, names, labels, keep
+
+
+def _data_reason(d: np.ndarray, y: np.ndarray, n_params: int, intercept: bool) -> tuple[str | None, float]:
+    """(why alpha cannot be fitted on these rows, or None; delta's scale): checked in this order so that the
+    scale is computed only where it exists. The scale is the sd (ddof 1) for Verbalized Sampling's reading,
+    else the rms, which does not depend on which item of a pair is listed first."""
+    n = len(d)
+    if n < max(MIN_ROWS, n_params + 1):
+        return f"only {n} complete rows for {n_params} parameters; need at least {max(MIN_ROWS, n_params + 1)}", 0.0
+    if y.min() == y.max():
+        return f"every outcome is {int(y[0])}: no variation to fit", 0.0
+    scale = float(np.std(d, ddof=1)) if intercept else float(np.sqrt(np.mean(d**2)))
+    if scale == 0:
+        return f"delta is {'constant' if intercept else '0'} on every row: z is undefined", scale
+    return None, scale
+
+
+def _logit_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    """(coefficients, None) of the logit of y on X by statsmodels' GLM Binomial, or (None, why) where its
+    maximum-likelihood estimate does not exist (separation) or was not reached."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
+        except (np.linalg.LinAlgError, ValueError) as err:
+            return None, f"the fit failed: {err}"
+    kinds = {type(w.message) for w in caught}
+    params = np.asarray(res.params, dtype=float)
+    fitted = expit(X @ params)
+    if PerfectSeparationWarning in kinds or np.all(np.abs(y - fitted) < PERFECT_FIT):
+        return None, ("perfect separation: the regressors predict every outcome, the maximum-likelihood alpha is "
+                      "infinite")
+    if ConvergenceWarning in kinds or not res.converged:
+        return None, "the likelihood maximisation did not converge"
+    return params, None
+
+
+def _coefficient_details(names: tuple[str, ...], params: np.ndarray, sandwich: np.ndarray) -> dict:
+    """Each covariate's coefficient and cluster-robust SE (None where not finite), so a reader can see what
+    the covariates absorbed."""
+    out: dict = {}
+    with np.errstate(invalid="ignore"):
+        for j, name in enumerate(names, start=1):
+            out[f"coef_{name}"] = finite_or_none(float(params[j]))
+            out[f"se_cluster_{name}"] = finite_or_none(float(np.sqrt(sandwich[j, j])))
+    return out
+
+
+def _separated_covariates(names: tuple[str, ...], params: np.ndarray) -> str:
+    """The covariates whose coefficient diverged: a covariate whose rows all went one way (a rare policy) drifts
+    to infinity; alpha is still estimated, but that covariate's own coefficient and SE mean nothing."""
+    return ", ".join(name for name, coef in zip(names, params[1:])
+                     if not np.isfinite(coef) or abs(coef) > SEPARATED_COEF)
+
+
+def _bootstrap_alpha(X: np.ndarray, y: np.ndarray, d: np.ndarray, labels: np.ndarray, params: np.ndarray,
+                  scale: float, intercept: bool, resamples: ClusterResamples | None, confidence: float
+                  ) -> tuple[np.ndarray | None, float | None, dict]:
+    """(alpha's bootstrap replicates, the p that inverts their percentile interval against 0, the interval's
+    counts and seed for the details); (None, None, {}) without resamples. Large data takes one Newton step per
+    resample instead of a full refit (FULL_REFIT_MAX_ROWS)."""
+    if resamples is None:
+        return None, None, {}
+    replicates = _one_step_replicates if len(y) > FULL_REFIT_MAX_ROWS else _alpha_replicates
+    reps = replicates(X, y, d, labels, resamples, params, scale, intercept)
+    interval = percentile_interval(reps, confidence)
+    return reps, percentile_p_value(reps, 0.0), {**interval.details(), "seed": resamples.seed}
+
+
+def _three_readings(alpha: float, wald: tuple[float, float], reps: np.ndarray | None, p_value: float | None,
+                    n: int, method: str, n_dropped: int, details: dict, confidence: float,
+                    intercept: bool) -> TypicalityFit:
+    """alpha, exp(alpha) and sigmoid(alpha) - sigmoid(-alpha) with their intervals mapped from alpha's (both
+    increase with alpha), so that the three readings share one fit and one set of resamples."""
+
+    def stat(transform, extra: dict) -> Stat:
+        det = {**details, **extra,
+               "wald_ci_low": float(transform(wald[0])), "wald_ci_high": float(transform(wald[1]))}
+        if reps is not None:
+            with np.errstate(over="ignore"):  # exp of a diverged refit is inf: a legitimate, if useless, bound
+                iv = percentile_interval(transform(reps), confidence)
+            det.update(percentile_ci_low=iv.low, percentile_ci_high=iv.high)
+        return Stat(float(transform(alpha)), det["wald_ci_low"], det["wald_ci_high"], p_value, n, method, n_dropped,
+                    None, det)
+
+    return TypicalityFit(
+        alpha=stat(lambda a: a, {}),
+        odds_ratio=stat(np.exp, {"scale": f"odds ratio of item i winning per {'sd' if intercept else 'rms'} unit of "
+                                          "delta"}),
+        delta_p=stat(lambda a: expit(a) - expit(-a),
+                     {"scale": "P(win) at z = +1 minus at z = -1, covariates at 0"}),
+    )
+
+
 def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: int = 1000, seed: int = 0,
                      confidence: float = 0.95, resamples: ClusterResamples | None = None,
                      p_method: AlphaP = "wald", intercept: bool = False) -> TypicalityFit:
@@ -349,39 +462,19 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     >>> round(fit.alpha.estimate, 3), round(fit.alpha.details["rms"], 4), fit.alpha.n
     (0.372, 1.3693, 8)
     """
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
-    d = np.asarray(delta, dtype=float).ravel()
-    y = np.asarray(outcome, dtype=float).ravel()
-    if d.shape != y.shape:
-        raise ValueError(f"delta and outcome differ in length: {d.shape}, {y.shape}")
-    cov, names = covariate_matrix(covariates, len(d))
-    labels = np.arange(len(d)) if clusters is None else np.asarray(clusters)
-    if labels.shape != d.shape:
-        raise ValueError(f"clusters has shape {labels.shape}, expected {d.shape}")
-    keep = np.isfinite(d) & np.isfinite(y) & np.all(np.isfinite(cov), axis=1)
-    if np.any((y[keep] != 0) & (y[keep] != 1)):
-        raise ValueError(f"outcome must be 0 or 1; got {np.unique(y[keep][(y[keep] != 0) & (y[keep] != 1)])}")
+    d, y, cov, names, labels, keep = _complete_rows(delta, outcome, clusters, covariates)
     n, n_dropped = int(keep.sum()), int((~keep).sum())
-    unit = "row" if clusters is None else "cluster"
     with_ci = n_resamples > 0 or resamples is not None
-    method = _method(names, n, with_ci, p_method, unit, intercept)
+    method = _method(names, n, with_ci, p_method, "row" if clusters is None else "cluster", intercept)
     d, y, cov, labels = d[keep], y[keep], cov[keep], labels[keep]
     if intercept:
         cov, names = np.column_stack([np.ones(n), cov]), ("intercept", *names)
     n_clusters = len(np.unique(labels)) if n else 0
     details: dict = {"n_clusters": n_clusters, "covariates": ", ".join(names)}
     p = 1 + len(names)
-    if n < max(MIN_ROWS, p + 1):
-        return _undefined(n, method, f"only {n} complete rows for {p} parameters; need at least "
-                                     f"{max(MIN_ROWS, p + 1)}", n_dropped, details)
-    if y.min() == y.max():
-        return _undefined(n, method, f"every outcome is {int(y[0])}: no variation to fit", n_dropped, details)
-    scale = float(np.std(d, ddof=1)) if intercept else float(np.sqrt(np.mean(d**2)))
-    if scale == 0:
-        return _undefined(n, method, f"delta is {'constant' if intercept else '0'} on every row: z is undefined",
-                          n_dropped, details)
+    reason, scale = _data_reason(d, y, p, intercept)
+    if reason is not None:
+        return _undefined(n, method, reason, n_dropped, details)
     details["sd" if intercept else "rms"] = scale
     if n_clusters < 2:
         return _undefined(n, method, "fewer than 2 clusters: no cluster-robust standard error", n_dropped, details)
@@ -389,72 +482,31 @@ def typicality_alpha(delta, outcome, clusters, covariates=None, *, n_resamples: 
     if np.linalg.matrix_rank(X) < p:
         return _undefined(n, method, "the regressors are collinear (z with a covariate, or covariates together)",
                           n_dropped, details)
-    groups = np.unique(labels, return_inverse=True)[1]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
-        except (np.linalg.LinAlgError, ValueError) as err:
-            return _undefined(n, method, f"the fit failed: {err}", n_dropped, details)
-    kinds = {type(w.message) for w in caught}
-    params = np.asarray(res.params, dtype=float)
-    fitted = expit(X @ params)
-    if PerfectSeparationWarning in kinds or np.all(np.abs(y - fitted) < PERFECT_FIT):
-        return _undefined(n, method, "perfect separation: the regressors predict every outcome, the "
-                                     "maximum-likelihood alpha is infinite", n_dropped, details)
-    if ConvergenceWarning in kinds or not res.converged:
-        return _undefined(n, method, "the likelihood maximisation did not converge", n_dropped, details)
-    bread, sandwich = cluster_sandwich(X, y, params, groups)
+    params, reason = _logit_fit(X, y)
+    if params is None:
+        return _undefined(n, method, reason, n_dropped, details)
+    bread, sandwich = cluster_sandwich(X, y, params, np.unique(labels, return_inverse=True)[1])
     se, model_se = float(np.sqrt(sandwich[0, 0])), float(np.sqrt(bread[0, 0]))
     if not np.isfinite(params[0]) or not (np.isfinite(se) and se > 0):
         return _undefined(n, method, "non-finite standard error of alpha (the information matrix is singular)",
                           n_dropped, details)
-    # A covariate whose rows all went one way (a rare policy) has a coefficient drifting to infinity: alpha
-    # is still estimated, but that covariate's own coefficient and SE mean nothing; name them.
-    details["separated_covariates"] = ", ".join(
-        name for name, coef in zip(names, params[1:]) if not np.isfinite(coef) or abs(coef) > SEPARATED_COEF)
+    details["separated_covariates"] = _separated_covariates(names, params)
     alpha = float(params[0])
     wald_low, wald_high, p_wald = t_interval(alpha, se, n_clusters - 1, confidence, 0.0)
     details.update(se_cluster=se, se_model=model_se, wald_ci_low=wald_low, wald_ci_high=wald_high,
                    confidence=confidence)
-    with np.errstate(invalid="ignore"):
-        for j, name in enumerate(names, start=1):
-            details[f"coef_{name}"] = finite_or_none(float(params[j]))
-            details[f"se_cluster_{name}"] = finite_or_none(float(np.sqrt(sandwich[j, j])))
-    reps = None
-    p_boot = None
-    resamples = draw_unless_given(resamples, labels, n_resamples, seed)
-    if resamples is not None:
-        replicates = _one_step_replicates if n > FULL_REFIT_MAX_ROWS else _alpha_replicates
-        reps = replicates(X, y, d, labels, resamples, params, scale, intercept)
-        interval = percentile_interval(reps, confidence)
-        p_boot = percentile_p_value(reps, 0.0)
-        details.update(interval.details(), seed=resamples.seed)
+    details.update(_coefficient_details(names, params, sandwich))
+    reps, p_boot, boot_details = _bootstrap_alpha(X, y, d, labels, params, scale, intercept,
+                                               draw_unless_given(resamples, labels, n_resamples, seed), confidence)
+    details.update(boot_details)
     if p_method == "wald":
         p_value = p_wald
         if reps is not None:
             details["p_value_bootstrap"] = p_boot
     else:
         p_value, details["p_value_wald"] = p_boot, p_wald
-
-    def stat(transform, extra: dict) -> Stat:
-        det = {**details, **extra,
-               "wald_ci_low": float(transform(wald_low)), "wald_ci_high": float(transform(wald_high))}
-        if reps is not None:
-            with np.errstate(over="ignore"):  # exp of a diverged refit is inf: a legitimate, if useless, bound
-                iv = percentile_interval(transform(reps), confidence)
-            det.update(percentile_ci_low=iv.low, percentile_ci_high=iv.high)
-        return Stat(float(transform(alpha)), det["wald_ci_low"], det["wald_ci_high"], p_value, n, method, n_dropped,
-                    None, det)
-
-    return TypicalityFit(
-        alpha=stat(lambda a: a, {}),
-        odds_ratio=stat(np.exp, {"scale": f"odds ratio of item i winning per {'sd' if intercept else 'rms'} unit of "
-                                          "delta"}),
-        delta_p=stat(lambda a: expit(a) - expit(-a),
-                     {"scale": "P(win) at z = +1 minus at z = -1, covariates at 0"}),
-    )
-
+    return _three_readings(alpha, (wald_low, wald_high), reps, p_value, n, method, n_dropped, details, confidence,
+                           intercept)
 
 def policy_contrasts(policy_i, policy_j, reference: str | None = None) -> pd.DataFrame:
     """Policy fixed effects for a pair model without intercept: per policy P (but the reference) the column
@@ -559,6 +611,71 @@ def axis_pairs(frame: pd.DataFrame, measure_col: str, *, post_col: str = "post_i
     return out
 
 
+def _ordinal_method(overall_col: str, quality_cols: tuple[str, ...]) -> str:
+    """The method string of `typicality_ordinal`, so that its estimate can be read without the code."""
+    return (f"ordered logit (statsmodels OrderedModel, logit) of {overall_col} on "
+            f"{', '.join(quality_cols)} and the measure standardised over the rows used (sd, ddof 1); the "
+            "estimate is the measure's coefficient (log-odds of a higher rating per sd); p and ci: Wald with "
+            "t(G - 1) quantiles, cluster-robust (sandwich) SE by post (OrderedModel supports cov_type='cluster'; "
+            "the normal p in details.p_value_normal)")
+
+
+def _ordinal_reason(values: np.ndarray, levels: np.ndarray, n_clusters: int, overall_col: str
+                    ) -> tuple[str | None, float]:
+    """(why the ordered logit cannot be fitted on these complete rows, or None; the measure's sd), checked before
+    any fit so that each undefined result names its cause."""
+    n, k = len(values), values.shape[1] - 1
+    if len(levels) < 2:
+        return f"{overall_col} takes fewer than 2 values on the complete rows", 0.0
+    if n < k + len(levels) + 1:
+        return f"only {n} complete rows for {k + len(levels) - 1} parameters", 0.0
+    sd = float(np.std(values[:, -1], ddof=1))
+    if sd == 0:
+        return "the measure is constant on the complete rows", sd
+    if n_clusters < 2:
+        return "fewer than 2 posts: no cluster-robust standard error", sd
+    return None, sd
+
+
+def _ordered_logit(endog: pd.Series, exog: pd.DataFrame, **kwargs):
+    """(statsmodels OrderedModel logit fit, converged), with convergence read from both the optimiser and
+    statsmodels' warning, which each miss some failures."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = OrderedModel(endog, exog, distr="logit").fit(method="bfgs", disp=0, maxiter=5000, gtol=1e-8, **kwargs)
+    converged = res.mle_retvals.get("converged", False) and ConvergenceWarning not in {
+        type(w.message) for w in caught}
+    return res, converged
+
+
+def _ordinal_null_llf(reduced, outcome: np.ndarray, levels: np.ndarray) -> float:
+    """The log-likelihood without the measure for its likelihood-ratio test: the fit on the quality ratings, or
+    with none the thresholds alone (the observed level shares)."""
+    if reduced is not None:
+        return float(reduced.llf)
+    counts = np.bincount(np.searchsorted(levels, outcome))
+    return float(np.sum(np.log(counts / len(outcome)) * counts))
+
+
+def _ordinal_details(res, plain, null_llf: float, quality_cols: tuple[str, ...], sd: float,
+                     confidence: float) -> dict:
+    """The details beside the measure's estimate: both SEs, the LR test with rows independent (as Verbalized
+    Sampling reports it), the quality coefficients and statsmodels' normal p."""
+    lr = max(0.0, 2 * (float(plain.llf) - null_llf))
+    # The model-based SE is NaN where the plain fit's Hessian is singular (a few rows); the cluster SE stands.
+    details: dict = {"se_cluster": float(res.bse["measure"]), "se_model": finite_or_none(float(plain.bse["measure"])),
+                     "confidence": confidence, "sd_measure": sd,
+                     "lr_statistic": lr, "lr_p_value_independent": float(sps.chi2.sf(lr, 1))}
+    for name in quality_cols:
+        details[f"coef_{name}"] = finite_or_none(float(res.params[name]))
+        details[f"se_cluster_{name}"] = finite_or_none(float(res.bse[name]))
+    details["p_value_normal"] = float(res.pvalues["measure"])
+    return details
+
+
 def typicality_ordinal(frame: pd.DataFrame, measure_col: str, *, post_col: str = "post_id",
                        overall_col: str = "overall", quality_cols: tuple[str, ...] = QUALITY_AXES,
                        confidence: float = 0.95) -> Stat:
@@ -587,9 +704,6 @@ def typicality_ordinal(frame: pd.DataFrame, measure_col: str, *, post_col: str =
     >>> s.defined, s.ci_low < s.estimate < s.ci_high, s.n
     (True, True, 300)
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
     cols = [overall_col, *quality_cols, measure_col]
     missing = [c for c in (post_col, *cols) if c not in frame.columns]
     if missing:
@@ -597,11 +711,7 @@ def typicality_ordinal(frame: pd.DataFrame, measure_col: str, *, post_col: str =
     values = frame[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     keep = np.all(np.isfinite(values), axis=1)
     n, n_dropped = int(keep.sum()), int((~keep).sum())
-    method = (f"ordered logit (statsmodels OrderedModel, logit) of {overall_col} on "
-              f"{', '.join(quality_cols)} and the measure standardised over the rows used (sd, ddof 1); the "
-              "estimate is the measure's coefficient (log-odds of a higher rating per sd); p and ci: Wald with "
-              "t(G - 1) quantiles, cluster-robust (sandwich) SE by post (OrderedModel supports cov_type='cluster'; "
-              "the normal p in details.p_value_normal)")
+    method = _ordinal_method(overall_col, quality_cols)
     values, labels = values[keep], frame[post_col].to_numpy()[keep]
     n_clusters = len(np.unique(labels)) if n else 0
     details: dict = {"n_clusters": n_clusters}
@@ -609,42 +719,23 @@ def typicality_ordinal(frame: pd.DataFrame, measure_col: str, *, post_col: str =
         return Stat.undefined(0, method, "only 0 complete rows (each misses a rating or the measure)", n_dropped,
                               details)
     k = len(quality_cols) + 1
-    levels = np.unique(values[:, 0]) if n else np.zeros(0)
+    levels = np.unique(values[:, 0])
     details["n_levels"] = len(levels)
-    if len(levels) < 2:
-        return Stat.undefined(n, method, f"{overall_col} takes fewer than 2 values on the complete rows", n_dropped,
-                              details)
-    if n < k + len(levels) + 1:
-        return Stat.undefined(n, method, f"only {n} complete rows for {k + len(levels) - 1} parameters", n_dropped,
-                              details)
-    sd = float(np.std(values[:, -1], ddof=1))
-    if sd == 0:
-        return Stat.undefined(n, method, "the measure is constant on the complete rows", n_dropped, details)
-    if n_clusters < 2:
-        return Stat.undefined(n, method, "fewer than 2 posts: no cluster-robust standard error", n_dropped, details)
+    reason, sd = _ordinal_reason(values, levels, n_clusters, overall_col)
+    if reason is not None:
+        return Stat.undefined(n, method, reason, n_dropped, details)
     exog = np.column_stack([values[:, 1:-1], (values[:, -1] - values[:, -1].mean()) / sd])
     centred = exog - exog.mean(axis=0)
     if np.linalg.matrix_rank(centred) < k:
         return Stat.undefined(n, method, "the regressors are constant or collinear (OrderedModel has no intercept "
                                          "to absorb a constant column)", n_dropped, details)
-    names = [*quality_cols, "measure"]
-    exog_frame = pd.DataFrame(exog, columns=names)
+    exog_frame = pd.DataFrame(exog, columns=[*quality_cols, "measure"])
     groups = np.unique(labels, return_inverse=True)[1]
     endog = pd.Series(pd.Categorical(values[:, 0], categories=levels, ordered=True))
-
-    def fit(x: pd.DataFrame, **kwargs):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = OrderedModel(endog, x, distr="logit").fit(method="bfgs", disp=0, maxiter=5000, gtol=1e-8,
-                                                            **kwargs)
-        converged = res.mle_retvals.get("converged", False) and ConvergenceWarning not in {
-            type(w.message) for w in caught}
-        return res, converged
-
     try:
-        res, converged = fit(exog_frame, cov_type="cluster", cov_kwds={"groups": groups})
-        plain, _ = fit(exog_frame)
-        reduced, _ = fit(exog_frame[list(quality_cols)]) if quality_cols else (None, True)
+        res, converged = _ordered_logit(endog, exog_frame, cov_type="cluster", cov_kwds={"groups": groups})
+        plain, _ = _ordered_logit(endog, exog_frame)
+        reduced, _ = _ordered_logit(endog, exog_frame[list(quality_cols)]) if quality_cols else (None, True)
     except (np.linalg.LinAlgError, ValueError) as err:
         return Stat.undefined(n, method, f"the fit failed: {err}", n_dropped, details)
     if not converged:
@@ -655,21 +746,10 @@ def typicality_ordinal(frame: pd.DataFrame, measure_col: str, *, post_col: str =
     # t(G - 1) quantiles and p, as alpha's Wald interval: with 8 posts the normal ones held the truth in 91% of
     # samples (`benchmarks/bench_interval_coverage.py`).
     q = float(sps.t.ppf(0.5 + confidence / 2, n_clusters - 1))
-    null_llf = (float(reduced.llf) if reduced is not None
-                else float(np.sum(np.log(np.bincount(np.searchsorted(levels, values[:, 0])) / n)
-                                  * np.bincount(np.searchsorted(levels, values[:, 0])))))
-    lr = max(0.0, 2 * (float(plain.llf) - null_llf))
-    # The model-based SE is NaN where the plain fit's Hessian is singular (a few rows); the cluster SE stands.
-    details.update(se_cluster=se, se_model=finite_or_none(float(plain.bse["measure"])), confidence=confidence,
-                   sd_measure=sd,
-                   lr_statistic=lr, lr_p_value_independent=float(sps.chi2.sf(lr, 1)))
-    for name in quality_cols:
-        details[f"coef_{name}"] = finite_or_none(float(res.params[name]))
-        details[f"se_cluster_{name}"] = finite_or_none(float(res.bse[name]))
-    details["p_value_normal"] = float(res.pvalues["measure"])
+    details.update(_ordinal_details(res, plain, _ordinal_null_llf(reduced, values[:, 0], levels), quality_cols, sd,
+                                    confidence))
     p_value = float(2 * sps.t.sf(abs(estimate) / se, n_clusters - 1))
     return Stat(estimate, estimate - q * se, estimate + q * se, p_value, n, method, n_dropped, None, details)
-
 
 def alpha_replicates(delta, outcome, clusters, resamples: ClusterResamples, alpha: float, rms: float) -> np.ndarray:
     """(B,) alpha without covariates on each resample of `resamples`, started from the full-sample fit (`alpha`,

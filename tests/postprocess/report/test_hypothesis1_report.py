@@ -192,7 +192,7 @@ def test_copying_is_named_when_the_copy_adjusted_interval_contains_zero():
     rows = [alpha("all", 0.1, 0.5), alpha("length_adjusted", 0.1, 0.6), alpha("copy_adjusted", -0.1, 0.4)]
     text = " ".join(findings({"runs": [{"model_name": "m", "display_name": "m", "tasks": {}}],
                               "settings": {"confidence": 0.95}}, statistics_table(rows)))
-    assert "extractiveness held fixed, α is 0.150 [-0.100, 0.400]" in text and "copying from the source" in text
+    assert "copying held fixed, α is 0.150 [-0.100, 0.400]" in text and "copying from the source" in text
     rows[2] = alpha("copy_adjusted", 0.05, 0.4)
     text = " ".join(findings({"runs": [{"model_name": "m", "display_name": "m", "tasks": {}}],
                               "settings": {"confidence": 0.95}}, statistics_table(rows)))

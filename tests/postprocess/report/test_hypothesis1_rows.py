@@ -74,13 +74,13 @@ def test_frame_has_worker_and_copy_columns(report):
 
 
 def test_copy_columns_equal_the_estimator(report):
-    from postprocess.stats.extractiveness import extractiveness
+    from postprocess.stats.copying import copying
 
     frame = report["frames"]["axis"].iloc[0]
     assert np.isfinite(frame["copy_coverage"])
     no_measure, _ = read_samples(next(iter(report["frames_paths"])), progress=False)
     assert no_measure["copy_coverage"].isna().all()  # without a copy measure: NaN, not an error
-    assert extractiveness("w1 w2", "w1 w2 w3").coverage == 1.0
+    assert copying("w1 w2", "w1 w2 w3").coverage == 1.0
 
 
 def test_cmp_alpha_rows_equal_the_estimator(report):

@@ -13,7 +13,7 @@ from postprocess.report.run_statistics import _kw, cmp_baseline_rows
 from postprocess.stats.agreement import agreement
 from postprocess.stats.baselines import available_rules
 from postprocess.stats.bootstrap import Settings
-from postprocess.stats.extractiveness import extractiveness_table
+from postprocess.stats.copying import copying_table
 from tests.helpers.paths import SFF_DIR, require_shared
 
 SETTINGS = Settings(n_resamples=200, seed=3)
@@ -27,7 +27,7 @@ def batch18() -> pd.DataFrame:
     rows = []
     for r in records:
         a, b = (s["text"] for s in r["summaries"])
-        cov = extractiveness_table([a, b], [r["info"]["post"]] * 2)["coverage"].tolist()
+        cov = copying_table([a, b], [r["info"]["post"]] * 2)["coverage"].tolist()
         rows.append({"post_id": r["info"]["id"], "choice": r["choice"], "text_a": a, "text_b": b,
                      "n_bytes_a": len(a.encode("utf-8")), "n_bytes_b": len(b.encode("utf-8")),
                      "copy_coverage_a": cov[0], "copy_coverage_b": cov[1]})

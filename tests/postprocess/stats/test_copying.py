@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from postprocess.stats.extractiveness import (
-    extractiveness,
-    extractiveness_table,
+from postprocess.stats.copying import (
+    copying,
+    copying_table,
     fragments,
     tokens,
 )
@@ -60,45 +60,45 @@ def test_the_greedy_scan_resumes_after_a_match():
 
 def test_a_copied_summary_and_one_with_no_word_of_the_source():
     source = "Police said the man was arrested on Tuesday after a long chase."
-    copy = extractiveness(source, source)
+    copy = copying(source, source)
     n = len(source.split())
     assert (copy.coverage, copy.density, copy.n_summary_tokens) == (1.0, float(n), n)
     assert (copy.ngram_share_1, copy.ngram_share_2, copy.ngram_share_3) == (1.0, 1.0, 1.0)
-    novel = extractiveness("Officers detained someone yesterday", source)
+    novel = copying("Officers detained someone yesterday", source)
     assert (novel.coverage, novel.density, novel.ngram_share_1, novel.ngram_share_2) == (0.0, 0.0, 0.0, 0.0)
 
 
 def test_hand_worked_fragments_and_ngram_shares():
     # Source: the cat sat on the mat. Summary (lowercased): "the cat sat quietly on the mat today"
     # fragments: "the cat sat" (3), "on the mat" (3); coverage 6/8, density (9 + 9)/8.
-    e = extractiveness("The cat sat quietly on the mat today", "the cat sat on the mat")
+    e = copying("The cat sat quietly on the mat today", "the cat sat on the mat")
     assert (e.coverage, e.density) == (6 / 8, 18 / 8)
     assert e.ngram_share_1 == 6 / 8  # quietly, today are new
     assert e.ngram_share_2 == 4 / 7  # the cat, cat sat, on the, the mat of 7 bigrams
     assert e.ngram_share_3 == 2 / 6  # the cat sat, on the mat of 6 trigrams
     # Case is ignored, punctuation is part of a word.
     assert tokens("The MAT.") == ["the", "mat."]
-    assert extractiveness("mat.", "the mat").coverage == 0.0
+    assert copying("mat.", "the mat").coverage == 0.0
 
 
 def test_short_and_empty_summaries():
-    e = extractiveness("cat", "the cat")
+    e = copying("cat", "the cat")
     assert e.coverage == 1.0 and np.isnan(e.ngram_share_2) and np.isnan(e.ngram_share_3)
-    empty = extractiveness("   ", "the cat")
+    empty = copying("   ", "the cat")
     assert np.isnan(empty.coverage) and np.isnan(empty.density) and empty.n_summary_tokens == 0
-    assert extractiveness("the cat", "").coverage == 0.0
+    assert copying("the cat", "").coverage == 0.0
 
 
 def test_table_matches_one_at_a_time_and_checks_lengths():
     summaries = ["the cat sat", "a dog", "cat cat cat"]
     sources = ["the cat sat on the mat", "the cat sat on the mat", "a cat"]
-    table = extractiveness_table(summaries, sources)
+    table = copying_table(summaries, sources)
     for row, (s, src) in zip(table.to_dict("records"), zip(summaries, sources)):
-        assert row == pytest.approx(vars(extractiveness(s, src)), nan_ok=True)
+        assert row == pytest.approx(vars(copying(s, src)), nan_ok=True)
     assert list(table.columns) == ["coverage", "density", "ngram_share_1", "ngram_share_2", "ngram_share_3",
                                    "n_summary_tokens", "n_source_tokens"]
     with pytest.raises(ValueError):
-        extractiveness_table(["a"], ["a", "b"])
+        copying_table(["a"], ["a", "b"])
 
 
 def test_smoke_on_real_summaries():
@@ -108,7 +108,7 @@ def test_smoke_on_real_summaries():
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     summaries = [s["text"] for r in rows for s in r["summaries"]]
     posts = [r["info"]["post"] for r in rows for _ in r["summaries"]]
-    table = extractiveness_table(summaries, posts)
+    table = copying_table(summaries, posts)
     assert len(table) == 2 * len(rows)
     assert table.coverage.between(0, 1).all() and (table.density >= 0).all()
     assert (table.density <= table.n_summary_tokens).all()

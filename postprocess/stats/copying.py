@@ -90,7 +90,7 @@ def fragments(summary: Sequence[str], source: Sequence[str],
 
 
 @dataclass(frozen=True)
-class Extractiveness:
+class Copying:
     """One summary's copying from its source. `coverage` and `density` (Grusky et al. 2018) and
     `ngram_share_<n>` (share of the summary's n-grams, counted with repeats, that occur anywhere in the
     source) are NaN for an empty summary (and the n-gram shares for summaries shorter than n tokens)."""
@@ -109,7 +109,7 @@ def _ngrams(toks: Sequence[str], n: int) -> list[tuple[str, ...]]:
 
 
 def _measure(summary: list[str], source: list[str], positions: dict[str, list[int]],
-             source_ngrams: dict[int, set]) -> Extractiveness:
+             source_ngrams: dict[int, set]) -> Copying:
     frags = fragments(summary, source, positions)
     size = len(summary)
     shares = []
@@ -118,33 +118,33 @@ def _measure(summary: list[str], source: list[str], positions: dict[str, list[in
         shares.append(float(np.mean([g in source_ngrams[n] for g in grams])) if grams else np.nan)
     coverage = sum(f.length for f in frags) / size if size else np.nan
     density = sum(f.length**2 for f in frags) / size if size else np.nan
-    return Extractiveness(coverage, density, *shares, size, len(source))
+    return Copying(coverage, density, *shares, size, len(source))
 
 
-def extractiveness(summary: str, source: str) -> Extractiveness:
+def copying(summary: str, source: str) -> Copying:
     """Coverage, density and n-gram shares of `summary` against `source` (texts; `tokens` splits them).
 
     Examples
     --------
     A summary that copies its source whole: one fragment of every token, coverage 1, density its length.
 
-    >>> e = extractiveness("The cat sat on the mat", "the cat sat on the mat")
+    >>> e = copying("The cat sat on the mat", "the cat sat on the mat")
     >>> e.coverage, e.density, e.ngram_share_3
     (1.0, 6.0, 1.0)
-    >>> extractiveness("dogs bark loudly", "the cat sat on the mat").coverage
+    >>> copying("dogs bark loudly", "the cat sat on the mat").coverage
     0.0
     """
     summ, src = tokens(summary), tokens(source)
     return _measure(summ, src, _positions(src), {n: set(_ngrams(src, n)) for n in NGRAM_ORDERS})
 
 
-def extractiveness_table(summaries: Iterable[str], sources: Iterable[str]) -> pd.DataFrame:
-    """One row of `Extractiveness` per (summary, source) pair, in order; each distinct source is tokenised and
+def copying_table(summaries: Iterable[str], sources: Iterable[str]) -> pd.DataFrame:
+    """One row of `Copying` per (summary, source) pair, in order; each distinct source is tokenised and
     indexed once (a post carries many summaries).
 
     Examples
     --------
-    >>> t = extractiveness_table(["a b", "c", ""], ["a b c", "a b c", "a b c"])
+    >>> t = copying_table(["a b", "c", ""], ["a b c", "a b c", "a b c"])
     >>> t[["coverage", "density", "n_summary_tokens"]].to_dict("list")
     {'coverage': [1.0, 1.0, nan], 'density': [2.0, 1.0, nan], 'n_summary_tokens': [2, 1, 0]}
     """
@@ -156,5 +156,5 @@ def extractiveness_table(summaries: Iterable[str], sources: Iterable[str]) -> pd
             cache[source] = (src, _positions(src), {n: set(_ngrams(src, n)) for n in NGRAM_ORDERS})
         src, positions, grams = cache[source]
         rows.append(asdict(_measure(tokens(summary), src, positions, grams)))
-    columns = list(Extractiveness.__dataclass_fields__)
+    columns = list(Copying.__dataclass_fields__)
     return pd.DataFrame(rows, columns=columns)
