@@ -46,7 +46,7 @@ interval are named beside it and not simulated twice):
 * ``ranking_accuracy`` (`postprocess.stats.ranking.ranking_accuracy`; `idealised_ranking_accuracy` shares its
   interval code): agreement's data without model ties; the truth 0.6.
 * ``agreement_wilson`` (`postprocess.stats.ranking.wilson_agreement`): agreement's data, pairs taken as independent
-  (Verbalized Sampling's reading, printed beside the report's own interval, not switched).
+  (Verbalized Sampling's reading, kept in the tables but not printed in report.md, not switched).
 * ``human_agreement`` (`postprocess.stats.human_ceiling.human_agreement`): 1-5 pairs per post, each judged by 2-4
   workers who choose the first summary with the post's q_g ~ Beta(4, 1.5); the truth E[q² + (1 - q)²] = 0.664.
 * ``ordinal`` (`postprocess.stats.typicality.typicality_ordinal`): 2-10 summaries per post, accuracy 1-7, the
@@ -66,6 +66,14 @@ interval are named beside it and not simulated twice):
   ``post_entropy_difference`` (`post_ratio_difference`; `post_perplexity_difference` shares it): per post 50-400
   tokens and a per-token entropy (or negative log-prob) of post mean 2.5 + N(0, 0.3²), token noise of sd 1; the model's
   post mean 0.1 lower + N(0, 0.05²). Truths: exp(2.5) and -0.1 (tokens are independent of the post's mean).
+* ``distinct_1_across`` ... ``compression_ratio_across`` (`postprocess.report.generation_statistics.AcrossInput.
+  differences`: the across-input difference, model minus reference, of each lexical `DIVERSITY` statistic of the
+  first samples; the single-run across-input rows share its jackknife): texts of 12-39 words, 35% from the post's
+  own topic words, the rest from a Zipf vocabulary of 3,000 words (exponent 1.1, the model's 1.3), with one of 12
+  stock phrases at the post's propensity ~ Beta(2, 6) (the model's 0.2 higher); posts shared (paired). Before: the
+  half-sample (delete-d) jackknife with normal quantiles; after: the delete-one jackknife, t(G - 1). The level of a
+  set statistic depends on N: its truth is the mean difference over 1,000 draws of N posts. The six kinds share
+  each replication's texts (`_lexical_replication`).
 
 Every replication draws its data from its own seed (the run's seed, the kind and the replication's number), so a
 table is reproducible; `benchmarks/bench_interval_coverage.py` prints it,
@@ -90,6 +98,7 @@ from postprocess.compare.concentration import flip_table
 from postprocess.compare.paired import agreement_difference, alpha_difference, correlation_difference, mean_difference
 from postprocess.report.generation_statistics import (
     DELETE_ONE_NOTE,
+    AcrossInput,
     mean_stat,
     post_ratio_difference,
     post_ratio_stat,
@@ -98,6 +107,7 @@ from postprocess.stats import correlation
 from postprocess.stats.agreement import agreement
 from postprocess.stats.bootstrap import Settings, draw_unless_given, t_interval
 from postprocess.stats.correlation import kendall, partial_spearman, pearson, spearman
+from postprocess.stats.diversity import DIVERSITY, TextSet
 from postprocess.stats.human_ceiling import human_agreement
 from postprocess.stats.jackknife import MAX_SUBSETS, half_samples, jackknife_stat
 from postprocess.stats.ranking import ranking_accuracy, wilson_agreement
@@ -108,7 +118,7 @@ from postprocess.stats.typicality import typicality_alpha, typicality_ordinal
 KINDS = ("agreement", "alpha", "gamma", "diversity_difference", "spearman", "kendall", "pearson", "partial_spearman",
          "spearman_difference", "alpha_difference", "agreement_difference", "net_flip", "ranking_accuracy",
          "agreement_wilson", "human_agreement", "ordinal", "per_input_mean", "semantic_distance_across",
-         "vendi_score_across", "post_perplexity", "post_entropy_difference")
+         "vendi_score_across", "post_perplexity", "post_entropy_difference", *(f"{name}_across" for name in DIVERSITY))
 POST_COUNTS = (8, 16, 32, 128)
 PERCENTILE = "cluster-bootstrap percentile"
 FEW_RESAMPLES = 20
@@ -122,6 +132,7 @@ BEFORE: dict[str, str | None] = {
     "semantic_distance_across": "delete-d jackknife on half-samples, normal",
     "vendi_score_across": "delete-d jackknife on half-samples, normal",
     "post_perplexity": PERCENTILE, "post_entropy_difference": "paired " + PERCENTILE,
+    **{f"{name}_across": "delete-d jackknife on half-samples, normal" for name in DIVERSITY},
 }
 MIN_PER_POST, MAX_PER_POST = 2, 10
 AGREEMENT_BETA = (3.4, 2.27)
@@ -133,6 +144,9 @@ HUMAN_BETA = (4.0, 1.5)
 EMBEDDING_DIM, EMBEDDING_SHIFT = 8, 2.0
 TRUTH_SEED = 20_261_206
 SEMANTIC_FUNCTIONS = {"semantic_distance": semantic_distance, "vendi_score": vendi_score}
+# Texts of the lexical kinds: a Zipf vocabulary shared by all posts, each post's own topic words, stock phrases.
+VOCAB, ZIPF_REFERENCE, ZIPF_MODEL, TOPIC_WORDS, TOPIC_SHARE = 3_000, 1.1, 1.3, 40, 0.35
+PHRASE_BETA, MODEL_PHRASE_GAIN, N_PHRASES, TEXT_TAG, TRUTH_DRAWS = (2.0, 6.0), 0.2, 12, 7, 1_000
 
 Interval = tuple[float, float] | None
 
@@ -423,6 +437,76 @@ def _across(statistic: str):
     return simulate
 
 
+def _zipf(exponent: float) -> np.ndarray:
+    p = np.arange(1, VOCAB + 1) ** -exponent
+    return p / p.sum()
+
+
+def _lexical_texts(rng: np.random.Generator, n_posts: int) -> tuple[list[str], list[str]]:
+    """The reference's and the model's first sample of each post. A post has its own topic words (drawn from a
+    range no other post uses) and a propensity to use one of 12 stock phrases ~ Beta(2, 6); a text has 12-39 words,
+    35% from the post's topic words, the rest from a Zipf vocabulary of 3,000 words, exponent 1.1 for the reference
+    and 1.3 for the model (more concentrated), and contains a stock phrase with the post's propensity (the model's
+    0.2 higher): the model is less diverse, the posts are shared (paired)."""
+    topics = rng.integers(VOCAB, VOCAB * 50, size=(n_posts, TOPIC_WORDS))
+    propensity = rng.beta(*PHRASE_BETA, size=n_posts)
+    phrases = [f"s{k} s{k + 1} s{k + 2} s{k + 3}" for k in range(N_PHRASES)]
+
+    def sample(g: int, zipf: np.ndarray, phrase: float) -> str:
+        size = int(rng.integers(12, 40))
+        topical = rng.random(size) < TOPIC_SHARE
+        chosen = np.where(topical, topics[g][rng.integers(0, TOPIC_WORDS, size)], rng.choice(VOCAB, size, p=zipf))
+        tokens = [f"w{w}" for w in chosen]
+        if rng.random() < phrase:
+            tokens.insert(int(rng.integers(0, size)), phrases[int(rng.integers(0, N_PHRASES))])
+        return " ".join(tokens)
+
+    reference_zipf, model_zipf = _zipf(ZIPF_REFERENCE), _zipf(ZIPF_MODEL)
+    return ([sample(g, reference_zipf, propensity[g]) for g in range(n_posts)],
+            [sample(g, model_zipf, min(1.0, propensity[g] + MODEL_PHRASE_GAIN)) for g in range(n_posts)])
+
+
+@functools.cache
+def lexical_truth(n_posts: int) -> dict[str, float]:
+    """Model minus reference of each lexical statistic of N first samples, the mean over 1,000 draws of N posts:
+    the level of a set statistic depends on N (distinct-n falls, the compression ratio rises with more texts)."""
+    rng = np.random.default_rng([TRUTH_SEED, TEXT_TAG, n_posts])
+    diffs = []
+    for _ in range(TRUTH_DRAWS):
+        reference, model = (TextSet(texts).statistics() for texts in _lexical_texts(rng, n_posts))
+        diffs.append([model[name] - reference[name] for name in DIVERSITY])
+    return dict(zip(DIVERSITY, np.nanmean(diffs, axis=0)))
+
+
+@functools.cache
+def _lexical_replication(n_posts: int, n_resamples: int, seed: int) -> dict[str, tuple]:
+    """(stat, truth, before) of every lexical statistic on one draw of texts, the report's `AcrossInput.differences`
+    (t(G - 1) on the delete-one-post jackknife) and before it the half-sample jackknife: the six kinds share the
+    draw (seeded by the replication's seed, not the kind), so a table costs one set of texts per replication."""
+    rng = np.random.default_rng([seed, TEXT_TAG, n_posts])
+    texts = _lexical_texts(rng, n_posts)
+    posts = [f"p{g:04d}" for g in range(n_posts)]
+    stats = AcrossInput(Settings(n_resamples=n_resamples, seed=seed)).differences(
+        *((who, pd.Series(t, index=posts)) for who, t in zip(("reference", "model"), texts)), "task")
+    reference, model = (TextSet(t) for t in texts)
+    halves = [(model.statistics(keep), reference.statistics(keep))
+              for keep in half_samples(n_posts, min(n_resamples, MAX_SUBSETS), seed)]
+    truth = lexical_truth(n_posts)
+    out = {}
+    for name in DIVERSITY:
+        before = jackknife_stat(stats[name].estimate, np.array([m[name] - r[name] for m, r in halves]),
+                                n_clusters=n_posts, n=n_posts, method="", confidence=0.95, seed=seed)
+        out[name] = (stats[name], truth[name], (before.ci_low, before.ci_high))
+    return out
+
+
+def _lexical(name: str):
+    def simulate(rng: np.random.Generator, n_posts: int, n_resamples: int, seed: int):
+        return _lexical_replication(n_posts, n_resamples, seed)[name]
+
+    return simulate
+
+
 def _post_totals(rng: np.random.Generator, n_posts: int, shift: float = 0.0,
                  reference: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Per post (index p0000, ...): 50-400 tokens, a per-token value (entropy or -log-prob) of post mean
@@ -464,6 +548,7 @@ SIMULATORS: dict[str, Callable] = {
     "per_input_mean": _per_input_mean, "semantic_distance_across": _across("semantic_distance"),
     "vendi_score_across": _across("vendi_score"), "post_perplexity": _post_perplexity,
     "post_entropy_difference": _post_entropy_difference,
+    **{f"{name}_across": _lexical(name) for name in DIVERSITY},
 }
 
 

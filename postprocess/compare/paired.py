@@ -36,6 +36,7 @@ from postprocess.stats.bootstrap import (
     ClusterResamples,
     cluster_robust_t,
     draw_unless_given,
+    fallback_method,
     jackknife_t,
     leave_one_out,
     percentile_interval,
@@ -180,7 +181,7 @@ def correlation_difference(
     ci = (f"{JACK_P_NOTE}; {JACKKNIFE_T_NOTE.replace('post', unit)} (paired; the percentile interval in details)"
           if jackknife else f"{P_NOTE}; ci: paired {unit} bootstrap percentile (more than {JACKKNIFE_MAX_CLUSTERS} "
           f"{unit}s)")
-    if se is not None and not np.all(np.isfinite(se)):
+    if reps is not None and jackknife and se is None:
         ci = f"{P_NOTE}; ci: paired {unit} bootstrap percentile (undefined without one of the {unit}s: no jackknife)"
     method = f"difference model - reference of {entry.key}; {ci}"
     return difference_stat(ref, mod, reps, method, confidence, None if resamples is None else resamples.seed,
@@ -289,7 +290,7 @@ def alpha_difference(
           f"{unit}; the percentile interval of the paired bootstrap in details)" if jackknife
           else f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples (more "
           f"than {JACKKNIFE_MAX_CLUSTERS} {unit}s)")
-    if se is not None and not np.all(np.isfinite(se)):
+    if reps is not None and jackknife and se is None:
         ci = (f"{P_NOTE}; ci: paired {unit} bootstrap percentile, each alpha refitted on the same resamples "
               f"(undefined without one of the {unit}s: no jackknife)")
     method = f"difference model - reference of typicality alpha (group all, per rms unit of each run's delta); {ci}"
@@ -343,5 +344,7 @@ def mean_difference(
             if np.all(np.isfinite(se)):
                 low, high, p_t = t_interval(float(est), *se, confidence, 0.0)
                 p = p_t if j == 2 else None
+            else:
+                m = fallback_method(m.replace(T_P_NOTE, P_NOTE))
         out.append(Stat(float(est), low, high, p, n, m, n_dropped, None, details))
     return tuple(out)

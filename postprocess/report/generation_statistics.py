@@ -8,9 +8,9 @@ Per model and generation task (`postprocess.stats.diversity`):
   draws per task, shared by its statistics); with an embedding model
   (`postprocess.io.embeddings`) also each `SEMANTIC` statistic (`postprocess.stats.semantic`) of the post's
   non-empty samples;
-- group `across_input`: the same statistics of the first sample (lowest index) of every post; interval: the
-  delete-d jackknife on half-samples of posts (`postprocess.stats.jackknife`: a bootstrap resample would
-  duplicate texts), for the semantic statistics the delete-one-post jackknife with t(G - 1) (`AcrossInput`);
+- group `across_input`: the same statistics of the first sample (lowest index) of every post; interval: t(G - 1)
+  on the delete-one-post jackknife SE, above `JACKKNIFE_MAX_CLUSTERS` posts the delete-d jackknife on half-samples
+  of posts (`postprocess.stats.jackknife`: a bootstrap resample would duplicate texts; `AcrossInput`);
 - `mean_length` (words per sample, averaged per post, then over posts), `empty_share` (the share of samples
   without a word, averaged per post, then over posts: empty samples are left out of every diversity
   statistic, and a post whose K samples are all empty has none, left out of the means and counted as
@@ -25,7 +25,7 @@ and `post_perplexity`, over every token of the posts (Σ entropies / Σ tokens a
 as `lm_eval_tasks.summ_pref_posts.task`), clusters = posts.
 
 Comparisons, model minus reference on the posts both have: per-post means by `postprocess.compare.paired.
-mean_difference` (the same draws for both), across-input statistics by the jackknife on the same half-samples,
+mean_difference` (the same draws for both), across-input statistics by the jackknife without the same posts,
 the posts' entropy and perplexity from the same resampled posts' sums.
 """
 
@@ -53,7 +53,7 @@ from postprocess.stats.bootstrap import (
     stat_with_interval,
     t_interval,
 )
-from postprocess.stats.diversity import DIVERSITY, TextSet, non_empty, per_input_table, words
+from postprocess.stats.diversity import BOUNDS, DIVERSITY, TextSet, non_empty, per_input_table, words
 from postprocess.stats.jackknife import MAX_SUBSETS, half_samples, jackknife_stat
 from postprocess.stats.registry import difference_name
 from postprocess.stats.result import Stat
@@ -136,10 +136,12 @@ def first_samples(frame: pd.DataFrame) -> pd.Series:
 
 # --- single-run statistics ---
 
-def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: Settings, what: str) -> Stat:
+def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: Settings, what: str,
+              bounds: tuple[float, float] = (-np.inf, np.inf)) -> Stat:
     """The mean of the values (clusters = the index: a post, or the post of each summary), NaN left out and
-    counted, with the t interval on the CR2 cluster-robust SE (the percentile interval of the cluster bootstrap,
-    `resamples` drawn over the index, in details: with few posts it is too narrow)."""
+    counted, with the t interval on the CR2 cluster-robust SE clipped to `bounds`, the statistic's range (the
+    percentile interval of the cluster bootstrap, `resamples` drawn over the index, in details: with few posts it is
+    too narrow)."""
     v = values.to_numpy(dtype=float)
     keep = np.isfinite(v)
     labels = values.index.to_numpy()
@@ -155,7 +157,7 @@ def mean_stat(values: pd.Series, resamples: ClusterResamples | None, settings: S
     se = cluster_robust_t(np.ones(int(keep.sum())), v[keep] - estimate, labels[keep])
     stat = stat_with_interval(estimate, reps, resamples, null=0.0, p_independent=None, p_method="cluster",
                               confidence=settings.confidence, n=int(keep.sum()), method=method, n_dropped=n_dropped,
-                              details=details, se=se)
+                              details=details, se=se, bounds=bounds)
     stat.details.pop("p_value_independent", None)
     return replace(stat, p_value=None)
 
@@ -169,17 +171,17 @@ DELETE_ONE_NOTE = "ci: t(G - 1) on the delete-one-post jackknife SE"
 
 
 class AcrossInput:
-    """The across-input statistics of a set of first samples and of its half-samples, computed once per (model,
-    task, posts): the half-samples depend only on the number of posts and the seed, so a comparison on posts that
-    are all of both models' reuses each model's own values, paired on the same subsets. The semantic statistics,
-    smooth in the set, also get their values without each post in turn (the delete-one jackknife, up to
-    `JACKKNIFE_MAX_CLUSTERS` posts; `postprocess.stats.jackknife.jackknife_stat`)."""
+    """The across-input statistics of a set of first samples and their values without each post in turn (the
+    delete-one-post jackknife, t(G - 1), for the lexical and the semantic statistics alike), or above
+    `JACKKNIFE_MAX_CLUSTERS` posts of its half-samples (the delete-d jackknife); computed once per (model, task,
+    posts), so a comparison on posts that are all of both models' reuses each model's own values, paired on the same
+    deletions (`postprocess.stats.jackknife.jackknife_stat`)."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder
         self.names = (*DIVERSITY, *(SEMANTIC if embedder is not None else ()))
-        self._done: dict[tuple, tuple[dict[str, float], list[dict[str, float]], list[dict[str, float]]]] = {}
+        self._done: dict[tuple, tuple[dict[str, float], list[dict[str, float]], bool]] = {}
 
     def _semantic(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings of the texts, which texts are non-empty): empty texts are left out of every subset."""
@@ -190,55 +192,52 @@ class AcrossInput:
             full[kept] = vectors
         return full, kept
 
-    def values(self, model: str, task: str, texts: pd.Series
-               ) -> tuple[dict[str, float], list[dict[str, float]], list[dict[str, float]]]:
-        """(statistics of all `texts`, statistics of each half-sample, semantic statistics without each post: empty
-        where there is no embedder or more than `JACKKNIFE_MAX_CLUSTERS` posts), `texts` indexed by post id."""
+    def subsets(self, n_posts: int) -> tuple[np.ndarray, bool]:
+        """(the subsets of posts the replicates are taken on, whether they are the delete-one ones): every post
+        but one, up to `JACKKNIFE_MAX_CLUSTERS` posts, else random half-samples; none without resamples."""
+        if not min(self.settings.n_resamples, MAX_SUBSETS):
+            return np.zeros((0, n_posts), dtype=bool), False
+        if n_posts <= JACKKNIFE_MAX_CLUSTERS:
+            return ~np.eye(n_posts, dtype=bool), True
+        return half_samples(n_posts, min(self.settings.n_resamples, MAX_SUBSETS), self.settings.seed), False
+
+    def values(self, model: str, task: str, texts: pd.Series) -> tuple[dict[str, float], list[dict[str, float]], bool]:
+        """(statistics of all `texts`, statistics of each subset of `subsets`, whether those are the delete-one
+        subsets), `texts` indexed by post id."""
         key = (model, task, tuple(texts.index))
         if key not in self._done:
             text_set = TextSet(list(texts))
-            n_subsets = min(self.settings.n_resamples, MAX_SUBSETS)
-            subsets = half_samples(len(texts), n_subsets, self.settings.seed)
+            subsets, delete_one = self.subsets(len(texts))
             estimate, replicates = text_set.statistics(), [text_set.statistics(keep) for keep in subsets]
-            without_each: list[dict[str, float]] = []
             if self.embedder is not None:
                 vectors, kept = self._semantic(list(texts))
                 estimate.update(semantic_statistics(vectors[kept]))
                 for values, keep in zip(replicates, subsets):
                     values.update(semantic_statistics(vectors[keep & kept]))
-                if n_subsets and len(texts) <= JACKKNIFE_MAX_CLUSTERS:
-                    without_each = [semantic_statistics(vectors[kept & (np.arange(len(texts)) != g)])
-                                    for g in range(len(texts))]
-            self._done[key] = (estimate, replicates, without_each)
+            self._done[key] = (estimate, replicates, delete_one)
         return self._done[key]
 
     def stats(self, model: str, task: str, texts: pd.Series) -> dict[str, Stat]:
         """Each `DIVERSITY` (and `SEMANTIC`, with an embedder) statistic of the posts' first samples, with its
         jackknife interval."""
-        estimate, replicates, without_each = self.values(model, task, texts)
-        out = {}
-        for name in self.names:
-            one = bool(without_each) and name in SEMANTIC
-            reps = [r[name] for r in (without_each if one else replicates)]
-            out[name] = jackknife_stat(estimate[name], np.array(reps), n_clusters=len(texts), n=len(texts),
-                                       confidence=self.settings.confidence, seed=self.settings.seed,
-                                       method=f"{name} of the first sample of every post; "
-                                              f"{DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}", delete_one=one)
-        return out
+        estimate, replicates, one = self.values(model, task, texts)
+        return {name: jackknife_stat(estimate[name], np.array([r[name] for r in replicates]), n_clusters=len(texts),
+                                     n=len(texts), confidence=self.settings.confidence, seed=self.settings.seed,
+                                     method=f"{name} of the first sample of every post; "
+                                            f"{DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}", delete_one=one)
+                for name in self.names}
 
     def differences(self, reference: tuple[str, pd.Series], model: tuple[str, pd.Series], task: str
                     ) -> dict[str, Stat]:
-        """Model minus reference of each statistic on the posts both have, on the same half-samples (the semantic
-        ones: without the same post)."""
+        """Model minus reference of each statistic on the posts both have, without the same post (or on the same
+        half-samples)."""
         both = reference[1].index.intersection(model[1].index).sort_values()
-        (ref_all, ref_reps, ref_one), (mod_all, mod_reps, mod_one) = (self.values(name, task, texts.loc[both])
-                                                                      for name, texts in (reference, model))
+        (ref_all, ref_reps, one), (mod_all, mod_reps, _) = (self.values(name, task, texts.loc[both])
+                                                             for name, texts in (reference, model))
+        p_note = "p: t-test (G - 1 df)" if one else "p: normal"
         out = {}
         for name in self.names:
-            one = bool(ref_one) and name in SEMANTIC
-            pairs = zip(mod_one, ref_one, strict=True) if one else zip(mod_reps, ref_reps, strict=True)
-            diffs = np.array([m[name] - r[name] for m, r in pairs])
-            p_note = "p: t-test (G - 1 df)" if one else "p: normal"
+            diffs = np.array([m[name] - r[name] for m, r in zip(mod_reps, ref_reps, strict=True)])
             out[name] = jackknife_stat(mod_all[name] - ref_all[name], diffs, n_clusters=len(both), n=len(both),
                                        method=f"difference model - reference of {name} of the first sample of every "
                                               f"shared post; {p_note}; {DELETE_ONE_NOTE if one else JACKKNIFE_NOTE}",
@@ -283,8 +282,7 @@ def ratio_jackknife(values: Mapping[str, np.ndarray], labels: np.ndarray, transf
         ratios = {who: transform(sums[:, 0] / sums[:, 1])
                   for who, v in values.items() for sums in [without.cluster_totals(v, labels)]}
     loo = ratios["model"] - ratios["reference"] if len(ratios) == 2 else next(iter(ratios.values()))
-    se = jackknife_t(loo)
-    return se if np.all(np.isfinite(se)) else None
+    return jackknife_t(loo)
 
 
 RATIO_JACKKNIFE_NOTE = "ci: t(G - 1) on the delete-one-post jackknife SE (the percentile interval in details)"
@@ -347,15 +345,15 @@ def run_rows(lr: LoadedRun, settings: Settings, reference: LoadedRun | None, tab
         table = tables[(model, task)]
         draws = _draws(table.index, settings)
         for name in (*DIVERSITY, *(n for n in SEMANTIC if n in table)):
-            add(mean_stat(table[name], draws, settings, f"{name} of each post's samples, mean over posts"), task, name,
-                PER_INPUT)
+            add(mean_stat(table[name], draws, settings, f"{name} of each post's samples, mean over posts",
+                          BOUNDS.get(name, (-np.inf, np.inf))), task, name, PER_INPUT)
         for name, stat in across.stats(model, task, first_samples(frame)).items():
             add(stat, task, name, ACROSS_INPUT)
         add(mean_stat(table["mean_length"], draws, settings, "words per sample, mean per post, then over posts"),
             task, "mean_length")
         add(mean_stat(table["empty_share"], draws, settings,
-                      "share of samples without a word (left out of the diversity statistics), mean over posts"),
-            task, "empty_share")
+                      "share of samples without a word (left out of the diversity statistics), mean over posts",
+                      BOUNDS["empty_share"]), task, "empty_share")
         if task in ref_scores:
             values = per_token_by_post(ref_scores[task], "logprob")
             stat = mean_stat(values, _draws(values.index, settings), settings,

@@ -23,7 +23,8 @@ dataclass with `to_dict()`); see the defining modules for the methods:
 - `postprocess.stats.diversity`: distinct-n, EAD, self-BLEU, compression ratio of generated texts
   (`distinct_n`, `ead`, `self_bleu`, `compression_ratio`, `mean_length`, `empty_share`, `set_statistics`);
   `postprocess.stats.semantic`: `semantic_distance`, `vendi_score`;
-  `postprocess.stats.jackknife`: `jackknife_stat`, the delete-d jackknife interval of such set-level statistics
+  `postprocess.stats.jackknife`: `jackknife_stat`, the jackknife interval (delete-one post, or delete-d on
+  half-samples) of such set-level statistics
 - `postprocess.stats.registry`: `REGISTRY`, `Statistic`, `register`: the description of every statistic
 
 The modules of this package import only numpy, scipy, statsmodels, pandas, sacrebleu and each other

@@ -44,6 +44,7 @@ correlation (`fisher_t_interval`). The coverage of each, before and after, is do
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -334,6 +335,14 @@ def t_interval(estimate: float, se: float, df: float, confidence: float, null: f
     return float(low), float(high), float(2 * sps.t.sf(abs(estimate - null) / se, df))
 
 
+def clipped_note(estimate: float, se: float, df: float, confidence: float, bounds: tuple[float, float]) -> str:
+    """"; ci clipped to [a, b]" where `t_interval` clipped estimate ± t(df) se to `bounds`, else ""."""
+    q = float(sps.t.ppf(0.5 + confidence / 2, df))
+    if estimate - q * se < bounds[0] or estimate + q * se > bounds[1]:
+        return f"; ci clipped to the statistic's range [{bounds[0]:g}, {bounds[1]:g}]"
+    return ""
+
+
 def wilson_t_interval(estimate: float, se: float, df: float, confidence: float, null: float,
                       n: int) -> tuple[float, float, float]:
     """(low, high, p) of a clustered proportion: the Wilson score interval on the effective sample size
@@ -380,18 +389,21 @@ def leave_one_out(clusters) -> ClusterResamples:
     return ClusterResamples(labels, (1 - np.eye(len(labels))).astype(np.uint8), seed=-1)
 
 
-def jackknife_t(values) -> tuple[float, float]:
+def jackknife_t(values) -> tuple[float, float] | None:
     """(SE, degrees of freedom) of the delete-one-cluster jackknife: sqrt((G - 1) / G Σ (θ_(g) - θ̄)²) and G - 1
-    (Efron & Stein; the t(G - 1) reference as for a mean of G clusters). NaN when a value is undefined or G < 2.
+    (Efron & Stein; the t(G - 1) reference as for a mean of G clusters). None (no interval) when a value is
+    undefined or G < 2.
 
     >>> se, df = jackknife_t([1.0, 2.0, 3.0])  # the mean of 3 clusters leaving one out each time
     >>> round(se, 6), df
     (1.154701, 2.0)
+    >>> jackknife_t([1.0, float("nan")]) is None
+    True
     """
     v = np.asarray(values, dtype=float)
     g = v.size
     if g < 2 or not np.all(np.isfinite(v)):
-        return float("nan"), float("nan")
+        return None
     return float(np.sqrt((g - 1) / g * np.sum((v - v.mean()) ** 2))), float(g - 1)
 
 
@@ -417,6 +429,23 @@ JACKKNIFE_T_NOTE = "ci: t(G - 1) on the delete-one-post jackknife SE"
 
 
 IntervalKind = Literal["t", "wilson", "jackknife_t", "jackknife_fisher"]
+FALLBACK_NOTE = "ci: cluster bootstrap percentile (fewer than 2 clusters: no CR2 SE)"
+_CR2_NOTE = re.compile(r"ci: (t on the CR2|Wilson score interval).*?Bell-McCaffrey df( \(the percentile [^)]*\))?")
+_CR2_P_NOTE = re.compile(r"p: [^;]*t-test[^;]*inverts the interval")
+
+
+def fallback_method(method: str) -> str:
+    """`method` with its CR2 t (or Wilson) notes replaced by what is computed where the CR2 SE is undefined (fewer
+    than 2 clusters): the percentile interval of the resampled clusters, p the bootstrap p that inverts it.
+
+    >>> fallback_method(f"mean; {T_NOTE} (the percentile interval of resampled posts in details)")
+    'mean; ci: cluster bootstrap percentile (fewer than 2 clusters: no CR2 SE)'
+    >>> fallback_method("rate; p: cluster-robust score t-test against 0.5, inverts the interval; " + WILSON_NOTE)
+    'rate; p: cluster bootstrap, inverts the percentile interval; ci: cluster bootstrap percentile (fewer than 2 \
+clusters: no CR2 SE)'
+    """
+    method = _CR2_NOTE.sub(FALLBACK_NOTE, method)
+    return _CR2_P_NOTE.sub("p: cluster bootstrap, inverts the percentile interval", method)
 
 
 def stat_with_interval(
@@ -432,8 +461,10 @@ def stat_with_interval(
     `t_interval` on the delete-one-post jackknife SE of `jackknife_t`; "jackknife_fisher", `fisher_t_interval` on
     the jackknife SE of atanh of the statistic (a correlation). The cluster p is the test that inverts it, and the
     percentile interval of the bootstrap `replicates` stays in `details` (``percentile_ci_low`` /
-    ``percentile_ci_high``). Without `se`, the interval is the percentile interval of the `replicates` (None: no
-    interval) and the cluster p inverts it (`percentile_p_value`). `p_independent` is the classical test on rows
+    ``percentile_ci_high``). A t interval is clipped to `bounds` (the statistic's range) and `method` then says so.
+    Without `se`, or where the CR2 SE is undefined (fewer than 2 clusters: `method` is rewritten by
+    `fallback_method`), the interval is the percentile interval of the `replicates` (None: no interval) and the
+    cluster p inverts it (`percentile_p_value`). `p_independent` is the classical test on rows
     taken as independent. `p_method` picks which is ``p_value``; the other is kept in `details`
     (``p_value_independent`` / ``p_value_cluster``), after the interval's counts and the draws' seed.
     """
@@ -454,6 +485,9 @@ def stat_with_interval(
             low, high, p_cluster = fisher_t_interval(estimate, se[0], se[1], confidence, null)
         else:
             low, high, p_cluster = t_interval(estimate, se[0], se[1], confidence, null, bounds)
+            method += clipped_note(estimate, se[0], se[1], confidence, bounds)
+    elif se is not None and replicates is not None and interval in ("t", "wilson"):
+        method = fallback_method(method)
     if p_method == "cluster":
         p_value, details["p_value_independent"] = p_cluster, p_independent
     else:

@@ -65,6 +65,9 @@ BLEU_ORDER = 4
 # Statistics of one set of texts, in the order of `set_statistics`; "more diverse" is higher for the first
 # four, lower for self_bleu and compression_ratio.
 DIVERSITY = ("distinct_1", "distinct_2", "distinct_3", "ead", "self_bleu", "compression_ratio")
+# The range of each statistic bounded on both sides (a mean over posts keeps its t interval within it).
+BOUNDS = {"distinct_1": (0.0, 1.0), "distinct_2": (0.0, 1.0), "distinct_3": (0.0, 1.0), "self_bleu": (0.0, 100.0),
+          "empty_share": (0.0, 1.0)}
 HIGHER_IS_MORE_DIVERSE = {"distinct_1": True, "distinct_2": True, "distinct_3": True, "ead": True,
                           "self_bleu": False, "compression_ratio": False}
 
@@ -213,7 +216,7 @@ def per_input_table(groups: Sequence[Sequence[str]]) -> pd.DataFrame:
 
 
 class TextSet:
-    """Texts whose `DIVERSITY` statistics are asked for many subsets (the across-input half-samples).
+    """Texts whose `DIVERSITY` statistics are asked for many subsets (the across-input jackknife subsets).
 
     The n-grams of every text are counted once; a subset (a boolean `keep` over the texts, in their order)
     then costs array operations, not a new pass over the text. Each method equals the function of the same

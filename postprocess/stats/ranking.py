@@ -61,9 +61,10 @@ def wilson_agreement(outcomes, *, confidence: float = 0.95) -> Stat:
     w = w[keep]
     if np.any((w != 0) & (w != 0.5) & (w != 1)):
         raise ValueError("outcomes must be 0, 1/2 or 1")
-    method = ("agreement (ties 1/2); ci: Wilson score interval, pairs independent (statsmodels proportion_confint, "
-              "method='wilson'); p: score test against 0.5 (statsmodels proportions_ztest, null variance), "
-              "which the interval inverts")
+    method = ("agreement (ties 1/2); ci: Wilson score interval, pairs taken as independent (Verbalized Sampling's "
+              "reading; statsmodels proportion_confint, method='wilson'); under-covers when a post's pairs are "
+              "correlated (docs/statistics.md, Coverage of the intervals); p: score test against 0.5 (statsmodels "
+              "proportions_ztest, null variance), which the interval inverts")
     if n == 0:
         return Stat.undefined(0, method, "no complete pairs", n_dropped)
     count = float(w.sum())

@@ -67,7 +67,7 @@ SEPARATED_COEF = 15.0
 # full refit (the k-step bootstrap, k = 1: Davidson & MacKinnon 1999, Andrews 2002). At the full-sample
 # fit every resample shares the fitted probabilities, so that step needs only per-post sums: seconds where
 # refits on the 86,086 validation pairs take minutes. Its error shrinks as 1/n (1e-3 at 10,000 rows, 7,000
-# posts, against bootstrap spreads of 0.02; tests/postprocess/stats/test_typicality_one_step.py); smaller data, where
+# posts, against bootstrap spreads of 0.02; tests/postprocess/stats/test_typicality.py); smaller data, where
 # separated resamples can occur and refits are cheap, is refitted in full.
 FULL_REFIT_MAX_ROWS = 20_000
 

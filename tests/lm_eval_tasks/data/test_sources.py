@@ -11,6 +11,7 @@ import pytest
 from lm_eval_tasks.data.sources import SAMPLE_DIR, SAMPLE_NAME, read_original_folder
 from lm_eval_tasks.summ_pref.docs import build_docs, custom_dataset
 from summ_pref_common.errors import DataError
+from tests.helpers.source_rows import GOOD_AXIS, GOOD_CMP, with_field, write_lines
 
 CASES = [("axis", "tldr", "validation"), ("axis", "cnndm", "test"), ("cmp", "tldr", "validation"),
          ("cmp", "cnndm", "validation")]
@@ -119,58 +120,30 @@ def test_rows_without_info_id_get_a_stable_post_id(sff_dir):
 
 
 def test_null_ratings_are_missing_values(tmp_path):
-    nulls = _with(GOOD_AXIS, ["summary", "axes", "overall"], None)
-    _write(tmp_path / "axis_evals", "tldraxis9.json", [json.dumps(GOOD_AXIS), json.dumps(nulls)])
+    nulls = with_field(GOOD_AXIS, ["summary", "axes", "overall"], None)
+    write_lines(tmp_path / "axis_evals", "tldraxis9.json", [json.dumps(GOOD_AXIS), json.dumps(nulls)])
     docs = build_docs("axis", "tldr", "validation", str(tmp_path))
     assert sorted(d["overall"] is None for d in docs) == [False, True]
     assert all(d["accuracy"] is None for d in docs) and {d["coverage"] for d in docs} == {7.0}
 
 
-GOOD_CMP = {"info": {"id": "t3_x", "post": "A post.", "title": "T", "subreddit": "s"}, "split": "valid1",
-            "summaries": [{"text": " a", "policy": "p"}, {"text": " b", "policy": "q"}], "choice": 0,
-            "worker": "w", "batch": "b", "extra": {"confidence": 3}}
-GOOD_AXIS = {"info": {"id": "t3_x", "post": "A post.", "title": "T", "subreddit": "s"}, "split": "valid1",
-             "summary": {"text": " a", "policy": "p", "axes": {"overall": 3, "accuracy": None, "coverage": 7,
-                                                              "coherence": 1}}, "worker": "w", "batch": "b"}
-
-
-def _with(row: dict, path: list, value) -> dict:
-    row = json.loads(json.dumps(row))
-    target = row
-    for step in path[:-1]:
-        target = target[step]
-    if value is KeyError:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return row
-
-
 BAD_LINES = [
-    ("comparisons", _with(GOOD_CMP, ["summaries", 1, "text"], KeyError), "summaries[1].text"),
-    ("comparisons", _with(GOOD_CMP, ["summaries", 0, "text"], None), "summaries[0].text"),
-    ("comparisons", _with(GOOD_CMP, ["choice"], 2), "choice"),
-    ("comparisons", _with(GOOD_CMP, ["choice"], None), "choice"),
-    ("comparisons", _with(GOOD_CMP, ["split"], "valid3"), "split"),
-    ("axis_evals", _with(GOOD_AXIS, ["summary", "axes", "overall"], 8), "summary.axes.overall"),
-    ("axis_evals", _with(GOOD_AXIS, ["summary", "axes", "coherence"], 0), "summary.axes.coherence"),
-    ("axis_evals", _with(GOOD_AXIS, ["summary", "axes", "coverage"], "high"), "summary.axes.coverage"),
-    ("axis_evals", _with(GOOD_AXIS, ["summary", "text"], KeyError), "summary.text"),
-    ("axis_evals", _with(GOOD_AXIS, ["info", "post"], None), "info.post"),
+    ("comparisons", with_field(GOOD_CMP, ["summaries", 1, "text"], KeyError), "summaries[1].text"),
+    ("comparisons", with_field(GOOD_CMP, ["summaries", 0, "text"], None), "summaries[0].text"),
+    ("comparisons", with_field(GOOD_CMP, ["choice"], 2), "choice"),
+    ("comparisons", with_field(GOOD_CMP, ["choice"], None), "choice"),
+    ("comparisons", with_field(GOOD_CMP, ["split"], "valid3"), "split"),
+    ("axis_evals", with_field(GOOD_AXIS, ["summary", "axes", "overall"], 8), "summary.axes.overall"),
+    ("axis_evals", with_field(GOOD_AXIS, ["summary", "axes", "coherence"], 0), "summary.axes.coherence"),
+    ("axis_evals", with_field(GOOD_AXIS, ["summary", "axes", "coverage"], "high"), "summary.axes.coverage"),
+    ("axis_evals", with_field(GOOD_AXIS, ["summary", "text"], KeyError), "summary.text"),
+    ("axis_evals", with_field(GOOD_AXIS, ["info", "post"], None), "info.post"),
 ]
-
-
-def _write(folder: Path, name: str, lines: list[str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
-
 
 @pytest.mark.parametrize("folder, bad_row, field", BAD_LINES)
 def test_malformed_row_names_file_line_and_field(tmp_path, folder, bad_row, field):
     good = GOOD_CMP if folder == "comparisons" else GOOD_AXIS
-    path = _write(tmp_path / folder, "batch1.json", [json.dumps(good), json.dumps(good), json.dumps(bad_row)])
+    path = write_lines(tmp_path / folder, "batch1.json", [json.dumps(good), json.dumps(good), json.dumps(bad_row)])
     kind = "cmp" if folder == "comparisons" else "axis"
     with pytest.raises(DataError) as err:
         build_docs(kind, "tldr", "validation", str(tmp_path))
@@ -178,13 +151,13 @@ def test_malformed_row_names_file_line_and_field(tmp_path, folder, bad_row, fiel
 
 
 def test_line_that_is_not_json(tmp_path):
-    path = _write(tmp_path / "comparisons", "b.json", [json.dumps(GOOD_CMP), "{not json"])
+    path = write_lines(tmp_path / "comparisons", "b.json", [json.dumps(GOOD_CMP), "{not json"])
     with pytest.raises(DataError, match=rf"^{path}:2: not valid JSON"):
         build_docs("cmp", "tldr", "validation", str(tmp_path))
 
 
 def test_empty_file(tmp_path):
-    path = _write(tmp_path / "comparisons", "b.json", [])
+    path = write_lines(tmp_path / "comparisons", "b.json", [])
     with pytest.raises(DataError, match=rf"^{path}: empty file"):
         build_docs("cmp", "tldr", "validation", str(tmp_path))
 
@@ -201,7 +174,7 @@ def test_data_dir_that_does_not_exist(tmp_path):
 
 
 def test_malformed_parquet_row_names_file_and_row(tmp_path):
-    rows = [GOOD_CMP, _with(GOOD_CMP, ["choice"], 5)]
+    rows = [GOOD_CMP, with_field(GOOD_CMP, ["choice"], 5)]
     (tmp_path / "comparisons" / "validation").mkdir(parents=True)
     path = tmp_path / "comparisons" / "validation" / "0000.parquet"
     datasets.Dataset.from_list(rows).to_parquet(str(path))

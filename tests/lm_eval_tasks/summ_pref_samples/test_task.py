@@ -12,10 +12,10 @@ import pytest
 from lm_eval_tasks.data.sources import SAMPLE_NAME
 from lm_eval_tasks.summ_pref_samples.docs import build_sample_docs, custom_dataset
 from summ_pref_common.errors import DataError
+from tests.helpers.eval_errors import eval_error
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import IndependentScorer
 from tests.helpers.run_files import edit_line, interrupt, rewrite
-from tests.lm_eval_tasks.test_eval_errors import eval_error
 
 K = 3
 LIMIT = 3

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,24 +17,10 @@ from postprocess.commands import sweep
 from postprocess.commands.demo import in_process
 from postprocess.commands.sweep import run_sweep
 from postprocess.io.provenance import portable_name
-from postprocess.stats.bootstrap import Settings
 from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF, run
 from tests.helpers.fake_eval import RecordingRunner, must_not_run, option, write_fake_run
-
-FAST = Settings(n_resamples=100)
-SWEEP = {"limit": 6, "metadata": {"data_dir": "@sample"}, "batch_size": "4", "device": "cpu", "settings": FAST}
-
-
-def tiny_preset(path: Path, base: Path, tuned: Path, model: str, **extra) -> dict:
-    """Writes a preset of the two tiny models (`base` the reference) scoring summ_pref_cmp; returns its spec."""
-    spec = {"family": "tiny", "description": "two tiny local models", "reference": "base",
-            "tasks": ["summ_pref_cmp"], **extra,
-            "models": [{"name": name, "role": role, "model": model,
-                        "model_args": {"pretrained": str(folder), "dtype": "float32"}}
-                       for name, role, folder in (("base", "base", base), ("tuned", "dpo", tuned))]}
-    path.write_text(yaml.safe_dump(spec))
-    return spec
+from tests.helpers.presets import SWEEP, tiny_preset
 
 
 def test_sweep_scores_each_model_once_and_resumes(tiny_bos_model, tiny_nobos_model, tmp_path):

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 from postprocess.commands import sweep
 from postprocess.io.runs import sha256_file
@@ -19,10 +18,9 @@ from postprocess.stats.bootstrap import Settings
 from summ_pref_common.errors import DataError
 from tests.helpers.fake_eval import RecordingRunner, must_not_run, option
 from tests.helpers.fake_generation import write_fake_step
+from tests.helpers.presets import GENERATE, write_preset
 
 FAST = Settings(n_resamples=50)
-GENERATE = {"k": 4, "temperature": 1.0, "posts": 6}
-
 
 @pytest.fixture(autouse=True)
 def no_report(monkeypatch) -> list[list[Path]]:
@@ -36,18 +34,6 @@ def no_report(monkeypatch) -> list[list[Path]]:
 def fast_report(monkeypatch):
     monkeypatch.setattr(sweep, "build_report", lambda dirs, out, **kw: build_report(
         dirs, out, **{**kw, "settings": FAST, "jobs": 1, "progress": False}))
-
-
-def write_preset(path: Path, generate: dict | None = None, tuned: dict | None = None) -> Path:
-    """base (the reference) and tuned; `generate` at preset level, `tuned` extra keys of tuned's entry."""
-    models = [{"name": "base", "role": "base", "model": "hf", "model_args": {"pretrained": "org/base"}},
-              {"name": "tuned", "role": "dpo", "model": "hf", "model_args": {"pretrained": "org/tuned"},
-               **(tuned or {})}]
-    path.write_text(yaml.safe_dump({"family": "tiny", "description": "two fake models", "reference": "base",
-                                    "tasks": ["summ_pref_axis", "summ_pref_cmp"], "models": models,
-                                    **({"generate": generate} if generate is not None else {})}))
-    return path
-
 
 class Runner(RecordingRunner):
     """Records the eval commands and writes what each step leaves; `fail` (a task name and a model) writes

@@ -23,7 +23,7 @@ from postprocess.report.build import build_report
 from postprocess.stats.bootstrap import Settings
 from summ_pref_common.errors import DataError
 from tests.helpers.job_steps import JobSteps
-from tests.postprocess.commands.test_sweep_generation import GENERATE, write_preset
+from tests.helpers.presets import GENERATE, write_preset
 
 FAST = Settings(n_resamples=50)
 SWEEP = {"limit": 6, "metadata": {"data_dir": "@sample"}, "settings": FAST}

@@ -10,7 +10,7 @@ import pytest
 from postprocess.commands.demo import in_process
 from postprocess.commands.sweep import run_sweep
 from postprocess.commands.sweep_jobs import run_sweep_jobs
-from tests.postprocess.commands.test_sweep import SWEEP, tiny_preset
+from tests.helpers.presets import SWEEP, tiny_preset
 
 
 @pytest.mark.slow

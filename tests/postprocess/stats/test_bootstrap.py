@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from postprocess.stats.bootstrap import ClusterResamples, cluster_bootstrap, percentile_interval, resampled
+from postprocess.compare.paired import mean_difference
+from postprocess.report.generation_statistics import mean_stat
+from postprocess.stats.agreement import agreement
+from postprocess.stats.bootstrap import (
+    FALLBACK_NOTE,
+    ClusterResamples,
+    Settings,
+    cluster_bootstrap,
+    percentile_interval,
+    resampled,
+)
+from postprocess.stats.diversity import BOUNDS
 from postprocess.stats.weighted import (
-    _ranks,
-    partial_from_pairwise,
-    weighted_kendall,
-    weighted_partial_spearman,
-    weighted_pearson,
     weighted_spearman,
 )
-
-
-@pytest.fixture(scope="module")
-def clustered_data():
-    rng = np.random.default_rng(3)
-    posts = np.repeat(np.arange(30), rng.integers(1, 8, size=30))
-    n = len(posts)
-    x = rng.normal(size=n)
-    x[:6] = x[6:12]  # ties in x
-    y = rng.integers(1, 8, size=n).astype(float)  # Likert-like, heavy ties
-    z = x + rng.normal(size=n)
-    return posts, x, y, z
 
 
 def test_draw_counts_rows_sum_to_number_of_clusters():
@@ -111,64 +106,6 @@ def test_row_subset_reuses_the_same_cluster_draws():
     np.testing.assert_array_equal(r.row_weights(sub), r.counts)
 
 
-@pytest.mark.parametrize(
-    "stat, reference",
-    [
-        (lambda x, y, z, w: weighted_pearson(x, y, w), lambda x, y, z: sps.pearsonr(x, y)[0]),
-        (lambda x, y, z, w: weighted_spearman(x, y, w), lambda x, y, z: sps.spearmanr(x, y)[0]),
-        (lambda x, y, z, w: weighted_kendall(x, y, w), lambda x, y, z: sps.kendalltau(x, y)[0]),
-        (lambda x, y, z, w: weighted_kendall(y, x, w), lambda x, y, z: sps.kendalltau(x, y)[0]),
-        (lambda x, y, z, w: weighted_kendall(x, z, w), lambda x, y, z: sps.kendalltau(x, z)[0]),
-    ],
-    ids=["pearson", "spearman", "kendall", "kendall-swapped", "kendall-continuous"],
-)
-def test_vectorised_statistics_equal_scipy_on_expanded_resamples(clustered_data, stat, reference):
-    posts, x, y, z = clustered_data
-    r = ClusterResamples.draw(posts, 40, seed=2)
-    reps = resampled(lambda w: stat(x, y, z, w), posts, r, chunk_cells=len(x) * 7)
-    expected = [reference(*(v[r.indices(posts, b)] for v in (x, y, z))) for b in range(40)]
-    np.testing.assert_allclose(reps, expected, rtol=0, atol=1e-12)
-
-
-def test_kendall_falls_back_to_scipy_for_many_levels(clustered_data, monkeypatch):
-    import postprocess.stats.weighted as wmod
-
-    posts, x, _, z = clustered_data
-    r = ClusterResamples.draw(posts, 10, seed=0)
-    fast = resampled(lambda w: weighted_kendall(x, z, w), posts, r)
-    monkeypatch.setattr(wmod, "KENDALL_MAX_LEVELS", 1)
-    slow = resampled(lambda w: weighted_kendall(x, z, w), posts, r)
-    np.testing.assert_allclose(fast, slow, atol=1e-12)
-
-
-def test_weighted_partial_spearman_matches_formula(clustered_data):
-    posts, x, y, z = clustered_data
-    r = ClusterResamples.draw(posts, 10, seed=4)
-    reps = weighted_partial_spearman(x, y, z, r.row_weights(posts))
-    for b in range(10):
-        i = r.indices(posts, b)
-        rxy, rxz, ryz = (sps.spearmanr(a[i], c[i])[0] for a, c in ((x, y), (x, z), (y, z)))
-        expected = (rxy - rxz * ryz) / np.sqrt((1 - rxz**2) * (1 - ryz**2))
-        assert reps[b] == pytest.approx(expected, abs=1e-12)
-
-
-def test_ranks_are_midranks_of_expanded_sample():
-    # values 3, 1, 3 with weights 1, 2, 1: expanded sample 3, 1, 1, 3 -> midranks 3.5, 1.5, 3.5
-    ranks, ties = _ranks(np.array([3.0, 1.0, 3.0]), np.array([[1.0, 2.0, 1.0]]))
-    np.testing.assert_array_equal(ranks, [[3.5, 1.5, 3.5]])
-    np.testing.assert_array_equal(ties, [(2**3 - 2) + (2**3 - 2)])  # two tie groups of total weight 2
-
-
-def test_constant_resample_gives_nan_not_garbage():
-    # Resample weight only on rows where y is constant.
-    x, y = np.array([1.0, 2.0, 3.0, 4.0]), np.array([5.0, 5.0, 6.0, 7.0])
-    w = np.array([[2, 1, 0, 0], [1, 1, 1, 1]])
-    for f in (weighted_pearson, weighted_spearman, weighted_kendall):
-        out = f(x, y, w)
-        assert np.isnan(out[0]) and np.isfinite(out[1])
-    assert np.isnan(partial_from_pairwise(0.5, 1.0, 0.2))
-
-
 def test_paired_bootstrap_uses_the_same_draws():
     # Model B = model A + constant shift on the same rows: the paired difference of means is the
     # shift in every resample, so its interval is a point, unlike the unpaired spread.
@@ -189,3 +126,31 @@ def test_paired_bootstrap_uses_the_same_draws():
         lambda i: sps.spearmanr(b[i], y[i])[0] - sps.spearmanr(a[i], y[i])[0], posts, resamples=r
     )
     assert generic.low == pytest.approx(0.0, abs=1e-12)
+
+
+def test_with_one_post_the_method_names_the_percentile_interval_it_computed_not_the_cr2_one():
+    """One post: no CR2 SE, so the interval is the percentile interval of the resampled post; `method` says so."""
+    rate = agreement([2.0, 1.0, 2.0], [1.0, 2.0, 1.0], [0, 0, 0], [7, 7, 7], n_resamples=50, seed=0,
+                     p_method="cluster")
+    assert "Wilson" not in rate.method and "t-test" not in rate.method
+    assert FALLBACK_NOTE in rate.method and "p: cluster bootstrap, inverts the percentile interval" in rate.method
+    assert rate.ci_low == rate.ci_high == pytest.approx(2 / 3)  # every resample is the one post
+    diff = mean_difference([0.1, 0.2], [0.3, 0.5], [4, 4], n_resamples=50, seed=0)[2]
+    assert "t on the CR2" not in diff.method and FALLBACK_NOTE in diff.method
+    assert "p: bootstrap two-sided" in diff.method
+    two_posts = agreement([2.0, 1.0, 2.0], [1.0, 2.0, 1.0], [0, 0, 1], [7, 7, 8], n_resamples=50, seed=0,
+                          p_method="cluster")
+    assert "Wilson" in two_posts.method and FALLBACK_NOTE not in two_posts.method
+
+
+def test_a_bounded_mean_keeps_its_t_interval_within_the_statistics_range_and_says_so():
+    """distinct-n and the share of empty samples lie in [0, 1]: the t interval of a mean near 0 is clipped there."""
+    values = pd.Series([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5], index=[f"p{g}" for g in range(7)])
+    settings = Settings(n_resamples=50, seed=0)
+    draws = settings.draws(values.index.to_numpy())["resamples"]
+    clipped = mean_stat(values, draws, settings, "empty share", BOUNDS["empty_share"])
+    free = mean_stat(values, draws, settings, "empty share")
+    assert free.ci_low < 0 and clipped.ci_low == 0.0 and clipped.ci_high == pytest.approx(free.ci_high)
+    assert "ci clipped to the statistic's range [0, 1]" in clipped.method and "clipped" not in free.method
+    inside = mean_stat(values + 0.4, draws, settings, "distinct-2", BOUNDS["distinct_2"])
+    assert "clipped" not in inside.method

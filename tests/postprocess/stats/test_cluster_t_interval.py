@@ -4,47 +4,25 @@ the n x n hat matrix (scipy's matrix square root, the eigenvalues of the G x G m
 OLS with ``cov_type="cluster"`` and ``use_t=True`` (CR1, G - 1 df) where the two must agree: equal clusters of a
 mean. Where every post is one row the interval is scipy's one-sample t interval. Agreement's Wilson interval on the
 CR2 effective sample size against the roots of its quadratic and, without a design effect, statsmodels' Wilson.
+The paired differences are checked in tests/postprocess/compare/test_paired.py.
 alpha's (CR1, G - 1 df) is checked against statsmodels' GLM in test_typicality.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.linalg
 import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from postprocess.compare.paired import agreement_difference, mean_difference
 from postprocess.stats.agreement import agreement, pair_outcomes
 from postprocess.stats.bootstrap import cluster_robust_t, t_interval, wilson_t_interval
 from postprocess.stats.sharpening import sharpening_gamma, within_post_demeaned
-
-
-def dense_cr2(X, u, clusters, coef=0):
-    """CR2 and the Bell-McCaffrey df written out with n x n matrices: V = Σ_g (e'P X_g' A_g u_g)²,
-    A_g = (I - H_gg)^(-1/2); df = (Σλ)² / Σλ², λ the eigenvalues of Γ'Γ, Γ_g = (I - H)[:, g] A_g X_g P e."""
-    X = np.asarray(X, dtype=float).reshape(len(u), -1)
-    P = np.linalg.inv(X.T @ X)
-    M = np.eye(len(u)) - X @ P @ X.T
-    V, columns = 0.0, []
-    for g in np.unique(clusters):
-        rows = clusters == g
-        A = np.real(scipy.linalg.sqrtm(np.linalg.inv(M[np.ix_(rows, rows)])))
-        w = A @ X[rows] @ P[:, coef]
-        V += float(w @ u[rows]) ** 2
-        columns.append(M[:, rows] @ w)
-    lam = np.linalg.eigvalsh(np.column_stack(columns).T @ np.column_stack(columns))
-    return np.sqrt(V), lam.sum() ** 2 / np.sum(lam**2)
-
-
-def _posts(seed: int, n_posts: int = 9) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.repeat(np.arange(n_posts), rng.integers(2, 11, n_posts))
+from tests.helpers.cr2 import cluster_labels, dense_cr2, score_roots
 
 
 def test_cr2_and_its_degrees_of_freedom_equal_the_dense_computation():
-    posts = _posts(0, n_posts=7)
+    posts = cluster_labels(0, n_posts=7)
     rng = np.random.default_rng(1)
     X = np.column_stack([rng.normal(size=len(posts)), rng.exponential(size=len(posts))])
     y = X @ [0.5, -1.0] + rng.normal(size=len(posts))
@@ -55,15 +33,8 @@ def test_cr2_and_its_degrees_of_freedom_equal_the_dense_computation():
         assert df < len(np.unique(posts)) - 1  # unequal clusters: fewer df than G - 1
 
 
-def score_roots(p_hat: float, se: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson interval as the set of p0 where (p_hat - p0)² <= q² se² p0(1 - p0) / (p_hat(1 - p_hat)): the two
-    roots of that quadratic in p0, by numpy (an independent route to `wilson_t_interval`'s closed form)."""
-    k = sps.t.ppf(0.5 + confidence / 2, df) ** 2 * se**2 / (p_hat * (1 - p_hat))
-    return tuple(sorted(np.roots([1 + k, -(2 * p_hat + k), p_hat**2]).real))
-
-
 def test_agreement_interval_is_wilson_on_the_cr2_effective_size_and_statsmodels_on_equal_clusters():
-    posts = _posts(2)
+    posts = cluster_labels(2)
     rng = np.random.default_rng(3)
     a, b, c = rng.normal(size=len(posts)), rng.normal(size=len(posts)), rng.integers(0, 2, len(posts))
     s = agreement(a, b, c, posts, n_resamples=200, seed=0, p_method="cluster")
@@ -103,7 +74,7 @@ def test_agreement_interval_stays_in_the_unit_range():
 
 @pytest.mark.parametrize("with_length", [False, True])
 def test_gamma_interval_is_cr2_on_the_demeaned_regressors(with_length):
-    posts = _posts(4, n_posts=12)
+    posts = cluster_labels(4, n_posts=12)
     rng = np.random.default_rng(5)
     tokens = rng.integers(15, 60, len(posts)).astype(float)
     ref = -2 * tokens + rng.normal(0, 20, 12)[posts] + rng.normal(0, 8, len(posts))
@@ -118,27 +89,6 @@ def test_gamma_interval_is_cr2_on_the_demeaned_regressors(with_length):
     half = sps.t.ppf(0.975, df) * se
     assert (s.ci_low, s.ci_high) == pytest.approx((s.estimate - half, s.estimate + half), rel=1e-9)
     assert s.p_value == pytest.approx(2 * sps.t.sf(abs(s.estimate - 1) / se, df), rel=1e-9)
-
-
-def test_paired_mean_difference_with_one_row_per_post_is_the_one_sample_t_test():
-    rng = np.random.default_rng(6)
-    first, second = rng.normal(size=8), rng.normal(size=8) + 0.3
-    *_, d = mean_difference(first, second, np.arange(8), n_resamples=100, seed=0)
-    t = sps.ttest_1samp(second - first, 0.0)
-    assert (d.ci_low, d.ci_high) == pytest.approx(tuple(t.confidence_interval(0.95)), rel=1e-10)
-    assert d.p_value == pytest.approx(t.pvalue, rel=1e-10)
-
-
-def test_agreement_difference_is_the_cr2_t_interval_of_the_paired_outcomes():
-    posts = _posts(7)
-    rng = np.random.default_rng(8)
-    ra, rb, ma, mb = (rng.normal(size=len(posts)) for _ in range(4))
-    c = rng.integers(0, 2, len(posts))
-    d = agreement_difference(ra, rb, ma, mb, c, posts, n_resamples=100, seed=0)
-    diff = pair_outcomes(ma, mb, c) - pair_outcomes(ra, rb, c)
-    se, df = dense_cr2(np.ones(len(diff)), diff - diff.mean(), posts)
-    expected = t_interval(diff.mean(), se, df, 0.95, 0.0)
-    assert (d.ci_low, d.ci_high, d.details["p_value_t"]) == pytest.approx(expected, rel=1e-9)
 
 
 def test_one_cluster_has_no_se_and_the_t_interval_handles_zero_se():

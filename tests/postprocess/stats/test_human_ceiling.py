@@ -20,8 +20,8 @@ from postprocess.stats.human_ceiling import (
     majority_votes,
     worker_heterogeneity,
 )
+from tests.helpers.cr2 import dense_cr2, score_roots
 from tests.helpers.paths import SFF_DIR, require_shared
-from tests.postprocess.stats.test_cluster_t_interval import dense_cr2, score_roots
 
 
 @pytest.fixture

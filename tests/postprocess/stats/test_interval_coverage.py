@@ -10,9 +10,11 @@ replications is sqrt(0.93 x 0.07 / n): 1.47% at 300, 2.55% at 100; the test fail
 The bootstrap behind the percentile interval kept in the details is reduced to 20 resamples (and 20 half-samples):
 no tested interval uses it.
 
-`agreement_wilson` is Verbalized Sampling's interval with pairs taken as independent, printed beside the report's
-own and not switched: its test is that it covers less than the clustered agreement interval on the same kind of
-data, which is why the report labels it "pairs independent".
+`agreement_wilson` is Verbalized Sampling's interval with pairs taken as independent, kept in the tables (not printed
+in report.md) and not switched: its test is that it covers less than the clustered agreement interval on the same
+kind of data, which is why its `method` says "pairs taken as independent".
+
+The six lexical across-input kinds share one draw of texts per replication (the first costs about a minute).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import pytest
 from benchmarks.interval_coverage import KINDS, coverage
 
 NOMINAL_FLOOR, N_REPS, ORDINAL_REPS = 0.93, 300, 100
-# Fits that may fail to converge on 8 posts (left out and counted): at most this share.
-MAX_UNDEFINED = {"ordinal": 0.05}
+# Intervals that may be undefined (left out and counted), at most this share: ordered-logit fits that fail to
+# converge on 8 posts; distinct-3 of 8 texts where no trigram repeats in either model's first samples, so no
+# deletion changes the difference and the jackknife gives no interval (37 of 300 at 8 posts, 1 at 16).
+MAX_UNDEFINED = {"ordinal": 0.05, "distinct_3_across": 0.15}
 
 
 def limit(n: int) -> float:
@@ -46,5 +50,5 @@ def test_interval_holds_its_coverage_with_few_posts(kind, n_posts):
 def test_rows_independent_wilson_covers_less_than_the_clustered_agreement():
     wilson = coverage("agreement_wilson", 8, N_REPS, seed=0, n_resamples=20)
     clustered = coverage("agreement", 8, N_REPS, seed=0, n_resamples=20)
-    assert "pairs independent" in wilson.method and "CR2" in clustered.method
+    assert "pairs taken as independent" in wilson.method and "CR2" in clustered.method
     assert wilson.rate < clustered.rate

@@ -19,8 +19,8 @@ from postprocess.stats.ranking import (
     ranking_accuracy_per_token,
     wilson_agreement,
 )
+from tests.helpers.cr2 import score_roots
 from tests.helpers.paths import SFF_DIR, require_shared
-from tests.postprocess.stats.test_cluster_t_interval import score_roots
 
 
 def test_wilson_equals_statsmodels_and_its_p_inverts_the_interval():
@@ -38,6 +38,12 @@ def test_wilson_equals_statsmodels_and_its_p_inverts_the_interval():
     assert wilson_agreement([np.nan]).reason == "no complete pairs"
     with pytest.raises(ValueError, match="0, 1/2 or 1"):
         wilson_agreement([0.3])
+
+
+def test_wilson_method_says_pairs_are_taken_as_independent_and_that_it_under_covers():
+    method = wilson_agreement([1.0, 0.0, 1.0]).method
+    assert "pairs taken as independent (Verbalized Sampling's reading" in method
+    assert "under-covers when a post's pairs are correlated (docs/statistics.md, Coverage of the intervals)" in method
 
 
 def test_wilson_on_pair_outcomes_counts_model_ties_half():

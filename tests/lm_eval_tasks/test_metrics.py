@@ -2,13 +2,17 @@
 
 lm-eval aggregates only the metrics a YAML lists and fails on a listed one that `process_results` does not
 return, so a metric added to (or dropped from) one side alone would be lost from the results table or break
-every run; this pins the two together, aggregations included.
+every run; this pins the two together, aggregations included. The values themselves are checked by hand and
+against scipy.
 """
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from lm_eval.tasks import TaskManager
+from scipy import stats
 
 from lm_eval_tasks import TASKS_DIR, metrics
 from lm_eval_tasks.data.rows import RATING_AXES
@@ -63,3 +67,20 @@ def test_aggregations_follow_the_metric(task):
         else:
             assert aggregation == "mean"
         assert entry["higher_is_better"] is True
+
+
+def test_values_of_one_doc_hand_worked():
+    a = {"logprob": -6.0, "n_bytes": 3}  # per byte -2
+    b = {"logprob": -4.0, "n_bytes": 1}  # per byte -4
+    assert metrics.cmp_values({"summaries": [a, b], "choice": 1}) == {"agreement_sum": 1.0, "agreement_per_byte": 0.0}
+    assert metrics.win(-1.0, -1.0, 0) == 0.5 and metrics.win(-1.0, -2.0, 0) == 1.0
+    assert math.isnan(metrics.measure({"logprob": -1.0, "n_bytes": 0}, "per_byte"))
+    axis = metrics.axis_values({"summaries": [a], "ratings": dict.fromkeys(RATING_AXES, 5.0)})
+    assert (axis["logprob"], axis["logprob_per_byte"], axis["spearman_per_byte_overall"]) == (-6.0, -2.0, [-2.0, 5.0])
+
+
+def test_spearman_over_the_docs_with_a_rating():
+    pairs = [[-1.0, 2.0], [-2.0, 1.0], [-3.0, None], [float("nan"), 4.0], [-0.5, 7.0]]
+    assert metrics.spearman(pairs) == pytest.approx(stats.spearmanr([-1.0, -2.0, -0.5], [2.0, 1.0, 7.0]).statistic)
+    assert math.isnan(metrics.spearman(pairs[:2])) and math.isnan(metrics.spearman([[1.0, 3.0]] * 4))
+    assert metrics.count([1, 2, 3]) == 3

@@ -1,10 +1,9 @@
-"""The tasks through the real harness: every logged logprob equals an independent computation."""
+"""The summ_pref tasks through the real harness: every logged logprob equals an independent computation."""
 
 from __future__ import annotations
 
 import pytest
 
-from lm_eval_tasks.data.prompts import continuation
 from lm_eval_tasks.data.rows import RATING_AXES
 from tests.helpers.harness_runs import run_tasks
 from tests.helpers.harness_utils import IndependentScorer
@@ -83,15 +82,3 @@ def test_harness_metrics_equal_their_definitions(run):
         a, b = (s["logprob"] for s in r["summaries"])
         wins.append(0.5 if a == b else float((a < b) == bool(r["choice"])))
     assert res["results"]["summ_pref_cmp"]["agreement_sum,none"] == pytest.approx(sum(wins) / len(wins))
-
-
-@pytest.mark.parametrize("text, expected", [
-    (" already spaced", " already spaced"),
-    ("no space", " no space"),
-    ("   three spaces", " three spaces"),
-    ("\xa0no-break space kept", " \xa0no-break space kept"),
-    ("", " "),
-])
-def test_continuation_has_exactly_one_leading_space(text, expected):
-    assert continuation(text) == expected
-    assert continuation(text, chat_template=True) == expected[1:]

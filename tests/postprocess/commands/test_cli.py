@@ -1,10 +1,11 @@
 """`summ-pref report` and `summ-pref sweep` refuse bad settings, --jobs and --out while parsing, before any
-work."""
+work; every command sets OpenMP's waiting policy (`summ_pref_common.openmp`) before anything else."""
 
 from __future__ import annotations
 
 import pytest
 
+from postprocess.commands import cli
 from postprocess.commands.cli import build_parser
 
 BAD_SETTINGS = [
@@ -45,3 +46,12 @@ def test_out_that_is_a_file_is_refused_at_parsing(tmp_path, capsys):
     args = build_parser().parse_args(["report", str(tmp_path), "--out", str(tmp_path), "--jobs", "2",
                                       "--n-resamples", "10", "--confidence", "0.9", "--seed", "0"])
     assert (args.out, args.jobs, args.n_resamples, args.confidence) == (tmp_path, 2, 10, 0.9)
+
+
+@pytest.mark.parametrize("argv", [["report", "--help"], ["eval", "--help"]])
+def test_every_command_sets_the_policy_first(monkeypatch, argv):
+    calls = []
+    monkeypatch.setattr(cli, "default_wait_policy", lambda: calls.append(True))
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    assert calls == [True]

@@ -1,32 +1,25 @@
-"""Statistics against scipy/statsmodels and hand-worked cases; degenerate inputs never raise."""
+"""Correlations against scipy and hand-worked cases; degenerate inputs are undefined with a reason and never raise."""
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats as sps
 
 from postprocess.stats import (
     ClusterResamples,
-    agreement,
-    bradley_terry_fit,
-    by_group,
-    calibration_curve,
-    confidence_bucket,
     kendall,
-    pair_outcomes,
     partial_spearman,
     pearson,
     spearman,
 )
 from postprocess.stats.correlation import partial_pearson
-from postprocess.stats.result import Stat
 
 CORRELATIONS = [spearman, pearson, kendall]
+
+
 SCIPY = {spearman: sps.spearmanr, pearson: sps.pearsonr, kendall: sps.kendalltau}
 
 
@@ -212,145 +205,6 @@ def test_partial_spearman_equals_residualised_ranks(ratings):
 def test_partial_spearman_undefined_when_covariate_determines_x():
     s = partial_spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], [10, 20, 30, 40, 50])
     assert not s.defined and "determine" in s.reason
-
-
-def test_agreement_hand_worked_with_tie():
-    # A>B & chose A: 1; B>A & chose B: 1; A>B & chose B: 0; tie: 1/2 -> (1+1+0+0.5)/4 = 0.625
-    s = agreement([2, 1, 3, 5], [1, 2, 1, 5], [0, 1, 1, 0], n_resamples=0)
-    assert s.estimate == 0.625 and s.details["n_ties"] == 1 and s.details["n_agree"] == 2
-    # Sign test on the 3 non-tied pairs, 2 agreements: P(X>=2)+P(X<=1) for Bin(3, 1/2) = 1.
-    assert s.p_value == pytest.approx(1.0)
-
-
-def test_agreement_p_value_is_exact_binomial_and_ci_contains_estimate():
-    rng = np.random.default_rng(0)
-    posts = np.repeat(np.arange(200), 5)
-    a, b = rng.normal(size=1000), rng.normal(size=1000)
-    choice = (rng.uniform(size=1000) < 1 / (1 + np.exp(2 * (a - b)))).astype(int)
-    a[:10] = b[:10]  # ten model ties
-    choice = choice.astype(float)
-    choice[-3:] = np.nan
-    s = agreement(a, b, choice, posts, n_resamples=300)
-    w = pair_outcomes(a, b, choice)[:-3]
-    k, m = int((w == 1).sum()), int((w != 0.5).sum())
-    assert s.p_value == pytest.approx(sps.binomtest(k, m).pvalue, rel=1e-12)
-    assert (s.n, s.n_dropped, s.details["n_ties"]) == (997, 3, 10)
-    assert s.estimate == pytest.approx(w.mean())
-    assert s.ci_low < s.estimate < s.ci_high
-
-
-def test_agreement_ci_equals_generic_cluster_bootstrap():
-    from postprocess.stats.bootstrap import cluster_bootstrap
-
-    rng = np.random.default_rng(2)
-    posts = np.repeat(np.arange(40), 3)
-    a, b, c = rng.normal(size=120), rng.normal(size=120), rng.integers(0, 2, size=120)
-    draws = ClusterResamples.draw(posts, 200, seed=0)
-    s = agreement(a, b, c, posts, resamples=draws)
-    w = pair_outcomes(a, b, c)
-    g = cluster_bootstrap(lambda i: w[i].mean(), posts, resamples=draws)
-    assert (s.details["percentile_ci_low"], s.details["percentile_ci_high"]) == pytest.approx((g.low, g.high),
-                                                                                              abs=1e-12)
-
-
-def test_agreement_degenerate():
-    assert not agreement([], [], []).defined
-    assert not agreement([np.nan], [1.0], [0]).defined
-    all_ties = agreement([1.0, 2.0], [1.0, 2.0], [0, 1], n_resamples=20)
-    # SE 0: the Wilson interval of the 2 pairs taken as they are, symmetric about 1/2.
-    assert all_ties.estimate == 0.5 and all_ties.p_value is None
-    assert 0 < all_ties.ci_low < 0.5 < all_ties.ci_high < 1 and all_ties.ci_low + all_ties.ci_high == pytest.approx(1)
-    with pytest.raises(ValueError):
-        agreement([1.0], [2.0], [2])
-
-
-def test_confidence_buckets_and_by_group():
-    # strength |c - 5|: 1->4, 3->2, 4->1, 6->1, 7->2, 9->4; 5, 0 and NaN have no bucket
-    assert confidence_bucket([1, 3, 4, 6, 7, 9, 5, 0, np.nan]).tolist() == [
-        "definite", "moderate", "slight", "slight", "moderate", "definite", None, None, None]
-    df = pd.DataFrame({"a": [2, 1, 3, 5, 1], "b": [1, 2, 1, 5, 0], "choice": [0, 1, 1, 0, 0],
-                       "g": ["x", "x", "y", "y", None]})
-    t = by_group(df, "g", lambda d: agreement(d.a, d.b, d.choice, n_resamples=0))
-    assert t["g"].tolist() == ["x", "y"]
-    assert t["estimate"].tolist() == [1.0, 0.25]  # x: (1+1)/2; y: (0+0.5)/2
-    assert list(t.columns[:6]) == ["g", "estimate", "ci_low", "ci_high", "p_value", "n"]
-
-
-def _logit_data(n=400, beta=0.7, seed=0):
-    rng = np.random.default_rng(seed)
-    d = rng.normal(0, 2, size=n)
-    llr = 0.3 * d + rng.normal(size=n)
-    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(beta * d - 0.4 * llr)))).astype(int)
-    return d, y, llr
-
-
-@pytest.mark.parametrize("with_length", [False, True])
-@pytest.mark.parametrize("intercept", [False, True])
-def test_bradley_terry_equals_statsmodels(with_length, intercept):
-    import statsmodels.api as sm
-
-    d, y, llr = _logit_data()
-    fit = bradley_terry_fit(d, y, llr if with_length else None, intercept=intercept)
-    cols = ([np.ones_like(d)] if intercept else []) + [d] + ([llr] if with_length else [])
-    ref = sm.Logit(y, np.column_stack(cols)).fit(disp=0)
-    np.testing.assert_allclose(fit.coef, ref.params, rtol=1e-10)
-    np.testing.assert_allclose(fit.se, ref.bse, rtol=1e-10)
-    np.testing.assert_allclose(fit.p_values, ref.pvalues, rtol=1e-8)
-    assert fit.loglik == pytest.approx(ref.llf, rel=1e-12)
-    assert fit.names[-1] == ("log_length_ratio" if with_length else "logprob_diff")
-    assert fit.to_dict()["n"] == 400
-    np.testing.assert_allclose(fit.predict(d, llr if with_length else None), ref.predict())
-
-
-@pytest.mark.parametrize(
-    "d, y, why",
-    [
-        ([-2.0, -1.0, 1.0, 2.0, 3.0], [0, 0, 1, 1, 1], "perfect separation"),
-        ([1.0, 2.0], [0, 1], "only 2 complete rows"),
-        ([1.0, -2.0, 3.0, 0.5], [1, 1, 1, 1], "every human chose A"),
-        ([0.0, 0.0, 0.0, 0.0], [1, 0, 1, 0], "collinear or identically zero"),
-        ([np.nan] * 4, [1, 0, 1, 0], "only 0 complete rows"),
-    ],
-)
-def test_bradley_terry_degenerate(d, y, why):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fit = bradley_terry_fit(d, y)
-    assert not fit.defined and why in fit.reason
-    with pytest.raises(ValueError):
-        fit.predict([0.0])
-
-
-def test_calibration_curve_bins_and_exact_cis():
-    d, y, _ = _logit_data(n=103)
-    cal = calibration_curve(d, y, n_bins=10, slope=0.7)
-    assert cal.n.sum() == 103 and len(cal.n) == 10 and set(cal.n) == {10, 11}
-    assert np.all(np.diff(cal.x_mean) > 0) and np.all(cal.x_low <= cal.x_high)
-    order = np.argsort(d, kind="stable")
-    first = order[: cal.n[0]]
-    assert cal.observed[0] == pytest.approx(y[first].mean())
-    ci = sps.binomtest(int(y[first].sum()), len(first)).proportion_ci(0.95, method="exact")
-    assert (cal.ci_low[0], cal.ci_high[0]) == pytest.approx((ci.low, ci.high))
-    assert cal.predicted[0] == pytest.approx(np.mean(1 / (1 + np.exp(-0.7 * d[first]))))
-    assert calibration_curve([], [], 10).n.size == 0
-    assert calibration_curve([1.0, 2.0], [1, 0], 10).n.tolist() == [1, 1]
-
-
-SCHEMA = ("estimate", "ci_low", "ci_high", "p_value", "n", "method", "n_dropped", "reason", "details")
-
-
-def test_stat_to_dict_keeps_schema():
-    # Exactly these keys, in this order (summary.json and the CSV tables are written from them), JSON-ready.
-    d = spearman([1, 2, 3, 4, 5], [1, 3, 2, 5, 4], n_resamples=50).to_dict()
-    assert tuple(d) == SCHEMA
-    assert all(isinstance(d[k], float) for k in ("estimate", "ci_low", "ci_high", "p_value"))
-    assert d["n"] == 5 and d["n_dropped"] == 0 and d["reason"] is None and d["details"]["n_resamples"] == 50
-    assert json.loads(json.dumps(d, allow_nan=False)) == d
-    undefined = Stat.undefined(3, "m", "r", n_dropped=2).to_dict()
-    assert undefined == {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None, "n": 3, "method": "m",
-                         "n_dropped": 2, "reason": "r", "details": None}
-    # NaN never reaches JSON: it becomes None.
-    assert Stat(float("nan"), 0.1, float("nan"), None, 4, "m").to_dict()["estimate"] is None
 
 
 def test_partial_pearson_is_the_correlation_of_the_residuals():

@@ -4,38 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from lm_eval_tasks.data.rows import RATING_AXES
 from lm_eval_tasks.data.sample import generate
-from tests.helpers.paths import REPO, SFF_DIR, require_shared
+from tests.helpers.sample_rows import REAL_COUNTERPART, SAMPLE_DIR, read_rows, real_dir, sample_rows
 
-SAMPLE_DIR = REPO / "lm_eval_tasks" / "data" / "sample"
-
-# sample file -> the real file whose structure it copies
-REAL_COUNTERPART = {
-    generate.TLDR_CMP: "comparisons/batch18.json",
-    generate.CNNDM_CMP: "comparisons/batch0_cnndm.json",
-    generate.TLDR_AXIS: "axis_evals/tldraxis1_sample.json",
-    generate.CNNDM_AXIS: "axis_evals/cnndm3.json",
-}
 EXPECTED_ROWS = {
     generate.TLDR_CMP: 16 * 6,
     generate.CNNDM_CMP: 4 * 3,
     generate.TLDR_AXIS: 16 * 4,
     generate.CNNDM_AXIS: 4 * 3,
 }
-
-
-def _read(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
-
-
-def _load(rel: str) -> list[dict]:
-    return _read(SAMPLE_DIR / rel)
 
 
 def _keys(obj):
@@ -45,10 +26,6 @@ def _keys(obj):
     if isinstance(obj, list):
         return tuple(_keys(v) for v in obj)
     return None
-
-
-def _real_dir() -> Path:
-    return require_shared(SFF_DIR)
 
 
 # --- reproducibility ---------------------------------------------------------------------------
@@ -85,11 +62,11 @@ def test_cli_writes_into_out_dir(tmp_path):
 
 @pytest.mark.parametrize("rel", generate.FILES)
 def test_same_keys_as_real_rows(rel):
-    real_rows = _read(_real_dir() / REAL_COUNTERPART[rel])
+    real_rows = read_rows(real_dir() / REAL_COUNTERPART[rel])
     real_shapes = {json.dumps(_keys(r)) for r in real_rows}
     assert len(real_shapes) == 1, "the real file itself has rows of different shapes"
     real_shape = _keys(real_rows[0])
-    for i, row in enumerate(_load(rel)):
+    for i, row in enumerate(sample_rows(rel)):
         assert _keys(row) == real_shape, f"{rel} row {i} differs in keys from {REAL_COUNTERPART[rel]}"
         # key order too, so the files read like the originals
         assert json.dumps(_keys(row)) == json.dumps(real_shape)
@@ -98,7 +75,7 @@ def test_same_keys_as_real_rows(rel):
 @pytest.mark.parametrize("rel", generate.FILES)
 def test_value_types_match_real_rows(rel):
     """Where the real rows always hold a string (or an int), so does the sample."""
-    real_rows = _read(_real_dir() / REAL_COUNTERPART[rel])
+    real_rows = read_rows(real_dir() / REAL_COUNTERPART[rel])
 
     def leaves(obj, prefix=""):
         if isinstance(obj, dict):
@@ -114,7 +91,7 @@ def test_value_types_match_real_rows(rel):
     for r in real_rows:
         for path, value in leaves(r):
             real_types.setdefault(path, set()).add(type(value).__name__)
-    for row in _load(rel):
+    for row in sample_rows(rel):
         for path, value in leaves(row):
             if path.startswith(".summary.axes."):
                 continue  # ratings may be null in OpenAI's data; see test_ratings_are_likert_or_null
@@ -130,12 +107,12 @@ def test_value_types_match_real_rows(rel):
 
 @pytest.mark.parametrize("rel", generate.FILES)
 def test_row_counts(rel):
-    assert len(_load(rel)) == EXPECTED_ROWS[rel]
+    assert len(sample_rows(rel)) == EXPECTED_ROWS[rel]
 
 
 def test_ids_counts_and_splits():
-    tldr_cmp, tldr_axis = _load(generate.TLDR_CMP), _load(generate.TLDR_AXIS)
-    cnndm_cmp, cnndm_axis = _load(generate.CNNDM_CMP), _load(generate.CNNDM_AXIS)
+    tldr_cmp, tldr_axis = sample_rows(generate.TLDR_CMP), sample_rows(generate.TLDR_AXIS)
+    cnndm_cmp, cnndm_axis = sample_rows(generate.CNNDM_CMP), sample_rows(generate.CNNDM_AXIS)
     posts = Counter(r["info"]["id"] for r in tldr_axis)
     assert len(posts) == 16 and set(posts.values()) == {4}
     assert all(pid.startswith("sample_t3_") for pid in posts)
@@ -158,31 +135,10 @@ def test_ids_counts_and_splits():
         assert len(set(pairs)) == 6 and all(len(p) == 2 for p in pairs)
 
 
-def test_texts_start_with_exactly_one_space():
-    for rel in generate.FILES:
-        for row in _load(rel):
-            summaries = row["summaries"] if "summaries" in row else [row["summary"]]
-            for s in summaries:
-                assert s["text"].startswith(" ") and not s["text"].startswith("  "), s["text"]
-                assert s["text"].strip() and s["text"] == " " + s["text"].strip()
-            for field in ("post", "article", "title"):
-                value = row["info"].get(field)
-                if value is not None:
-                    assert value == value.strip() and value
-
-
-def test_text_lengths_stay_short():
-    """The demo scores everything with a small model on a CPU: keep posts and articles short."""
-    for row in _load(generate.TLDR_AXIS):
-        assert 50 <= len(row["info"]["post"].split()) <= 120
-    for row in _load(generate.CNNDM_AXIS):
-        assert 60 <= len(row["info"]["article"].split()) <= 130
-
-
 def test_ratings_are_likert_or_null():
     ratings = []
     for rel in (generate.TLDR_AXIS, generate.CNNDM_AXIS):
-        for row in _load(rel):
+        for row in sample_rows(rel):
             axes = row["summary"]["axes"]
             assert axes["compatible"] is None
             for name in RATING_AXES:
@@ -197,7 +153,7 @@ def test_ratings_are_likert_or_null():
 
 def test_ratings_follow_quality_tiers():
     def mean_overall(policy):
-        vals = [r["summary"]["axes"]["overall"] for r in _load(generate.TLDR_AXIS)
+        vals = [r["summary"]["axes"]["overall"] for r in sample_rows(generate.TLDR_AXIS)
                 if r["summary"]["policy"] == policy and r["summary"]["axes"]["overall"] is not None]
         return sum(vals) / len(vals)
 
@@ -207,7 +163,7 @@ def test_ratings_follow_quality_tiers():
 
 def test_choices_and_confidence():
     rank = {"good": 0, "okay": 1, "vague": 2, "wrong": 3}
-    rows = _load(generate.TLDR_CMP) + _load(generate.CNNDM_CMP)
+    rows = sample_rows(generate.TLDR_CMP) + sample_rows(generate.CNNDM_CMP)
     agree = 0
     for row in rows:
         assert row["choice"] in (0, 1) and not isinstance(row["choice"], bool)
@@ -222,23 +178,3 @@ def test_choices_and_confidence():
     assert 0.75 * len(rows) <= agree < len(rows)
     # both positions get chosen
     assert {r["choice"] for r in rows} == {0, 1}
-
-
-def test_no_real_rows_leak_in():
-    """The sample must be made up: no post, article or summary text of the real files appears in it."""
-    real_dir = _real_dir()
-    real_texts = set()
-    for rel in REAL_COUNTERPART.values():
-        for r in _read(real_dir / rel):
-            for field in ("post", "article", "title"):
-                if r["info"].get(field):
-                    real_texts.add(r["info"][field])
-            for s in r.get("summaries", []) + ([r["summary"]] if "summary" in r else []):
-                real_texts.add(s["text"])
-            real_texts.add(r.get("worker"))
-    for rel in generate.FILES:
-        for row in _load(rel):
-            mine = [row["info"].get(f) for f in ("post", "article", "title")]
-            mine += [s["text"] for s in row.get("summaries", []) + ([row["summary"]] if "summary" in row else [])]
-            mine.append(row["worker"])
-            assert not (set(filter(None, mine)) & real_texts)

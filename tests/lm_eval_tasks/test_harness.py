@@ -1,13 +1,12 @@
 """No scored data lost, no stale or silent answer: bad input stops `summ-pref eval` in one line, before
-the model loads and before anything is written; repeated judgements and empty summaries are counted."""
+the model loads and before anything is written; repeated judgements and empty summaries are warned about once
+(counted by the docs builder: tests/lm_eval_tasks/summ_pref/test_docs.py)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -17,30 +16,14 @@ from lm_eval_tasks.harness import run_lm_eval
 from lm_eval_tasks.summ_pref.docs import build_docs, custom_dataset
 from summ_pref_common.errors import DataError
 from tests.helpers.console import SUMM_PREF
-from tests.lm_eval_tasks.data.test_sources import GOOD_AXIS, GOOD_CMP, _with, _write
-
-
-def eval_error(args: list[str], out: Path) -> str:
-    """Run `summ-pref eval ARGS --output_path OUT` in process; return its one-line error, checking nothing
-    was written."""
-    with pytest.raises(SystemExit) as exc:
-        run_lm_eval([*args, "--log_samples", "--output_path", str(out)])
-    message = str(exc.value.code)
-    assert message.startswith("summ-pref eval: error: ") and "\n" not in message, message
-    assert not out.exists()
-    return message
-
-
-def sample_args(model: str = "./no/such/model", tasks: str = "summ_pref_cmp", **metadata) -> list[str]:
-    return ["--model", "hf", "--model_args", f"pretrained={model}", "--tasks", tasks,
-            "--metadata", json.dumps({"data_dir": SAMPLE_NAME, **metadata})]
-
+from tests.helpers.eval_errors import eval_error, sample_args
+from tests.helpers.source_rows import GOOD_AXIS, GOOD_CMP, with_field, write_lines
 
 # 1. a byte that is not UTF-8
 
 def test_non_utf8_byte_names_file_line_and_offset(tmp_path):
     good = json.dumps(GOOD_CMP).encode() + b"\n"
-    bad = json.dumps(_with(GOOD_CMP, ["info", "title"], "caf\u00e9")).encode().replace(b"caf\\u00e9",
+    bad = json.dumps(with_field(GOOD_CMP, ["info", "title"], "caf\u00e9")).encode().replace(b"caf\\u00e9",
                                                                                        b"caf\xe9")
     path = tmp_path / "comparisons" / "b.json"
     path.parent.mkdir()
@@ -52,19 +35,6 @@ def test_non_utf8_byte_names_file_line_and_offset(tmp_path):
 
 
 # 2. --metadata values of the wrong type
-
-@pytest.mark.parametrize("field, value", [("seed", "abc"), ("seed", 1.5), ("seed", True), ("data_dir", 5),
-                                          ("split", ["validation"]), ("subsplit", 1)])
-def test_metadata_of_the_wrong_type_names_the_field(field, value):
-    with pytest.raises(DataError, match=rf"^field '{field}': expected an? (integer|string)"):
-        custom_dataset(kind="cmp", source="tldr", default_split="validation",
-                       **{"data_dir": SAMPLE_NAME, field: value})
-
-
-def test_seed_given_as_a_string_of_digits_is_that_seed():
-    as_text = custom_dataset(kind="cmp", source="tldr", default_split="validation", data_dir=SAMPLE_NAME, seed="7")
-    as_int = custom_dataset(kind="cmp", source="tldr", default_split="validation", data_dir=SAMPLE_NAME, seed=7)
-    assert as_text["docs"]["key"] == as_int["docs"]["key"] and set(as_text["docs"]["seed"]) == {7}
 
 
 def test_wrong_metadata_type_through_summ_pref_eval(tmp_path):
@@ -127,8 +97,9 @@ def test_bad_data_is_reported_before_the_model_is_loaded(tmp_path):
     """The model folder exists but holds no model: loading it would fail; the data error must come first.
     The group expands: its axis task's bad row is found although its cmp rows are fine."""
     data = tmp_path / "data"
-    _write(data / "comparisons", "b.json", [json.dumps(GOOD_CMP)])
-    axis = _write(data / "axis_evals", "a.json", [json.dumps(_with(GOOD_AXIS, ["summary", "axes", "overall"], 9))])
+    write_lines(data / "comparisons", "b.json", [json.dumps(GOOD_CMP)])
+    axis = write_lines(data / "axis_evals", "a.json",
+                       [json.dumps(with_field(GOOD_AXIS, ["summary", "axes", "overall"], 9))])
     not_a_model = tmp_path / "empty_model_folder"
     not_a_model.mkdir()
     args = ["--model", "hf", "--model_args", f"pretrained={not_a_model}", "--tasks", "summ_pref",
@@ -177,61 +148,20 @@ def test_empty_data_dir_is_an_error(monkeypatch):
 
 def test_a_folder_named_sample_is_that_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    _write(tmp_path / "sample" / "comparisons", "mine.json", [json.dumps(GOOD_CMP)])
+    write_lines(tmp_path / "sample" / "comparisons", "mine.json", [json.dumps(GOOD_CMP)])
     mine = build_docs("cmp", "tldr", "validation", "sample")
     assert [d["post_id"] for d in mine] == ["t3_x"] and mine[0]["data_origin"] == f"original:{tmp_path / 'sample'}"
     embedded = build_docs("cmp", "tldr", "validation", SAMPLE_NAME)
     assert len(embedded) == 96 and embedded[0]["data_origin"] == "sample"
 
 
-# 7. a judgement present twice counts once
-
-def test_repeated_judgement_is_counted_once(tmp_path, caplog):
-    other = _with(GOOD_CMP, ["summaries", 1, "text"], " c")
-    copy = _with(_with(GOOD_CMP, ["batch"], "b_again"), ["extra", "confidence"], 8)  # same judgement
-    swapped = _with(GOOD_CMP, ["summaries"], list(reversed(GOOD_CMP["summaries"])))  # other order: another one
-    path = _write(tmp_path / "comparisons", "b.json", [json.dumps(r) for r in (GOOD_CMP, other, copy, swapped)])
-    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.summ_pref.docs"):
-        docs = build_docs("cmp", "tldr", "validation", str(tmp_path))
-    assert len(docs) == 3 and {d["duplicates_dropped"] for d in docs} == {1}
-    (warning,) = [r.getMessage() for r in caplog.records if "repeated" in r.getMessage()]
-    assert "dropped 1 repeated judgement(s)" in warning and f"first repeat at {path}:3 (same as {path}:1)" in warning
-
-
-def test_which_copy_is_kept_does_not_depend_on_file_order(tmp_path):
-    copy = _with(GOOD_CMP, ["batch"], "b_again")
-    _write(tmp_path / "a" / "comparisons", "b.json", [json.dumps(GOOD_CMP), json.dumps(copy)])
-    _write(tmp_path / "b" / "comparisons", "b.json", [json.dumps(copy), json.dumps(GOOD_CMP)])
-    forward, backward = (build_docs("cmp", "tldr", "validation", str(tmp_path / d)) for d in "ab")
-    assert len(forward) == 1 and forward[0]["key"] == backward[0]["key"]
-    assert forward[0]["batch"] == backward[0]["batch"]
-
-
-def test_axis_repeats_need_the_same_ratings(tmp_path):
-    rerated = _with(GOOD_AXIS, ["summary", "axes", "overall"], 4)
-    _write(tmp_path / "axis_evals", "a.json", [json.dumps(r) for r in (GOOD_AXIS, GOOD_AXIS, rerated)])
-    docs = build_docs("axis", "tldr", "validation", str(tmp_path))
-    assert sorted(d["overall"] for d in docs) == [3.0, 4.0] and {d["duplicates_dropped"] for d in docs} == {1}
-
-
-# 8. empty summaries are scored, counted and logged
-
-def test_empty_summaries_are_counted_per_doc_and_logged_once(tmp_path, caplog):
-    rows = [GOOD_CMP, _with(GOOD_CMP, ["summaries", 0, "text"], "  "),
-            _with(_with(GOOD_CMP, ["summaries", 0, "text"], ""), ["summaries", 1, "text"], "\n")]
-    path = _write(tmp_path / "comparisons", "b.json", [json.dumps(r) for r in rows])
-    with caplog.at_level(logging.WARNING, logger="lm_eval_tasks.summ_pref.docs"):
-        docs = build_docs("cmp", "tldr", "validation", str(tmp_path))
-    assert sorted(d["empty_summaries"] for d in docs) == [0, 1, 2] and {d["duplicates_dropped"] for d in docs} == {0}
-    (warning,) = [r.getMessage() for r in caplog.records]
-    assert "3 empty or whitespace-only summaries, scored as a single space; first at " + f"{path}:2" in warning
-
+# 7. repeated judgements and empty summaries through the whole command
 
 def test_summ_pref_eval_scores_repeats_once_and_warns_once(tiny_nobos_model, tmp_path):
     """The whole command: the check's load is reused by lm-eval, so each warning appears once; the logged
     docs carry both counts."""
-    rows = [GOOD_CMP, _with(GOOD_CMP, ["batch"], "again"), _with(GOOD_CMP, ["summaries", 1, "text"], " ")]
-    path = _write(tmp_path / "data" / "comparisons", "b.json", [json.dumps(r) for r in rows])
+    rows = [GOOD_CMP, with_field(GOOD_CMP, ["batch"], "again"), with_field(GOOD_CMP, ["summaries", 1, "text"], " ")]
+    path = write_lines(tmp_path / "data" / "comparisons", "b.json", [json.dumps(r) for r in rows])
     out = tmp_path / "out"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     proc = subprocess.run([SUMM_PREF, "eval", "--model", "hf", "--model_args", f"pretrained={tiny_nobos_model}",

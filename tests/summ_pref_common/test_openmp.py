@@ -1,5 +1,5 @@
-"""The commands default OpenMP's waiting policy to PASSIVE before torch loads (`summ_pref_common.openmp`): spinning
-threads stall torch's small parallel regions on shared cores. A user's own value is kept."""
+"""OpenMP's waiting policy defaults to PASSIVE before torch loads: spinning threads stall torch's small parallel
+regions on shared cores. A user's own value is kept."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
-from postprocess.commands import cli
 from summ_pref_common.openmp import DEFAULT, WAIT_POLICY, default_wait_policy
 
 PROBE = """
@@ -40,12 +37,3 @@ def test_a_users_policy_is_kept():
     assert _probe(env)[:2] == [False, "ACTIVE"]
     environ = {WAIT_POLICY: "ACTIVE"}
     assert not default_wait_policy(environ) and environ == {WAIT_POLICY: "ACTIVE"}
-
-
-@pytest.mark.parametrize("argv", [["report", "--help"], ["eval", "--help"]])
-def test_every_command_sets_the_policy_first(monkeypatch, argv):
-    calls = []
-    monkeypatch.setattr(cli, "default_wait_policy", lambda: calls.append(True))
-    with pytest.raises(SystemExit):
-        cli.main(argv)
-    assert calls == [True]

@@ -12,7 +12,7 @@ import pytest
 
 from lm_eval_tasks.model_checks import check_chat_template, check_gen_kwargs, continuation_end_note
 from summ_pref_common.errors import DataError
-from tests.lm_eval_tasks.test_eval_errors import eval_error, sample_args
+from tests.helpers.eval_errors import eval_error, sample_args
 
 NO_SUCH_HUB_MODEL = "summ-pref-tests/no-such-model-anywhere"
 
