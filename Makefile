@@ -5,6 +5,8 @@
 #               reference pages are generated from the code, a link to a statistic, option or metadata key that
 #               does not exist fails it) and run every test (the slow ones included: real model, wheel install),
 #               as CI does
+#   make test-fast   the tests without the slow ones
+# Both run pytest in two worker processes (pyproject's addopts: -n 2 --dist loadfile).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

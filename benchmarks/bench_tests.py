@@ -13,7 +13,8 @@ and the load average before and after.
     python benchmarks/bench_tests.py --json times.json                  # also per test, as JSON
 
 Run it from the repository root with PYTHONPATH=. (as the tests run); it passes --basetemp=/tmp/pt-bench-tests
-unless given one.
+unless given one, and `-n 0` unless given an `-n`: the plugin sees only tests run in this process, not in
+pytest-xdist's workers, so the tests run one after the other here (CPU seconds add up the same either way).
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ def main() -> int:
     extra = [a for a in extra if a != "--"]
     if not any(a.startswith("--basetemp") for a in extra):
         extra.append("--basetemp=/tmp/pt-bench-tests")
+    if not any(a.startswith(("-n", "--numprocesses")) for a in extra):
+        extra.append("-n0")
     recorder = Recorder()
     load_before, started, cpu_before = os.getloadavg(), time.perf_counter(), cpu_seconds()
     code = pytest.main(["-q", "-p", "no:cacheprovider", *extra, *args.paths], plugins=[recorder])
