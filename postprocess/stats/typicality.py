@@ -643,9 +643,17 @@ def _ordered_logit(endog: pd.Series, exog: pd.DataFrame, **kwargs):
     from statsmodels.miscmodels.ordinal_model import OrderedModel
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+    class LogitOrderedModel(OrderedModel):
+        """OrderedModel's logit with its cdf called as `scipy.special.expit`, the function `scipy.stats.logistic.cdf`
+        evaluates (loc 0, scale 1: the same values) behind argument checks that took most of a small fit's time."""
+
+        def cdf(self, x):
+            return expit(x)
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = OrderedModel(endog, exog, distr="logit").fit(method="bfgs", disp=0, maxiter=5000, gtol=1e-8, **kwargs)
+        res = LogitOrderedModel(endog, exog, distr="logit").fit(method="bfgs", disp=0, maxiter=5000, gtol=1e-8,
+                                                                **kwargs)
     converged = res.mle_retvals.get("converged", False) and ConvergenceWarning not in {
         type(w.message) for w in caught}
     return res, converged
