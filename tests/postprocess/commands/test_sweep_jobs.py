@@ -6,7 +6,6 @@ tests/postprocess/commands/test_sweep_jobs_tiny.py."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import threading
 import time
@@ -292,15 +291,7 @@ def test_slurm_scripts_carry_each_models_resources_and_the_dependency(tmp_path, 
     assert next(ids) == 104
 
 
-@pytest.fixture
-def console_restored():
-    yield
-    for name in ("postprocess", "lm_eval_tasks.default_model"):
-        logging.getLogger(name).handlers.clear()
-        logging.getLogger(name).propagate = True
-
-
-def test_cli_job_options(tmp_path, capsys, console_restored):
+def test_cli_job_options(tmp_path, capsys):
     preset = write_preset(tmp_path / "p.yaml", generate=GENERATE)
     with pytest.raises(SystemExit) as end:
         main(["sweep", str(preset), "--out", str(tmp_path / "out"), "--jobs", "2"])
