@@ -19,7 +19,6 @@ from postprocess.compute.run_rows import (
     agreement_outcomes,
     axis_typicality_rows,
     cmp_typicality_covariates,
-    cmp_typicality_rows,
     independent_columns,
     policy_class,
 )
@@ -34,6 +33,9 @@ from postprocess.stats.table import statistics_table
 from postprocess.stats.typicality import axis_pairs, typicality_alpha, typicality_ordinal
 from tests.helpers.paths import REPO, require_shared
 from tests.helpers.synthetic_runs import write_run
+from tests.helpers.vs_scale_rows import VS_MEASURES, VS_SETTINGS
+from tests.helpers.vs_scale_rows import vs_cmp_table as make_vs_cmp_table
+from tests.helpers.vs_scale_rows import vs_frames as make_vs_frames
 
 SETTINGS = Settings(n_resamples=100, seed=3)
 CMP, AXIS = "summ_pref_cmp", "summ_pref_axis"
@@ -265,21 +267,14 @@ def test_real_rows_report_writes_typicality(cli_eval_report):
 
 # --- the vs_scale group ---
 
-VS_SETTINGS = Settings(n_resamples=60, seed=2)
-VS_MEASURES = ["sum", "per_byte", "per_token"]
-
-
 @pytest.fixture(scope="module")
 def vs_frames(tmp_path_factory) -> dict[str, pd.DataFrame]:
-    folder = write_run(tmp_path_factory.mktemp("vs") / "m", n_pairs=150, n_axis=200, n_posts_cmp=30,
-                       n_posts_axis=20, model_name="m")
-    return {kind: read_samples(next(folder.glob(f"samples_summ_pref_{kind}_*.jsonl")), progress=False)[0]
-            for kind in ("cmp", "axis")}
+    return make_vs_frames(tmp_path_factory.mktemp("vs"))
 
 
 @pytest.fixture(scope="module")
 def vs_cmp_table(vs_frames) -> pd.DataFrame:
-    return statistics_table(cmp_typicality_rows(vs_frames["cmp"], VS_SETTINGS, VS_MEASURES, model="m", task="t"))
+    return make_vs_cmp_table(vs_frames["cmp"])
 
 
 def test_cmp_vs_scale_rows_equal_the_intercept_fit_on_every_measure(vs_frames, vs_cmp_table):

@@ -6,29 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from postprocess.compute.run_rows import VS_SCALE_GROUP, cmp_typicality_rows
-from postprocess.io.samples import read_samples
+from postprocess.compute.run_rows import VS_SCALE_GROUP
 from postprocess.report.statistic_sections import typicality_lines
-from postprocess.stats.bootstrap import Settings
 from postprocess.stats.registry import TYPICALITY_GROUPS
-from postprocess.stats.table import statistics_table
-from tests.helpers.synthetic_runs import write_run
-
-SETTINGS = Settings(n_resamples=60, seed=2)
-MEASURES = ["sum", "per_byte", "per_token"]
+from tests.helpers.vs_scale_rows import vs_cmp_table, vs_frames
 
 
 @pytest.fixture(scope="module")
-def frames(tmp_path_factory) -> dict[str, pd.DataFrame]:
-    folder = write_run(tmp_path_factory.mktemp("vs") / "m", n_pairs=150, n_axis=200, n_posts_cmp=30,
-                       n_posts_axis=20, model_name="m")
-    return {kind: read_samples(next(folder.glob(f"samples_summ_pref_{kind}_*.jsonl")), progress=False)[0]
-            for kind in ("cmp", "axis")}
-
-
-@pytest.fixture(scope="module")
-def cmp_table(frames) -> pd.DataFrame:
-    return statistics_table(cmp_typicality_rows(frames["cmp"], SETTINGS, MEASURES, model="m", task="t"))
+def cmp_table(tmp_path_factory) -> pd.DataFrame:
+    return vs_cmp_table(vs_frames(tmp_path_factory.mktemp("vs"))["cmp"])
 
 
 def test_report_alpha_table_shows_vs_scale_beside_the_order_free_alpha(cmp_table):
